@@ -1,0 +1,1 @@
+"""Alembic migrations: every schema change of a qualcode project, in order."""
