@@ -1,0 +1,105 @@
+"""The ``qualcode`` command line: a thin face over the domain modules.
+
+Errors meant for people (``QualcodeError``) become one ``error: ...`` line plus a hint on
+stderr and exit code 1; usage errors exit 2. Each command group lives in its own module,
+listed in ``COMMAND_MODULES``, and adds itself to ``app`` in its ``register`` function.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+from sqlalchemy.exc import OperationalError
+
+from qualcode.cli.common import CliState
+from qualcode.errors import QualcodeError
+
+app = typer.Typer(
+    name="qualcode",
+    help="Qualitative interview research: import, code, quote, approve, synthesise.",
+    add_completion=False,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+COMMAND_MODULES = [
+    "project",
+    "sources",
+    "codebook",
+    "coding",
+]
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    project: str | None = typer.Option(
+        None,
+        "--project",
+        "-p",
+        envvar="QUALCODE_PROJECT",
+        help="Project file (default ./project.qualcode).",
+    ),
+    db_url: str | None = typer.Option(
+        None,
+        "--db-url",
+        envvar="QUALCODE_DATABASE_URL",
+        help="Database URL, e.g. postgresql+psycopg://user@host/db (overrides --project).",
+    ),
+) -> None:
+    """Qualitative interview research: import, code, quote, approve, synthesise.
+
+    Without a command, opens the TUI on the project.
+    """
+    ctx.obj = CliState(project=project, db_url=db_url)
+    if ctx.invoked_subcommand is None:
+        from qualcode.cli.project import run_tui
+
+        run_tui(ctx)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"qualcode.cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``qualcode`` script and ``python -m qualcode``; returns the exit code."""
+    try:
+        result = app(args=argv, prog_name="qualcode", standalone_mode=False)
+    except QualcodeError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            typer.echo(f"hint: {exc.hint}", err=True)
+        return 1
+    except click.exceptions.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        return 2
+    except click.UsageError as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        command = exc.ctx.command_path if exc.ctx else "qualcode"
+        typer.echo(f"hint: see `{command} --help`", err=True)
+        return 2
+    except click.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except OperationalError as exc:
+        typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)
+        typer.echo("hint: another program may hold a lock on it; try again.", err=True)
+        return 1
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""What every CLI command shares: the open project, JSON output, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+
+from qualcode.db import Project, open_project
+from qualcode.progress import Progress
+
+JSON_OPTION = typer.Option(
+    False, "--json", help="Print one JSON document on stdout and nothing else."
+)
+
+
+@dataclass
+class CliState:
+    """The global options: which project (a file path or a database URL)."""
+
+    project: str | None = None
+    db_url: str | None = None
+
+    def target(self) -> str | None:
+        return self.db_url or self.project
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def open_from(ctx: typer.Context, create: bool = False) -> Project:
+    """Open the project the global options name (migrating it if it is older)."""
+    return open_project(state(ctx).target(), create=create)
+
+
+def emit_json(data: Any) -> None:
+    """The one way a command prints JSON: a single document, UTF-8, nothing else."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def say(message: str) -> None:
+    """A line for the person at the terminal (stdout)."""
+    typer.echo(message)
+
+
+def warn(message: str) -> None:
+    """A line on stderr that is not an error (the command goes on)."""
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool = True) -> Iterator[Progress]:
+    """A progress bar on stderr fed by a domain ``progress`` callback."""
+    if not enabled:
+        yield lambda done, total, current: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as RichProgress
+
+    console = Console(stderr=True)
+    with RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=console,
+        transient=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None, current="")
+
+        def update(done: int, total: int, current: str) -> None:
+            bar.update(task, completed=done, total=total or None, current=current[:40])
+
+        yield update

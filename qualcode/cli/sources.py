@@ -1,0 +1,124 @@
+"""Source commands: import files, list documents, import and list participants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
+from qualcode.documents import list_documents
+from qualcode.errors import QualcodeError
+from qualcode.importing import import_files
+from qualcode.participants import import_participants, list_participants
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise QualcodeError(f"--date {value!r} is not a date", "Use YYYY-MM-DD.") from exc
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_(
+        ctx: typer.Context,
+        files: list[Path] = typer.Argument(..., help="Files: .txt .md .docx .vtt .srt .pdf .qdpx"),
+        kind: str | None = typer.Option(None, help="interview | notes | document"),
+        participant: list[str] = typer.Option(
+            [], "--participant", help="A participant in these files (repeat for two)."
+        ),
+        language: str | None = typer.Option(None, help="da | en (default: detected)"),
+        title: str | None = typer.Option(None, help="Title (one file only)."),
+        date: str | None = typer.Option(None, help="Interview date YYYY-MM-DD."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Import files, each in one transaction; already imported bytes are skipped."""
+        with open_from(ctx) as project:
+            with progress_bar("importing", enabled=len(files) > 1 and not as_json) as progress:
+                outcomes = import_files(
+                    project,
+                    files,
+                    kind=kind,
+                    participants=participant or None,
+                    language=language,
+                    title=title,
+                    date=_parse_date(date),
+                    progress=progress,
+                )
+        failed = [o for o in outcomes if o.status == "failed"]
+        if as_json:
+            emit_json([o.as_dict() for o in outcomes])
+        else:
+            for o in outcomes:
+                if o.status == "failed":
+                    warn(f"error: {o.message}")
+                    if o.hint:
+                        warn(f"hint: {o.hint}")
+                    continue
+                say(o.message)
+                for link in o.speaker_links:
+                    if link["method"] == "fuzzy":
+                        say(
+                            f"  speaker {link['speaker']!r} linked to {link['participant']!r} "
+                            f"(fuzzy match, {link['score']:.0f}%)"
+                        )
+                    elif link["method"] == "none":
+                        say(f"  speaker {link['speaker']!r} matches no participant: not linked")
+            if failed and len(outcomes) > 1:
+                warn(f"{len(failed)} of {len(outcomes)} files failed; the others were imported")
+        if failed:
+            raise typer.Exit(1)
+
+    documents_app = typer.Typer(help="List documents.", no_args_is_help=True)
+    app.add_typer(documents_app, name="documents")
+
+    @documents_app.command("list")
+    def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+        """Documents with kind, participants, words and codings."""
+        with open_from(ctx) as project:
+            docs = list_documents(project)
+        if as_json:
+            emit_json(docs)
+            return
+        for d in docs:
+            people = ", ".join(d["participants"]) or "-"
+            say(
+                f"{d['id']:>4}  {d['title'][:50]:<50}  {d['kind']:<9}  {d['words']:>7} words  "
+                f"{d['codings']:>4} codings  {people}"
+            )
+
+    participants_app = typer.Typer(help="Import and list participants.", no_args_is_help=True)
+    app.add_typer(participants_app, name="participants")
+
+    @participants_app.command("import")
+    def participants_import(
+        ctx: typer.Context,
+        csv_file: Path = typer.Argument(..., metavar="CSV"),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Create or update participants from a CSV (`,` or `;`, UTF-8 or cp1252)."""
+        with open_from(ctx) as project:
+            result = import_participants(project, csv_file)
+        if as_json:
+            emit_json(result.as_dict())
+        else:
+            say(f"{len(result.created)} participants created, {len(result.updated)} updated")
+
+    @participants_app.command("list")
+    def participants_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+        """Participants with title, organisation, expertise and consent."""
+        with open_from(ctx) as project:
+            people = list_participants(project)
+        if as_json:
+            emit_json(people)
+            return
+        for p in people:
+            say(
+                f"{p['id']:>4}  {p['name']:<28} {p['consent']:<10} {p['title']}, "
+                f"{p['organisation']} ({p['expertise']})"
+            )

@@ -1,0 +1,252 @@
+"""Importing source files: parse, link speakers to participants, store — one file, one
+transaction, so a bad file never leaves half a document behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from qualcode.db import Project
+from qualcode.errors import ImportFormatError, QualcodeError
+from qualcode.formats import parse_bytes
+from qualcode.formats.parsed import ParsedDocument
+from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
+from qualcode.nlp.language import detect_language
+from qualcode.participants import link_speaker, resolve_participant
+from qualcode.progress import Progress, no_progress
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ImportOutcome:
+    """What happened to one file: imported, skipped as a duplicate, or failed."""
+
+    path: str
+    status: str  # imported | duplicate | failed
+    document_id: int | None = None
+    title: str | None = None
+    words: int = 0
+    turns: int = 0
+    message: str = ""
+    hint: str | None = None
+    speaker_links: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "document_id": self.document_id,
+            "title": self.title,
+            "words": self.words,
+            "turns": self.turns,
+            "message": self.message,
+            "hint": self.hint,
+            "speaker_links": self.speaker_links,
+            "details": self.details,
+        }
+
+
+def read_source(path: Path) -> bytes:
+    """The file's bytes, or an ImportFormatError that says why they cannot be had."""
+    try:
+        if path.is_dir():
+            raise ImportFormatError(str(path), "is a folder", "Give the files inside it.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFormatError(
+                str(path),
+                f"is {size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                "Split the file.",
+            )
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImportFormatError(str(path), "no such file") from exc
+    except PermissionError as exc:
+        raise ImportFormatError(str(path), "permission denied") from exc
+    except OSError as exc:
+        raise ImportFormatError(str(path), f"cannot read ({exc.strerror})") from exc
+
+
+def _unique_title(session: Session, wanted: str) -> str:
+    taken = set(session.exec(select(Document.title)).all())
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted} ({n})" in taken:
+        n += 1
+    return f"{wanted} ({n})"
+
+
+def import_files(
+    project: Project,
+    paths: list[Path],
+    *,
+    kind: str | None = None,
+    participants: list[str] | None = None,
+    language: str | None = None,
+    title: str | None = None,
+    date: dt.date | None = None,
+    progress: Progress = no_progress,
+) -> list[ImportOutcome]:
+    """Import each file in its own transaction; one bad file does not stop the others.
+
+    Failures come back as outcomes with status ``failed`` (the caller decides the exit
+    code); a file whose bytes are already in the project is ``duplicate`` and adds nothing.
+    """
+    if kind is not None and kind not in DOCUMENT_KINDS:
+        raise QualcodeError(f"unknown kind {kind!r}", "Use one of: " + ", ".join(DOCUMENT_KINDS))
+    if title is not None and len(paths) > 1:
+        raise QualcodeError("--title works with one file at a time")
+    outcomes: list[ImportOutcome] = []
+    total = len(paths)
+    for i, path in enumerate(paths):
+        progress(i, total, path.name)
+        try:
+            if path.suffix.lower() == ".qdpx":
+                from qualcode import exchange
+
+                outcomes.append(exchange.import_qdpx(project, path))
+            else:
+                outcomes.append(
+                    import_one(
+                        project,
+                        path,
+                        kind=kind,
+                        participants=participants,
+                        language=language,
+                        title=title,
+                        date=date,
+                    )
+                )
+        except QualcodeError as exc:
+            outcomes.append(
+                ImportOutcome(path=str(path), status="failed", message=str(exc), hint=exc.hint)
+            )
+    progress(total, total, "")
+    return outcomes
+
+
+def import_one(
+    project: Project,
+    path: Path,
+    *,
+    kind: str | None = None,
+    participants: list[str] | None = None,
+    language: str | None = None,
+    title: str | None = None,
+    date: dt.date | None = None,
+) -> ImportOutcome:
+    """Import one file: everything is parsed and checked before the transaction opens."""
+    data = read_source(path)
+    sha = hashlib.sha256(data).hexdigest()
+    with project.session() as s:
+        twin = s.exec(select(Document.id, Document.title).where(Document.sha256 == sha)).first()
+    if twin is not None:
+        return ImportOutcome(
+            path=str(path),
+            status="duplicate",
+            document_id=twin[0],
+            title=twin[1],
+            message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
+        )
+    parsed = parse_bytes(path.name, data)
+    return store_parsed(
+        project,
+        parsed,
+        source_name=path.name,
+        sha256=sha,
+        kind=kind,
+        participants=participants,
+        language=language,
+        title=title,
+        date=date,
+        path_label=str(path),
+    )
+
+
+def store_parsed(
+    project: Project,
+    parsed: ParsedDocument,
+    *,
+    source_name: str,
+    sha256: str,
+    kind: str | None = None,
+    participants: list[str] | None = None,
+    language: str | None = None,
+    title: str | None = None,
+    date: dt.date | None = None,
+    path_label: str | None = None,
+) -> ImportOutcome:
+    """Store a parsed document with its turns and speaker links in one transaction."""
+    label = path_label or source_name
+    with project.transaction() as s:
+        named = [resolve_participant(s, name) for name in participants or []]
+        candidates = named or list(s.exec(select(Participant)))
+        sole = named[0] if len(named) == 1 else None
+        links: dict[str, Any] = {}
+        for turn in parsed.turns:
+            if turn.speaker not in links:
+                links[turn.speaker] = link_speaker(turn.speaker, candidates, sole)
+        chosen_kind = kind or ("interview" if parsed.turns else "document")
+        doc = Document(
+            title=_unique_title(s, title or parsed.title or Path(source_name).stem),
+            kind=chosen_kind,
+            source_name=source_name,
+            sha256=sha256,
+            text=parsed.text,
+            date=date,
+            language=language or parsed.metadata.get("language") or detect_language(parsed.text),
+            word_count=len(parsed.text.split()),
+            meta=dict(parsed.metadata),
+        )
+        s.add(doc)
+        s.flush()
+        assert doc.id is not None
+        linked_ids = {p.id for p in named}
+        for link in links.values():
+            if link.participant is not None:
+                linked_ids.add(link.participant.id)
+        for pid in sorted(i for i in linked_ids if i is not None):
+            s.add(DocumentParticipant(document_id=doc.id, participant_id=pid))
+        s.add_all(
+            Turn(
+                document_id=doc.id,
+                ordinal=n,
+                speaker=t.speaker,
+                participant_id=(
+                    links[t.speaker].participant.id if links[t.speaker].participant else None
+                ),
+                start=t.start,
+                end=t.end,
+                media_start=t.media_start,
+                media_end=t.media_end,
+            )
+            for n, t in enumerate(parsed.turns)
+        )
+        outcome = ImportOutcome(
+            path=label,
+            status="imported",
+            document_id=doc.id,
+            title=doc.title,
+            words=doc.word_count,
+            turns=len(parsed.turns),
+            message=f"{label}: imported as {doc.title!r} ({doc.word_count} words, "
+            f"{len(parsed.turns)} turns)",
+            speaker_links=[
+                {
+                    "speaker": link.speaker,
+                    "participant": link.participant.name if link.participant else None,
+                    "method": link.method,
+                    "score": round(link.score, 1),
+                }
+                for link in links.values()
+            ],
+        )
+    return outcome

@@ -1,0 +1,1 @@
+"""qualcode tui/widgets."""
