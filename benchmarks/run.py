@@ -1,0 +1,78 @@
+"""The one entry point for every benchmark: ``python benchmarks/run.py [--json] [--quick]``.
+
+Each benchmark module in this folder exposes ``run(quick: bool) -> dict[str, float]``; this
+script runs them, prints each figure beside its budget, and with ``--json`` prints one JSON
+document. Timings are measured here, never asserted in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+MODULES = ["importing", "nlp", "tui", "synthesis", "teams"]
+# name -> (comparison, budget): ">=" means at least, "<=" at most.
+BUDGETS = {
+    "import_words_per_s": (">=", 400_000),
+    "nlp_words_per_s": (">=", 50_000),
+    "search_lemma_ms": ("<=", 200),
+    "tui_open_document_ms": ("<=", 500),
+    "tui_apply_code_ms": ("<=", 50),
+    "tui_memory_mb": ("<=", 400),
+    "synthesis_docx_s": ("<=", 2),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
+    parser.add_argument("--only", nargs="*", help="run only these benchmark modules")
+    args = parser.parse_args()
+    results: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for name in args.only or MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            errors[name] = f"not available: {exc}"
+            continue
+        started = time.perf_counter()
+        try:
+            figures = module.run(quick=args.quick)
+        except Exception as exc:  # a broken benchmark must not hide the others
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        results.update(figures)
+        if not args.json:
+            print(f"# {name} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    verdicts = {}
+    for key, value in results.items():
+        if key in BUDGETS:
+            op, budget = BUDGETS[key]
+            verdicts[key] = value >= budget if op == ">=" else value <= budget
+    if args.json:
+        print(
+            json.dumps({"results": results, "within_budget": verdicts, "errors": errors}, indent=2)
+        )
+    else:
+        for key, value in results.items():
+            budget = ""
+            if key in BUDGETS:
+                op, limit = BUDGETS[key]
+                budget = f"  (budget {op} {limit}: {'ok' if verdicts[key] else 'OVER'})"
+            print(f"{key:32} {value:>14,.1f}{budget}")
+        for name, err in errors.items():
+            print(f"{name}: {err}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
