@@ -1,0 +1,55 @@
+"""File formats in: bytes of an interview, notes or report -> one normalised text + turns.
+
+Pure functions: no database, no printing. Every bad input raises ``ImportFormatError``
+with a message naming the file and a hint, so the importer can refuse a file and leave
+the project as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePath
+
+from qualcode.errors import ImportFormatError
+from qualcode.formats.docx import parse_docx
+from qualcode.formats.parsed import ParsedDocument, ParsedTurn
+from qualcode.formats.pdf import parse_pdf
+from qualcode.formats.subtitles import parse_subtitles
+from qualcode.formats.text import normalise, parse_text
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ParsedDocument",
+    "ParsedTurn",
+    "normalise",
+    "parse_bytes",
+]
+
+_PARSERS: dict[str, Callable[[str, bytes], ParsedDocument]] = {
+    ".txt": lambda name, data: parse_text(name, data, markdown=False),
+    ".md": lambda name, data: parse_text(name, data, markdown=True),
+    ".docx": parse_docx,
+    ".vtt": lambda name, data: parse_subtitles(name, data, webvtt=True),
+    ".srt": lambda name, data: parse_subtitles(name, data, webvtt=False),
+    ".pdf": parse_pdf,
+}
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_PARSERS)
+
+
+def parse_bytes(filename: str, data: bytes) -> ParsedDocument:
+    """Parse the bytes of ``filename``, choosing the format by its suffix (any case)."""
+    suffix = PurePath(filename).suffix.lower()
+    parser = _PARSERS.get(suffix)
+    if parser is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise ImportFormatError(
+            filename,
+            f"unsupported file type {suffix or '(no suffix)'!r}; qualcode imports {supported}",
+            "Save the file in one of those formats, e.g. as .docx or .txt.",
+        )
+    if not data:
+        raise ImportFormatError(
+            filename, "the file is empty", "Check that you chose the right file."
+        )
+    return parser(filename, data)
