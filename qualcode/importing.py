@@ -94,6 +94,7 @@ def import_files(
     title: str | None = None,
     date: dt.date | None = None,
     progress: Progress = no_progress,
+    annotate: bool = True,
 ) -> list[ImportOutcome]:
     """Import each file in its own transaction; one bad file does not stop the others.
 
@@ -123,6 +124,7 @@ def import_files(
                         language=language,
                         title=title,
                         date=date,
+                        annotate=annotate,
                     )
                 )
         except QualcodeError as exc:
@@ -142,6 +144,7 @@ def import_one(
     language: str | None = None,
     title: str | None = None,
     date: dt.date | None = None,
+    annotate: bool = True,
 ) -> ImportOutcome:
     """Import one file: everything is parsed and checked before the transaction opens."""
     data = read_source(path)
@@ -156,7 +159,7 @@ def import_one(
             title=twin[1],
             message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
         )
-    parsed = parse_bytes(path.name, data)
+    parsed = parse_bytes(str(path), data)
     return store_parsed(
         project,
         parsed,
@@ -168,6 +171,7 @@ def import_one(
         title=title,
         date=date,
         path_label=str(path),
+        annotate=annotate,
     )
 
 
@@ -183,8 +187,14 @@ def store_parsed(
     title: str | None = None,
     date: dt.date | None = None,
     path_label: str | None = None,
+    annotate: bool = True,
 ) -> ImportOutcome:
-    """Store a parsed document with its turns and speaker links in one transaction."""
+    """Store a parsed document with its turns and speaker links in one transaction.
+
+    With ``annotate`` (the default) the NLP annotation (tokens, sentences) is stored in the
+    same transaction, so a document is never half-annotated; ``annotate=False`` leaves it for
+    ``qualcode.nlp.store.annotate_missing`` (the import benchmark measures both).
+    """
     label = path_label or source_name
     with project.transaction() as s:
         named = [resolve_participant(s, name) for name in participants or []]
@@ -230,6 +240,10 @@ def store_parsed(
             )
             for n, t in enumerate(parsed.turns)
         )
+        if annotate:
+            from qualcode.nlp.store import annotate_document_in
+
+            annotate_document_in(s, doc)
         outcome = ImportOutcome(
             path=label,
             status="imported",

@@ -10,12 +10,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 from sqlalchemy.exc import OperationalError
 
 from qualcode.cli.common import CliState
 from qualcode.errors import QualcodeError
+
+try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 app = typer.Typer(
     name="qualcode",
@@ -75,21 +79,21 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             typer.echo(f"hint: {exc.hint}", err=True)
         return 1
-    except click.exceptions.NoArgsIsHelpError as exc:
+    except click_exceptions.NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         return 2
-    except click.UsageError as exc:
+    except click_exceptions.UsageError as exc:
         typer.echo(f"error: {exc.format_message()}", err=True)
         command = exc.ctx.command_path if exc.ctx else "qualcode"
         typer.echo(f"hint: see `{command} --help`", err=True)
         return 2
-    except click.ClickException as exc:
+    except click_exceptions.ClickException as exc:
         typer.echo(f"error: {exc.format_message()}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click_exceptions.Abort:
         typer.echo("aborted", err=True)
         return 1
-    except click.exceptions.Exit as exc:
+    except click_exceptions.Exit as exc:
         return exc.exit_code
     except OperationalError as exc:
         typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)
