@@ -109,12 +109,16 @@ def undo(project: Project, coder: str) -> str | None:
 
 
 def redo(project: Project, coder: str) -> str | None:
-    """Replay the coder's most recently undone action; None when there is none."""
+    """Replay the coder's most recently undone action; None when there is none.
+
+    Undone actions are always the newest ones (a new action clears them), undone newest
+    first, so the most recently undone is the oldest of them.
+    """
     with project.transaction() as s:
         action = s.exec(
             select(ActionLog)
             .where(ActionLog.coder == coder, ActionLog.state == "undone")
-            .order_by(col(ActionLog.id).desc())
+            .order_by(col(ActionLog.id))
         ).first()
         if action is None:
             return None

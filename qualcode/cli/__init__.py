@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "sources",
     "codebook",
     "coding",
+    "teams",
 ]
 
 
@@ -90,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     except click_exceptions.ClickException as exc:
         typer.echo(f"error: {exc.format_message()}", err=True)
         return exc.exit_code
-    except click_exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         return 1
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
     except OperationalError as exc:
         typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)
