@@ -82,6 +82,8 @@ def build_project(
     Codings are bulk-inserted (random spans inside expert turns, random attention points);
     this is test data for timing, not a demonstration of the coding path.
     """
+    from sqlmodel import select
+
     from qualcode.codebook import all_codes, load_codebook
     from qualcode.coding import get_or_create_coder
     from qualcode.db import open_project
@@ -89,7 +91,6 @@ def build_project(
     from qualcode.formats import parse_bytes
     from qualcode.importing import store_parsed
     from qualcode.models import Coding, Participant, Turn
-    from sqlmodel import select
 
     rng = random.Random(seed)
     project = open_project(path, create=True)
