@@ -182,3 +182,26 @@ def test_a_file_that_is_not_a_project_is_refused(cli, tmp_path):  # type: ignore
     code, _out, err = cli("documents", "list", project=f)
     assert code == 1 and "not a qualcode project" in err
     assert f.read_text(encoding="utf-8") == "hello"
+
+
+def test_a_file_over_the_size_limit_is_refused(cli, ready, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    import qualcode.importing
+
+    monkeypatch.setattr(qualcode.importing, "MAX_FILE_BYTES", 1024 * 1024)
+    big = _write(tmp_path / "huge.txt", ("I: hej\n\nAnna: " + "ord " * 400_000).encode())
+    before = file_digest(ready)
+    code, _out, err = cli("import", str(big))
+    assert code == 1 and "the limit is 1 MB" in err and "Split the file" in err
+    assert file_digest(ready) == before
+
+
+def test_a_large_transcript_imports_whole(cli, ready, tmp_path):  # type: ignore[no-untyped-def]
+    answer = "Det er et langt svar om udredning og palliation. " * 2_000
+    text = "".join(f"I: Spørgsmål {i}?\n\nBirgitte Holmgaard: {answer}\n\n" for i in range(12))
+    big = _write(tmp_path / "long.txt", text.encode("utf-8"))
+    code, out, err = cli("import", str(big), "--json")
+    assert code == 0, err
+    [outcome] = json.loads(out)
+    assert outcome["turns"] == 24
+    [doc] = _docs(ready)
+    assert len(doc.text) > 1_000_000
