@@ -132,5 +132,18 @@ def _apply_demo_codings(
             item.get("memo", ""),
         )
         n_codings += 1
-    # Candidate quotes ([[quote]] entries) are added by the quote-approval feature.
-    return n_codings, 0
+    from qualcode.quotes import add_quote_by_match
+
+    n_quotes = 0
+    for item in data.get("quote", []):
+        add_quote_by_match(
+            project,
+            titles[item["document"]],
+            item["match"],
+            item.get("code"),
+            item.get("coder", "ida"),
+            wording=item.get("wording"),
+            draft_paragraph=item.get("draft", ""),
+        )
+        n_quotes += 1
+    return n_codings, n_quotes
