@@ -1,1 +1,11 @@
-"""qualcode tui/screens."""
+"""Screens of the TUI.
+
+Feature screens (quotes, search, synthesis, agreement review) register themselves here as
+``(module path, class name, key, title)``; the app shell adds a binding with an id, a
+command-palette entry "go: <title>" and pushes the screen with no constructor arguments.
+Add only your own line.
+"""
+
+from __future__ import annotations
+
+FEATURE_SCREENS: list[tuple[str, str, str, str]] = []

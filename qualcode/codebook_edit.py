@@ -1,0 +1,387 @@
+"""Editing the codebook: add, rename, move, recolour, merge and delete codes.
+
+Each operation is one transaction. Merge and delete change codings, so they are logged in
+the coder's undo history like any coding action; their log entry also carries what the
+coding history alone cannot restore (the deleted code itself, its children's old parent),
+under ``payload["codebook"]``. ``undo``/``redo`` here understand that extra part and
+otherwise behave exactly like ``qualcode.history.undo``/``redo``; the TUI's ctrl+z uses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from qualcode.codebook import resolve_code
+from qualcode.db import Project
+from qualcode.errors import CodebookError, NotFoundError
+from qualcode.history import _apply, coding_snapshot, record_action
+from qualcode.models import CODE_KINDS, ActionLog, Code, Coding, Memo, Quote, Suggestion
+
+_CODE_FIELDS = (
+    "id",
+    "key",
+    "parent_id",
+    "kind",
+    "label_da",
+    "label_en",
+    "description_da",
+    "description_en",
+    "guiding_question_da",
+    "guiding_question_en",
+    "use_when",
+    "not_when",
+    "keywords",
+    "colour",
+    "position",
+    "guid",
+)
+
+# A palette that reads on dark and light backgrounds, for codes added without a colour.
+PALETTE = (
+    "#e6194b",
+    "#3cb44b",
+    "#ffe119",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#46f0f0",
+    "#f032e6",
+    "#bcf60c",
+    "#fabebe",
+    "#008080",
+    "#e6beff",
+    "#9a6324",
+    "#aaffc3",
+)
+
+
+def _code(session: Session, ref: str | int) -> Code:
+    if isinstance(ref, int):
+        code = session.get(Code, ref)
+        if code is None:
+            raise NotFoundError(f"no code with id {ref}")
+        return code
+    return resolve_code(session, ref)
+
+
+def _check_colour(colour: str) -> str:
+    value = colour.strip()
+    if not value.startswith("#"):
+        value = "#" + value
+    digits = value[1:]
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    try:
+        int(digits, 16)
+    except ValueError:
+        digits = ""
+    if len(digits) != 6:
+        raise CodebookError(f"{colour!r} is not a colour", "Give a hex colour like #3cb44b.")
+    return "#" + digits.lower()
+
+
+def _descendant_ids(session: Session, code_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for cid, parent in session.exec(select(Code.id, Code.parent_id)):
+        children.setdefault(parent, []).append(cid)  # type: ignore[arg-type]
+    out: set[int] = set()
+    todo = [code_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def code_snapshot(code: Code) -> dict[str, Any]:
+    """Every field of a code, JSON-ready, so a deleted code can be put back as it was."""
+    snap = {name: getattr(code, name) for name in _CODE_FIELDS}
+    snap["keywords"] = list(code.keywords or [])
+    snap["created"] = code.created.isoformat() if code.created else None
+    return snap
+
+
+def _restore_code(snap: dict[str, Any]) -> Code:
+    data = dict(snap)
+    created = data.pop("created", None)
+    code = Code(**data)
+    if created:
+        code.created = dt.datetime.fromisoformat(created)
+    return code
+
+
+def code_usage(project: Project, code: str | int) -> dict[str, int]:
+    """How much hangs on a code: codings, child codes, quotes (for a delete confirmation)."""
+    with project.session() as s:
+        row = _code(s, code)
+        codings = s.exec(
+            select(func.count()).select_from(Coding).where(Coding.code_id == row.id)
+        ).one()
+        children = s.exec(
+            select(func.count()).select_from(Code).where(Code.parent_id == row.id)
+        ).one()
+        quotes = s.exec(
+            select(func.count()).select_from(Quote).where(Quote.code_id == row.id)
+        ).one()
+        return {"codings": int(codings), "children": int(children), "quotes": int(quotes)}
+
+
+def add_code(
+    project: Project,
+    key: str,
+    label_da: str,
+    parent: str | int | None = None,
+    label_en: str = "",
+    colour: str | None = None,
+    kind: str = "code",
+    description_da: str = "",
+) -> int:
+    """Add a code at the end of its parent's children; returns its id."""
+    key = key.strip()
+    if not key:
+        raise CodebookError("a code needs a key", "Keys are short: 1.7, ulighed, ...")
+    if not label_da.strip():
+        raise CodebookError("a code needs a (Danish) label")
+    if kind not in CODE_KINDS:
+        raise CodebookError(f"unknown kind {kind!r}", f"Use one of {', '.join(CODE_KINDS)}.")
+    with project.transaction() as s:
+        if s.exec(select(Code).where(Code.key == key)).first() is not None:
+            raise CodebookError(f"the key {key!r} is taken", "Choose another key.")
+        parent_row = _code(s, parent) if parent is not None else None
+        position = s.exec(select(func.max(Code.position))).one() or 0
+        count = s.exec(select(func.count()).select_from(Code)).one()
+        code = Code(
+            key=key,
+            label_da=label_da.strip(),
+            label_en=label_en.strip(),
+            parent_id=parent_row.id if parent_row else None,
+            kind=kind,
+            colour=_check_colour(colour) if colour else PALETTE[int(count) % len(PALETTE)],
+            description_da=description_da,
+            position=int(position) + 1,
+        )
+        s.add(code)
+        s.flush()
+        assert code.id is not None
+        return code.id
+
+
+def rename_code(
+    project: Project,
+    code: str | int,
+    label_da: str | None = None,
+    label_en: str | None = None,
+    key: str | None = None,
+) -> None:
+    """Change a code's labels and/or key (codings refer to the id, so they follow)."""
+    with project.transaction() as s:
+        row = _code(s, code)
+        if key is not None and key.strip() != row.key:
+            key = key.strip()
+            if not key:
+                raise CodebookError("a code needs a key")
+            if s.exec(select(Code).where(Code.key == key)).first() is not None:
+                raise CodebookError(f"the key {key!r} is taken", "Choose another key.")
+            row.key = key
+        if label_da is not None:
+            if not label_da.strip():
+                raise CodebookError("a code needs a (Danish) label")
+            row.label_da = label_da.strip()
+        if label_en is not None:
+            row.label_en = label_en.strip()
+        s.add(row)
+
+
+def move_code(project: Project, code: str | int, new_parent: str | int | None) -> None:
+    """Put a code under another parent (None = top level), last among its new siblings."""
+    with project.transaction() as s:
+        row = _code(s, code)
+        parent = _code(s, new_parent) if new_parent is not None else None
+        if parent is not None:
+            if parent.id == row.id or parent.id in _descendant_ids(s, row.id):  # type: ignore[arg-type]
+                raise CodebookError(
+                    f"cannot move {row.key} under {parent.key}: that is inside {row.key} itself"
+                )
+        row.parent_id = parent.id if parent else None
+        row.position = int(s.exec(select(func.max(Code.position))).one() or 0) + 1
+        s.add(row)
+
+
+def recolour_code(project: Project, code: str | int, colour: str) -> str:
+    """Give a code a new colour (hex); returns the normalised colour."""
+    value = _check_colour(colour)
+    with project.transaction() as s:
+        row = _code(s, code)
+        row.colour = value
+        s.add(row)
+    return value
+
+
+def _attach_codebook_payload(action: ActionLog, extra: dict[str, Any]) -> None:
+    action.payload = {**action.payload, "codebook": extra}
+
+
+def merge_codes(project: Project, source: str | int, target: str | int, coder: str) -> int:
+    """Merge ``source`` into ``target``: its codings, children, quotes, suggestions and memos
+    move to ``target`` and ``source`` is deleted. Undoable. Returns the number of codings moved.
+    """
+    with project.transaction() as s:
+        src = _code(s, source)
+        tgt = _code(s, target)
+        if src.id == tgt.id:
+            raise CodebookError("a code cannot be merged into itself")
+        if tgt.id in _descendant_ids(s, src.id):  # type: ignore[arg-type]
+            raise CodebookError(
+                f"cannot merge {src.key} into {tgt.key}: {tgt.key} is inside {src.key}",
+                f"Move {tgt.key} out first, or merge the other way round.",
+            )
+        codings = list(s.exec(select(Coding).where(Coding.code_id == src.id)))
+        changed = [(c.id, {"code_id": src.id}, {"code_id": tgt.id}) for c in codings]
+        for c in codings:
+            c.code_id = tgt.id  # type: ignore[assignment]
+            s.add(c)
+        parents = []
+        for child in s.exec(select(Code).where(Code.parent_id == src.id)):
+            parents.append([child.id, src.id, tgt.id])
+            child.parent_id = tgt.id
+            s.add(child)
+        moved: dict[str, list[int]] = {"quote": [], "suggestion": [], "memo": []}
+        for name, model in (("quote", Quote), ("suggestion", Suggestion)):
+            for row in s.exec(select(model).where(model.code_id == src.id)):
+                moved[name].append(row.id)
+                row.code_id = tgt.id
+                s.add(row)
+        for memo in s.exec(
+            select(Memo).where(Memo.target_kind == "code", Memo.target_id == src.id)
+        ):
+            moved["memo"].append(memo.id)  # type: ignore[arg-type]
+            memo.target_id = tgt.id
+            s.add(memo)
+        snap = code_snapshot(src)
+        s.flush()
+        action = record_action(
+            s,
+            coder,
+            f"merge code {src.key} into {tgt.key}",
+            changed=changed,  # type: ignore[arg-type]
+        )
+        s.delete(src)
+        _attach_codebook_payload(
+            action,
+            {
+                "deleted_codes": [snap],
+                "parents": parents,
+                "moved": moved,
+                "source": src.id,
+                "target": tgt.id,
+            },
+        )
+        return len(codings)
+
+
+def delete_code(project: Project, code: str | int, coder: str, force: bool = False) -> int:
+    """Delete a code. With codings it refuses unless ``force`` (then they go too, undoable).
+
+    A code with child codes is never deleted: move or merge the children first. Returns the
+    number of codings deleted.
+    """
+    with project.transaction() as s:
+        row = _code(s, code)
+        children = s.exec(
+            select(func.count()).select_from(Code).where(Code.parent_id == row.id)
+        ).one()
+        if children:
+            raise CodebookError(
+                f"{row.key} has {children} child code(s)",
+                "Move or merge its children first.",
+            )
+        codings = list(s.exec(select(Coding).where(Coding.code_id == row.id)))
+        if codings and not force:
+            raise CodebookError(
+                f"{row.key} has {len(codings)} coding(s); deleting it deletes them too",
+                "Confirm the delete, or merge the code into another instead.",
+            )
+        removed = [coding_snapshot(c) for c in codings]
+        for c in codings:
+            s.delete(c)
+        snap = code_snapshot(row)
+        s.flush()
+        action = record_action(s, coder, f"delete code {row.key}", removed=removed)
+        s.delete(row)
+        _attach_codebook_payload(action, {"deleted_codes": [snap], "parents": []})
+        return len(codings)
+
+
+def _step(project: Project, coder: str, reverse: bool) -> str | None:
+    want = "done" if reverse else "undone"
+    with project.transaction() as s:
+        action = s.exec(
+            select(ActionLog)
+            .where(ActionLog.coder == coder, ActionLog.state == want)
+            .order_by(col(ActionLog.id).desc())
+        ).first()
+        if action is None:
+            return None
+        extra = action.payload.get("codebook") or {}
+        if reverse:
+            for snap in extra.get("deleted_codes", []):
+                if s.get(Code, snap["id"]) is None:
+                    s.add(_restore_code(snap))
+            s.flush()
+            _apply(s, action.payload, reverse=True)
+            for child_id, old_parent, _new in extra.get("parents", []):
+                child = s.get(Code, child_id)
+                if child is not None:
+                    child.parent_id = old_parent
+                    s.add(child)
+            _move_attached(s, extra, reverse=True)
+        else:
+            _apply(s, action.payload, reverse=False)
+            for child_id, _old, new_parent in extra.get("parents", []):
+                child = s.get(Code, child_id)
+                if child is not None:
+                    child.parent_id = new_parent
+                    s.add(child)
+            _move_attached(s, extra, reverse=False)
+            s.flush()
+            for snap in extra.get("deleted_codes", []):
+                existing = s.get(Code, snap["id"])
+                if existing is not None:
+                    s.delete(existing)
+        action.state = "undone" if reverse else "done"
+        s.add(action)
+        return action.label
+
+
+def _move_attached(s: Session, extra: dict[str, Any], reverse: bool) -> None:
+    """Quotes, suggestions and memos a merge moved go back (undo) or over again (redo)."""
+    moved = extra.get("moved") or {}
+    if not moved:
+        return
+    code_id = extra["source"] if reverse else extra["target"]
+    for name, model in (("quote", Quote), ("suggestion", Suggestion)):
+        for row_id in moved.get(name, []):
+            row = s.get(model, row_id)
+            if row is not None:
+                row.code_id = code_id
+                s.add(row)
+    for memo_id in moved.get("memo", []):
+        memo = s.get(Memo, memo_id)
+        if memo is not None:
+            memo.target_id = code_id
+            s.add(memo)
+
+
+def undo(project: Project, coder: str) -> str | None:
+    """Undo the coder's last action (a coding action, or a code merge/delete)."""
+    return _step(project, coder, reverse=True)
+
+
+def redo(project: Project, coder: str) -> str | None:
+    """Redo the coder's most recently undone action."""
+    return _step(project, coder, reverse=False)

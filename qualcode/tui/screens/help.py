@@ -1,0 +1,63 @@
+"""The help screen: every key of the screen you came from, with its binding id for keymaps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+INTRO = (
+    "qualcode works from the keyboard. ctrl+p opens the command palette with every action "
+    "(type 'code:', 'go:', 'export:'). Rebind any key in "
+    "$XDG_CONFIG_HOME/qualcode/keymap.toml (default ~/.config/qualcode/keymap.toml) with "
+    'lines like  go.codebook = "k"  using the ids below.'
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys of the current screen and of the whole app."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "close", id="help.close")]
+
+    def __init__(self, origin: Screen[Any]) -> None:
+        super().__init__()
+        self.origin = origin
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help-dialog"):
+            yield Static("Help", classes="dialog-title")
+            yield Static(INTRO, classes="dialog-help")
+            yield Static(self._table())
+
+    def _table(self) -> Table:
+        table = Table(box=None, expand=True, pad_edge=False)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does")
+        table.add_column("id", style="dim", no_wrap=True)
+        seen: set[tuple[str, str]] = set()
+        keymap = getattr(self.app, "_keymap", {})
+        for key, active in self.origin.active_bindings.items():
+            binding = active.binding
+            if binding.system or (binding.action, binding.id or "") in seen:
+                continue
+            seen.add((binding.action, binding.id or ""))
+            shown = (
+                self.app.get_key_display(binding)
+                if binding.key_display is None
+                else binding.key_display
+            )
+            description = binding.description or binding.action
+            if binding.tooltip:
+                description = f"{description} — {binding.tooltip}"
+            table.add_row(Text(shown or key), Text(description), Text(binding.id or ""))
+        del keymap
+        return table
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,205 @@
+"""Pure helpers behind the transcript view: soft wrap, the coding interval index, colours.
+
+Kept free of Textual so they can be tested and timed on their own. The transcript view
+renders only the visible lines; these helpers make "which codings touch this line" and
+"where does line N start" cheap (bisect over sorted starts) on a 1,000,000-character text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Codings longer than this are kept in a short side list scanned on every query, so that
+# the bisect window for ordinary codings stays narrow.
+LONG_SPAN = 4000
+
+_DISPLAY_TABLE = {9: " ", 13: " ", 11: " ", 12: " ", 0: " "}
+
+
+def display_text(text: str) -> str:
+    """The text with tabs and stray control characters as spaces (one cell each)."""
+    return text.translate(_DISPLAY_TABLE)
+
+
+def wrap_lines(text: str, width: int) -> tuple[list[int], list[int]]:
+    """Greedy soft wrap: the start and end offset of every visual line.
+
+    Paragraphs end at ``\\n``; lines break after a space when possible, else hard at
+    ``width``. One cell per character is assumed (true for Danish and English text).
+    """
+    width = max(width, 8)
+    starts: list[int] = []
+    ends: list[int] = []
+    add_start = starts.append
+    add_end = ends.append
+    n = len(text)
+    pos = 0
+    find = text.find
+    rfind = text.rfind
+    while True:
+        nl = find("\n", pos)
+        if nl == -1:
+            nl = n
+        s = pos
+        while nl - s > width:
+            br = rfind(" ", s, s + width + 1)
+            if br <= s:
+                add_start(s)
+                add_end(s + width)
+                s += width
+            else:
+                add_start(s)
+                add_end(br)
+                s = br + 1
+        add_start(s)
+        add_end(nl)
+        if nl >= n:
+            break
+        pos = nl + 1
+    return starts, ends
+
+
+@dataclass(slots=True)
+class Span:
+    """A coding as the view knows it (enough to paint it and describe it)."""
+
+    id: int
+    code_id: int
+    start: int
+    end: int
+    coder: str = ""
+    memo: str = ""
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass
+class SpanIndex:
+    """Spans ordered by start, queried by overlap with bisect (an interval index)."""
+
+    spans: dict[int, Span] = field(default_factory=dict)
+    _keys: list[tuple[int, int]] = field(default_factory=list)  # (start, id), sorted
+    _long: set[int] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, spans: Iterable[Span]) -> SpanIndex:
+        index = cls()
+        for span in spans:
+            index.spans[span.id] = span
+        index._keys = sorted((s.start, s.id) for s in index.spans.values())
+        index._long = {s.id for s in index.spans.values() if s.length > LONG_SPAN}
+        return index
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def add(self, span: Span) -> None:
+        self.spans[span.id] = span
+        bisect.insort(self._keys, (span.start, span.id))
+        if span.length > LONG_SPAN:
+            self._long.add(span.id)
+
+    def remove(self, span_id: int) -> Span | None:
+        span = self.spans.pop(span_id, None)
+        if span is None:
+            return None
+        i = bisect.bisect_left(self._keys, (span.start, span.id))
+        if i < len(self._keys) and self._keys[i] == (span.start, span.id):
+            del self._keys[i]
+        self._long.discard(span_id)
+        return span
+
+    def overlapping(self, start: int, end: int) -> list[Span]:
+        """Spans with ``span.start < end`` and ``span.end > start`` (an empty range = a point)."""
+        if end <= start:
+            end = start + 1
+        lo = bisect.bisect_left(self._keys, (start - LONG_SPAN, -1))
+        hi = bisect.bisect_left(self._keys, (end, -1))
+        spans = self.spans
+        out = []
+        for _, sid in self._keys[lo:hi]:
+            span = spans[sid]
+            if span.end > start and sid not in self._long:
+                out.append(span)
+        for sid in self._long:
+            span = spans[sid]
+            if span.start < end and span.end > start:
+                out.append(span)
+        return out
+
+    def next_start(self, offset: int, code_id: int | None = None) -> Span | None:
+        """The first span starting after ``offset`` (optionally of one code)."""
+        i = bisect.bisect_right(self._keys, (offset, 1 << 62))
+        for _, sid in self._keys[i:]:
+            span = self.spans[sid]
+            if code_id is None or span.code_id == code_id:
+                return span
+        return None
+
+    def previous_start(self, offset: int, code_id: int | None = None) -> Span | None:
+        """The last span starting before ``offset`` (optionally of one code)."""
+        i = bisect.bisect_left(self._keys, (offset, -1))
+        for _, sid in reversed(self._keys[:i]):
+            span = self.spans[sid]
+            if code_id is None or span.code_id == code_id:
+                return span
+        return None
+
+
+def parse_hex(colour: str) -> tuple[int, int, int] | None:
+    """``#rrggbb`` (or ``#rgb``) as a tuple, None when it is not a hex colour."""
+    c = colour.strip().lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    if len(c) != 6 or not re.fullmatch(r"[0-9a-fA-F]{6}", c):
+        return None
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def readable_on(colour: str) -> str:
+    """Black or white, whichever reads better on a background of ``colour``."""
+    rgb = parse_hex(colour) or (136, 136, 136)
+    r, g, b = (v / 255 for v in rgb)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if luminance > 0.5 else "#ffffff"
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”»)]*(?=\s)|\n\s*\n")
+
+
+def word_end(text: str, offset: int) -> int:
+    """The end of the word at or after ``offset`` (for extending a selection by word)."""
+    m = _WORD.search(text, offset)
+    return m.end() if m else len(text)
+
+
+def word_start(text: str, offset: int) -> int:
+    """The start of the word before ``offset``."""
+    i = offset
+    while i > 0 and not text[i - 1].isalnum():
+        i -= 1
+    while i > 0 and text[i - 1].isalnum():
+        i -= 1
+    return i
+
+
+def sentence_bounds(text: str, offset: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The sentence around ``offset`` within ``[lo, hi)`` (usually the speaker turn)."""
+    hi = len(text) if hi is None else hi
+    window_start = max(lo, offset - 2000)
+    start = window_start
+    for m in _SENTENCE_END.finditer(text, window_start, offset):
+        start = m.end()
+    m = _SENTENCE_END.search(text, offset, min(hi, offset + 4000))
+    end = m.end() if m else hi
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, max(end, start)
