@@ -15,9 +15,11 @@ titles, keyword-in-context lines) passes a ``Redactor`` that replaces the names 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
@@ -306,6 +308,28 @@ HEADINGS: dict[str, dict[str, str]] = {
 }
 
 
+STATUS_TEXT: dict[str, dict[str, str]] = {
+    "da": {
+        "candidate": "kandidat",
+        "sent": "sendt til godkendelse",
+        "approved": "godkendt",
+        "approved_with_changes": "godkendt med ændringer",
+        "deemed_accepted": "godkendt ved fristens udløb",
+        "rejected": "afvist",
+        "withdrawn": "trukket tilbage",
+    },
+    "en": {
+        "candidate": "candidate",
+        "sent": "sent for approval",
+        "approved": "approved",
+        "approved_with_changes": "approved with changes",
+        "deemed_accepted": "accepted by silence after the deadline",
+        "rejected": "rejected",
+        "withdrawn": "withdrawn",
+    },
+}
+
+
 def headings(language: str) -> dict[str, str]:
     return HEADINGS.get(language, HEADINGS["en"])
 
@@ -345,12 +369,28 @@ class _Tally:
         }
 
 
+def _distinct_passages(codings: list[SnapshotCoding]) -> list[SnapshotCoding]:
+    """One coding per (document, code, span): a passage two coders both coded counts once.
+
+    Double coding is there to check agreement; it must not double a passage's weight.
+    """
+    seen: set[tuple[int, int, int, int]] = set()
+    out = []
+    for c in codings:
+        key = (c.document_id, c.code_id, c.start, c.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
 class _Context:
     """Indexes over a snapshot shared by every part of the synthesis."""
 
     def __init__(self, snap: Snapshot, language: str) -> None:
         self.snap = snap
         self.language = language
+        self.codings = _distinct_passages(snap.codings)
         self.redactor = Redactor(snap.participants, language)
         self.codes = {c.id: c for c in snap.codes if c.id is not None}
         self.people = {p.id: p for p in snap.participants if p.id is not None}
@@ -385,7 +425,7 @@ class _Context:
         # The expert behind each coding, and its speaker turns (for co-occurrence).
         self.expert: dict[int, int | None] = {}
         self.coding_turns: dict[int, list[int]] = {}
-        for coding in snap.codings:
+        for coding in self.codings:
             self.expert[coding.id], self.coding_turns[coding.id] = self._attribute(coding)
         self.neighbours = self._neighbours()
 
@@ -411,7 +451,7 @@ class _Context:
         """For each coding, the other codes on an overlapping span or in the same turn."""
         out: dict[int, set[int]] = defaultdict(set)
         by_doc: dict[int, list[SnapshotCoding]] = defaultdict(list)
-        for c in self.snap.codings:
+        for c in self.codings:
             by_doc[c.document_id].append(c)
         for codings in by_doc.values():
             codings.sort(key=lambda c: (c.start, c.end))
@@ -472,6 +512,7 @@ def _quote_dict(ctx: _Context, q: Quote) -> dict[str, Any]:
         "id": q.id,
         "code": code.key if code else None,
         "status": q.status,
+        "status_text": STATUS_TEXT[ctx.language].get(q.status, q.status),
         "pending": q.status not in FINAL_STATUSES,
         "wording": ctx.redactor.clean(q.approved_wording or q.wording),
         "attribution": attribution(person, ctx.language) if person else "",
@@ -648,7 +689,7 @@ def synthesise(
     progress(0, total_steps, "codings")
 
     by_code: dict[int, list[SnapshotCoding]] = defaultdict(list)
-    for c in snap.codings:
+    for c in ctx.codings:
         by_code[c.code_id].append(c)
     visible_quotes = [q for q in snap.quotes if q.status not in HIDDEN_STATUSES]
     quotes_by_code: dict[int | None, list[Quote]] = defaultdict(list)
@@ -786,7 +827,8 @@ def _totals(
         "experts": len(experts),
         "documents": len(ctx.snap.documents),
         "desk_documents": sum(1 for d in ctx.snap.documents if d.kind == "document"),
-        "codings": len(ctx.snap.codings),
+        "codings": len(ctx.codings),
+        "codings_all_coders": len(ctx.snap.codings),
         "quotes": len(quotes),
         "approved_quotes": sum(1 for q in quotes if q.status in FINAL_STATUSES),
     }
@@ -819,7 +861,7 @@ def _coverage(
 ) -> dict[str, Any]:
     """Who spoke to what: codings per expert and area."""
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for c in ctx.snap.codings:
+    for c in ctx.codings:
         expert = ctx.expert.get(c.id)
         area_id = ctx.area_of.get(c.code_id)
         if expert is None or area_id is None:
@@ -930,3 +972,82 @@ def build_synthesis(
 ) -> dict[str, Any]:
     """Read the project once and synthesise it (the CLI's and the TUI's entry point)."""
     return synthesise(load_snapshot(project), area, final, language, progress)
+
+
+SYNTHESIS_FORMATS = ("md", "html", "docx", "json")
+
+
+def render_synthesis(data: dict[str, Any], fmt: str, progress: Progress = no_progress) -> bytes:
+    """The bytes of a synthesis in one format (md, html, docx or json)."""
+    fmt = fmt.lower()
+    if fmt == "json":
+        import json
+
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "md":
+        from qualcode.formats.synthesis_md import render_markdown
+
+        return render_markdown(data).encode("utf-8")
+    if fmt == "html":
+        from qualcode.formats.synthesis_html import render_html
+
+        return render_html(data).encode("utf-8")
+    if fmt == "docx":
+        import io
+
+        from qualcode.formats.synthesis_docx import write_docx
+
+        buffer = io.BytesIO()
+        write_docx(data, buffer, progress)
+        return buffer.getvalue()
+    raise ExportError(
+        f"unknown synthesis format {fmt!r}", "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + "."
+    )
+
+
+def export_synthesis(
+    project: Project,
+    fmt: str,
+    out: str | os.PathLike[str],
+    area: str | None = None,
+    final: bool = False,
+    language: str | None = None,
+    progress: Progress = no_progress,
+) -> dict[str, Any]:
+    """Write the synthesis to ``out``; nothing is written when it fails (e.g. ``--final``).
+
+    The file appears complete or not at all: it is written beside ``out`` and renamed.
+    """
+    fmt = fmt.lower()
+    if fmt not in SYNTHESIS_FORMATS:
+        raise ExportError(
+            f"unknown synthesis format {fmt!r}",
+            "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + ".",
+        )
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise ExportError(
+            f"cannot write {target}: folder {target.parent} does not exist",
+            "Create the folder first, or choose another --out.",
+        )
+    data = build_synthesis(project, area, final, language)
+    payload = render_synthesis(data, fmt, progress)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(payload)
+        os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {exc.strerror}") from exc
+    return {
+        "path": str(target),
+        "format": fmt,
+        "final": final,
+        "area": data["area"],
+        "language": data["language"],
+        "areas": [a["key"] for a in data["areas"]],
+        "quotes": sum(len(p["quotes"]) for a in data["areas"] for p in [a, *a["attention_points"]])
+        + sum(len(c["quotes"]) for c in data["cross_cutting"]),
+        "pending_quotes": len(data["pending_quotes"]),
+        "bytes": len(payload),
+    }
