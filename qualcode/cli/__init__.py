@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "codebook",
     "coding",
     "teams",
+    "exchange",
 ]
 
 
