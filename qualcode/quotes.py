@@ -295,6 +295,7 @@ def _guarded_update(
         update(Quote)
         .where(Quote.id == q.id, Quote.version == version)  # type: ignore[arg-type]
         .values(version=version + 1, **values)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(

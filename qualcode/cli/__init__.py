@@ -36,7 +36,9 @@ COMMAND_MODULES = [
     "codebook",
     "coding",
     "teams",
+    "quotes",
     "exchange",
+    "synthesis",
 ]
 
 
