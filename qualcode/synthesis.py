@@ -769,17 +769,21 @@ def synthesise(
 
     pending = [_quote_dict(ctx, q) for q in used_quotes if q.status not in FINAL_STATUSES]
     if final and pending:
-        listed = "; ".join(
-            f"quote {q['id']} ({q['code']}, {q['expert']}: {q['status']})" for q in pending[:20]
-        )
-        more = f" and {len(pending) - 20} more" if len(pending) > 20 else ""
-        raise ExportError(
+        lines = [
+            f"  quote {q['id']} ({q['code']}, {q['expert']}): {q['status_text']}"
+            for q in pending[:30]
+        ]
+        if len(pending) > 30:
+            lines.append(f"  … and {len(pending) - 30} more")
+        error = ExportError(
             f"a final synthesis needs every quote approved; {len(pending)} "
-            f"{'is' if len(pending) == 1 else 'are'} not: {listed}{more}",
+            f"{'is' if len(pending) == 1 else 'are'} not:\n" + "\n".join(lines),
             "Record the experts' answers (`qualcode quotes respond`), run `qualcode quotes "
             "sweep` for silence past the deadline, withdraw quotes you will not use, or "
             "export a draft without --final.",
         )
+        error.pending_quotes = pending  # type: ignore[attr-defined]
+        raise error
 
     progress(len(areas) + 2, total_steps, "coverage")
     data = {
