@@ -39,7 +39,6 @@ COMMAND_MODULES = [
     "quotes",
     "exchange",
     "synthesis",
-    "synthesis",
 ]
 
 
