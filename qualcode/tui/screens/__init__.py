@@ -8,4 +8,6 @@ Add only your own line.
 
 from __future__ import annotations
 
-FEATURE_SCREENS: list[tuple[str, str, str, str]] = []
+FEATURE_SCREENS: list[tuple[str, str, str, str]] = [
+    ("qualcode.tui.screens.review", "ReviewScreen", "R", "Agreement review"),
+]

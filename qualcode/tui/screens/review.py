@@ -1,0 +1,262 @@
+"""Agreement review: walk the disagreements of two coders side by side and settle each.
+
+Each disagreement is one sentence and one code that coder A marked and coder B did not (or
+the other way round). ``a`` keeps A's codings, ``b`` keeps B's, ``t`` keeps both, ``n``
+neither; the kept codings are copied as the reviewer's own (origin ``review``) and the
+decision is recorded, so the screen shows it next time. The figures are computed in a thread
+worker; the screen never blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+
+from qualcode.agreement import (
+    AgreementReport,
+    Disagreement,
+    compute_agreement,
+    default_review_pair,
+    resolve_disagreement,
+)
+
+DECISION_LABELS = {
+    "keep_a": "keep A",
+    "keep_b": "keep B",
+    "both": "both",
+    "neither": "neither",
+}
+
+
+class ReviewScreen(Screen[None]):
+    """Disagreements between two coders, one at a time, with the decision keys."""
+
+    DEFAULT_CSS = """
+    ReviewScreen #review-status { height: auto; padding: 0 1; background: $boost; }
+    ReviewScreen #review-unit {
+        height: auto; max-height: 40%; border: round $primary; padding: 0 1;
+    }
+    ReviewScreen #review-sides { height: 1fr; }
+    ReviewScreen .review-side { width: 1fr; border: round $secondary; padding: 0 1; }
+    ReviewScreen .review-side.coded { border: round $success; }
+    ReviewScreen #review-resolution { height: auto; padding: 0 1; }
+    ReviewScreen #review-loading { height: 3; }
+    """
+
+    BINDINGS = [
+        Binding("a", "resolve('keep_a')", "keep A", id="review.keep_a",
+                tooltip="Keep coder A's codings as yours"),
+        Binding("b", "resolve('keep_b')", "keep B", id="review.keep_b",
+                tooltip="Keep coder B's codings as yours"),
+        Binding("t", "resolve('both')", "both", id="review.both",
+                tooltip="Keep both coders' codings"),
+        Binding("n", "resolve('neither')", "neither", id="review.neither",
+                tooltip="The code does not apply here"),
+        Binding("j,down", "move(1)", "next", id="review.next", tooltip="Next disagreement"),
+        Binding("k,up", "move(-1)", "previous", id="review.previous",
+                tooltip="Previous disagreement"),
+        Binding("u", "next_open", "next open", id="review.next_open",
+                tooltip="Jump to the next unresolved disagreement"),
+        Binding("enter", "open_text", "in text", id="review.open",
+                tooltip="Open the sentence in the coding view"),
+        Binding("escape", "app.back", "back", id="review.back"),
+    ]
+
+    class Resolved(Message):
+        """A disagreement was settled (tests and other screens may listen)."""
+
+        def __init__(self, disagreement: Disagreement, decision: str) -> None:
+            super().__init__()
+            self.disagreement = disagreement
+            self.decision = decision
+
+    def __init__(self, coders: list[str] | None = None) -> None:
+        super().__init__()
+        self.coders = coders
+        self.report: AgreementReport | None = None
+        self.index = 0
+
+    # ----- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical():
+            yield Static("computing agreement…", id="review-status", markup=False)
+            yield LoadingIndicator(id="review-loading")
+            yield Static("", id="review-unit", markup=False)
+            with Horizontal(id="review-sides"):
+                with VerticalScroll(classes="review-side", id="review-side-a"):
+                    yield Static("", id="review-a")
+                with VerticalScroll(classes="review-side", id="review-side-b"):
+                    yield Static("", id="review-b")
+            yield Static("", id="review-resolution", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    # ----- data -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """(Re)compute the agreement in a worker; the screen stays responsive."""
+        self.query_one("#review-loading").display = True
+        self._compute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review")
+    def _compute(self) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        reviewer = getattr(self.app, "coder", "") or None
+        pair = self.coders or default_review_pair(project, reviewer=reviewer)
+        if len(pair) < 2:
+            self.app.call_from_thread(self._show_empty, "Agreement review needs two coders "
+                                      "who coded the same document.")
+            return
+        try:
+            report = compute_agreement(project, pair[:2])
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._loaded, report)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.query_one("#review-loading").display = False
+        self.query_one("#review-status", Static).update("no agreement figures")
+        notify_error = getattr(self.app, "notify_error", None)
+        if callable(notify_error):
+            notify_error(exc)
+
+    def _show_empty(self, message: str) -> None:
+        self.query_one("#review-loading").display = False
+        self.query_one("#review-status", Static).update(message)
+
+    def _loaded(self, report: AgreementReport) -> None:
+        self.report = report
+        self.coders = report.coders[:2]
+        self.query_one("#review-loading").display = False
+        open_items = [i for i, d in enumerate(report.disagreements) if d.resolution is None]
+        self.index = open_items[0] if open_items else 0
+        self._show()
+
+    @property
+    def current(self) -> Disagreement | None:
+        if self.report is None or not self.report.disagreements:
+            return None
+        return self.report.disagreements[self.index]
+
+    # ----- display ----------------------------------------------------------------------
+
+    def _side(self, name: str, d: Disagreement, letter: str) -> str:
+        items = d.codings.get(name, [])
+        if not items:
+            return f"[b]{letter}: {escape(name)}[/b] — did not code {escape(d.code)}"
+        lines = [f"[b]{letter}: {escape(name)}[/b] — coded {escape(d.code)}"]
+        for item in items:
+            text = " ".join(item["text"].split())
+            lines.append(f"\n{item['start']}–{item['end']}: {escape(text)}")
+            if item.get("memo"):
+                lines.append(f"[i]memo: {escape(item['memo'])}[/i]")
+        return "\n".join(lines)
+
+    def _show(self) -> None:
+        report = self.report
+        assert report is not None
+        status = self.query_one("#review-status", Static)
+        d = self.current
+        overall = report.overall
+        kappa = overall.get("cohen_kappa")
+        alpha = overall.get("krippendorff_alpha")
+        figures = (
+            f"kappa {kappa:.2f}" if kappa is not None else "kappa -"
+        ) + (f", alpha {alpha:.2f}" if alpha is not None else "")
+        a, b = report.coders[:2]
+        if d is None:
+            status.update(f"{a} ↔ {b}: no disagreements ({figures})")
+            self.query_one("#review-unit", Static).update("")
+            self.query_one("#review-a", Static).update("")
+            self.query_one("#review-b", Static).update("")
+            self.query_one("#review-resolution", Static).update("")
+            return
+        done = sum(1 for x in report.disagreements if x.resolution is not None)
+        status.update(
+            f"{a} ↔ {b} · disagreement {self.index + 1} of {len(report.disagreements)} · "
+            f"{done} resolved · {figures}\n{d.document} · {d.start}–{d.end} · "
+            f"code {d.code} {d.code_label}"
+        )
+        self.query_one("#review-unit", Static).update(d.text)
+        self.query_one("#review-a", Static).update(self._side(a, d, "A"))
+        self.query_one("#review-b", Static).update(self._side(b, d, "B"))
+        self.query_one("#review-side-a").set_class(bool(d.codings.get(a)), "coded")
+        self.query_one("#review-side-b").set_class(bool(d.codings.get(b)), "coded")
+        if d.resolution:
+            label = DECISION_LABELS.get(d.resolution.get("decision", ""), "?")
+            text = f"resolved: {label} (by {d.resolution.get('reviewer', '?')})"
+        else:
+            text = "open — a: keep A · b: keep B · t: both · n: neither"
+        self.query_one("#review-resolution", Static).update(text)
+
+    # ----- actions ----------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.report is None or not self.report.disagreements:
+            return
+        self.index = (self.index + step) % len(self.report.disagreements)
+        self._show()
+
+    def action_next_open(self) -> None:
+        if self.report is None:
+            return
+        n = len(self.report.disagreements)
+        for k in range(1, n + 1):
+            i = (self.index + k) % n
+            if self.report.disagreements[i].resolution is None:
+                self.index = i
+                self._show()
+                return
+        self.notify("every disagreement is resolved", timeout=3)
+
+    def action_resolve(self, decision: str) -> None:
+        d = self.current
+        if d is None or self.report is None:
+            return
+        reviewer = getattr(self.app, "coder", "") or "reviewer"
+        a, b = self.report.coders[:2]
+        try:
+            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - a domain error becomes a notification
+            notify_error = getattr(self.app, "notify_error", None)
+            if callable(notify_error):
+                notify_error(exc)
+            return
+        self.notify(
+            f"{DECISION_LABELS[decision]}: {len(added)} coding(s) recorded as {reviewer}",
+            timeout=3,
+            markup=False,
+        )
+        self.post_message(self.Resolved(d, decision))
+        if any(x.resolution is None for x in self.report.disagreements):
+            self.action_next_open()
+        else:
+            self._show()
+
+    def action_open_text(self) -> None:
+        d = self.current
+        opener = getattr(self.app, "open_document", None)
+        if d is not None and callable(opener):
+            opener(d.document_id, d.start, d.end)
+
+    def palette_commands(self) -> Any:
+        from functools import partial
+
+        from textual.app import SystemCommand
+
+        for decision, label in DECISION_LABELS.items():
+            yield SystemCommand(f"review: {label}", "Settle the shown disagreement",
+                                partial(self.action_resolve, decision))
