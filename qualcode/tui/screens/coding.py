@@ -243,7 +243,6 @@ class CodingScreen(Screen[None]):
             self.app.call_later(self.app.pop_screen)
             return
         self.title_text = doc.title
-        self.sub_title = doc.title
         self._set_codes(codes)
         view.load(doc.text, doc.spans, self._looks(), doc.turns)
         self._count_codes()

@@ -52,21 +52,48 @@ class ReviewScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("a", "resolve('keep_a')", "keep A", id="review.keep_a",
-                tooltip="Keep coder A's codings as yours"),
-        Binding("b", "resolve('keep_b')", "keep B", id="review.keep_b",
-                tooltip="Keep coder B's codings as yours"),
-        Binding("t", "resolve('both')", "both", id="review.both",
-                tooltip="Keep both coders' codings"),
-        Binding("n", "resolve('neither')", "neither", id="review.neither",
-                tooltip="The code does not apply here"),
+        Binding(
+            "a",
+            "resolve('keep_a')",
+            "keep A",
+            id="review.keep_a",
+            tooltip="Keep coder A's codings as yours",
+        ),
+        Binding(
+            "b",
+            "resolve('keep_b')",
+            "keep B",
+            id="review.keep_b",
+            tooltip="Keep coder B's codings as yours",
+        ),
+        Binding(
+            "t", "resolve('both')", "both", id="review.both", tooltip="Keep both coders' codings"
+        ),
+        Binding(
+            "n",
+            "resolve('neither')",
+            "neither",
+            id="review.neither",
+            tooltip="The code does not apply here",
+        ),
         Binding("j,down", "move(1)", "next", id="review.next", tooltip="Next disagreement"),
-        Binding("k,up", "move(-1)", "previous", id="review.previous",
-                tooltip="Previous disagreement"),
-        Binding("u", "next_open", "next open", id="review.next_open",
-                tooltip="Jump to the next unresolved disagreement"),
-        Binding("enter", "open_text", "in text", id="review.open",
-                tooltip="Open the sentence in the coding view"),
+        Binding(
+            "k,up", "move(-1)", "previous", id="review.previous", tooltip="Previous disagreement"
+        ),
+        Binding(
+            "u",
+            "next_open",
+            "next open",
+            id="review.next_open",
+            tooltip="Jump to the next unresolved disagreement",
+        ),
+        Binding(
+            "enter",
+            "open_text",
+            "in text",
+            id="review.open",
+            tooltip="Open the sentence in the coding view",
+        ),
         Binding("escape", "app.back", "back", id="review.back"),
     ]
 
@@ -116,8 +143,9 @@ class ReviewScreen(Screen[None]):
         reviewer = getattr(self.app, "coder", "") or None
         pair = self.coders or default_review_pair(project, reviewer=reviewer)
         if len(pair) < 2:
-            self.app.call_from_thread(self._show_empty, "Agreement review needs two coders "
-                                      "who coded the same document.")
+            self.app.call_from_thread(
+                self._show_empty, "Agreement review needs two coders who coded the same document."
+            )
             return
         try:
             report = compute_agreement(project, pair[:2])
@@ -173,9 +201,9 @@ class ReviewScreen(Screen[None]):
         overall = report.overall
         kappa = overall.get("cohen_kappa")
         alpha = overall.get("krippendorff_alpha")
-        figures = (
-            f"kappa {kappa:.2f}" if kappa is not None else "kappa -"
-        ) + (f", alpha {alpha:.2f}" if alpha is not None else "")
+        figures = (f"kappa {kappa:.2f}" if kappa is not None else "kappa -") + (
+            f", alpha {alpha:.2f}" if alpha is not None else ""
+        )
         a, b = report.coders[:2]
         if d is None:
             status.update(f"{a} ↔ {b}: no disagreements ({figures})")
@@ -258,5 +286,8 @@ class ReviewScreen(Screen[None]):
         from textual.app import SystemCommand
 
         for decision, label in DECISION_LABELS.items():
-            yield SystemCommand(f"review: {label}", "Settle the shown disagreement",
-                                partial(self.action_resolve, decision))
+            yield SystemCommand(
+                f"review: {label}",
+                "Settle the shown disagreement",
+                partial(self.action_resolve, decision),
+            )

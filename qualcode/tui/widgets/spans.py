@@ -16,12 +16,20 @@ from dataclasses import dataclass, field
 # the bisect window for ordinary codings stays narrow.
 LONG_SPAN = 4000
 
-_DISPLAY_TABLE = {9: " ", 13: " ", 11: " ", 12: " ", 0: " "}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def display_text(text: str) -> str:
-    """The text with tabs and stray control characters as spaces (one cell each)."""
-    return text.translate(_DISPLAY_TABLE)
+    """The text with tabs and stray control characters as spaces (one cell each).
+
+    Offsets are unchanged (one character in, one out). ``str.translate`` would take about
+    100 ms on a million characters; a search that usually finds nothing takes a few.
+    """
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
+    return text
 
 
 def wrap_lines(text: str, width: int) -> tuple[list[int], list[int]]:

@@ -15,6 +15,7 @@ selection is shown reversed; the cursor is one reversed cell.
 from __future__ import annotations
 
 import bisect
+import time
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -193,6 +194,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self._line_cache: dict[int, Strip] = {}
         self._styles: dict[tuple[int, bool, bool], Style] = {}
         self.lines_rendered = 0
+        # When the transcript last painted a row, and which (the benchmark's "first paint").
+        self.last_painted_row = -1
+        self.last_paint_time = 0.0
 
     # ----- loading -------------------------------------------------------------------
 
@@ -472,6 +476,8 @@ class TranscriptView(ScrollView, can_focus=True):
         return [s for s in self.suggestions[:hi] if s.end > start]
 
     def render_line(self, y: int) -> Strip:
+        self.last_painted_row = y
+        self.last_paint_time = time.perf_counter()
         line = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width
         base = self.rich_style

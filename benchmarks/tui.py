@@ -1,0 +1,175 @@
+"""TUI responsiveness on a long document: open it, code a span, and the memory it takes.
+
+One generated interview of about 1,000,000 characters with 5,000 codings (overlapping,
+random attention points), driven headless with Textual's Pilot at 120x36.
+
+- ``tui_open_document_ms``: from ``app.open_document`` to the last visible line of the
+  transcript painted for the first time (budget 500 ms).
+- ``tui_apply_code_ms``: median over several spans of the key handler's work — the coding
+  committed (one transaction with its undo entry), the span index updated — plus
+  rendering every visible line again (budget 50 ms). ``pilot.press`` is not timed (it adds
+  about 60 ms of its own).
+- ``tui_memory_mb``: resident memory of the process with the document open (budget 400 MB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import interview_text
+
+TARGET_CHARS = 1_000_000
+CODINGS = 5_000
+SIZE = (120, 36)
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _drive(project: object, document_id: int, repeats: int) -> dict[str, float]:
+    from qualcode.tui.app import make_app
+    from qualcode.tui.screens.coding import CodingScreen
+    from qualcode.tui.widgets.transcript import TranscriptView
+
+    app = make_app(project, coder="bench")  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        started = time.perf_counter()
+        app.open_document(document_id)
+        view: TranscriptView | None = None
+        deadline = started + 30
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
+            screen = app.screen
+            if isinstance(screen, CodingScreen) and screen.is_mounted:
+                view = screen.query_one(TranscriptView)
+                rows = view.scrollable_content_region.height
+                if (
+                    rows > 0
+                    and view.last_paint_time > started
+                    and view.last_painted_row >= rows - 1
+                ):
+                    break
+        assert view is not None, "the coding view did not open"
+        open_ms = (view.last_paint_time - started) * 1000
+        await pilot.pause()
+        rss = _rss_mb()
+
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        code_ids = list(screen.codes)
+        height = view.scrollable_content_region.height
+        timings = []
+        for i in range(repeats):
+            view.move_to(len(view.text) // (repeats + 1) * (i + 1))
+            view.scroll_to_offset_centered(view.cursor)
+            await pilot.pause()
+            start, end = view.cursor, min(view.cursor + 120, len(view.text))
+            view.select(start, end)
+            await pilot.pause()
+            t0 = time.perf_counter()
+            screen.apply_codes([code_ids[i % len(code_ids)]], start, end)
+            for y in range(height):
+                view.render_line(y)
+            timings.append((time.perf_counter() - t0) * 1000)
+            await pilot.pause()
+    return {
+        "tui_open_document_ms": open_ms,
+        "tui_apply_code_ms": statistics.median(timings),
+        "tui_memory_mb": rss,
+    }
+
+
+def build_long_document(path: Path, chars: int = TARGET_CHARS, codings: int = CODINGS):  # noqa: ANN201
+    """A project with the bundled codebook and one interview of ``chars`` characters whose
+    ``codings`` codings are random spans of 20-400 characters (many overlap)."""
+    import datetime as dt
+    import hashlib
+    import random
+
+    from sqlalchemy import insert
+
+    from qualcode.codebook import all_codes, load_codebook
+    from qualcode.coding import get_or_create_coder
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook
+    from qualcode.formats import parse_bytes
+    from qualcode.importing import store_parsed
+    from qualcode.models import Coding
+
+    rng = random.Random(11)
+    project = open_project(path, create=True)
+    load_codebook(project, demo_codebook())
+    text = ""
+    words = chars // 6
+    while len(text) < chars:
+        text = interview_text(rng, words, "Ekspert Nummer0")
+        words = int(words * 1.1)
+    cut = text.rfind("\n\n", 0, chars)
+    text = text[: cut if cut > chars * 0.9 else chars] + "\n"
+    data = text.encode("utf-8")
+    doc_id = store_parsed(
+        project,
+        parse_bytes("long.txt", data),
+        source_name="long.txt",
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind="interview",
+        participants=[],
+        language="da",
+        title="Long interview",
+        date=dt.date(2025, 1, 6),
+        annotate=False,
+    ).document_id
+    with project.transaction() as s:
+        codes = [c.id for c in all_codes(s) if c.kind == "attention_point"]
+        coders = [get_or_create_coder(s, name).id for name in ("ida", "mads")]
+        rows = []
+        for _ in range(codings):
+            a = rng.randrange(0, len(text) - 500)
+            rows.append(
+                {
+                    "document_id": doc_id,
+                    "code_id": rng.choice(codes),
+                    "coder_id": rng.choice(coders),
+                    "start": a,
+                    "end": a + rng.randint(20, 400),
+                    "memo": "",
+                    "origin": "manual",
+                    "guid": f"{rng.getrandbits(128):032X}",
+                    "created": dt.datetime.now(dt.UTC),
+                }
+            )
+        s.execute(insert(Coding), rows)
+    return project, doc_id, len(text)
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        project, doc_id, chars = build_long_document(Path(tmp) / "tui.qualcode")
+        try:
+            figures = asyncio.run(_drive(project, doc_id, repeats=5 if quick else 15))
+        finally:
+            project.close()
+    figures["tui_document_chars"] = float(chars)
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
