@@ -1,0 +1,424 @@
+"""Search the corpus: exact words, any inflection (lemma), or fuzzy (typos and compounds).
+
+Danish inflects and compounds freely (udredning / udredningen / udredningsforløb), so a
+literal search misses passages. Search reads the ``Token`` table built at import (lower-case
+form and lemma of every word, both indexed) and never re-runs spaCy over the corpus:
+
+- exact: each query word equals a word of the text (case-insensitive);
+- lemma: each query word matches any word with the same lemma (``palliationen`` →
+  ``palliation``);
+- fuzzy: each query word matches the corpus vocabulary by rapidfuzz — whole words within a
+  few typos, and compounds that start or end with it (``palliation`` →
+  ``palliationsindsats``).
+
+A query of several words is a phrase: the words in order, adjacent, not across punctuation.
+Plain SQL over indexed columns, so it works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from qualcode.codebook import resolve_code
+from qualcode.coding import get_or_create_coder
+from qualcode.db import Project
+from qualcode.documents import resolve_document
+from qualcode.errors import QualcodeError
+from qualcode.history import record_action
+from qualcode.models import DOCUMENT_KINDS, Coding, Document, Token
+from qualcode.nlp.pipeline import lemma_key, query_words
+from qualcode.nlp.store import annotate_missing
+from qualcode.progress import Progress, no_progress
+
+MODES = ("exact", "lemma", "fuzzy")
+DEFAULT_FUZZY_SCORE = 85.0
+CONTEXT_CHARS = 60
+MAX_WORDS = 8
+_MIN_TYPO = 5  # a query word shorter than this matches only itself in fuzzy mode
+_INNER_COMPOUND = 7  # from this length a query word may also sit inside a compound
+_FUZZY_COMPOUND = 8  # from this length a compound's first/last part may carry a typo
+_SQL_IN_CHUNK = 900
+
+
+class SearchError(QualcodeError):
+    """A query that cannot be run (empty, too long, bad score)."""
+
+
+@dataclass
+class SearchHit:
+    """One place the query occurs, with keyword-in-context text around it."""
+
+    document_id: int
+    document: str
+    kind: str
+    start: int
+    end: int
+    text: str = ""
+    left: str = ""
+    right: str = ""
+    score: float = 100.0
+
+    @property
+    def context(self) -> str:
+        return f"{self.left}[{self.text}]{self.right}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "document": self.document,
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "context": self.context,
+            "left": self.left,
+            "right": self.right,
+            "score": round(self.score, 1),
+        }
+
+
+@dataclass
+class DocumentCount:
+    """How often and where the query occurs in one document (desk-research review)."""
+
+    document_id: int
+    title: str
+    kind: str
+    count: int
+    offsets: list[int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "title": self.title,
+            "kind": self.kind,
+            "count": self.count,
+            "offsets": self.offsets,
+        }
+
+
+@dataclass
+class SearchResult:
+    """All hits of a query (``hits`` may be capped by ``limit``; counts never are)."""
+
+    query: str
+    mode: str
+    total: int
+    hits: list[SearchHit]
+    documents: list[DocumentCount]
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.hits) < self.total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "total": self.total,
+            "shown": len(self.hits),
+            "hits": [h.as_dict() for h in self.hits],
+            "documents": [d.as_dict() for d in self.documents],
+            "variants": self.variants,
+        }
+
+
+# ----------------------------------------------------------------------------------------
+# Vocabulary (for fuzzy matching), cached per project until tokens change
+
+
+_vocab_cache: dict[str, tuple[tuple[int, int], list[str]]] = {}
+
+
+def _vocabulary(session: Session, url: str) -> list[str]:
+    stamp_row = session.exec(select(func.max(Token.id), func.count(col(Token.id)))).one()
+    stamp = (int(stamp_row[0] or 0), int(stamp_row[1] or 0))
+    cached = _vocab_cache.get(url)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    words = [w for w in session.exec(select(Token.lower).distinct()).all() if w]
+    _vocab_cache[url] = (stamp, words)
+    return words
+
+
+def fuzzy_word_matches(word: str, vocabulary: list[str], score: float) -> dict[str, float]:
+    """Vocabulary words that match ``word``: typos (whole-word ratio) or compounds.
+
+    A compound is a longer word that starts or ends with the query (``palliation`` in
+    ``palliationsindsats``, ``rehabilitering`` in ``kræftrehabilitering``); a long query word
+    may also sit inside one, or carry a typo as the compound's first part. Short query words
+    match only whole words (``tal`` never finds ``hospitalet`` or ``tale``), and a compound
+    must contain the query word itself (``kommune`` does not find ``kommunikation``).
+    """
+    found: dict[str, float] = {word: 100.0}
+    if len(word) < _MIN_TYPO:
+        return found
+    for match, value, _ in process.extract(
+        word, vocabulary, scorer=fuzz.ratio, score_cutoff=score, limit=None
+    ):
+        found[match] = max(found.get(match, 0.0), float(value))
+    size = len(word)
+    for match, value, _ in process.extract(
+        word, vocabulary, scorer=fuzz.partial_ratio, score_cutoff=score, limit=None
+    ):
+        if match in found or len(match) <= size:
+            continue
+        if match.startswith(word) or match.endswith(word):
+            found[match] = 100.0
+        elif size >= _INNER_COMPOUND and word in match:
+            found[match] = 100.0
+        elif size >= _FUZZY_COMPOUND:
+            edge = max(fuzz.ratio(word, match[: size + d]) for d in (-1, 0, 1))
+            if edge >= score:
+                found[match] = float(min(value, edge))
+    return found
+
+
+# ----------------------------------------------------------------------------------------
+# The search itself
+
+
+def _word_condition(token: Any, mode: str, values: list[str]) -> Any:
+    column = token.lemma if mode == "lemma" else token.lower
+    if len(values) == 1:
+        return column == values[0]
+    return column.in_(values)
+
+
+def _count(session: Session, mode: str, values: list[str], doc_filter: list[int] | None) -> int:
+    stmt = select(func.count()).select_from(Token).where(_word_condition(Token, mode, values))
+    if doc_filter is not None:
+        stmt = stmt.where(col(Token.document_id).in_(doc_filter))
+    return int(session.exec(stmt).one())
+
+
+def _phrase_spans(
+    session: Session, mode: str, per_word: list[list[str]], doc_filter: list[int] | None
+) -> list[tuple[int, int, int, int]]:
+    """(document_id, start, end, first ordinal) of every occurrence of the phrase."""
+    n = len(per_word)
+    counts = [_count(session, mode, values, doc_filter) for values in per_word]
+    if min(counts) == 0:
+        return []
+    pivot = counts.index(min(counts))
+    tokens = [aliased(Token, name=f"t{i}") for i in range(n)]
+    base = tokens[pivot]
+    stmt = select(
+        base.document_id, tokens[0].start, tokens[n - 1].end, tokens[0].ordinal
+    ).select_from(base)
+    for i, tok in enumerate(tokens):
+        if i == pivot:
+            continue
+        stmt = stmt.join(
+            tok,
+            and_(tok.document_id == base.document_id, tok.ordinal == base.ordinal + (i - pivot)),
+        )
+    for i, tok in enumerate(tokens):
+        stmt = stmt.where(_word_condition(tok, mode, per_word[i]))
+    if doc_filter is not None:
+        stmt = stmt.where(base.document_id.in_(doc_filter))
+    return [(int(d), int(s), int(e), int(o)) for d, s, e, o in session.exec(stmt).all()]
+
+
+def _documents_in_scope(
+    session: Session, document: str | int | None, kind: str | None
+) -> tuple[list[int] | None, dict[int, tuple[str, str]]]:
+    rows = session.exec(select(Document.id, Document.title, Document.kind)).all()
+    info = {int(i): (t, k) for i, t, k in rows if i is not None}
+    if document is None and kind is None:
+        return None, info
+    ids = list(info)
+    if document is not None:
+        doc = resolve_document(session, document)
+        ids = [int(doc.id)]  # type: ignore[arg-type]
+    if kind is not None:
+        if kind not in DOCUMENT_KINDS:
+            raise SearchError(
+                f"unknown document kind {kind!r}", "Use one of: " + ", ".join(DOCUMENT_KINDS)
+            )
+        ids = [i for i in ids if info[i][1] == kind]
+    return ids, info
+
+
+def _languages(session: Session) -> list[str]:
+    langs = {lang for lang in session.exec(select(Document.language).distinct()).all()}
+    return ["da"] + (["en"] if "en" in langs else [])
+
+
+def _contexts(
+    session: Session, spans: list[tuple[int, int, int]], chars: int
+) -> dict[tuple[int, int, int], tuple[str, str, str]]:
+    """Left context, matched text and right context for each span (texts read once each)."""
+    out: dict[tuple[int, int, int], tuple[str, str, str]] = {}
+    doc_ids = sorted({d for d, _, _ in spans})
+    for i in range(0, len(doc_ids), _SQL_IN_CHUNK):
+        chunk = doc_ids[i : i + _SQL_IN_CHUNK]
+        texts: dict[int, str] = {
+            int(i): t
+            for i, t in session.exec(
+                select(Document.id, Document.text).where(col(Document.id).in_(chunk))
+            ).all()
+        }
+        for d, s, e in spans:
+            if d not in texts:
+                continue
+            text = texts[d]
+            left = text[max(0, s - chars) : s].replace("\n", " ")
+            right = text[e : e + chars].replace("\n", " ")
+            out[(d, s, e)] = (left, text[s:e].replace("\n", " "), right)
+    return out
+
+
+def search(
+    project: Project,
+    query: str,
+    *,
+    mode: str = "exact",
+    fuzzy_score: float = DEFAULT_FUZZY_SCORE,
+    document: str | int | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    context_chars: int = CONTEXT_CHARS,
+    progress: Progress = no_progress,
+) -> SearchResult:
+    """Find ``query`` in the project; documents not yet annotated are annotated first.
+
+    ``mode`` is ``exact``, ``lemma`` or ``fuzzy`` (with ``fuzzy_score`` 0-100). ``limit``
+    caps how many hits get context lines; ``total`` and per-document counts are complete.
+    """
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r}", "Use exact, lemma or fuzzy.")
+    if not 0 < fuzzy_score <= 100:
+        raise SearchError(
+            f"--fuzzy takes a score between 1 and 100, not {fuzzy_score:g}",
+            "85 finds typos and compounds; lower finds more, and more noise.",
+        )
+    annotate_missing(project, progress)
+    with project.session() as s:
+        words = query_words(query)
+        if not words:
+            raise SearchError(
+                f"the query {query!r} has no words to search for", "Give at least one word."
+            )
+        if len(words) > MAX_WORDS:
+            raise SearchError(
+                f"the query has {len(words)} words; a phrase may have at most {MAX_WORDS}",
+                "Search for the most telling words of the passage.",
+            )
+        doc_filter, info = _documents_in_scope(s, document, kind)
+        variants: list[dict[str, Any]] = []
+        if mode == "exact":
+            per_word = [[lower] for lower, _ in words]
+        elif mode == "lemma":
+            langs = _languages(s)
+            per_word = []
+            for lower, _ in words:
+                keys = sorted({lemma_key(lower, lang) for lang in langs})
+                per_word.append(keys)
+                variants.append({"word": lower, "lemmas": keys})
+        else:
+            vocabulary = _vocabulary(s, project.url)
+            per_word = []
+            for lower, _ in words:
+                found = fuzzy_word_matches(lower, vocabulary, fuzzy_score)
+                ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+                per_word.append([w for w, _ in ranked])
+                variants.append(
+                    {
+                        "word": lower,
+                        "matches": [{"word": w, "score": round(v, 1)} for w, v in ranked],
+                    }
+                )
+        word_scores: list[dict[str, float]] = []
+        if mode == "fuzzy":
+            word_scores = [{m["word"]: m["score"] for m in v["matches"]} for v in variants]
+        raw: list[tuple[int, int, int, int]] = []
+        if doc_filter is None or doc_filter:
+            # very long variant lists are searched in chunks of the pivot-free single word case
+            if len(per_word) == 1 and len(per_word[0]) > _SQL_IN_CHUNK:
+                for i in range(0, len(per_word[0]), _SQL_IN_CHUNK):
+                    raw += _phrase_spans(s, mode, [per_word[0][i : i + _SQL_IN_CHUNK]], doc_filter)
+            else:
+                raw = _phrase_spans(s, mode, [w[:_SQL_IN_CHUNK] for w in per_word], doc_filter)
+        raw.sort()
+        spans = [(d, st, en) for d, st, en, _ in raw]
+        per_doc: dict[int, list[int]] = {}
+        for d, st, _ in spans:
+            per_doc.setdefault(d, []).append(st)
+        documents = [
+            DocumentCount(d, info[d][0], info[d][1], len(offs), offs)
+            for d, offs in sorted(per_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+        shown = spans if limit is None else spans[:limit]
+        contexts = _contexts(s, shown, context_chars)
+        hits = []
+        for d, st, en in shown:
+            left, text, right = contexts.get((d, st, en), ("", "", ""))
+            score = 100.0
+            if word_scores:
+                score = _fuzzy_hit_score(text, word_scores)
+            hits.append(SearchHit(d, info[d][0], info[d][1], st, en, text, left, right, score))
+    return SearchResult(query, mode, len(spans), hits, documents, variants, spans)
+
+
+def _fuzzy_hit_score(text: str, word_scores: list[dict[str, float]]) -> float:
+    words = text.lower().split()
+    scores = [ws.get(w, 0.0) for w, ws in zip(words, word_scores, strict=False)]
+    return (
+        min(scores)
+        if scores and all(scores)
+        else min((max(ws.values()) for ws in word_scores), default=100.0)
+    )
+
+
+def code_hits(
+    project: Project,
+    result: SearchResult,
+    code: str,
+    coder: str,
+) -> dict[str, Any]:
+    """Code every hit of a search (origin ``search``) as one undoable action.
+
+    Hits already coded with that code on exactly that span are skipped, so running the
+    same search twice does not double the codings.
+    """
+    with project.transaction() as s:
+        code_row = resolve_code(s, code)
+        who = get_or_create_coder(s, coder)
+        existing = {
+            (c.document_id, c.start, c.end)
+            for c in s.exec(select(Coding).where(Coding.code_id == code_row.id))
+        }
+        added: list[Coding] = []
+        skipped = 0
+        for d, st, en in result.spans:
+            if (d, st, en) in existing:
+                skipped += 1
+                continue
+            existing.add((d, st, en))
+            coding = Coding(
+                document_id=d,
+                code_id=code_row.id,  # type: ignore[arg-type]
+                coder_id=who.id,  # type: ignore[arg-type]
+                start=st,
+                end=en,
+                origin="search",
+            )
+            s.add(coding)
+            added.append(coding)
+        if added:
+            record_action(
+                s,
+                coder,
+                f"code {len(added)} search hits of {result.query!r} with {code_row.key}",
+                added=added,
+            )
+        return {"code": code_row.key, "coded": len(added), "skipped": skipped}
