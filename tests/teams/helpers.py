@@ -1,0 +1,50 @@
+"""Shared by the team tests: a small coded project, and worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from qualcode.codebook import load_codebook
+from qualcode.db import Project
+from qualcode.demo import demo_codebook, demo_corpus_dir
+from qualcode.importing import import_files
+from qualcode.participants import import_participants
+
+WORKERS = Path(__file__).with_name("workers.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def target_of(project: Project) -> str:
+    """What another process passes to open the same project: the file or the URL."""
+    if project.path is not None:
+        return str(project.path)
+    return project.engine.url.render_as_string(hide_password=False)
+
+
+def prepare(project: Project) -> None:
+    """The demo codebook, its participants and one interview: enough to code and quote."""
+    load_codebook(project, demo_codebook())
+    import_participants(project, demo_corpus_dir() / "participants.csv")
+    outcome = import_files(project, [demo_corpus_dir() / "01_holmgaard.txt"])[0]
+    assert outcome.status == "imported", outcome.message
+
+
+def start_worker(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, str(WORKERS), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def result_of(proc: subprocess.Popen[str], timeout: float = 600) -> dict[str, object]:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-3000:]}"
+    return json.loads(out.strip().splitlines()[-1])
