@@ -59,7 +59,9 @@ MIN_COMPOUND = 6  # shorter terms match only whole words (no "gen" in "generelt"
 PARENT_SHARE = 0.3  # how much an area's own evidence lifts its attention points
 CHILD_SHARE = 0.25  # how much an area gains from attention points beyond its best one
 MODEL_WEIGHT = 1.5  # the classifier's probability against the normalised codebook score
-MIN_SCORE = 0.35
+MIN_SCORE = 0.5
+MIN_OWN_EVIDENCE = 0.3  # keyword/label evidence the sentence itself must carry
+SCORE_SCALE = 1.0  # codebook evidence 1.0 (one telling keyword) -> score 0.63
 MAX_PER_UNIT = 3
 _TOKEN = tuple[str, str]  # (lower, lemma)
 
@@ -94,9 +96,12 @@ class CodeScore:
 
     def reason(self) -> str:
         parts = []
-        if self.terms:
-            words = sorted(self.terms)
-            parts.append("matched " + ", ".join(words[:6]) + (" ..." if len(words) > 6 else ""))
+        own = sorted(t for t, how in self.terms.items() if how != "context")
+        around = sorted(t for t, how in self.terms.items() if how == "context")
+        if own:
+            parts.append("words: " + ", ".join(own[:6]) + (" ..." if len(own) > 6 else ""))
+        if around:
+            parts.append("context: " + ", ".join(around[:4]) + (" ..." if len(around) > 4 else ""))
         if self.model >= 0.1:
             parts.append(f"model votes {self.model:.2f}")
         return "; ".join(parts)
@@ -148,6 +153,7 @@ class CodebookScorer:
             )
         weights: dict[str, dict[str, float]] = defaultdict(dict)  # term -> code -> weight
         keyword_terms: set[str] = set()
+        strong: set[str] = set()
         lem = lemmatizer(lang)
         for c in codes:
             en = lang == "en"
@@ -164,6 +170,8 @@ class CodebookScorer:
                 for term in terms:
                     if len(term) < 2:
                         continue
+                    if weight >= LABEL_WEIGHT:
+                        strong.add(term)
                     current = weights[term].get(c.key, 0.0)
                     weights[term][c.key] = max(current, weight)
         freq = frequencies or {}
@@ -180,6 +188,7 @@ class CodebookScorer:
                 entries.append((key, weight / spread * rarity**power))
             self.terms[term] = entries
         self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
+        self.strong_terms = frozenset(strong)
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
 
     def term_list(self) -> list[str]:
@@ -207,12 +216,17 @@ class CodebookScorer:
         self._cache[token] = result
         return result
 
-    def score(self, tokens: Iterable[_TOKEN]) -> dict[str, CodeScore]:
-        """Raw evidence per code key for the words of one passage."""
+    def score(self, tokens: Iterable[_TOKEN], strong_only: bool = False) -> dict[str, CodeScore]:
+        """Raw evidence per code key for the words of one passage.
+
+        ``strong_only`` counts keywords and label words only, not description words.
+        """
         seen: Counter[str] = Counter()
         how_by_term: dict[str, str] = {}
         for token in tokens:
             for term, factor, how in self._matches(token):
+                if strong_only and term not in self.strong_terms:
+                    continue
                 seen[term] += 1
                 how_by_term[term] = how if how_by_term.get(term) != "word" else "word"
                 seen[term + "\0f"] = max(seen[term + "\0f"], int(factor * 100))
@@ -673,40 +687,55 @@ def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[in
 
 def _pick(
     scorer: CodebookScorer,
+    passage: Passage,
     evidence: dict[str, CodeScore],
     probs: dict[str, float] | None,
 ) -> list[tuple[str, float, str]]:
-    """The codes worth proposing for one unit: (key, score 0..1, reason)."""
+    """The codes worth proposing for one unit: (key, score 0..1, reason).
+
+    The best area decides, then its best attention point (or the area itself); cross-cutting
+    codes are proposed beside it. Context may rank codes but not carry a suggestion alone:
+    the sentence itself must contain a codebook word for the code (or its area or
+    attention points), or the trained model must vote for it.
+    """
     ranked = rank_codes(scorer, evidence, probs)
-    raw_top = max((v.score for v in evidence.values()), default=0.0)
-    strength = 1.0 - math.exp(-raw_top / 1.2)  # how much codebook evidence there is at all
+    core = scorer.score(passage.tokens, strong_only=True)
     out: list[tuple[str, float, str]] = []
     areas = ranked["area"]
     if not areas:
         return out
-    best_area, area_value = max(areas.items(), key=lambda kv: kv[1])
+    best_area = max(areas.items(), key=lambda kv: kv[1])[0]
     points = {
         k: v for k, v in ranked["attention_point"].items() if scorer.codes[k].area_key == best_area
     }
-    candidates: list[tuple[str, float]] = []
+    candidates = [best_area]
     if points and max(points.values()) > 0:
-        key, value = max(points.items(), key=lambda kv: kv[1])
-        candidates.append((key, value))
-    else:
-        candidates.append((best_area, area_value))
-    for key, value in ranked["cross_cutting"].items():
-        candidates.append((key, value))
-    for key, value in candidates:
-        ev = evidence.get(key, CodeScore())
+        candidates = [max(points.items(), key=lambda kv: kv[1])[0]]
+    candidates += list(ranked["cross_cutting"])
+    for key in candidates:
+        info = scorer.codes[key]
+        family = {key}
+        if info.area_key is not None:
+            family |= {info.area_key} | {
+                k for k, c in scorer.codes.items() if c.parent_key == info.area_key
+            }
+        own = sum(core[k].score for k in family if k in core)
+        if own < MIN_OWN_EVIDENCE:
+            own = 0.0
         model = (probs or {}).get(key, 0.0)
-        if key == candidates[0][0] and ev.score == 0 and model < 0.1:
-            ev = evidence.get(best_area, CodeScore())
-        codebook_part = strength * min(1.0, value) if ev.terms else 0.0
+        ev = evidence.get(key) or evidence.get(best_area) or CodeScore()
+        codebook_part = 0.0
+        if own > 0:
+            codebook_part = 1.0 - math.exp(-(own + CONTEXT_SHARE * ev.score) / SCORE_SCALE)
         score = max(codebook_part, model)
         if score < MIN_SCORE:
             continue
-        reason_score = CodeScore(ev.score, dict(ev.terms), model)
-        out.append((key, round(score, 3), reason_score.reason() or "area evidence"))
+        terms = {t: "context" for t in ev.terms}
+        for k in family:
+            if own > 0 and k in core:
+                terms.update(core[k].terms)
+        reason = CodeScore(ev.score, terms, model).reason() or "area evidence"
+        out.append((key, round(score, 3), reason))
     out.sort(key=lambda t: -t[1])
     return out[:MAX_PER_UNIT]
 
@@ -755,7 +784,7 @@ def suggest(
             progress(n, len(units), "suggesting")
         d, st, en = passage.document_id, passage.start, passage.end
         scorer = scorers.get(passage.language, scorers["da"])
-        for key, score, reason in _pick(scorer, passage.evidence(scorers), probs[n]):
+        for key, score, reason in _pick(scorer, passage, passage.evidence(scorers), probs[n]):
             code = by_key[key]
             if (d, st, en, code.id) in decided:
                 continue

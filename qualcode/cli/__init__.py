@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "quotes",
     "exchange",
     "synthesis",
+    "search",
 ]
 
 

@@ -1,0 +1,196 @@
+"""Search and suggestion commands: ``search`` (exact, lemma, fuzzy; KWIC; code all hits)
+and ``suggest`` (codebook and trained-model suggestions, training, evaluation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
+from qualcode.coding import default_coder_name
+from qualcode.errors import QualcodeError
+
+
+def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
+    for hit in result.hits:
+        left = hit.left[-45:].rjust(45)
+        say(
+            f"{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] {hit.right[:45]}"
+        )
+    if result.truncated:
+        say(f"... {result.total - len(result.hits)} more hits (use --limit 0 to show all)")
+    if result.documents:
+        say("")
+        say(f"{result.total} hits in {len(result.documents)} documents:")
+        for d in result.documents:
+            say(f"{d.count:>6}  {d.document_id:>4}  {d.kind:<9} {d.title}")
+    else:
+        say(f"no hits for {result.query!r} ({result.mode})")
+    if coded is not None:
+        say(
+            f"coded {coded['coded']} hits with {coded['code']}"
+            + (f" ({coded['skipped']} already coded)" if coded["skipped"] else "")
+            + "; undo with ctrl+z in the TUI"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def search(
+        ctx: typer.Context,
+        query: str = typer.Argument(..., help="A word or a phrase (words in order)."),
+        lemma: bool = typer.Option(False, "--lemma", help="Match any inflection of each word."),
+        fuzzy: float | None = typer.Option(
+            None,
+            "--fuzzy",
+            metavar="SCORE",
+            help="Match typos and compounds with a similarity of SCORE (0-100, e.g. 85).",
+        ),
+        document: str | None = typer.Option(None, "--document", help="Only this document."),
+        kind: str | None = typer.Option(
+            None, "--kind", help="Only documents of this kind (interview|notes|document)."
+        ),
+        code_hits: str | None = typer.Option(
+            None, "--code-hits", metavar="CODE", help="Code every hit with CODE (undoable)."
+        ),
+        coder: str | None = typer.Option(None, help="Coder for --code-hits."),
+        limit: int = typer.Option(200, help="Show at most N hits (0 = all); counts are complete."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Find a word or phrase: exact, any inflection (--lemma) or fuzzy (--fuzzy SCORE)."""
+        from qualcode.search import code_hits as do_code_hits
+        from qualcode.search import search as run_search
+
+        if lemma and fuzzy is not None:
+            raise QualcodeError("give --lemma or --fuzzy, not both")
+        mode = "fuzzy" if fuzzy is not None else "lemma" if lemma else "exact"
+        with open_from(ctx) as project:
+            with progress_bar("annotating", enabled=not as_json) as progress:
+                result = run_search(
+                    project,
+                    query,
+                    mode=mode,
+                    fuzzy_score=fuzzy if fuzzy is not None else 85.0,
+                    document=document,
+                    kind=kind,
+                    limit=limit or None,
+                    progress=progress,
+                )
+            coded = None
+            if code_hits is not None:
+                coded = do_code_hits(project, result, code_hits, coder or default_coder_name())
+        if as_json:
+            data = result.as_dict()
+            if coded is not None:
+                data["coded"] = coded
+            emit_json(data)
+        else:
+            _print_search(result, coded)
+
+    @app.command()
+    def suggest(
+        ctx: typer.Context,
+        train: bool = typer.Option(
+            False, "--train", help="Train the classifier on the project's codings first."
+        ),
+        evaluate: bool = typer.Option(
+            False, "--evaluate", help="Cross-validate on the project's codings; store nothing."
+        ),
+        document: str | None = typer.Option(None, "--document", help="Only this document."),
+        iterations: int = typer.Option(12, help="Training passes over the codings."),
+        folds: int = typer.Option(4, help="Folds (groups of documents) for --evaluate."),
+        no_model: bool = typer.Option(
+            False, "--no-model", help="Use the codebook only, even if a model is trained."
+        ),
+        accept: int | None = typer.Option(None, "--accept", metavar="ID", help="Accept one."),
+        reject: int | None = typer.Option(None, "--reject", metavar="ID", help="Reject one."),
+        coder: str | None = typer.Option(None, help="Coder for --accept/--reject."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Suggest codes for uncoded sentences (stored as open suggestions, never applied)."""
+        from qualcode import suggest as sg
+
+        who = coder or default_coder_name()
+        with open_from(ctx) as project:
+            if accept is not None or reject is not None:
+                if accept is not None and reject is not None:
+                    raise QualcodeError("give --accept or --reject, not both")
+                if accept is not None:
+                    done = sg.accept_suggestion(project, accept, who)
+                    message = f"accepted suggestion {accept}: coding {done['coding_id']}"
+                else:
+                    done = sg.reject_suggestion(project, reject, who)  # type: ignore[arg-type]
+                    message = f"rejected suggestion {reject}"
+                if as_json:
+                    emit_json(done)
+                else:
+                    say(message)
+                return
+            if evaluate:
+                with progress_bar("evaluating", enabled=not as_json) as progress:
+                    report = sg.evaluate(
+                        project, folds=folds, iterations=iterations, progress=progress
+                    )
+                if as_json:
+                    emit_json(report)
+                else:
+                    _print_evaluation(report)
+                return
+            trained = None
+            if train:
+                with progress_bar("training", enabled=not as_json) as progress:
+                    trained = sg.train_model(project, iterations=iterations, progress=progress)
+            with progress_bar("suggesting", enabled=not as_json) as progress:
+                rows = sg.suggest(project, document, use_model=not no_model, progress=progress)
+        if as_json:
+            emit_json(
+                {
+                    "trained": trained,
+                    "suggestions": [
+                        {
+                            "id": r["id"],
+                            "document_id": r["document_id"],
+                            "document": r["document"],
+                            "start": r["start"],
+                            "end": r["end"],
+                            "code": r["code"],
+                            "score": r["score"],
+                            "reason": r["reason"],
+                            "method": r["method"],
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+            return
+        if trained is not None:
+            say(
+                f"trained on {trained['passages']} coded passages "
+                f"({len(trained['labels'])} codes, {trained['iterations']} iterations)"
+            )
+        for r in rows:
+            say(
+                f"{r['id']:>5}  {r['document_id']:>4} {r['start']:>7}-{r['end']:<7} "
+                f"{r['code']:<14} {r['score']:.2f}  {r['reason']}"
+            )
+        say(f"{len(rows)} open suggestions; accept with `qualcode suggest --accept ID`")
+
+
+def _print_evaluation(report: dict[str, Any]) -> None:
+    say(f"{report['passages']} coded passages")
+    for name in ("codebook", "model", "combined"):
+        part = report.get(name)
+        if not part:
+            continue
+        area, point = part["area"], part["attention_point"]
+        say(
+            f"{part['method']:<15} area top-1 {area['top1']}  top-3 {area['top3']}   "
+            f"attention point top-1 {point['top1']}  top-3 {point['top3']}   "
+            f"macro-F1 {part['macro_f1']}"
+        )
+    best = report.get("combined") or report["codebook"]
+    say("")
+    say(f"per code ({best['method']}): precision / recall / support")
+    for key, v in best["per_code"].items():
+        say(f"  {key:<8} {v['precision']:.2f} / {v['recall']:.2f} / {v['support']}")
