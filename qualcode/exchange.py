@@ -938,8 +938,9 @@ class Redactor:
     """Replaces names that consent does not allow with what it does allow, keeping a map.
 
     For every participant who is not ``named``: the full name, each part of it (also with a
-    genitive s), and the e-mail address; for ``anonymous`` also the organisation and a
-    multi-word title. The replacement is ``attribution`` (role or pseudonym).
+    genitive s), and the e-mail address become ``attribution`` (role or pseudonym); for
+    ``anonymous`` the organisation and a multi-word title become ``[organisation]`` and
+    ``[titel]`` as well.
     """
 
     def __init__(self, participants: Iterable[Participant], language: str = "da") -> None:
@@ -960,7 +961,7 @@ class Redactor:
                                      if len(sub) >= 2)
             if p.consent == "anonymous":
                 if len(p.organisation) >= 4:
-                    rules.append((p.organisation, label, True))
+                    rules.append((p.organisation, "[organisation]", True))
                 if " " in p.title.strip():
                     rules.append((p.title, "[titel]", True))
         rules.sort(key=lambda r: -len(r[0]))
