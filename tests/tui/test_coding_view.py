@@ -1,0 +1,195 @@
+"""The coding view driven as a user would: keys in, rows in the database out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from qualcode.db import Project
+from qualcode.models import Code, Coder, Coding
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.widgets.code_picker import CodePicker
+from qualcode.tui.widgets.dialogs import MemoEditor
+from qualcode.tui.widgets.transcript import TranscriptView
+
+from .conftest import INTERVIEW, span_of
+
+SIZE = (120, 36)
+pytestmark = pytest.mark.anyio
+
+
+def codings(project: Project, code_key: str | None = None) -> list[tuple[str, int, int, str, str]]:
+    """(code key, start, end, coder, memo) of every coding, optionally of one code."""
+    with project.session() as s:
+        query = (
+            select(Code.key, Coding.start, Coding.end, Coder.name, Coding.memo)
+            .join(Code, Code.id == Coding.code_id)
+            .join(Coder, Coder.id == Coding.coder_id)
+            .order_by(Coding.start)
+        )
+        if code_key is not None:
+            query = query.where(Code.key == code_key)
+        return [tuple(row) for row in s.exec(query).all()]  # type: ignore[misc]
+
+
+async def open_view(pilot, document_id: int, start: int | None = None) -> TranscriptView:  # noqa: ANN001
+    pilot.app.open_document(document_id, start)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CodingScreen)
+    return pilot.app.screen.query_one(TranscriptView)
+
+
+async def test_select_by_keys_and_apply_through_picker(tui_project: Project, document_id: int) -> None:
+    start, end = span_of(INTERVIEW, "fast telefontid")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, start)
+        assert view.cursor == start
+        await pilot.press(*["shift+right"] * (end - start))
+        assert pilot.app.screen.selection == (document_id, start, end)
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, CodePicker)
+        await pilot.press(*"praksis")  # fuzzy: matches B.1's label "Praksis og hospital"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CodingScreen)
+        assert codings(tui_project, "B.1") == [("B.1", start, end, "tester", "")]
+        # painted at once: the span is in the view's index and shows in the side panel
+        assert [s.code_id for s in view.spans.overlapping(start, end)]
+        assert "B.1" in str(pilot.app.screen.query_one("#at-cursor").render())
+
+
+async def test_several_codes_at_once_are_one_undoable_action(tui_project: Project, document_id: int) -> None:
+    start, end = span_of(INTERVIEW, "Færre skemaer og mere tid til patienterne.")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, start + 2)
+        await pilot.press("s")  # the sentence at the cursor
+        assert view.selection == (start, end)
+        await pilot.press("enter", *"A.2", "tab")
+        await pilot.press(*["backspace"] * 3, *"ulighed", "tab", "enter")
+        await pilot.pause()
+        assert {c[0] for c in codings(tui_project) if c[1] == start} == {"A.2", "ulighed"}
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert not [c for c in codings(tui_project) if c[1] == start]
+        assert not view.spans.overlapping(start, end - 1) or all(
+            s.start != start for s in view.spans.overlapping(start, end)
+        )
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert {c[0] for c in codings(tui_project) if c[1] == start} == {"A.2", "ulighed"}
+
+
+async def test_remove_undo_redo_survive_a_restart(tui_project: Project, document_id: int) -> None:
+    start, end = span_of(INTERVIEW, "Det er de sårbare patienter, der mærker det mest")
+    # the ulighed coding was made by "ida"; undo history is per coder, so code as ida
+    async with make_app(tui_project, coder="ida").run_test(size=SIZE) as pilot:
+        await open_view(pilot, document_id, start + 3)
+        await pilot.press("delete")
+        await pilot.pause()
+        assert codings(tui_project, "ulighed") == []
+    # a new session: ctrl+z still undoes the removal
+    async with make_app(tui_project, coder="ida").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, start + 3)
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert codings(tui_project, "ulighed") == [("ulighed", start, end, "ida", "")]
+        assert any(s.start == start for s in view.spans.overlapping(start, end))
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert codings(tui_project, "ulighed") == []
+        assert not view.spans.overlapping(start, end)
+
+
+async def test_overlapping_codings_ask_which_one(tui_project: Project, document_id: int) -> None:
+    start, _ = span_of(INTERVIEW, "på scanning")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        await open_view(pilot, document_id, start)
+        screen = pilot.app.screen
+        assert {s.code_id for s in screen.spans_at_cursor()} and len(screen.spans_at_cursor()) == 2
+        await pilot.press("delete")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "ChoicePicker"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(codings(tui_project)) == 3
+
+
+async def test_memo_on_a_coding(tui_project: Project, document_id: int) -> None:
+    start, _ = span_of(INTERVIEW, "sårbare patienter")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        await open_view(pilot, document_id, start)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, MemoEditor)
+        await pilot.press(*"rykker ikke selv", "ctrl+s")
+        await pilot.pause()
+        assert codings(tui_project, "ulighed")[0][4] == "rykker ikke selv"
+        assert "rykker ikke selv" in str(pilot.app.screen.query_one("#at-cursor").render())
+
+
+async def test_memo_on_the_document(tui_project: Project, document_id: int) -> None:
+    from qualcode.tui.memos import read_memo
+
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        await open_view(pilot, document_id)
+        await pilot.press("M")
+        await pilot.pause()
+        await pilot.press(*"god interviewperson", "ctrl+s")
+        await pilot.pause()
+    assert read_memo(tui_project, "document", document_id, "tester") == "god interviewperson"
+
+
+async def test_jump_and_filter(tui_project: Project, document_id: int) -> None:
+    a1, _ = span_of(INTERVIEW, "Patienterne venter for længe på scanning")
+    a3, _ = span_of(INTERVIEW, "Det er de sårbare patienter")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id)
+        await pilot.press("n")  # no code at the cursor: the next coding of any code
+        assert view.cursor == a1
+        await pilot.press("f", *"ulighed", "enter")
+        await pilot.pause()
+        assert view.code_filter is not None
+        assert all(s.code_id == view.code_filter for s in view.visible_spans(0, len(view.text)))
+        await pilot.press("ctrl+home", "n")
+        assert view.cursor == a3
+        await pilot.press("f")  # again: show all
+        assert view.code_filter is None
+
+
+async def test_turn_selection_skips_the_speaker_label(tui_project: Project, document_id: int) -> None:
+    start, _ = span_of(INTERVIEW, "Karin Vestergaard: Det er blevet bedre")
+    body, _ = span_of(INTERVIEW, "Det er blevet bedre")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, start)
+        await pilot.press("t")
+        sel = view.selection
+        assert sel is not None and sel[0] == body
+        assert INTERVIEW[sel[1] - 1] == "."
+
+
+async def test_domain_errors_are_notifications(tui_project: Project, document_id: int) -> None:
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        await open_view(pilot, document_id)
+        screen = pilot.app.screen
+        code_id = next(iter(screen.codes))
+        assert screen.apply_codes([code_id], 10, 10) == []  # an empty span: a CodingError
+        await pilot.pause()
+        assert any(n.severity == "error" for n in pilot.app._notifications)
+        assert isinstance(pilot.app.screen, CodingScreen)
+
+
+async def test_quote_from_selection(tui_project: Project, document_id: int) -> None:
+    start, end = span_of(INTERVIEW, "Færre skemaer og mere tid til patienterne.")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id)
+        view.select(start, end)
+        await pilot.press("u")
+        await pilot.pause()
+    try:
+        from qualcode.models import Quote
+    except ImportError:  # pragma: no cover
+        return
+    with tui_project.session() as s:
+        quotes = s.exec(select(Quote)).all()
+    assert [(q.start, q.end) for q in quotes] == [(start, end)]
