@@ -298,3 +298,9 @@ def known(tmp_path: Path) -> Iterator[Built]:
     built = build_known_project(tmp_path / "known.qualcode")
     yield built
     built.project.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests run on asyncio."""
+    return "asyncio"

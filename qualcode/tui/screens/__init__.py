@@ -11,4 +11,5 @@ from __future__ import annotations
 FEATURE_SCREENS: list[tuple[str, str, str, str]] = [
     ("qualcode.tui.screens.review", "ReviewScreen", "R", "Agreement review"),
     ("qualcode.tui.screens.quotes", "QuotesScreen", "Q", "Quotes"),
+    ("qualcode.tui.screens.synthesis", "SynthesisScreen", "S", "Synthesis"),
 ]
