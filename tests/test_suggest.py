@@ -1,0 +1,162 @@
+"""Code suggestions: from the codebook alone, from a model trained on the project's codings,
+accepted or rejected by a person (never applied silently), and their evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from qualcode.codebook import load_codebook
+from qualcode.db import Project
+from qualcode.demo import demo_codebook
+from qualcode.errors import QualcodeError
+from qualcode.history import undo
+from qualcode.importing import import_files
+from qualcode.models import Coding, Suggestion, TrainedModel
+from qualcode.suggest import (
+    accept_suggestion,
+    evaluate,
+    open_suggestions,
+    reject_suggestion,
+    suggest,
+    suggest_for_text,
+    train_model,
+)
+
+# Passages written for this test, one per development area, in the way experts talk.
+PASSAGES = {
+    "1": "Lægen sendte en henvisning til skanning, men den blev afvist, fordi symptomerne var "
+    "for uspecifikke, og så gik der tre måneder før diagnosen.",
+    "2": "Hjemmebehandlingen passer godt til de ressourcestærke, men de sårbare patienter uden "
+    "pårørende bliver ofte tabt, når behandlingen flyttes hjem.",
+    "3": "Vi sekventerer generne hos flere og flere, men der er ingen bioinformatikere til at "
+    "fortolke mutationerne, og samtykket til genomdata er uklart.",
+    "4": "Den patientansvarlige læge er en god tanke, men med turnus og ferier ser patienten en "
+    "ny læge hver gang, og kontinuiteten forsvinder.",
+    "5": "Efter endt behandling står patienterne med senfølger, og rehabiliteringstilbuddene "
+    "overlapper, så ingen ved, hvilket tilbud der er det rigtige.",
+    "6": "Den basale palliation i kommunerne halter; hjemmesygeplejen får ikke besked fra "
+    "hospitalet, når en uhelbredeligt syg patient udskrives til at dø hjemme.",
+}
+
+
+@pytest.fixture
+def codebook_project(project: Project) -> Project:
+    load_codebook(project, demo_codebook())
+    return project
+
+
+@pytest.mark.parametrize("area", sorted(PASSAGES))
+def test_codebook_alone_ranks_the_right_area_first(codebook_project: Project, area: str) -> None:
+    ranked = suggest_for_text(codebook_project, PASSAGES[area])
+    areas = [r for r in ranked if r["level"] == "area"]
+    assert areas[0]["code"] == area
+    assert areas[0]["reason"].startswith("words: ")
+
+
+def test_compounds_and_inflections_match_keywords(codebook_project: Project) -> None:
+    ranked = suggest_for_text(codebook_project, "Palliationen og palliationsindsatsen halter.")
+    top = [r for r in ranked if r["level"] == "area"][0]
+    assert top["code"] == "6" and "palliation" in top["reason"]
+
+
+def _interview(tmp_path: Path) -> Path:
+    body = "\n\n".join(
+        f"I: Fortæl om emne {n}.\n\nEkspert: {text}" for n, text in enumerate(PASSAGES.values())
+    )
+    path = tmp_path / "interview.txt"
+    path.write_text(body + "\n", encoding="utf-8")
+    return path
+
+
+def test_suggest_accept_reject_and_undo(codebook_project: Project, tmp_path: Path) -> None:
+    (outcome,) = import_files(codebook_project, [_interview(tmp_path)], kind="interview")
+    doc_id = outcome.document_id
+    assert doc_id is not None
+    rows = suggest(codebook_project, doc_id)
+    assert rows and all(0 < r["score"] <= 1 and r["reason"] for r in rows)
+    with codebook_project.session() as s:
+        assert s.exec(select(Coding)).all() == []  # never applied silently
+    shown = open_suggestions(codebook_project, doc_id)
+    assert {tuple(sorted(r)) for r in shown} == {
+        ("code_key", "end", "id", "reason", "score", "start")
+    }
+    keys = {r["code_key"] for r in shown}
+    assert {"1.1", "6"} & keys or {"6.2"} & keys
+    # no suggestion falls on the interviewer's questions
+    with codebook_project.session() as s:
+        from qualcode.models import Document
+
+        text = s.get(Document, doc_id).text  # type: ignore[union-attr]
+    assert not any(text[r["start"] : r["end"]].startswith("I:") for r in shown)
+
+    first, second = shown[0], shown[1]
+    done = accept_suggestion(codebook_project, first["id"], "tester")
+    with codebook_project.session() as s:
+        coding = s.get(Coding, done["coding_id"])
+        assert coding is not None and coding.origin == "suggestion"
+        assert (coding.start, coding.end) == (first["start"], first["end"])
+    assert first["id"] not in {r["id"] for r in open_suggestions(codebook_project, doc_id)}
+    with pytest.raises(QualcodeError):
+        accept_suggestion(codebook_project, first["id"], "tester")
+    assert undo(codebook_project, "tester") is not None
+    with codebook_project.session() as s:
+        assert s.exec(select(Coding)).all() == []
+
+    reject_suggestion(codebook_project, second["id"], "tester")
+    again = suggest(codebook_project, doc_id)
+    assert not any(
+        (r["start"], r["end"], r["code"]) == (second["start"], second["end"], second["code_key"])
+        for r in again
+    )
+    with codebook_project.session() as s:
+        statuses = {g.status for g in s.exec(select(Suggestion))}
+    assert statuses == {"open", "accepted", "rejected"}
+
+
+def test_suggest_needs_a_codebook(project: Project) -> None:
+    with pytest.raises(QualcodeError, match="no codebook"):
+        suggest(project)
+
+
+def test_train_and_evaluate_on_the_demo(demo_project: Project) -> None:
+    meta = train_model(demo_project, iterations=3)
+    assert meta["passages"] > 50 and "6" in meta["labels"]
+    with demo_project.session() as s:
+        stored = s.exec(select(TrainedModel)).all()
+    assert len(stored) == 1 and len(stored[0].data) > 1000
+    rows = suggest(demo_project, 1)
+    assert any(r["method"] == "codebook+model" for r in rows)
+
+    report = evaluate(demo_project, folds=2, iterations=3)
+    codebook = report["codebook"]
+    assert codebook["area"]["passages"] > 50
+    assert codebook["area"]["top1"] >= 0.8  # the codebook alone, tuned on the demo: 0.85
+    assert codebook["area"]["top3"] >= codebook["area"]["top1"]
+    assert codebook["attention_point"]["top1"] >= 0.6
+    for name in ("model", "combined"):
+        part = report[name]
+        assert 0 <= part["area"]["top1"] <= part["area"]["top3"] <= 1
+        assert part["macro_f1"] is not None
+    assert report["combined"]["area"]["top1"] >= 0.8
+    per_code = codebook["per_code"]
+    assert set(per_code["6.1"]) == {"precision", "recall", "f1", "support"}
+
+
+def test_cli_suggest_json(codebook_project: Project, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import_files(codebook_project, [_interview(tmp_path)], kind="interview")
+    code, out, err = cli("suggest", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["trained"] is None and data["suggestions"]
+    row = data["suggestions"][0]
+    assert set(row) == {
+        "id", "document_id", "document", "start", "end", "code", "score", "reason", "method",
+    }  # fmt: skip
+    code, out, _ = cli("suggest", "--accept", str(row["id"]), "--json")
+    assert code == 0 and json.loads(out)["code"] == row["code"]
+    code, _, err = cli("suggest", "--reject", str(row["id"]))
+    assert code == 1 and "already accepted" in err
