@@ -379,6 +379,26 @@ def _check_is_qualcode(engine: Engine, where: str) -> str | None:
     return rev
 
 
+def _is_sqlite_file(path: Path) -> bool:
+    """Ask SQLite itself, read-only, whether ``path`` is a database.
+
+    Never ``open()`` a live project file from Python: closing that descriptor drops every
+    POSIX lock this process holds on the file, including those of its open SQLite
+    connections — another process may then checkpoint and delete the WAL under them, and
+    the database is corrupt (sqlite.org/howtocorrupt.html, 2.2). SQLite's own connections
+    share their locks per file and do not have this problem.
+    """
+    try:
+        probe = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            probe.execute("PRAGMA schema_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
 def open_project(target: str | os.PathLike[str] | None = None, *, create: bool = False) -> Project:
     """Open (or with ``create=True`` make) a project and migrate it to the newest schema.
 
@@ -409,13 +429,11 @@ def open_project(target: str | os.PathLike[str] | None = None, *, create: bool =
                 )
             if not path.parent.exists():
                 raise ProjectError(f"cannot create {where}: folder {path.parent} does not exist")
-        elif path.stat().st_size > 0:
-            with open(path, "rb") as fh:
-                if fh.read(16) != b"SQLite format 3\x00":
-                    raise ProjectError(
-                        f"{where} is not a qualcode project (not a SQLite database)",
-                        "Give the path of a .qualcode file, or create one with `qualcode init`.",
-                    )
+        elif path.stat().st_size > 0 and not _is_sqlite_file(path):
+            raise ProjectError(
+                f"{where} is not a qualcode project (not a SQLite database)",
+                "Give the path of a .qualcode file, or create one with `qualcode init`.",
+            )
         url = _sqlite_url(path)
     try:
         engine = _make_engine(url)
