@@ -187,6 +187,10 @@ class QualcodeApp(App[None]):
         """Push a feature screen registered in FEATURE_SCREENS."""
         try:
             screen_cls = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError) as exc:
+            self.notify(f"{cls} is not available: {exc}", severity="warning", markup=False)
+            return
+        try:
             screen = screen_cls()
         except Exception as exc:  # noqa: BLE001 - a broken feature must not take the app down
             self.notify_error(exc, title=f"cannot open {cls}")

@@ -80,6 +80,7 @@ class CodebookScreen(Screen[None]):
         self.codes: dict[int, Code] = {}
         self.counts: dict[int, int] = {}
         self.nodes: dict[int, TreeNode[int]] = {}
+        self._pending_select: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -111,7 +112,9 @@ class CodebookScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001
             self.app.notify_error(exc)  # type: ignore[attr-defined]
             return
-        current = select_id if select_id is not None else self.current_code_id()
+        if select_id is not None:
+            self._pending_select = select_id
+        current = self._pending_select or self.current_code_id()
         self.codes = {c.id: c for c in codes}  # type: ignore[misc]
         tree: Tree[int] = self.query_one(Tree)
         tree.clear()
@@ -144,9 +147,14 @@ class CodebookScreen(Screen[None]):
             self.call_after_refresh(self._select_line, 0)
 
     def _select_node(self, code_id: int) -> None:
+        if self._pending_select not in (None, code_id):
+            return  # a later edit asked for another code
+        self._pending_select = None
         node = self.nodes.get(code_id)
         if node is not None:
-            self.query_one(Tree).move_cursor(node)
+            tree = self.query_one(Tree)
+            tree._tree_lines  # noqa: B018 - builds the line numbers move_cursor needs
+            tree.move_cursor(node)
             self._show_detail(code_id)
 
     def _select_line(self, line: int) -> None:

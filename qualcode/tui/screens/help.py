@@ -35,28 +35,29 @@ class HelpScreen(ModalScreen[None]):
             yield Static(INTRO, classes="dialog-help")
             yield Static(self._table())
 
-    def _table(self) -> Table:
-        table = Table(box=None, expand=True, pad_edge=False)
-        table.add_column("key", style="bold", no_wrap=True)
-        table.add_column("does")
-        table.add_column("id", style="dim", no_wrap=True)
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(key, what it does, binding id) for every active binding of the origin screen."""
+        out = []
         seen: set[tuple[str, str]] = set()
-        keymap = getattr(self.app, "_keymap", {})
         for key, active in self.origin.active_bindings.items():
             binding = active.binding
             if binding.system or (binding.action, binding.id or "") in seen:
                 continue
             seen.add((binding.action, binding.id or ""))
-            shown = (
-                self.app.get_key_display(binding)
-                if binding.key_display is None
-                else binding.key_display
-            )
+            shown = binding.key_display or self.app.get_key_display(binding) or key
             description = binding.description or binding.action
             if binding.tooltip:
                 description = f"{description} — {binding.tooltip}"
-            table.add_row(Text(shown or key), Text(description), Text(binding.id or ""))
-        del keymap
+            out.append((shown, description, binding.id or ""))
+        return out
+
+    def _table(self) -> Table:
+        table = Table(box=None, expand=True, pad_edge=False)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does")
+        table.add_column("id", style="dim", no_wrap=True)
+        for key, description, ident in self.rows():
+            table.add_row(Text(key), Text(description), Text(ident))
         return table
 
     def action_close(self) -> None:

@@ -1,0 +1,177 @@
+"""The app shell: coder identity, keymap, feature screens, palette, help, dashboard, codebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from qualcode.db import Project
+from qualcode.models import Code, Coding
+from qualcode.tui import app as app_module
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.codebook import CodebookScreen
+from qualcode.tui.screens.dashboard import DashboardScreen, dashboard_figures
+from qualcode.tui.screens.documents import DocumentsScreen
+from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.widgets.dialogs import Confirm, TextPrompt
+
+SIZE = (120, 36)
+pytestmark = pytest.mark.anyio
+
+
+async def test_coder_is_asked_once_and_remembered(tui_project: Project, tmp_path: Path) -> None:
+    app = make_app(tui_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*["backspace"] * 20, *"Ida Krogh", "enter")
+        await pilot.pause()
+        assert app.coder == "Ida Krogh"
+        assert "Ida Krogh" in app.sub_title
+    config = tmp_path / "xdg-config" / "qualcode" / "config.toml"
+    assert 'coder = "Ida Krogh"' in config.read_text(encoding="utf-8")
+    again = make_app(tui_project)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.screen.query_one("Input").value == "Ida Krogh"
+
+
+async def test_given_coder_skips_the_prompt(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="mads")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.coder == "mads"
+
+
+async def test_keymap_file_rebinds_by_id(tui_project: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "xdg-config" / "qualcode"
+    folder.mkdir(parents=True)
+    (folder / "keymap.toml").write_text('"go.codebook" = "K"\n', encoding="utf-8")
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("K")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)
+
+
+async def test_navigation_and_help(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        assert isinstance(app.screen, DocumentsScreen)
+        await pilot.press("c")
+        assert isinstance(app.screen, CodebookScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = [ident for _key, _does, ident in app.screen.rows()]
+        assert "codebook.merge" in ids and "go.dashboard" in ids
+        await pilot.press("escape")
+        await pilot.press("d")
+        assert isinstance(app.screen, DashboardScreen)
+        assert len(app.screen_stack) == 2  # d goes back down the stack, it does not pile up
+
+
+async def test_feature_screens_get_a_key_and_a_palette_entry(
+    tui_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        app_module,
+        "FEATURE_SCREENS",
+        [("qualcode.tui.screens.codebook", "CodebookScreen", "Z", "Zebra"),
+         ("qualcode.tui.screens.nowhere", "Missing", "W", "Broken")],
+    )
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "go: Zebra" in titles
+        await pilot.press("Z")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)
+        await pilot.press("W")  # a broken feature module is a notification, not a crash
+        await pilot.pause()
+        assert len(app._notifications) > 0
+
+
+async def test_palette_lists_every_kind_of_action(tui_project: Project, document_id: int) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_document(document_id, 20, 40)
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+    for prefix in ("go: Documents", "go: document ", "code: apply A.1", "code: undo", "export: codebook",
+                   "memo: coding", "quote: make quote from selection"):
+        assert any(t.startswith(prefix) for t in titles), prefix
+
+
+def test_dashboard_figures(tui_project: Project) -> None:
+    figures = dashboard_figures(tui_project)
+    assert (figures["documents"], figures["participants"], figures["codings"]) == (1, 1, 3)
+    by_area = {a["key"]: a["codings"] for a in figures["areas"]}
+    assert by_area == {"A": 2, "B": 0, "ulighed": 1}
+    assert figures["quotes"]["candidate"] == 0 and figures["nearest_deadline"] is None
+
+
+async def test_merge_codes_in_the_codebook_screen(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodebookScreen)
+        with tui_project.session() as s:
+            a1 = s.exec(select(Code).where(Code.key == "A.1")).one()
+        screen._select_node(a1.id)  # the highlighted code
+        await pilot.pause()
+        await pilot.press("g", *"A.2", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await pilot.pause()
+        with tui_project.session() as s:
+            keys = set(s.exec(select(Code.key)).all())
+            coded = list(s.exec(select(Code.key).join(Coding, Coding.code_id == Code.id)))
+        assert "A.1" not in keys
+        assert sorted(coded) == ["A.2", "A.2", "ulighed"]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        with tui_project.session() as s:
+            assert "A.1" in set(s.exec(select(Code.key)).all())
+        assert "A.1" in {c.key for c in screen.codes.values()}
+
+
+async def test_delete_asks_with_the_number_of_codings(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        with tui_project.session() as s:
+            code = s.exec(select(Code).where(Code.key == "ulighed")).one()
+        screen._select_node(code.id)
+        await pilot.pause()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "1 coding(s) will be deleted" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        with tui_project.session() as s:
+            assert s.exec(select(Code).where(Code.key == "ulighed")).first() is not None
+
+
+async def test_add_and_recolour_a_code(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("N", *"C Kapacitet", "enter")
+        await pilot.pause()
+        await pilot.press("k", *["backspace"] * 10, *"#00ff00", "enter")
+        await pilot.pause()
+    with tui_project.session() as s:
+        code = s.exec(select(Code).where(Code.key == "C")).one()
+    assert (code.label_da, code.colour, code.parent_id) == ("Kapacitet", "#00ff00", None)
