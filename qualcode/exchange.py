@@ -871,6 +871,9 @@ def _write_import(
                 who = links[t.speaker].participant
                 s.add(Turn(document_id=doc.id, ordinal=n, speaker=t.speaker,
                            participant_id=who.id if who else None, start=t.start, end=t.end))
+            from qualcode.nlp.store import annotate_document_in
+
+            annotate_document_in(s, doc)  # tokens and sentences, as every import does
             summary.documents += 1
         doc_for_source[src.guid] = doc
         present = set(s.exec(select(Coding.guid).where(Coding.document_id == doc.id)))
