@@ -40,7 +40,7 @@ FORMATS = ("docx", "html", "md")
 PROJECT_ID_SETTING = "project_id"
 RESEARCHER_DIR = "researcher-copies"
 REDACTED = "[…]"
-CONTEXT_MAX = 700
+CONTEXT_MAX = 500
 
 _MONTHS = {
     "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _GREY = RGBColor(0x66, 0x66, 0x66)
 _FLAG = RGBColor(0xB0, 0x30, 0x20)
-_LABEL_FILL = "EDEFF2"
+_LABEL_FILL = "E4E8EE"
 _ANSWER_FILL = "FFF8DC"
+_LABEL_WIDTH = Cm(3.8)
+_ANSWER_HEIGHT = Cm(0.9)
+_VALUE_WIDTH = Cm(12.8)
 
 
 def _custom_properties_xml(props: dict[str, str]) -> bytes:
@@ -45,6 +48,16 @@ def _custom_properties_xml(props: dict[str, str]) -> bytes:
         'custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
         f'docPropsVTypes">{items}</Properties>'
     ).encode()
+
+
+def _fixed_widths(table, widths: tuple[Cm, Cm]) -> None:  # type: ignore[no-untyped-def]
+    """Column widths every word processor honours: a fixed layout and a filled grid."""
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = width
 
 
 def _shade(cell, fill: str) -> None:  # type: ignore[no-untyped-def]
@@ -136,9 +149,10 @@ def write_packet_docx(content: PacketContent) -> bytes:
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
+        _fixed_widths(table, (_LABEL_WIDTH, _VALUE_WIDTH))
         for row, (key, value, kind) in zip(table.rows, rows, strict=True):
             label_cell, value_cell = row.cells
-            label_cell.width, value_cell.width = Cm(3.6), Cm(13.0)
+            label_cell.width, value_cell.width = _LABEL_WIDTH, _VALUE_WIDTH
             _set_text(label_cell, content.texts[key], bold=True)
             _shade(label_cell, _LABEL_FILL)
             if kind == "context":
@@ -151,12 +165,18 @@ def write_packet_docx(content: PacketContent) -> bytes:
                 _set_text(value_cell, f"»{value}«", italic=True)
             elif kind == "answer":
                 _shade(value_cell, _ANSWER_FILL)
+                row.height = _ANSWER_HEIGHT
+                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
             elif kind == "flag":
                 _set_text(value_cell, value, bold=True)
                 for run in value_cell.paragraphs[0].runs:
                     run.font.color.rgb = _FLAG
             else:
                 _set_text(value_cell, value)
+        for row in table.rows[:-1]:  # keep one quote's block on one page where it fits
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    para.paragraph_format.keep_with_next = True
         doc.add_paragraph()
 
     doc.add_paragraph(content.texts["thanks"])
