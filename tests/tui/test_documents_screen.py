@@ -1,0 +1,84 @@
+"""The documents screen: the list, opening, and importing in a worker with a progress bar."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from textual.worker import WorkerCancelled
+
+from qualcode.db import Project
+from qualcode.documents import list_documents
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.documents import DocumentsScreen, expand_import_paths
+from qualcode.tui.widgets.dialogs import ErrorModal
+
+SIZE = (120, 36)
+pytestmark = pytest.mark.anyio
+
+
+async def test_open_with_enter(tui_project: Project) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DocumentsScreen)
+
+
+async def test_import_from_a_path_prompt(tui_project: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.txt").write_text("I: Hej.\n\nLone Bak: Hej med dig.\n", encoding="utf-8")
+    (folder / "b.md").write_text("# Noter\n\nEt kort referat af et møde.\n", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"not a pdf at all")
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o", "i")
+        await pilot.pause()
+        await pilot.press(*str(folder), "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        # the broken file is reported in a modal; the others are imported
+        assert isinstance(app.screen, ErrorModal)
+        assert "broken.pdf" in app.screen.message
+        await pilot.press("escape")
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 3
+    titles = {d["title"] for d in list_documents(tui_project)}
+    assert len(titles) == 3
+
+
+async def test_import_can_be_cancelled(tui_project: Project, tmp_path: Path) -> None:
+    paths = []
+    for i in range(30):
+        path = tmp_path / f"n{i:02d}.txt"
+        path.write_text(f"Notat nummer {i} om ventetider.\n", encoding="utf-8")
+        paths.append(path)
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        screen = app.screen
+        worker = screen.run_import(paths)
+        worker.cancel()
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+        await pilot.pause()
+        assert isinstance(app.screen, DocumentsScreen)
+    assert len(list_documents(tui_project)) < 31
+
+
+def test_expand_import_paths(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "y.docx").write_text("y", encoding="utf-8")
+    (tmp_path / ".hidden").write_text("h", encoding="utf-8")
+    assert [p.name for p in expand_import_paths(str(tmp_path))] == ["x.txt", "y.docx"]
+    assert [p.name for p in expand_import_paths(str(tmp_path / "*.txt"))] == ["x.txt"]
+    assert [p.name for p in expand_import_paths(f"'{tmp_path / 'x.txt'}' {tmp_path / 'y.docx'}")] == [
+        "x.txt",
+        "y.docx",
+    ]
