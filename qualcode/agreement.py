@@ -335,6 +335,10 @@ def compute_agreement(
                         )
                         d.resolution = decisions.get(d.review_key)
                         disagreements.append(d)
+    # Review in reading order: document, then place in the text, then codebook order.
+    code_order = {cid: n for n, cid in enumerate(used)}
+    doc_order = {d: n for n, d in enumerate(shared)}
+    disagreements.sort(key=lambda d: (doc_order[d.document_id], d.start, code_order[d.code_id]))
     code_figures = []
     pooled: list[list[int]] = [[] for _ in names]
     for cid in used:
