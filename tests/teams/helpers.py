@@ -48,3 +48,12 @@ def result_of(proc: subprocess.Popen[str], timeout: float = 600) -> dict[str, ob
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-3000:]}"
     return json.loads(out.strip().splitlines()[-1])
+
+
+def participant_span(project: Project) -> tuple[int, int]:
+    """A span inside the first turn of document 1 spoken by a registered participant."""
+    from qualcode.documents import document_turns
+
+    with project.session() as s:
+        turns = [t for t in document_turns(s, 1) if t.participant_id is not None]
+    return turns[0].start, min(turns[0].end, turns[0].start + 120)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from qualcode import quotes
 from qualcode.db import Project
 from qualcode.models import Coder, Coding, Quote, QuoteEvent
-from teams.helpers import prepare, result_of, start_worker, target_of
+from teams.helpers import participant_span, prepare, result_of, start_worker, target_of
 
 CODERS = 4
 EACH = 500
@@ -64,7 +64,8 @@ def test_four_coders_through_the_cli_see_no_error(project: Project, tmp_path: Pa
 def test_two_answers_to_one_quote_the_later_is_refused(project: Project, tmp_path: Path) -> None:
     """Two people record an answer to the same quote at once: one wins, one is told."""
     prepare(project)
-    quote = _any_quote(project)
+    made = quotes.add_quote(project, 1, *participant_span(project), "1", "editor")
+    quote = int(made["id"])
     start = tmp_path / "go"
     procs = [
         start_worker("respond", target_of(project), str(quote), who, str(start))
@@ -84,14 +85,3 @@ def test_two_answers_to_one_quote_the_later_is_refused(project: Project, tmp_pat
     winner = results[1]["who"]
     assert [e.to_status for e in events] == ["candidate", "approved"]
     assert events[-1].who == winner
-
-
-def _any_quote(project: Project) -> int:
-    """A candidate quote on the first turn spoken by the participant."""
-    from qualcode.documents import document_turns
-
-    with project.session() as s:
-        turns = [t for t in document_turns(s, 1) if t.participant_id is not None]
-    turn = turns[0]
-    made = quotes.add_quote(project, 1, turn.start, min(turn.end, turn.start + 120), "1", "editor")
-    return int(made["id"])
