@@ -392,6 +392,28 @@ def add_quote_by_match(
     return add_quote(project, doc.id, start, end, code, who, wording, draft_paragraph)  # type: ignore[arg-type]
 
 
+def add_quote_from_coding(
+    project: Project,
+    coding_id: int,
+    who: str,
+    wording: str | None = None,
+    draft_paragraph: str = "",
+    code: str | None = None,
+) -> dict[str, Any]:
+    """Make a candidate quote of a coded passage, supporting the coding's code (or ``code``)."""
+    from qualcode.models import Coding
+
+    with project.session() as s:
+        coding = s.get(Coding, coding_id)
+        if coding is None:
+            raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
+        coded = s.get(Code, coding.code_id)
+        key = code or (coded.key if coded is not None else None)
+    return add_quote(
+        project, coding.document_id, coding.start, coding.end, key, who, wording, draft_paragraph
+    )
+
+
 def edit_quote(
     project: Project,
     quote_id: int | str,

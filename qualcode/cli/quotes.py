@@ -39,8 +39,13 @@ def register(app: typer.Typer) -> None:
     @quotes_app.command("add")
     def quotes_add(
         ctx: typer.Context,
-        doc: str = typer.Argument(..., metavar="DOC", help="Document id or title."),
+        doc: str | None = typer.Argument(
+            None, metavar="[DOC]", help="Document id or title (not with --coding)."
+        ),
         match: str | None = typer.Option(None, help="Exact text of the passage (occurs once)."),
+        coding: int | None = typer.Option(
+            None, "--coding", help="Quote this coding's passage (its code by default)."
+        ),
         start: int | None = typer.Option(None, help="Start offset (characters)."),
         end: int | None = typer.Option(None, help="End offset (exclusive)."),
         code: str | None = typer.Option(None, "--code", help="Code the quote supports."),
@@ -52,19 +57,28 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Make a candidate quote of a passage; the speaker turn says whose words they are."""
-        from qualcode.quotes import add_quote, add_quote_by_match
+        from qualcode.quotes import add_quote, add_quote_by_match, add_quote_from_coding
 
         who = coder or default_coder_name()
+        if (coding is None) == (doc is None):
+            raise QualcodeError(
+                "give a document, or --coding ID", "e.g. `quotes add 3 --match 'exact words'`."
+            )
         with open_from(ctx) as project:
-            if match is not None:
+            if coding is not None:
+                if match is not None or start is not None or end is not None:
+                    raise QualcodeError("--coding already gives the passage; drop --match/--start")
+                q = add_quote_from_coding(project, coding, who, wording, draft, code=code)
+            elif match is not None:
                 if start is not None or end is not None:
                     raise QualcodeError("give either --match or --start/--end, not both")
-                q = add_quote_by_match(project, doc, match, code, who, wording, draft)
+                q = add_quote_by_match(project, doc, match, code, who, wording, draft)  # type: ignore[arg-type]
             elif start is not None and end is not None:
-                q = add_quote(project, doc, start, end, code, who, wording, draft)
+                q = add_quote(project, doc, start, end, code, who, wording, draft)  # type: ignore[arg-type]
             else:
                 raise QualcodeError(
-                    "say which passage to quote", "Give --match 'exact text', or --start/--end."
+                    "say which passage to quote",
+                    "Give --match 'exact text', --start/--end, or --coding ID.",
                 )
         if as_json:
             emit_json(q)

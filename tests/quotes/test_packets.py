@@ -321,3 +321,34 @@ def test_no_packet_contains_anything_of_another_participant(tmp_path_factory, sp
     finally:
         project.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _drop_part(path: Path, out: Path, name: str, replace: tuple[str, str] | None = None) -> None:
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == name:  # the properties emptied, as some editors do
+                data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/'
+                        b'2006/custom-properties"/>')  # fmt: skip
+            if replace and item.filename == "word/document.xml":
+                data = data.replace(replace[0].encode(), replace[1].encode())
+            zout.writestr(item, data)
+
+
+def test_the_visible_reference_is_a_fallback_for_lost_properties(
+    study: Project, tmp_path: Path
+) -> None:
+    packet = _asta_packet(study, tmp_path / "out")
+    filled = tmp_path / "svar.docx"
+    fill_docx(Path(packet["path"]), [("ja", "", ""), ("", "", ""), ("", "", ""), ("", "", "")],
+              filled)  # fmt: skip
+    stripped = tmp_path / "stripped.docx"
+    _drop_part(filled, stripped, "docProps/custom.xml")
+    r = read_packets(study, [stripped])[0]
+    assert [x["status"] for x in r["recorded"]] == ["approved"]
+    # without properties and without the reference line it is not a packet any more
+    bare = tmp_path / "bare.docx"
+    _drop_part(filled, bare, "docProps/custom.xml", ("Pakke-reference", "Reference"))
+    with pytest.raises(PacketError, match="not a qualcode packet"):
+        read_packets(study, [bare])

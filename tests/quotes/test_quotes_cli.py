@@ -220,3 +220,15 @@ def test_usage_errors(cli, study: Project, tmp_path: Path) -> None:  # type: ign
     assert code == 1 and "no quote" in err
     code, _, err = cli("packets", "make", "--out", "x", "--due", "2001-01-01")
     assert code == 1 and "in the past" in err
+
+
+def test_quote_a_coded_passage(cli, study: Project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.coding import code_match
+
+    coding = code_match(study, 1, ASTA2, "1.1", "ida")
+    q = run_json(cli, "quotes", "add", "--coding", str(coding["id"]))
+    assert (q["code"], q["source_text"]) == ("1.1", ASTA2)
+    code, _, err = cli("quotes", "add", "1", "--coding", str(coding["id"]))
+    assert code == 1 and "--coding" in err
+    code, _, err = cli("quotes", "add", "--coding", "999")
+    assert code == 1 and "no coding 999" in err
