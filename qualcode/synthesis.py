@@ -186,6 +186,9 @@ def expert_label(p: Participant, language: str = "da") -> str:
     return attribution(p, language)
 
 
+_WORD = re.compile(r"\w+")
+
+
 class Redactor:
     """Replaces names that consent does not allow with the label it does allow.
 
@@ -213,6 +216,11 @@ class Redactor:
                     if extra and (len(extra.split()) > 1 or extra is p.organisation):
                         replacements.setdefault(extra.casefold(), "[…]")
         self._replacements = replacements
+        # The first word of every replaced string: a text without any of them is left
+        # alone without running the (long) alternation at all — the common case.
+        self._first_words = {
+            m.group(0) for alt in replacements if (m := _WORD.search(alt)) is not None
+        }
         if replacements:
             alternatives = sorted(replacements, key=len, reverse=True)
             self._pattern: re.Pattern[str] | None = re.compile(
@@ -224,6 +232,8 @@ class Redactor:
 
     def clean(self, text: str) -> str:
         if self._pattern is None or not text:
+            return text
+        if self._first_words.isdisjoint(_WORD.findall(text.casefold())):
             return text
         return self._pattern.sub(lambda m: self._replacements[m.group(0).casefold()], text)
 
@@ -395,6 +405,7 @@ class _Context:
         self.codes = {c.id: c for c in snap.codes if c.id is not None}
         self.people = {p.id: p for p in snap.participants if p.id is not None}
         self.docs = {d.id: d for d in snap.documents}
+        self._titles: dict[int, str] = {}
         self.children: dict[int, list[Code]] = defaultdict(list)
         for c in snap.codes:
             if c.parent_id is not None and c.parent_id in self.codes:
@@ -497,8 +508,10 @@ class _Context:
         }
 
     def title(self, doc_id: int) -> str:
-        doc = self.docs.get(doc_id)
-        return self.redactor.clean(doc.title) if doc else f"#{doc_id}"
+        if doc_id not in self._titles:
+            doc = self.docs.get(doc_id)
+            self._titles[doc_id] = self.redactor.clean(doc.title) if doc else f"#{doc_id}"
+        return self._titles[doc_id]
 
 
 def _code_ref(code: Code, language: str) -> dict[str, Any]:

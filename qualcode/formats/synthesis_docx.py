@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from docx import Document as new_document
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.parser import oxml_parser
 from docx.shared import Cm, Pt
 from lxml import etree
 
@@ -36,15 +35,39 @@ HEADER_FILL = "DCE6F1"
 
 Run = tuple[str, str]  # (text, format flags: "b" bold, "i" italic, "m" muted, "w" warn, "s" small)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = "{" + _W_NS + "}"
+_TWIPS_PER_CM = 567
+
+
+def _xml_text(text: str) -> str:
+    """Text safe inside an XML element (escaped, without characters XML forbids)."""
+    return _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _run_xml(text: str, flags: str) -> str:
+    if not text:
+        return ""
+    props = ""
+    if flags:
+        props = (
+            ("<w:b/>" if "b" in flags else "")
+            + ("<w:i/>" if "i" in flags else "")
+            + (f'<w:color w:val="{MUTED_HEX}"/>' if "m" in flags else "")
+            + (f'<w:color w:val="{WARN_HEX}"/>' if "w" in flags and "m" not in flags else "")
+            + ('<w:sz w:val="17"/>' if "s" in flags else "")
+        )
+        props = f"<w:rPr>{props}</w:rPr>"
+    return f'<w:r>{props}<w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r>'
 
 
 class _Writer:
-    """Holds the document and its style ids while one synthesis is written.
+    """Collects the body as WordprocessingML text, parsed into the document once at the end.
 
-    Paragraphs are built as XML directly (``_p``): python-docx's ``add_paragraph(style=)``
-    scans every style on each call, which made a 10,000-coding synthesis take seconds.
+    Building thousands of paragraphs through python-docx (``add_paragraph(style=)`` scans
+    every style on each call) or even element by element through lxml took seconds for a
+    10,000-coding synthesis; one parse of the generated XML takes a fraction of that.
+    python-docx still provides the package: styles, section, properties, saving.
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -52,24 +75,44 @@ class _Writer:
         self.h = headings(data["language"])
         self.doc = new_document()
         styles = self.doc.styles
-        self.normal = styles["Normal"]
-        self.normal.font.name = "Calibri"
-        self.normal.font.size = Pt(10.5)
+        normal = styles["Normal"]
+        normal.font.name = "Calibri"
+        normal.font.size = Pt(10.5)
         self.style_ids = {
             "quote": styles["Quote"].style_id,
             "bullet": styles["List Bullet"].style_id,
             "title": styles["Title"].style_id,
+            "table": styles["Table Grid"].style_id,
             **{f"h{n}": styles[f"Heading {n}"].style_id for n in range(1, 5)},
         }
-        self.table_style = styles["Table Grid"]
         section = self.doc.sections[0]
         section.page_width, section.page_height = Cm(21), Cm(29.7)
         section.left_margin = section.right_margin = Cm((21 - TEXT_WIDTH_CM) / 2)
         section.top_margin = section.bottom_margin = Cm(2)
         self.body = self.doc.element.body
-        self.sect_pr = self.body.find(f"{_W}sectPr")
+        self.parts: list[str] = []
 
     # -- small building blocks --------------------------------------------------------------
+
+    def _para_xml(
+        self,
+        runs: list[Run],
+        style: str | None = None,
+        keep_next: bool = False,
+        align: str | None = None,
+        page_break: bool = False,
+    ) -> str:
+        props = ""
+        if style or keep_next or align or page_break:
+            props = (
+                "<w:pPr>"
+                + (f'<w:pStyle w:val="{self.style_ids[style]}"/>' if style else "")
+                + ("<w:keepNext/>" if keep_next else "")
+                + ("<w:pageBreakBefore/>" if page_break else "")
+                + (f'<w:jc w:val="{align}"/>' if align else "")
+                + "</w:pPr>"
+            )
+        return "<w:p>" + props + "".join(_run_xml(t, f) for t, f in runs) + "</w:p>"
 
     def _p(
         self,
@@ -77,45 +120,46 @@ class _Writer:
         style: str | None = None,
         keep_next: bool = False,
         align: str | None = None,
-        parent: Any = None,
         page_break: bool = False,
-    ) -> Any:
-        """Append one paragraph of formatted runs (to the body, or to ``parent``)."""
-        p = etree.Element(f"{_W}p")
-        if style or keep_next or align or page_break:
-            ppr = etree.SubElement(p, f"{_W}pPr")
-            if style:
-                etree.SubElement(ppr, f"{_W}pStyle").set(f"{_W}val", self.style_ids[style])
-            if keep_next:
-                etree.SubElement(ppr, f"{_W}keepNext")
-            if page_break:
-                etree.SubElement(ppr, f"{_W}pageBreakBefore")
-            if align:
-                etree.SubElement(ppr, f"{_W}jc").set(f"{_W}val", align)
-        for text, flags in runs:
-            if not text:
-                continue
-            r = etree.SubElement(p, f"{_W}r")
-            if flags:
-                rpr = etree.SubElement(r, f"{_W}rPr")
-                if "b" in flags:
-                    etree.SubElement(rpr, f"{_W}b")
-                if "i" in flags:
-                    etree.SubElement(rpr, f"{_W}i")
-                if "m" in flags:
-                    etree.SubElement(rpr, f"{_W}color").set(f"{_W}val", MUTED_HEX)
-                elif "w" in flags:
-                    etree.SubElement(rpr, f"{_W}color").set(f"{_W}val", WARN_HEX)
-                if "s" in flags:
-                    etree.SubElement(rpr, f"{_W}sz").set(f"{_W}val", "17")
-            t = etree.SubElement(r, f"{_W}t")
-            t.text = _CONTROL.sub("", text)
-            t.set(_XML_SPACE, "preserve")
-        if parent is not None:
-            parent.append(p)
-        else:
-            self.sect_pr.addprevious(p)
-        return p
+    ) -> None:
+        """Append one paragraph of formatted runs to the body."""
+        self.parts.append(self._para_xml(runs, style, keep_next, align, page_break))
+
+    def _table_xml(self, widths: list[float], rows: list[str]) -> str:
+        grid = "".join(f'<w:gridCol w:w="{int(w * _TWIPS_PER_CM)}"/>' for w in widths)
+        return (
+            f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_ids["table"]}"/>'
+            '<w:tblW w:type="auto" w:w="0"/>'
+            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>" + "".join(rows) + "</w:tbl>"
+        )
+
+    @staticmethod
+    def _cell_xml(width: float, content: str, fill: str | None = None, pad: int = 0) -> str:
+        shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+        margins = (
+            "<w:tcMar>"
+            + "".join(f'<w:{side} w:w="{pad}" w:type="dxa"/>' for side in ("top", "bottom"))
+            + "".join(f'<w:{side} w:w="{2 * pad}" w:type="dxa"/>' for side in ("left", "right"))
+            + "</w:tcMar>"
+            if pad
+            else ""
+        )
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{int(width * _TWIPS_PER_CM)}" w:type="dxa"/>{shade}'
+            f"{margins}</w:tcPr>{content}</w:tc>"
+        )
+
+    def finish(self) -> None:
+        """Parse the collected body into the document, before the section properties."""
+        root = etree.fromstring(
+            f'<w:body xmlns:w="{_W_NS}">' + "".join(self.parts) + "</w:body>", oxml_parser
+        )
+        sect_pr = self.body.find(f"{_W}sectPr")
+        for element in list(root):
+            sect_pr.addprevious(element)
+        self.parts = []
 
     def heading(self, text: str, level: int, new_page: bool = False) -> None:
         style = "title" if level == 0 else f"h{level}"
@@ -159,50 +203,40 @@ class _Writer:
     ) -> None:
         """A grid table with a shaded, repeating header row; ``widths`` in cm; columns from
         ``numeric_from`` on hold numbers (right-aligned)."""
-        table = self.doc.add_table(rows=0, cols=len(header))
-        table.style = self.table_style
-        tbl = table._tbl
-        grid = tbl.tblGrid
-        for col, w in zip(grid.findall(f"{_W}gridCol"), widths, strict=False):
-            col.set(f"{_W}w", str(int(w * 567)))
-        numeric = [i >= numeric_from for i in range(len(widths))]
+        xml_rows = []
         for r, values in enumerate([header, *rows]):
-            tr = etree.SubElement(tbl, f"{_W}tr")
-            if r == 0:
-                etree.SubElement(etree.SubElement(tr, f"{_W}trPr"), f"{_W}tblHeader")
-            for c, value in enumerate(values):
-                tc = etree.SubElement(tr, f"{_W}tc")
-                tcpr = etree.SubElement(tc, f"{_W}tcPr")
-                tcw = etree.SubElement(tcpr, f"{_W}tcW")
-                tcw.set(f"{_W}w", str(int(widths[c] * 567)))
-                tcw.set(f"{_W}type", "dxa")
-                if r == 0:
-                    shd = etree.SubElement(tcpr, f"{_W}shd")
-                    shd.set(f"{_W}val", "clear")
-                    shd.set(f"{_W}color", "auto")
-                    shd.set(f"{_W}fill", HEADER_FILL)
-                self._p(
-                    [(value, "bs" if r == 0 else "s")],
-                    align="right" if numeric[c] else None,
-                    parent=tc,
+            cells = "".join(
+                self._cell_xml(
+                    widths[c],
+                    self._para_xml(
+                        [(value, "bs" if r == 0 else "s")],
+                        align="right" if c >= numeric_from else None,
+                    ),
+                    HEADER_FILL if r == 0 else None,
                 )
+                for c, value in enumerate(values)
+            )
+            head = "<w:trPr><w:tblHeader/></w:trPr>" if r == 0 else ""
+            xml_rows.append(f"<w:tr>{head}{cells}</w:tr>")
+        self.parts.append(self._table_xml(widths, xml_rows))
 
     def summary_box(self, area: dict[str, Any]) -> None:
-        table = self.doc.add_table(rows=1, cols=1)
-        table.style = self.table_style
-        cell = table.rows[0].cells[0]
-        _shade(cell, BOX_FILL)
-        tc = cell._tc
-        tc.remove(tc.findall(f"{_W}p")[0])
+        """The shaded box at the top of an area: guiding question and key points."""
+        paragraphs = []
         if area["guiding_question"]:
-            self._p(
-                [(f"{self.h['guiding_question']}: ", "b"), (area["guiding_question"], "")],
-                parent=tc,
+            paragraphs.append(
+                self._para_xml(
+                    [(f"{self.h['guiding_question']}: ", "b"), (area["guiding_question"], "")]
+                )
             )
-        self._p([(self.h["key_points"], "b")], parent=tc)
+        paragraphs.append(self._para_xml([(self.h["key_points"], "b")]))
         for p in area["key_points"]:
             counts = f"({p['experts']} {self.h['experts']}, {p['codings']} {self.h['codings']})"
-            self._p([(f"{p['key']} {p['label']} ", ""), (counts, "m")], "bullet", parent=tc)
+            paragraphs.append(
+                self._para_xml([(f"{p['key']} {p['label']} ", ""), (counts, "m")], "bullet")
+            )
+        cell = self._cell_xml(TEXT_WIDTH_CM, "".join(paragraphs), BOX_FILL, pad=100)
+        self.parts.append(self._table_xml([TEXT_WIDTH_CM], [f"<w:tr>{cell}</w:tr>"]))
         self._p([])
 
     # -- the sections ----------------------------------------------------------------------
@@ -382,15 +416,6 @@ class _Writer:
         props.modified = now
 
 
-def _shade(cell: Any, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
-
-
 def write_docx(
     data: dict[str, Any],
     out: str | os.PathLike[str] | IO[bytes],
@@ -408,6 +433,7 @@ def write_docx(
         ("frequencies", w.frequencies),
         ("document review", w.document_review),
         ("properties", w.properties),
+        ("finish", w.finish),
     ]
     for i, (label, step) in enumerate(steps):
         progress(i, len(steps) + 1, label)
