@@ -338,7 +338,17 @@ def _is_boundary(text: str, pos: int) -> bool:
 
 
 def _name_text(name: str) -> str:
-    return normalise(name).strip().rstrip("…").removesuffix("...").strip()
+    """A selection's ``name`` as comparable text: squashed spaces, no trailing ellipsis."""
+    return _squash(normalise(name).strip().rstrip("…").removesuffix("...").strip())
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _names_match(got: str, wanted: str) -> bool:
+    got = _squash(got)
+    return got == wanted or (len(wanted) >= 8 and got.startswith(wanted))
 
 
 def _score(src: SourceText, selections: list[QSelection], unit: PositionUnit) -> int:
@@ -351,10 +361,8 @@ def _score(src: SourceText, selections: list[QSelection], unit: PositionUnit) ->
             continue
         score += _is_boundary(src.text, s) + _is_boundary(src.text, e)
         wanted = _name_text(sel.name)
-        if len(wanted) >= 4:
-            got = src.text[s:e]
-            if got.strip() == wanted or (len(wanted) >= 8 and got.startswith(wanted)):
-                score += 5
+        if len(wanted) >= 4 and _names_match(src.text[s:e], wanted):
+            score += 5
     return score
 
 
@@ -501,7 +509,7 @@ def _source_text(
 def _reanchor(text: str, start: int, end: int, name: str) -> tuple[int, int] | None:
     """Where a selection's own text (its ``name``) is, nearest to where it was said to be."""
     wanted = _name_text(name)
-    if len(wanted) < 8 or text[start:end].strip() == wanted or text[start:end].startswith(wanted):
+    if len(wanted) < 8 or _names_match(text[start:end], wanted):
         return None
     hits = [m.start() for m in re.finditer(re.escape(wanted), text)]
     if not hits:
@@ -833,10 +841,15 @@ def _write_import(
 
     doc_for_source: dict[str, Document] = {}
     coding_for_selection: dict[str, Coding] = {}
+    coding_guids = set(s.exec(select(Coding.guid)))
     for plan in plans:
         src = plan.source
         doc = s.exec(select(Document).where(Document.guid == src.guid)).first()
         if doc is not None and doc.text != plan.text:
+            summary.warnings.append(
+                f"source {src.name!r} has the GUID of document {doc.title!r} but another text "
+                "(e.g. names replaced for consent); imported as a separate document"
+            )
             doc = None
         if doc is None:
             doc = s.exec(select(Document).where(Document.sha256 == plan.raw_bytes_sha)).first()
@@ -890,8 +903,10 @@ def _write_import(
                 end=pc.end,
                 memo=pc.memo,
                 origin="import",
-                guid=pc.guid,
             )
+            if pc.guid not in coding_guids:  # else a copy elsewhere: keep GUIDs unique
+                coding.guid = pc.guid
+            coding_guids.add(coding.guid)
             if pc.created is not None:
                 coding.created = pc.created
             s.add(coding)
@@ -917,7 +932,8 @@ def _write_import(
                     targets.setdefault(ref, ("coding", coding.id))
                 else:
                     targets.setdefault(ref, ("document", doc.id))
-    existing_memos = set(s.exec(select(Memo.guid)))
+    # Notes already here as memos, or qualcode's own quote notes coming home, are skipped.
+    existing_memos = set(s.exec(select(Memo.guid))) | set(s.exec(select(Quote.guid)))
     for note in qp.notes:
         text = note_texts.get(note.guid)
         if text is None or note.guid in existing_memos:

@@ -326,3 +326,24 @@ def test_cli_codebook_load_qdc(cli, tmp_path: Path) -> None:  # type: ignore[no-
     bad.write_text("<CodeBook><Codes>", encoding="utf-8")
     code, out, err = cli("codebook", "load", str(bad))
     assert code == 1 and "not well-formed XML" in err
+
+
+def test_selection_whose_text_is_elsewhere_is_moved_and_counted(
+    project: Project, tmp_path: Path
+) -> None:
+    """Positions off by a few characters, but the selection's name holds its text."""
+    phrase = "Personalet mangler tid"
+    start = PLAIN.index(phrase) + 3  # some tools count a header we never see
+    sels = _selection(1, start, start + len(phrase), G["c_staff"], extra=f' name="{phrase}"')
+    qde = _qualcoder_style("urn:QDA-XML:project:1.0").replace(
+        _qualcoder_style("urn:QDA-XML:project:1.0").split("<Description>Interview i Åby"
+                                                          "</Description>")[1]
+        .split("</TextSource>")[0],
+        "\n" + sels + "\n    ",
+    )
+    archive = write_qdpx(tmp_path / "moved.qdpx", qde,
+                         {f"Sources/{G['src']}.txt": PLAIN, "Sources/note-1.txt": NOTE_TEXT})
+    d = import_qdpx(project, archive).details
+    assert (d["codings_placed"], d["codings_adjusted"], d["codings_unplaced"]) == (1, 1, 0)
+    assert d["adjusted"][0]["reason"] == "moved to where its text is"
+    assert [c["text"] for c in list_codings(project)] == [phrase]
