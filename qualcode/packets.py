@@ -31,8 +31,17 @@ from qualcode import quotes as quotes_mod
 from qualcode.codebook import area_of, code_label
 from qualcode.db import Project
 from qualcode.documents import TurnIndex, document_turns
-from qualcode.errors import PacketError, QualcodeError
-from qualcode.models import Code, Document, Packet, Participant, ProjectSetting, Quote, utcnow
+from qualcode.errors import ConflictError, PacketError, QualcodeError
+from qualcode.models import (
+    Code,
+    Document,
+    Packet,
+    Participant,
+    ProjectSetting,
+    Quote,
+    new_guid,
+    utcnow,
+)
 from qualcode.participants import attribution, pseudonym, resolve_participant
 from qualcode.progress import Progress, no_progress
 
@@ -253,8 +262,6 @@ def project_id(session: Session) -> str:
     """The project's stable id (made on first use), written into every packet."""
     row = session.get(ProjectSetting, PROJECT_ID_SETTING)
     if row is None:
-        from qualcode.models import new_guid
-
         row = ProjectSetting(key=PROJECT_ID_SETTING, value=new_guid())
         session.add(row)
         session.flush()
@@ -342,13 +349,15 @@ def build_content(
     rows: list[Quote],
     packet: Packet,
     project_name: str,
+    proj_id: str,
     silence: bool,
     researcher: bool,
+    redact: Callable[[str], tuple[str, int]] | None = None,
 ) -> PacketContent:
     """The content of one participant's packet (their quotes, scrubbed of anyone else)."""
     lang = packet.language
     codes = {c.id: c for c in session.exec(select(Code))}
-    redact = make_redactor(session, person)
+    redact = redact or make_redactor(session, person)
     n_redacted = 0
 
     def clean(text: str) -> str:
@@ -396,7 +405,7 @@ def build_content(
     )
     return PacketContent(
         token=packet.token,
-        project_id=project_id(session),
+        project_id=proj_id,
         project_name=project_name,
         language=lang,
         due=packet.due_date,  # type: ignore[arg-type]
@@ -442,8 +451,10 @@ def make_packets(
 ) -> list[dict[str, Any]]:
     """One packet per participant with open quotes; marks those quotes ``sent``.
 
-    Files are written first and removed again if the database transaction fails, so a
-    failure leaves neither half-marked quotes nor stray packets.
+    The files are built from a read-only snapshot (no write lock held while Word documents
+    are rendered), then one short transaction records the packets and marks the quotes,
+    refusing (ConflictError) if any of them changed in between. On any failure the files
+    written are removed again: neither half-marked quotes nor stray packets remain.
     """
     if fmt not in FORMATS:
         raise PacketError(f"unknown packet format {fmt!r}", "Use docx, html or md.")
@@ -458,89 +469,119 @@ def make_packets(
     statuses = (quotes_mod.CANDIDATE, quotes_mod.SENT) if resend else (quotes_mod.CANDIDATE,)
     project_name = project.name
     written: list[Path] = []
-
-    def work(s: Session) -> list[dict[str, Any]]:
-        stmt = select(Quote).where(Quote.status.in_(statuses)).order_by(Quote.id)  # type: ignore[attr-defined]
-        if participant is not None:
-            person = resolve_participant(s, participant)
-            stmt = stmt.where(Quote.participant_id == person.id)
-        by_person: dict[int, list[Quote]] = {}
-        for q in s.exec(stmt):
-            by_person.setdefault(q.participant_id, []).append(q)
-        if not by_person:
-            who_ = f" for {participant}" if participant else ""
-            raise PacketError(
-                f"no open quotes{who_}: nothing to send",
-                "Add quotes with `qualcode quotes add`"
-                + ("" if resend else ", or give --resend to send sent quotes again")
-                + ".",
-            )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        results = []
-        total = len(by_person)
-        for i, (pid, rows) in enumerate(sorted(by_person.items())):
-            person = s.get(Participant, pid)
-            assert person is not None
-            progress(i, total, file_label(person))
-            packet = Packet(
-                participant_id=pid,
-                due_date=due,
-                language=packet_language(person),
-                format=fmt,
-                sent=utcnow(),
-            )
-            s.add(packet)
-            s.flush()
-            name = f"{file_label(person)}-{packet.token[:8].lower()}.{fmt}"
-            target = out_dir / name
-            content = build_content(s, person, rows, packet, project_name, silence, False)
-            data = render(content, fmt)
-            target.write_bytes(data)
-            written.append(target)
-            packet.path = str(target)
-            packet.sha256 = hashlib.sha256(data).hexdigest()
-            researcher_path = None
-            if researcher_copies:
-                copy = build_content(s, person, rows, packet, project_name, silence, True)
-                researcher_path = (
-                    out_dir / RESEARCHER_DIR / name.replace(f".{fmt}", f"-researcher.{fmt}")
-                )
-                researcher_path.parent.mkdir(exist_ok=True)
-                researcher_path.write_bytes(render(copy, fmt))
-                written.append(researcher_path)
-            quotes_mod.mark_sent(
-                s,
-                rows,
-                packet.id,
-                due,
-                who,
-                f"packet {name}, due {due.isoformat()}",  # type: ignore[arg-type]
-            )
-            results.append(
-                {
-                    "packet_id": packet.id,
-                    "token": packet.token,
-                    "participant_id": pid,
-                    "participant": person.name,
-                    "language": packet.language,
-                    "format": fmt,
-                    "path": str(target),
-                    "researcher_copy": str(researcher_path) if researcher_path else None,
-                    "sha256": packet.sha256,
-                    "due_date": due.isoformat(),
-                    "quotes": [q.id for q in rows],
-                    "redactions": content.redactions,
-                }
-            )
-        progress(total, total, "done")
-        return results
-
+    plans: list[dict[str, Any]] = []
     try:
-        return project.write(work)
+        with project.session() as s:
+            stored_id = s.get(ProjectSetting, PROJECT_ID_SETTING)
+            proj_id = stored_id.value if stored_id is not None else new_guid()
+            stmt = select(Quote).where(Quote.status.in_(statuses)).order_by(Quote.id)  # type: ignore[attr-defined]
+            if participant is not None:
+                person = resolve_participant(s, participant)
+                stmt = stmt.where(Quote.participant_id == person.id)
+            by_person: dict[int, list[Quote]] = {}
+            for q in s.exec(stmt):
+                by_person.setdefault(q.participant_id, []).append(q)
+            if not by_person:
+                for_whom = f" for {participant}" if participant else ""
+                raise PacketError(
+                    f"no open quotes{for_whom}: nothing to send",
+                    "Add quotes with `qualcode quotes add`"
+                    + ("" if resend else ", or give --resend to send sent quotes again")
+                    + ".",
+                )
+            out_dir.mkdir(parents=True, exist_ok=True)
+            total = len(by_person)
+            for i, (pid, rows) in enumerate(sorted(by_person.items())):
+                person = s.get(Participant, pid)
+                assert person is not None
+                progress(i, total, file_label(person))
+                packet = Packet(
+                    participant_id=pid, due_date=due, language=packet_language(person),
+                    format=fmt, sent=utcnow(),
+                )  # fmt: skip
+                name = f"{file_label(person)}-{packet.token[:8].lower()}.{fmt}"
+                target = out_dir / name
+                redact = make_redactor(s, person)
+                content = build_content(
+                    s, person, rows, packet, project_name, proj_id, silence, False, redact
+                )
+                data = render(content, fmt)
+                target.write_bytes(data)
+                written.append(target)
+                packet.path = str(target)
+                packet.sha256 = hashlib.sha256(data).hexdigest()
+                researcher_path = None
+                if researcher_copies:
+                    copy = build_content(
+                        s, person, rows, packet, project_name, proj_id, silence, True, redact
+                    )
+                    researcher_path = (
+                        out_dir / RESEARCHER_DIR / name.replace(f".{fmt}", f"-researcher.{fmt}")
+                    )
+                    researcher_path.parent.mkdir(exist_ok=True)
+                    researcher_path.write_bytes(render(copy, fmt))
+                    written.append(researcher_path)
+                plans.append(
+                    {
+                        "packet": packet,
+                        "person": person.name,
+                        "name": name,
+                        "versions": [(q.id, q.version) for q in rows],
+                        "researcher_copy": str(researcher_path) if researcher_path else None,
+                        "redactions": content.redactions,
+                    }
+                )
+
+        def record(s: Session) -> list[dict[str, Any]]:
+            current = s.get(ProjectSetting, PROJECT_ID_SETTING)
+            if current is None:
+                s.add(ProjectSetting(key=PROJECT_ID_SETTING, value=proj_id))
+            elif current.value != proj_id:
+                raise ConflictError("the project id changed while the packets were made")
+            results = []
+            for plan in plans:
+                packet = Packet(**plan["packet"].model_dump(exclude={"id"}))
+                s.add(packet)
+                s.flush()
+                rows = []
+                for qid, version in plan["versions"]:
+                    q = s.get(Quote, qid)
+                    if q is None or q.version != version:
+                        raise ConflictError(
+                            f"quote {qid} changed while the packets were made; no packet was "
+                            "recorded",
+                            "Make the packets again.",
+                        )
+                    rows.append(q)
+                quotes_mod.mark_sent(
+                    s, rows, packet.id, due, who,  # type: ignore[arg-type]
+                    f"packet {plan['name']}, due {due.isoformat()}",
+                )  # fmt: skip
+                results.append(
+                    {
+                        "packet_id": packet.id,
+                        "token": packet.token,
+                        "participant_id": packet.participant_id,
+                        "participant": plan["person"],
+                        "language": packet.language,
+                        "format": fmt,
+                        "path": packet.path,
+                        "researcher_copy": plan["researcher_copy"],
+                        "sha256": packet.sha256,
+                        "due_date": due.isoformat(),
+                        "quotes": [q.id for q in rows],
+                        "redactions": plan["redactions"],
+                    }
+                )
+            return results
+
+        results = project.write(record)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    progress(len(plans), len(plans), "done")
+    return results
 
 
 def list_packets(project: Project) -> list[dict[str, Any]]:

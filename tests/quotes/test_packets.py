@@ -352,3 +352,26 @@ def test_the_visible_reference_is_a_fallback_for_lost_properties(
     _drop_part(filled, bare, "docProps/custom.xml", ("Pakke-reference", "Reference"))
     with pytest.raises(PacketError, match="not a qualcode packet"):
         read_packets(study, [bare])
+
+
+def test_a_quote_changed_while_packets_are_rendered(
+    study: Project, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The files are built without the write lock; a change meanwhile cancels the lot."""
+    import qualcode.packets as packets_mod
+    from qualcode.errors import ConflictError
+
+    real_render = packets_mod.render
+    calls = []
+
+    def render_and_interfere(content, fmt):  # type: ignore[no-untyped-def]
+        if not calls:
+            quotes.edit_quote(study, content.quotes[0].quote_id, "mads", wording="Ny ordlyd.")
+        calls.append(fmt)
+        return real_render(content, fmt)
+
+    monkeypatch.setattr(packets_mod, "render", render_and_interfere)
+    with pytest.raises(ConflictError, match="changed while the packets were made"):
+        make_packets(study, tmp_path / "out", DUE, today=TODAY)
+    assert {q["status"] for q in quotes.list_quotes(study)} == {"candidate"}
+    assert list((tmp_path / "out").rglob("*.docx")) == []
