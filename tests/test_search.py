@@ -165,3 +165,51 @@ def test_cli_json_shape(corpus: Project, cli) -> None:  # type: ignore[no-untype
     assert code == 0 and "hits in 2 documents" in out
     code, _, err = cli("search", "x", "--lemma", "--fuzzy", "80")
     assert code == 1 and "not both" in err
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_search_screen_kwic_jump_and_code_all(demo_path: Path) -> None:
+    from textual.widgets import DataTable, Input
+
+    from qualcode.db import open_project
+    from qualcode.tui.app import make_app
+    from qualcode.tui.screens.search import SearchScreen
+
+    project = open_project(demo_path)
+    try:
+        app = make_app(project, coder="tester")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("slash")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SearchScreen)
+            screen.query_one(Input).value = "basal palliation"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.result is not None and screen.result.total >= 3
+            assert screen.result.mode == "lemma"
+            hits = screen.query_one("#search-hits", DataTable)
+            assert hits.row_count == len(screen.result.hits)
+            docs = screen.query_one("#search-docs", DataTable)
+            assert docs.row_count == len(screen.result.documents)
+            first = screen.result.hits[0]
+            opened: list[tuple[int, int | None, int | None]] = []
+            app.open_document = lambda d, s=None, e=None: opened.append((d, s, e))  # type: ignore[method-assign]
+            hits.focus()
+            await pilot.press("g")
+            assert opened == [(first.document_id, first.start, first.end)]
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press("6", "enter")
+            await pilot.pause()
+            with project.session() as s:
+                coded = s.exec(select(Coding).where(Coding.origin == "search")).all()
+            assert len(coded) == screen.result.total
+    finally:
+        project.close()

@@ -9,6 +9,7 @@ Add only your own line.
 from __future__ import annotations
 
 FEATURE_SCREENS: list[tuple[str, str, str, str]] = [
+    ("qualcode.tui.screens.search", "SearchScreen", "slash", "Search"),
     ("qualcode.tui.screens.review", "ReviewScreen", "R", "Agreement review"),
     ("qualcode.tui.screens.quotes", "QuotesScreen", "Q", "Quotes"),
     ("qualcode.tui.screens.synthesis", "SynthesisScreen", "S", "Synthesis"),

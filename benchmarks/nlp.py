@@ -1,0 +1,83 @@
+"""NLP annotation and search speed.
+
+Budgets (issue 6), on a 2-core machine, for a generated corpus of 200 interviews of
+10,000 words (about 2 million words):
+- ``nlp_words_per_s`` >= 50,000: import-time annotation — spaCy tokenizer and sentencizer,
+  lemmas, and the bulk insert of the Token and Sentence rows — of documents imported
+  without it (``annotate_missing``, the same code the import runs per document);
+- ``search_lemma_ms`` <= 200: a two-word lemma phrase query over the whole corpus (median of
+  repeated runs after one warm-up; the whole ``search`` call, with KWIC lines for the
+  first 200 hits and complete per-document counts).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import generate_corpus
+
+
+def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    fn()  # warm-up: caches, pipeline and lookup tables loaded
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from qualcode.db import open_project
+    from qualcode.importing import import_files
+    from qualcode.models import Token
+    from qualcode.nlp.pipeline import get_pipeline, lemmatizer
+    from qualcode.nlp.store import annotate_missing
+    from qualcode.search import search
+
+    n, words = (20, 10_000) if quick else (200, 10_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = generate_corpus(folder / "corpus", n, words)
+        project = open_project(folder / "bench.qualcode", create=True)
+        try:
+            outcomes = import_files(project, paths, kind="interview", annotate=False)
+            if any(o.status != "imported" for o in outcomes):
+                raise RuntimeError("generated corpus did not import")
+            lemmatizer("da")  # load the pipeline and lookup tables outside the timing
+            get_pipeline("da")
+            started = time.perf_counter()
+            annotate_missing(project)
+            elapsed = time.perf_counter() - started
+            with project.session() as s:
+                stored = int(s.exec(select(func.count()).select_from(Token)).one())
+            corpus_words = sum(o.words for o in outcomes)
+
+            def lemma_phrase() -> None:
+                search(project, "palliative indsats", mode="lemma", limit=200)
+
+            def lemma_word() -> None:
+                search(project, "udredning", mode="lemma", limit=200)
+
+            def fuzzy_word() -> None:
+                search(project, "palliation", mode="fuzzy", limit=200)
+
+            runs = 3 if quick else 7
+            figures = {
+                "nlp_words": float(corpus_words),
+                "nlp_tokens_stored": float(stored),
+                "nlp_seconds": elapsed,
+                "nlp_words_per_s": corpus_words / elapsed,
+                "search_lemma_ms": _median_ms(lemma_phrase, runs),
+                "search_lemma_word_ms": _median_ms(lemma_word, runs),
+                "search_fuzzy_ms": _median_ms(fuzzy_word, runs),
+            }
+        finally:
+            project.close()
+    return figures
