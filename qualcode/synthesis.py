@@ -806,7 +806,7 @@ def synthesise(
         "area": chosen.key if chosen else None,
         "totals": _totals(ctx, interviews, visible_quotes),
         "experts": _experts(ctx, interviews),
-        "coverage": _coverage(ctx, interviews, areas),
+        "coverage": _coverage(ctx, interviews, ctx.areas),  # all areas: the context
         "areas": area_dicts,
         "cross_cutting": cross_dicts,
         "code_frequencies": _frequencies(ctx, by_code, areas if chosen else None),

@@ -181,7 +181,7 @@ def test_area_filter_and_errors(known: Built) -> None:
     data = build_synthesis(known.project, area="Basal palliation")
     assert [a["key"] for a in data["areas"]] == ["2"]
     assert data["cross_cutting"] == []
-    assert [c["key"] for c in data["coverage"]["areas"]] == ["2"]
+    assert [c["key"] for c in data["coverage"]["areas"]] == ["1", "2"]  # the whole picture
     assert {f["key"] for f in data["code_frequencies"]} == {"2", "2.1"}
     with pytest.raises(NotFoundError, match="not a development area") as caught:
         build_synthesis(known.project, area="1.2")
