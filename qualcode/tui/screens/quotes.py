@@ -176,7 +176,7 @@ class QuotesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("id", "status", "expert", "code", "due", "wording", "check")
+        table.add_columns("id", "status", "expert", "code", "due", "check", "wording")
         self.reload()
         table.focus()
 
@@ -222,11 +222,11 @@ class QuotesScreen(Screen[None]):
             table.add_row(
                 f"Q{q['id']}",
                 Text(q["status"], style=STATUS_STYLE.get(q["status"], "")),
-                q["attribution"][:28],
+                q["attribution"][:22],
                 q["code"] or "",
                 due,
-                q["final_wording"].replace("\n", " ")[:48],
                 check_text,
+                q["final_wording"].replace("\n", " ")[:40],
                 key=str(q["id"]),
             )
         if keep is not None:
