@@ -52,9 +52,16 @@ class QualcodeApp(App[None]):
         ),
         Binding("c", "go('codebook')", "codebook", id="go.codebook", tooltip="Edit the codebook"),
         Binding("question_mark", "help", "help", id="app.help", tooltip="Keys and what they do"),
-        Binding("ctrl+z", "undo", "undo", id="app.undo", tooltip="Undo your last coding action"),
-        Binding("ctrl+y", "redo", "redo", id="app.redo", tooltip="Redo what you undid"),
-        Binding("ctrl+q", "quit", "quit", id="app.quit", priority=True),
+        Binding(
+            "ctrl+z",
+            "undo",
+            "undo",
+            show=False,
+            id="app.undo",
+            tooltip="Undo your last coding action",
+        ),
+        Binding("ctrl+y", "redo", "redo", show=False, id="app.redo", tooltip="Redo what you undid"),
+        Binding("ctrl+q", "quit", "quit", show=False, id="app.quit", priority=True),
     ]
 
     def __init__(self, project: Project, coder: str | None = None) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the interview keeps one paragraph per turn, as transcripts do
 """A small, fixed project for TUI tests and snapshots (independent of the demo's growth).
 
 One interview with an interviewer and an invented expert, a six-code codebook, and three
@@ -124,7 +125,10 @@ def tui_project(tmp_path: Path) -> Iterator[Project]:
     doc_id = outcomes[0].document_id
     a, b = span_of(INTERVIEW, "Patienterne venter for længe på scanning")
     apply_code(project, doc_id, "A.1", a, b, "ida")
-    a2, b2 = span_of(INTERVIEW, "venter for længe på scanning, og når de endelig er scannet, venter de igen på svaret")
+    a2, b2 = span_of(
+        INTERVIEW,
+        "venter for længe på scanning, og når de endelig er scannet, venter de igen på svaret",
+    )
     apply_code(project, doc_id, "A.2", a2, b2, "mads")
     a3, b3 = span_of(INTERVIEW, "Det er de sårbare patienter, der mærker det mest")
     apply_code(project, doc_id, "ulighed", a3, b3, "ida")

@@ -40,7 +40,9 @@ async def open_view(pilot, document_id: int, start: int | None = None) -> Transc
     return pilot.app.screen.query_one(TranscriptView)
 
 
-async def test_select_by_keys_and_apply_through_picker(tui_project: Project, document_id: int) -> None:
+async def test_select_by_keys_and_apply_through_picker(
+    tui_project: Project, document_id: int
+) -> None:
     start, end = span_of(INTERVIEW, "fast telefontid")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         view = await open_view(pilot, document_id, start)
@@ -59,7 +61,9 @@ async def test_select_by_keys_and_apply_through_picker(tui_project: Project, doc
         assert "B.1" in str(pilot.app.screen.query_one("#at-cursor").render())
 
 
-async def test_several_codes_at_once_are_one_undoable_action(tui_project: Project, document_id: int) -> None:
+async def test_several_codes_at_once_are_one_undoable_action(
+    tui_project: Project, document_id: int
+) -> None:
     start, end = span_of(INTERVIEW, "Færre skemaer og mere tid til patienterne.")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         view = await open_view(pilot, document_id, start + 2)
@@ -157,7 +161,9 @@ async def test_jump_and_filter(tui_project: Project, document_id: int) -> None:
         assert view.code_filter is None
 
 
-async def test_turn_selection_skips_the_speaker_label(tui_project: Project, document_id: int) -> None:
+async def test_turn_selection_skips_the_speaker_label(
+    tui_project: Project, document_id: int
+) -> None:
     start, _ = span_of(INTERVIEW, "Karin Vestergaard: Det er blevet bedre")
     body, _ = span_of(INTERVIEW, "Det er blevet bedre")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:

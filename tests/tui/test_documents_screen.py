@@ -78,7 +78,9 @@ def test_expand_import_paths(tmp_path: Path) -> None:
     (tmp_path / ".hidden").write_text("h", encoding="utf-8")
     assert [p.name for p in expand_import_paths(str(tmp_path))] == ["x.txt", "y.docx"]
     assert [p.name for p in expand_import_paths(str(tmp_path / "*.txt"))] == ["x.txt"]
-    assert [p.name for p in expand_import_paths(f"'{tmp_path / 'x.txt'}' {tmp_path / 'y.docx'}")] == [
+    assert [
+        p.name for p in expand_import_paths(f"'{tmp_path / 'x.txt'}' {tmp_path / 'y.docx'}")
+    ] == [
         "x.txt",
         "y.docx",
     ]

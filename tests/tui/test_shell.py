@@ -81,8 +81,10 @@ async def test_feature_screens_get_a_key_and_a_palette_entry(
     monkeypatch.setattr(
         app_module,
         "FEATURE_SCREENS",
-        [("qualcode.tui.screens.codebook", "CodebookScreen", "Z", "Zebra"),
-         ("qualcode.tui.screens.nowhere", "Missing", "W", "Broken")],
+        [
+            ("qualcode.tui.screens.codebook", "CodebookScreen", "Z", "Zebra"),
+            ("qualcode.tui.screens.nowhere", "Missing", "W", "Broken"),
+        ],
     )
     app = make_app(tui_project, coder="tester")
     async with app.run_test(size=SIZE) as pilot:
@@ -102,8 +104,15 @@ async def test_palette_lists_every_kind_of_action(tui_project: Project, document
         app.open_document(document_id, 20, 40)
         await pilot.pause()
         titles = [c.title for c in app.get_system_commands(app.screen)]
-    for prefix in ("go: Documents", "go: document ", "code: apply A.1", "code: undo", "export: codebook",
-                   "memo: coding", "quote: make quote from selection"):
+    for prefix in (
+        "go: Documents",
+        "go: document ",
+        "code: apply A.1",
+        "code: undo",
+        "export: codebook",
+        "memo: coding",
+        "quote: make quote from selection",
+    ):
         assert any(t.startswith(prefix) for t in titles), prefix
 
 

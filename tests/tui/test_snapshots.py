@@ -25,14 +25,18 @@ class TestDocuments:
 
 
 class TestCodingView:
-    def test_overlapping_codings(self, snap_compare, tui_project: Project, document_id: int) -> None:  # noqa: ANN001
+    def test_overlapping_codings(
+        self, snap_compare, tui_project: Project, document_id: int
+    ) -> None:  # noqa: ANN001
         start, _ = span_of(INTERVIEW, "på scanning")
 
         async def run_before(pilot) -> None:  # noqa: ANN001
             pilot.app.open_document(document_id, start)
             await pilot.pause()
 
-        assert snap_compare(make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before)
+        assert snap_compare(
+            make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before
+        )
 
     def test_code_picker(self, snap_compare, tui_project: Project, document_id: int) -> None:  # noqa: ANN001
         start, end = span_of(INTERVIEW, "Færre skemaer og mere tid til patienterne.")
@@ -43,14 +47,18 @@ class TestCodingView:
             await pilot.press("enter", *"vente")
             await pilot.pause()
 
-        assert snap_compare(make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before)
+        assert snap_compare(
+            make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before
+        )
 
     def test_small_terminal(self, snap_compare, tui_project: Project, document_id: int) -> None:  # noqa: ANN001
         async def run_before(pilot) -> None:  # noqa: ANN001
             pilot.app.open_document(document_id)
             await pilot.pause()
 
-        assert snap_compare(make_app(tui_project, coder="tester"), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(
+            make_app(tui_project, coder="tester"), terminal_size=(80, 24), run_before=run_before
+        )
 
 
 class TestCodebook:

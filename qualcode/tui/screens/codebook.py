@@ -195,7 +195,8 @@ class CodebookScreen(Screen[None]):
         if code.label_en:
             head.append(f"  ·  {code.label_en}", style="italic")
         parts.append(head)
-        meta = f"{code.kind.replace('_', ' ')} · {self.counts.get(code_id, 0)} codings · colour {code.colour}"
+        n = self.counts.get(code_id, 0)
+        meta = f"{code.kind.replace('_', ' ')} · {n} codings · colour {code.colour}"
         parts.append(Text(meta, style="dim"))
 
         def section(title: str, body: str) -> None:
@@ -367,7 +368,8 @@ class CodebookScreen(Screen[None]):
             self.app.push_screen(
                 Confirm(
                     f"Merge {code.key} {code.label_da} into {target.key} {target.label_da}?\n"
-                    f"Its {n} coding(s) move to {target.key} and {code.key} is removed (ctrl+z undoes).",
+                    f"Its {n} coding(s) move to {target.key} and {code.key} is removed "
+                    "(ctrl+z undoes).",
                     yes="Merge",
                 ),
                 confirmed,
@@ -420,7 +422,8 @@ class CodebookScreen(Screen[None]):
             return
         self.app.push_screen(
             Confirm(
-                f"Delete {code.key} {code.label_da}?\n{usage['codings']} coding(s) will be deleted with it"
+                f"Delete {code.key} {code.label_da}?\n"
+                f"{usage['codings']} coding(s) will be deleted with it"
                 + (f", and {usage['quotes']} quote(s) lose their code" if usage["quotes"] else "")
                 + ". ctrl+z undoes.",
                 yes="Delete",

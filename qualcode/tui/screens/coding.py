@@ -28,8 +28,8 @@ from qualcode.errors import NotFoundError
 from qualcode.models import Code, Coder, Coding, Document, Turn
 from qualcode.participants import is_interviewer_label
 from qualcode.tui.widgets.code_picker import ChoicePicker, CodePicker, PickableCode
-from qualcode.tui.widgets.transcript import CodeLook, SuggestionMark, TranscriptView, TurnMark
 from qualcode.tui.widgets.spans import Span
+from qualcode.tui.widgets.transcript import CodeLook, SuggestionMark, TranscriptView, TurnMark
 
 
 @dataclass
@@ -158,6 +158,7 @@ class CodingScreen(Screen[None]):
             "n",
             "jump(1)",
             "next",
+            show=False,
             id="coding.next",
             tooltip="Next coding (of the filtered code, or the code at the cursor)",
         ),
@@ -165,6 +166,7 @@ class CodingScreen(Screen[None]):
             "p",
             "jump(-1)",
             "prev",
+            show=False,
             id="coding.previous",
             tooltip="Previous coding (of the filtered code, or the code at the cursor)",
         ),
@@ -420,6 +422,8 @@ class CodingScreen(Screen[None]):
             parts.append(turn.speaker)
         if view.code_filter is not None and view.code_filter in self.codes:
             parts.append(f"filter: {self.codes[view.code_filter].key}")
+        if sel is None:
+            parts.append("select: shift+arrows, s sentence, t turn · ⏎ code · ? help")
         self.query_one("#coding-status", Static).update(" · ".join(parts))
 
     # ----- coding actions --------------------------------------------------------------

@@ -10,7 +10,7 @@ from rich.text import Text
 from sqlalchemy import func
 from sqlmodel import select
 from textual.app import ComposeResult
-from textual.containers import Grid
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -31,13 +31,6 @@ def dashboard_figures(project: Project) -> dict[str, Any]:
         codes = all_codes(s)
         by_id = {c.id: c for c in codes}
         per_code = dict(s.exec(select(Coding.code_id, func.count()).group_by(Coding.code_id)).all())
-        docs_per_code = dict(
-            s.exec(
-                select(Coding.code_id, func.count(func.distinct(Coding.document_id))).group_by(
-                    Coding.code_id
-                )
-            ).all()
-        )
         areas: dict[int, dict[str, Any]] = {}
         for code in codes:
             area = area_of(code, by_id)  # type: ignore[arg-type]
@@ -74,7 +67,6 @@ def dashboard_figures(project: Project) -> dict[str, Any]:
         open_suggestions = s.exec(
             select(func.count()).select_from(Suggestion).where(Suggestion.status == "open")
         ).one()
-    del docs_per_code
     return {
         "documents": int(documents),
         "participants": int(participants),
@@ -97,7 +89,8 @@ class DashboardScreen(Screen[None]):
         with Grid(id="dashboard-grid"):
             yield Static(id="dash-project", classes="panel")
             yield Static(id="dash-quotes", classes="panel")
-            yield Static(id="dash-areas", classes="panel wide")
+            with VerticalScroll(classes="panel wide", id="dash-areas-scroll"):
+                yield Static(id="dash-areas")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -130,17 +123,22 @@ class DashboardScreen(Screen[None]):
         return table
 
     def _quotes_panel(self, f: dict[str, Any]) -> Table:
-        table = Table.grid(padding=(0, 2))
+        table = Table.grid(padding=(0, 1), expand=True)
         table.title = "Quotes"
-        table.add_column(justify="right", style="bold")
-        table.add_column()
-        for status, n in f["quotes"].items():
-            table.add_row(str(n), status.replace("_", " "))
-        deadline = f["nearest_deadline"] or "none"
-        table.add_row("", "")
-        table.add_row("due", Text(deadline, style="bold"))
+        table.add_column(justify="right", style="bold", width=3)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(justify="right", style="bold", width=3)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        items = [(str(n), status.replace("_", " ")) for status, n in f["quotes"].items()]
+        half = (len(items) + 1) // 2
+        left, right = items[:half], items[half:]
+        for i, (n, label) in enumerate(left):
+            other = right[i] if i < len(right) else ("", "")
+            table.add_row(n, label, other[0], other[1])
+        table.add_row("", "", "", "")
+        table.add_row("due", Text(f["nearest_deadline"] or "no deadline", style="bold"), "", "")
         if f["overdue"]:
-            table.add_row(str(f["overdue"]), Text("overdue (sent, past due)", style="bold red"))
+            table.add_row(str(f["overdue"]), Text("overdue", style="bold red"), "", "")
         return table
 
     def _areas_panel(self, f: dict[str, Any]) -> Table:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import shlex
 from pathlib import Path
-from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -139,7 +138,8 @@ class DocumentsScreen(Screen[None]):
             TextPrompt(
                 "Import files",
                 placeholder="~/interviews/*.docx  or a folder",
-                help="Files, folders or patterns separated by spaces (.txt .md .docx .pdf .vtt .srt .qdpx).",
+                help="Files, folders or patterns separated by spaces "
+                "(.txt .md .docx .pdf .vtt .srt .qdpx).",
             ),
             start,
         )
@@ -206,7 +206,3 @@ class DocumentsScreen(Screen[None]):
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _unused(_: Any) -> None:  # keeps type checkers quiet about Any import in older Pythons
-    return None

@@ -127,6 +127,7 @@ class TranscriptView(ScrollView, can_focus=True):
             "s",
             "select_sentence",
             "sentence",
+            show=False,
             id="transcript.sentence",
             tooltip="Select the sentence at the cursor; again extends by a sentence",
         ),
@@ -134,6 +135,7 @@ class TranscriptView(ScrollView, can_focus=True):
             "t",
             "select_turn",
             "turn",
+            show=False,
             id="transcript.turn",
             tooltip="Select the speaker turn at the cursor; again extends by a turn",
         ),
@@ -395,6 +397,7 @@ class TranscriptView(ScrollView, can_focus=True):
             if nxt is not None:
                 self.select(sel[0], nxt.end)
             return
+        self.cursor = self._skip_space(self.cursor)
         turn = self.turn_at(self.cursor) or self._next_turn(self.cursor)
         if turn is None:
             lo, hi = self._paragraph(self.cursor)
@@ -411,8 +414,16 @@ class TranscriptView(ScrollView, can_focus=True):
         hi = self.text.find("\n", offset)
         return lo, len(self.text) if hi == -1 else hi
 
+    def _skip_space(self, offset: int) -> int:
+        n = len(self.text)
+        while offset < n and self.text[offset].isspace():
+            offset += 1
+        return min(offset, max(n - 1, 0))
+
     def action_select_sentence(self) -> None:
         """Select the sentence at the cursor; again extends to the end of the next one."""
+        if self.selection is None:
+            self.cursor = self._skip_space(self.cursor)
         turn = self.turn_at(self.cursor)
         lo, hi = self._turn_body(turn) if turn else self._paragraph(self.cursor)
         sel = self.selection
@@ -426,7 +437,9 @@ class TranscriptView(ScrollView, can_focus=True):
             self.select(sel[0], max(end, sel[1]))
             return
         start, end = sentence_bounds(self.text, self.cursor, lo, hi)
-        self.select(max(start, lo), end)
+        if turn is not None and start < lo:
+            start = lo
+        self.select(start, end)
 
     # ----- mouse ---------------------------------------------------------------------
 
