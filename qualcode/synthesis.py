@@ -195,6 +195,8 @@ class Redactor:
     For ``role_only`` and ``anonymous`` participants the full name and each part of it
     (that is not also part of a named participant's name) are replaced; for ``anonymous``
     ones their organisation and multi-word title too, since those identify a person.
+    A single name part is replaced only where it is capitalised, so a surname that is also
+    an ordinary word ("Fisker", "fisker") leaves the ordinary word alone.
     """
 
     def __init__(self, participants: list[Participant], language: str = "da") -> None:
@@ -202,6 +204,7 @@ class Redactor:
             part.casefold() for p in participants if p.consent == "named" for part in p.name.split()
         }
         replacements: dict[str, str] = {}
+        parts: set[str] = set()
         for p in participants:
             if p.consent == "named":
                 continue
@@ -209,13 +212,17 @@ class Redactor:
             label = f"[{shown}]"
             replacements.setdefault(p.name.casefold(), label)
             for part in p.name.replace("-", " ").split():
-                if len(part) >= 3 and part.casefold() not in named_parts:
-                    replacements.setdefault(part.casefold(), label)
+                key = part.casefold()
+                if len(part) >= 3 and key not in named_parts and key not in replacements:
+                    replacements[key] = label
+                    parts.add(key)
             if p.consent == "anonymous":
-                for extra in (p.organisation, p.title):
-                    if extra and (len(extra.split()) > 1 or extra is p.organisation):
-                        replacements.setdefault(extra.casefold(), "[…]")
+                if len(p.organisation) >= 3:
+                    replacements.setdefault(p.organisation.casefold(), "[…]")
+                if len(p.title.split()) > 1:
+                    replacements.setdefault(p.title.casefold(), "[…]")
         self._replacements = replacements
+        self._parts = parts
         # The first word of every replaced string: a text without any of them is left
         # alone without running the (long) alternation at all — the common case.
         self._first_words = {
@@ -235,7 +242,14 @@ class Redactor:
             return text
         if self._first_words.isdisjoint(_WORD.findall(text.casefold())):
             return text
-        return self._pattern.sub(lambda m: self._replacements[m.group(0).casefold()], text)
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        key = found.casefold()
+        if key in self._parts and not found[:1].isupper():
+            return found
+        return self._replacements[key]
 
 
 # --------------------------------------------------------------------------------------------

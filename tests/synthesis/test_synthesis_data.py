@@ -203,3 +203,27 @@ def test_codebook_language_setting_decides_default(known: Built) -> None:
     assert build_synthesis(known.project)["language"] == "da"
     known.project.set_setting("codebook_language", "en")
     assert build_synthesis(known.project)["language"] == "en"
+
+
+def test_redactor_replaces_names_but_not_ordinary_words() -> None:
+    from qualcode.models import Participant
+    from qualcode.synthesis import Redactor
+
+    people = [
+        Participant(id=1, name="Hanne Fisker", title="forskningsleder", organisation="Klinik Ø",
+                    consent="role_only", pseudonym="Ekspert 1"),
+        Participant(id=2, name="Erik Lindahl", title="professor of data ethics",
+                    organisation="Nordic Data Institute", consent="anonymous",
+                    pseudonym="Ekspert 2"),
+        Participant(id=3, name="Erik Holm", title="overlæge", consent="named"),
+    ]  # fmt: skip
+    r = Redactor(people, "da")
+    assert r.clean("Hanne Fisker sagde det.") == "[forskningsleder, Klinik Ø] sagde det."
+    assert (
+        r.clean("Fisker mener, at en fisker") == "[forskningsleder, Klinik Ø] mener, at en fisker"
+    )
+    assert r.clean("Lindahl, professor of data ethics at Nordic Data Institute") == (
+        "[Ekspert 2], […] at […]"
+    )
+    assert r.clean("Erik Holm og Erik Lindahl") == "Erik Holm og [Ekspert 2]"
+    assert r.clean("ingen navne her") == "ingen navne her"
