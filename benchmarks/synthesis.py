@@ -60,9 +60,10 @@ def _add_quotes(project, n: int) -> None:  # type: ignore[no-untyped-def]
 def _build_project(path: Path, n_interviews: int, n_codings: int, words_each: int):  # type: ignore[no-untyped-def]
     """Participants, interviews with turns, and codings inserted in bulk.
 
-    ``corpus.build_project`` is the shared generator; it is used when its transcripts get
-    expert turns linked to participants, else this builder does the same with bulk
-    inserts (the synthesis needs expert turns to attribute codings).
+    The text comes from ``corpus.interview_text``. ``corpus.build_project`` is not used:
+    its expert label ("Ekspert Nummer0") has a digit, so turn detection finds no expert
+    turns and it cannot place codings; the synthesis needs attributed turns anyway, so the
+    turns are written here directly.
     """
     import datetime as dt
     import hashlib
