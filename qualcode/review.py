@@ -116,7 +116,8 @@ class TextLayout:
 
 
 def _squash(text: str) -> str:
-    return " ".join(text.split())
+    """One line of display text: whitespace collapsed, Markdown emphasis marks dropped."""
+    return " ".join(text.replace("**", "").replace("__", "").split())
 
 
 def _context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str, str]:
