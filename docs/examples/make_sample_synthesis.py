@@ -7,8 +7,9 @@ approved (one with the expert's changes), the rest still wait and are marked as 
 an analyst's memo on the area and one on an attention point show where the narrative goes.
 Then render it (LibreOffice and poppler):
 
-    soffice --headless --convert-to pdf --outdir docs/examples docs/examples/synthesis-area6-da.docx
-    pdftoppm -png -r 60 -f 1 -l 2 docs/examples/synthesis-area6-da.pdf docs/examples/synthesis-area6-da
+    cd docs/examples
+    soffice --headless --convert-to pdf --outdir /tmp synthesis-area6-da.docx
+    pdftoppm -png -r 80 -f 1 -l 2 /tmp/synthesis-area6-da.pdf synthesis-area6-da
 """
 
 from __future__ import annotations
