@@ -44,14 +44,12 @@ def percent_agreement(data: Sequence[Sequence[Hashable | None]]) -> float | None
     """
     if not data:
         return None
-    units = [
-        [row[u] for row in data]
-        for u in range(len(data[0]))
-        if all(row[u] is not None for row in data)
-    ]
+    patterns = Counter(zip(*data, strict=True))
+    complete = {c: n for c, n in patterns.items() if None not in c}
+    units = sum(complete.values())
     if not units:
         return None
-    return sum(1 for values in units if len(set(values)) == 1) / len(units)
+    return sum(n for c, n in complete.items() if c.count(c[0]) == len(c)) / units
 
 
 def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
@@ -78,15 +76,17 @@ def krippendorff_alpha_nominal(data: Sequence[Sequence[Hashable | None]]) -> flo
     """
     if not data:
         return None
+    # Units with the same values contribute the same pairs: count each pattern once.
+    patterns: Counter[tuple[Hashable | None, ...]] = Counter(zip(*data, strict=True))
     coincidences: Counter[tuple[Hashable, Hashable]] = Counter()
-    for u in range(len(data[0])):
-        values = [row[u] for row in data if row[u] is not None]
+    for column, times in patterns.items():
+        values = [v for v in column if v is not None]
         m = len(values)
         if m < 2:
             continue
         for i, j in combinations(range(m), 2):
-            coincidences[(values[i], values[j])] += 1 / (m - 1)
-            coincidences[(values[j], values[i])] += 1 / (m - 1)
+            coincidences[(values[i], values[j])] += times / (m - 1)
+            coincidences[(values[j], values[i])] += times / (m - 1)
     totals: Counter[Hashable] = Counter()
     for (c, _k), weight in coincidences.items():
         totals[c] += weight
@@ -208,7 +208,7 @@ class AgreementReport:
         }
 
 
-def _figures(data: list[list[int]]) -> dict[str, Any]:
+def _figures(data: Sequence[Sequence[int]]) -> dict[str, Any]:
     pct = percent_agreement(data)
     return {
         "items": len(data[0]) if data else 0,
@@ -285,66 +285,76 @@ def compute_agreement(
         decisions = review_decisions(project)
         unit_sources: Counter[str] = Counter()
         doc_info = []
-        per_code: dict[int, list[list[int]]] = {cid: [[] for _ in names] for cid in used}
         disagreements: list[Disagreement] = []
+        id_of = {n: x for x, n in coder_ids.items()}
+        # Sparse: which (global) units each coder marked with each code.
+        ones: dict[int, dict[int, set[int]]] = {cid: {x: set() for x in coder_ids} for cid in used}
+        marked: dict[tuple[int, int, int], list[Coding]] = {}
+        where: list[tuple[Document, int, int]] = []  # global unit -> (document, start, end)
         for doc_id in shared:
             doc = s.get(Document, doc_id)
             assert doc is not None
             units, source = document_units(s, doc)
             unit_sources[source] += 1
             doc_info.append({"id": doc.id, "title": doc.title, "units": len(units)})
+            base = len(where)
+            where.extend((doc, us, ue) for us, ue in units)
             starts = [u[0] for u in units]
-            marked: dict[tuple[int, int, int], list[Coding]] = {}
             for c in by_doc[doc_id]:
-                if c.code_id not in per_code:
+                if c.code_id not in ones:
                     continue
                 i = max(bisect_left(starts, c.start) - 1, 0)
                 while i < len(units) and units[i][0] < c.end:
                     if marks(units[i], (c.start, c.end)):
-                        marked.setdefault((i, c.code_id, c.coder_id), []).append(c)
+                        ones[c.code_id][c.coder_id].add(base + i)
+                        marked.setdefault((base + i, c.code_id, c.coder_id), []).append(c)
                     i += 1
-            id_of = {n: x for x, n in coder_ids.items()}
-            for cid in used:
-                code = code_rows[cid]
-                for i, (us, ue) in enumerate(units):
-                    values = []
-                    for k, name in enumerate(names):
-                        v = 1 if (i, cid, id_of[name]) in marked else 0
-                        per_code[cid][k].append(v)
-                        values.append(v)
-                    if len(set(values)) > 1:
-                        d = Disagreement(
-                            document_id=doc_id,
-                            document=doc.title,
-                            start=us,
-                            end=ue,
-                            text=doc.text[us:ue],
-                            code_id=cid,
-                            code=code.key,
-                            code_label=code.label_da,
-                            coded_by=[n for n, v in zip(names, values, strict=True) if v],
-                            not_coded_by=[n for n, v in zip(names, values, strict=True) if not v],
-                            codings={
-                                n: [
-                                    {"id": c.id, "start": c.start, "end": c.end,
-                                     "text": doc.text[c.start:c.end], "memo": c.memo}
-                                    for c in marked.get((i, cid, x), [])
-                                ]
-                                for x, n in coder_ids.items()
-                            },
-                        )
-                        d.resolution = decisions.get(d.review_key)
-                        disagreements.append(d)
+        total = len(where)
+        per_code: dict[int, list[bytearray]] = {}
+        for cid in used:
+            rows = []
+            for name in names:
+                row = bytearray(total)
+                for i in ones[cid][id_of[name]]:
+                    row[i] = 1
+                rows.append(row)
+            per_code[cid] = rows
+            code = code_rows[cid]
+            for i in sorted(set().union(*ones[cid].values())):
+                values = [row[i] for row in rows]
+                if len(set(values)) == 1:
+                    continue
+                doc, us, ue = where[i]
+                d = Disagreement(
+                    document_id=doc.id,  # type: ignore[arg-type]
+                    document=doc.title,
+                    start=us,
+                    end=ue,
+                    text=doc.text[us:ue],
+                    code_id=cid,
+                    code=code.key,
+                    code_label=code.label_da,
+                    coded_by=[n for n, v in zip(names, values, strict=True) if v],
+                    not_coded_by=[n for n, v in zip(names, values, strict=True) if not v],
+                    codings={
+                        n: [
+                            {"id": c.id, "start": c.start, "end": c.end,
+                             "text": doc.text[c.start:c.end], "memo": c.memo}
+                            for c in marked.get((i, cid, x), [])
+                        ]
+                        for x, n in coder_ids.items()
+                    },
+                )
+                d.resolution = decisions.get(d.review_key)
+                disagreements.append(d)
     # Review in reading order: document, then place in the text, then codebook order.
     code_order = {cid: n for n, cid in enumerate(used)}
     doc_order = {d: n for n, d in enumerate(shared)}
     disagreements.sort(key=lambda d: (doc_order[d.document_id], d.start, code_order[d.code_id]))
     code_figures = []
-    pooled: list[list[int]] = [[] for _ in names]
+    pooled = [bytearray().join(per_code[cid][k] for cid in used) for k in range(len(names))]
     for cid in used:
         data = per_code[cid]
-        for k in range(len(names)):
-            pooled[k].extend(data[k])
         figures = _figures(data)
         code_figures.append(
             {

@@ -657,8 +657,13 @@ def _note_text(archive: SafeArchive, note: QNote, summary: ImportSummary) -> str
     return text
 
 
-def import_qdpx(project: Project, path: Path, progress: Progress = no_progress) -> ImportOutcome:
-    """Import a REFI-QDA project archive in one transaction and report what happened."""
+def import_qdpx(
+    project: Project, path: Path, progress: Progress = no_progress, annotate: bool = True
+) -> ImportOutcome:
+    """Import a REFI-QDA project archive in one transaction and report what happened.
+
+    ``annotate`` stores tokens and sentences with each new document, as every import does.
+    """
     summary = ImportSummary()
     archive = SafeArchive(path)
     try:
@@ -678,7 +683,7 @@ def import_qdpx(project: Project, path: Path, progress: Progress = no_progress) 
         archive.close()
     progress(1, 3, "writing")
     with project.transaction() as s:
-        _write_import(s, qp, plans, note_texts, summary, path)
+        _write_import(s, qp, plans, note_texts, summary, path, annotate)
     progress(3, 3, "done")
     lines = [
         f"{path}: imported {summary.documents} documents"
@@ -734,6 +739,7 @@ def _write_import(
     note_texts: dict[str, str],
     summary: ImportSummary,
     path: Path,
+    annotate: bool = True,
 ) -> None:
     coder_cache: dict[str | None, Coder] = {}
     for guid in qp.users:
@@ -884,9 +890,10 @@ def _write_import(
                 who = links[t.speaker].participant
                 s.add(Turn(document_id=doc.id, ordinal=n, speaker=t.speaker,
                            participant_id=who.id if who else None, start=t.start, end=t.end))
-            from qualcode.nlp.store import annotate_document_in
+            if annotate:
+                from qualcode.nlp.store import annotate_document_in
 
-            annotate_document_in(s, doc)  # tokens and sentences, as every import does
+                annotate_document_in(s, doc)  # tokens and sentences, as every import does
             summary.documents += 1
         doc_for_source[src.guid] = doc
         present = set(s.exec(select(Coding.guid).where(Coding.document_id == doc.id)))
