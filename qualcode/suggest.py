@@ -55,10 +55,11 @@ KEYWORD_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
 DESCRIPTION_WEIGHT = 0.12
 COMPOUND_FACTOR = 0.8
-MIN_COMPOUND = 6  # shorter terms match only whole words (no "gen" in "generelt")
-PARENT_SHARE = 0.3  # how much an area's own evidence lifts its attention points
-CHILD_SHARE = 0.25  # how much an area gains from attention points beyond its best one
-MODEL_WEIGHT = 1.5  # the classifier's probability against the normalised codebook score
+MIN_COMPOUND = 5  # shorter keywords match only whole words (no "gen" in "generelt")
+PARENT_SHARE = 1.0  # how much an area's own evidence lifts its attention points
+CHILD_SHARE = 0.0  # what an area gains from attention points beyond its best one
+MODEL_WEIGHT = 0.5  # the classifier's probability against the normalised codebook score
+MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
 MIN_OWN_EVIDENCE = 0.3  # keyword/label evidence the sentence itself must carry
 SCORE_SCALE = 1.0  # codebook evidence 1.0 (one telling keyword) -> score 0.63
@@ -243,8 +244,8 @@ class CodebookScorer:
         return scores
 
 
-CONTEXT_SHARE = 0.35  # the rest of the speaker's turn (or the text around a passage)
-QUESTION_SHARE = 0.5  # the interviewer's question before the passage
+CONTEXT_SHARE = 0.5  # the rest of the speaker's turn (or the text around a passage)
+QUESTION_SHARE = 0.8  # the interviewer's question before the passage
 CONTEXT_CHARS = 500
 
 
@@ -443,10 +444,23 @@ class Passage:
             ]
         )
 
-    def model_words(self, stops: frozenset[str]) -> list[str]:
-        core = _model_words(self.tokens, stops)
-        extra = _model_words(self.question, stops)
-        return core + ["q_" + w for w in extra if w != "_empty_"]
+    def model_words(
+        self, stops: frozenset[str], scorers: dict[str, CodebookScorer] | None = None
+    ) -> list[str]:
+        """The classifier's input: the passage's lemmas, the question's (``q_``), the
+        context's (``c_``) and, with ``scorers``, which codes the codebook points to
+        (``cb_<key>``, repeated by strength) — so the model learns how far to trust it."""
+        words = _model_words(self.tokens, stops)
+        words += ["q_" + w for w in _model_words(self.question, stops) if w != "_empty_"]
+        words += ["c_" + w for w in _model_words(self.context, stops) if w != "_empty_"]
+        if scorers is not None:
+            evidence = self.evidence(scorers)
+            top = max((e.score for e in evidence.values()), default=0.0)
+            for key, ev in evidence.items():
+                strength = ev.score / top if top > 0 else 0.0
+                if strength >= MODEL_CODEBOOK_MIN:
+                    words += [f"cb_{key}"] * (1 + int(3 * strength))
+        return words
 
 
 class _TokenIndex:
@@ -606,7 +620,8 @@ def train_model(
     annotate_missing(project)
     with project.session() as s:
         codes = _codes(s)
-        scorer = CodebookScorer(codes)
+        scorers = build_scorers(s, codes)
+        scorer = scorers["da"]
         passages = coded_passages(s)
         if len(passages) < 4:
             raise SuggestError(
@@ -615,8 +630,8 @@ def train_model(
             )
         negatives = _negative_passages(s, len(passages) // 2, seed)
     stops = lemmatizer("da").stop_words
-    examples = [(p.model_words(stops), _labels_of(p, scorer)) for p in passages]
-    examples += [(p.model_words(stops), set()) for p in negatives]
+    examples = [(p.model_words(stops, scorers), _labels_of(p, scorer)) for p in passages]
+    examples += [(p.model_words(stops, scorers), set()) for p in negatives]
     model = _fit(examples, iterations, seed, progress)
     meta = {
         "labels": model.labels,
@@ -777,7 +792,7 @@ def suggest(
     passages = [_passage(views, d, st, en) for d, st, en in units]
     probs: list[dict[str, float] | None] = [None] * len(units)
     if model is not None and passages:
-        probs = list(model.predict([p.model_words(stops) for p in passages]))
+        probs = list(model.predict([p.model_words(stops, scorers) for p in passages]))
     rows: list[dict[str, Any]] = []
     for n, passage in enumerate(passages):
         if n % 200 == 0:
@@ -838,7 +853,7 @@ def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict
     passage = Passage(0, 0, len(text), set(), toks, language=lang)
     probs = None
     if model is not None:
-        probs = model.predict([passage.model_words(lemmatizer("da").stop_words)])[0]
+        probs = model.predict([passage.model_words(lemmatizer("da").stop_words, scorers)])[0]
     evidence = passage.evidence(scorers)
     ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs)
     out = []
@@ -1030,9 +1045,9 @@ def evaluate(
         rng.shuffle(shuffled)
         fold_of = {d: i % folds for i, d in enumerate(shuffled)}
         stops = lemmatizer("da").stop_words
-        words = [p.model_words(stops) for p in passages]
+        words = [p.model_words(stops, scorers) for p in passages]
         labels = [_labels_of(p, scorer) for p in passages]
-        negative_examples = [(p.model_words(stops), set[str]()) for p in negatives]
+        negative_examples = [(p.model_words(stops, scorers), set[str]()) for p in negatives]
         model_items: list[Any] = [None] * len(passages)
         combined_items: list[Any] = [None] * len(passages)
         for f in range(folds):
