@@ -48,7 +48,9 @@ def book_project(project: Project, tmp_path) -> Project:  # noqa: ANN001
     path.write_text(BOOK, encoding="utf-8")
     load_codebook(project, path)
     source = tmp_path / "notat.txt"
-    source.write_text("Et kort notat om ventetider og samarbejde på tværs af sektorer.\n", encoding="utf-8")
+    source.write_text(
+        "Et kort notat om ventetider og samarbejde på tværs af sektorer.\n", encoding="utf-8"
+    )
     from qualcode.importing import import_files
 
     import_files(project, [source], kind="notes", annotate=False)
@@ -71,13 +73,20 @@ def coding_codes(project: Project) -> list[str]:
 def test_add_rename_move_recolour(book_project: Project) -> None:
     new_id = codebook_edit.add_code(book_project, "1.3", "Punkt tre", parent="1")
     assert code_keys(book_project)["1.3"] == "1"
-    codebook_edit.rename_code(book_project, new_id, label_da="Punkt 3", label_en="Point 3", key="1.9")
+    codebook_edit.rename_code(
+        book_project, new_id, label_da="Punkt 3", label_en="Point 3", key="1.9"
+    )
     codebook_edit.move_code(book_project, "1.9", "2")
     assert codebook_edit.recolour_code(book_project, "1.9", "ABC") == "#aabbcc"
     with book_project.session() as s:
         code = s.get(Code, new_id)
         assert code is not None
-        assert (code.key, code.label_da, code.label_en, code.colour) == ("1.9", "Punkt 3", "Point 3", "#aabbcc")
+        assert (code.key, code.label_da, code.label_en, code.colour) == (
+            "1.9",
+            "Punkt 3",
+            "Point 3",
+            "#aabbcc",
+        )
     assert code_keys(book_project)["1.9"] == "2"
     codebook_edit.move_code(book_project, "1.9", None)
     assert code_keys(book_project)["1.9"] is None

@@ -199,3 +199,56 @@ async def test_quote_from_selection(tui_project: Project, document_id: int) -> N
     with tui_project.session() as s:
         quotes = s.exec(select(Quote)).all()
     assert [(q.start, q.end) for q in quotes] == [(start, end)]
+
+
+def add_suggestion(project: Project, document_id: int, key: str, start: int, end: int) -> int:
+    from qualcode.models import Suggestion
+
+    with project.transaction() as s:
+        code = s.exec(select(Code).where(Code.key == key)).one()
+        row = Suggestion(
+            document_id=document_id,
+            code_id=code.id,
+            start=start,
+            end=end,
+            score=0.8,
+            method="keywords",
+            reason="ord: telefontid",
+        )
+        s.add(row)
+        s.flush()
+        return row.id  # type: ignore[return-value]
+
+
+async def test_suggestions_are_underlined_and_accepted_or_rejected(
+    tui_project: Project, document_id: int
+) -> None:
+    from qualcode.models import Suggestion
+
+    s1, e1 = span_of(INTERVIEW, "Vi har en fast telefontid")
+    s2, e2 = span_of(INTERVIEW, "Færre skemaer")
+    first = add_suggestion(tui_project, document_id, "B.1", s1, e1)
+    second = add_suggestion(tui_project, document_id, "A", s2, e2)
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, s1 + 3)
+        assert [m.id for m in view.suggestions] == [first, second]
+        assert "suggested" in str(pilot.app.screen.query_one("#at-cursor").render())
+        await pilot.press("a")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == [("B.1", s1, e1, "tester", "")]
+        assert [m.id for m in view.suggestions] == [second]
+        view.move_to(s2 + 1)
+        await pilot.press("x")
+        await pilot.pause()
+        assert view.suggestions == []
+    with tui_project.session() as s:
+        assert s.get(Suggestion, second).status == "rejected"  # type: ignore[union-attr]
+
+
+async def test_select_with_the_mouse(tui_project: Project, document_id: int) -> None:
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id)
+        await pilot.mouse_down(view, offset=(4 + 2, 0))
+        await pilot.hover(view, offset=(4 + 12, 0))
+        await pilot.mouse_up(view, offset=(4 + 12, 0))
+        assert view.selection == (2, 12)

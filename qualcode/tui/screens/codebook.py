@@ -165,12 +165,14 @@ class CodebookScreen(Screen[None]):
             self._show_detail(node.data)
 
     def _label(self, code: Code) -> Text:
+        """Colour, key, number of codings, label: the count comes before the label so a
+        narrow terminal truncates the label, not the count."""
         text = Text()
         text.append("■ ", style=code.colour)
         text.append(code.key, style="bold")
-        text.append(f" {code.label_da}")
         n = self.counts.get(code.id, 0)  # type: ignore[arg-type]
-        text.append(f"  {n}", style="dim" if not n else "bold")
+        text.append(f" {n:>3} ", style="bold" if n else "dim")
+        text.append(code.label_da)
         return text
 
     def current_code_id(self) -> int | None:

@@ -292,13 +292,14 @@ class CodingScreen(Screen[None]):
         self.counts = counts
 
     def _node_label(self, code: Code) -> Text:
+        """Colour, key, codings in this document (when any), label."""
         text = Text()
         text.append("■ ", style=code.colour)
         text.append(code.key, style="bold")
-        text.append(f" {code.label_da}")
         n = self.counts.get(code.id, 0)  # type: ignore[arg-type]
         if n:
             text.append(f" {n}", style="bold reverse")
+        text.append(f" {code.label_da}")
         return text
 
     def _build_tree(self) -> None:

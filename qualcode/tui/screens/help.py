@@ -49,7 +49,8 @@ class HelpScreen(ModalScreen[None]):
             if binding.tooltip:
                 description = f"{description} — {binding.tooltip}"
             out.append((shown, description, binding.id or ""))
-        return out
+        # qualcode's own bindings (with ids) first; Textual's scrolling and focus keys last
+        return sorted(out, key=lambda row: row[2] == "")
 
     def _table(self) -> Table:
         table = Table(box=None, expand=True, pad_edge=False)

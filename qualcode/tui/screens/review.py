@@ -213,10 +213,13 @@ class ReviewScreen(Screen[None]):
             self.query_one("#review-resolution", Static).update("")
             return
         done = sum(1 for x in report.disagreements if x.resolution is not None)
+        row = next((r for r in report.codes if r["code"] == d.code), {})
+        code_kappa = row.get("cohen_kappa")
+        code_figure = f" (kappa {code_kappa:.2f})" if code_kappa is not None else ""
         status.update(
             f"{a} ↔ {b} · disagreement {self.index + 1} of {len(report.disagreements)} · "
-            f"{done} resolved · {figures}\n{d.document} · {d.start}–{d.end} · "
-            f"code {d.code} {d.code_label}"
+            f"{done} resolved · overall {figures}\n{d.document} · {d.start}–{d.end} · "
+            f"code {d.code} {d.code_label}{code_figure}"
         )
         self.query_one("#review-unit", Static).update(d.text)
         self.query_one("#review-a", Static).update(self._side(a, d, "A"))
