@@ -180,9 +180,10 @@ def run(quick: bool) -> dict[str, float]:
         _add_quotes(project, n_interviews * 2)
         try:
             build_synthesis(project)  # warm imports and the SQLite page cache
-            best = float("inf")
+            best = best_cpu = float("inf")
             parts: dict[str, float] = {}
             for _ in range(1 if quick else 3):
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 snap = load_snapshot(project)
                 t1 = time.perf_counter()
@@ -191,6 +192,7 @@ def run(quick: bool) -> dict[str, float]:
                 out = Path(tmp) / "synthesis.docx"
                 write_docx(data, out)
                 t3 = time.perf_counter()
+                best_cpu = min(best_cpu, time.process_time() - c0)
                 if t3 - t0 < best:
                     best = t3 - t0
                     parts = {
@@ -203,6 +205,8 @@ def run(quick: bool) -> dict[str, float]:
             project.close()
     return {
         "synthesis_docx_s": round(best, 3),
+        # CPU time of the same work: what the wall time is when no one else uses the cores.
+        "synthesis_docx_cpu_s": round(best_cpu, 3),
         **{k: round(v, 3) for k, v in parts.items()},
         "synthesis_docx_mb": round(size / 1e6, 2),
         "synthesis_codings": float(n_codings),

@@ -237,10 +237,14 @@ class Redactor:
         else:
             self._pattern = None
 
-    def clean(self, text: str) -> str:
+    def might_match(self, text: str) -> bool:
+        """False when ``text`` certainly holds no name to replace (cheap pre-check)."""
         if self._pattern is None or not text:
-            return text
-        if self._first_words.isdisjoint(_WORD.findall(text.casefold())):
+            return False
+        return not self._first_words.isdisjoint(_WORD.findall(text.casefold()))
+
+    def clean(self, text: str) -> str:
+        if not self.might_match(text):
             return text
         return self._pattern.sub(self._replace, text)
 
@@ -420,6 +424,9 @@ class _Context:
         self.people = {p.id: p for p in snap.participants if p.id is not None}
         self.docs = {d.id: d for d in snap.documents}
         self._titles: dict[int, str] = {}
+        self._people: dict[int | None, dict[str, Any] | None] = {}
+        # Documents whose text holds no name to replace need no per-excerpt redaction.
+        self.needs_redaction = {d.id: self.redactor.might_match(d.text) for d in snap.documents}
         self.children: dict[int, list[Code]] = defaultdict(list)
         for c in snap.codes:
             if c.parent_id is not None and c.parent_id in self.codes:
@@ -510,6 +517,11 @@ class _Context:
         return out  # type: ignore[return-value]
 
     def person(self, pid: int | None) -> dict[str, Any] | None:
+        if pid not in self._people:
+            self._people[pid] = self._person(pid)
+        return self._people[pid]
+
+    def _person(self, pid: int | None) -> dict[str, Any] | None:
         if pid is None or pid not in self.people:
             return None
         p = self.people[pid]
@@ -587,7 +599,11 @@ def _section(
                 "document": ctx.title(c.document_id),
                 "start": c.start,
                 "end": c.end,
-                "text": ctx.redactor.clean(" ".join(text.split())),
+                "text": (
+                    ctx.redactor.clean(" ".join(text.split()))
+                    if ctx.needs_redaction.get(c.document_id, True)
+                    else " ".join(text.split())
+                ),
             }
         )
     order = sorted(
