@@ -41,9 +41,9 @@ from qualcode.progress import Progress, no_progress
 
 DEFAULT_PROJECT = "project.qualcode"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# When the busy timeout runs out at BEGIN IMMEDIATE (someone holds the write lock for a long
-# time, e.g. a big import), BEGIN is tried again this many times with a growing pause.
-SQLITE_BEGIN_RETRIES = 5
+# How long a write waits for another writer (e.g. a big import) before it gives up with
+# "database is locked"; ``Project.write`` may then try the whole work again.
+SQLITE_WRITE_WAIT_S = 60.0
 # PostgreSQL: every write transaction takes this transaction-level advisory lock first, so
 # writers queue one at a time exactly as on SQLite (see docs/teams.md, "Concurrency").
 PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL"
@@ -103,17 +103,28 @@ def _make_engine(url: str) -> Engine:
 
 
 def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-    """BEGIN IMMEDIATE, tried again with a bounded, jittered backoff when still locked."""
-    delay = 0.1
-    for attempt in range(1, SQLITE_BEGIN_RETRIES + 1):
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except OperationalError as exc:
-            if not _is_lock_error(exc) or attempt == SQLITE_BEGIN_RETRIES:
-                raise
-            time.sleep(delay + random.uniform(0, delay))
-            delay = min(delay * 2, 2.0)
+    """BEGIN IMMEDIATE, polled with a short, jittered, bounded backoff while another writer
+    holds the lock.
+
+    SQLite's own busy handler sleeps in steps of up to 100 ms, so with several coders
+    writing at once most of the time goes to sleeping; polling every few milliseconds keeps
+    the queue moving. The busy timeout is switched off only for the BEGIN itself.
+    """
+    deadline = time.monotonic() + SQLITE_WRITE_WAIT_S
+    delay = 0.001
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 1.5, 0.05)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 class Project:

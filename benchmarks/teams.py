@@ -1,0 +1,207 @@
+"""Several coders at once: codings per second with 4 processes writing at the same time.
+
+``run(quick)`` reports ``concurrent_codings_per_s_sqlite`` and
+``concurrent_codings_per_s_postgres``. PostgreSQL uses ``$QUALCODE_BENCH_POSTGRES_URL`` or
+``$QUALCODE_TEST_POSTGRES_URL`` (a database on a server where we may create databases);
+without either, a throw-away server is started from the local PostgreSQL binaries, and if
+there are none the figure is NaN (said on stderr).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PROCESSES = 4
+
+
+def _worker(target: str, coder: str, n: int, go: mp.synchronize.Event, out: mp.Queue) -> None:  # type: ignore[name-defined,type-arg]
+    from qualcode.coding import apply_code
+    from qualcode.db import open_project
+    from qualcode.errors import QualcodeError
+    from qualcode.models import Document
+
+    errors = 0
+    with open_project(target) as project:
+        with project.session() as s:
+            length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+        go.wait()
+        for j in range(n):
+            start = (j * 37) % (length - 20)
+            try:
+                apply_code(project, 1, "1", start, start + 1 + j % 15, coder)
+            except QualcodeError:
+                errors += 1
+    out.put(errors)
+
+
+def _prepare(target: str, create: bool) -> None:
+    from qualcode.codebook import load_codebook
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook, demo_corpus_dir
+    from qualcode.importing import import_files
+
+    with open_project(target, create=create) as project:
+        load_codebook(project, demo_codebook())
+        import_files(project, [demo_corpus_dir() / "01_holmgaard.txt"])
+
+
+def concurrent_codings_per_s(target: str, each: int) -> float:
+    """Start PROCESSES coders, release them together, time until all are done."""
+    ctx = mp.get_context("spawn")
+    go = ctx.Event()
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(target, f"bench{i}", each, go, out))
+        for i in range(PROCESSES)
+    ]
+    for p in procs:
+        p.start()
+    time.sleep(3.0)  # let every process import qualcode and open the project
+    began = time.perf_counter()
+    go.set()
+    errors = sum(out.get(timeout=900) for _ in procs)
+    seconds = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    if errors:
+        raise RuntimeError(f"{errors} codings failed")
+    return PROCESSES * each / seconds
+
+
+def _bindir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found and shutil.which("initdb"):
+        return Path(os.path.realpath(found)).parent
+    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (d / "pg_ctl").exists():
+            return d
+    return None
+
+
+@contextlib.contextmanager
+def temporary_postgres() -> Iterator[str | None]:
+    """A throw-away local server (as user postgres when we are root); None if impossible."""
+    bindir = _bindir()
+    if bindir is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="qualcode-bench-pg."))
+    os.chmod(folder, 0o755)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = folder / "data"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    try:
+        subprocess.run(
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "qualcode",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            **quiet,
+        )
+        subprocess.run(
+            [
+                *prefix,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {folder}",
+                "start",
+            ],
+            check=True,
+            **quiet,
+        )
+    except (subprocess.CalledProcessError, OSError):
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"postgresql+psycopg://qualcode@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            check=False,
+            **quiet,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _postgres_figure(server_url: str, each: int) -> float:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    name = f"qualcode_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    target = url.set(database=name).render_as_string(hide_password=False)
+    try:
+        _prepare(target, create=True)
+        return concurrent_codings_per_s(target, each)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(quick: bool) -> dict[str, float]:
+    each = 100 if quick else 500
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        target = str(Path(tmp) / "bench.qualcode")
+        _prepare(target, create=True)
+        results["concurrent_codings_per_s_sqlite"] = concurrent_codings_per_s(target, each)
+    url = os.environ.get("QUALCODE_BENCH_POSTGRES_URL") or os.environ.get(
+        "QUALCODE_TEST_POSTGRES_URL"
+    )
+    if url:
+        results["concurrent_codings_per_s_postgres"] = _postgres_figure(url, each)
+    else:
+        with temporary_postgres() as local:
+            if local is None:
+                print(
+                    "teams: no PostgreSQL server or binaries: postgres figure is NaN",
+                    file=sys.stderr,
+                )
+                results["concurrent_codings_per_s_postgres"] = math.nan
+            else:
+                results["concurrent_codings_per_s_postgres"] = _postgres_figure(local, each)
+    return {k: round(v, 1) for k, v in results.items()}
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
