@@ -297,15 +297,35 @@ def make_redactor(session: Session, recipient: Participant) -> Callable[[str], t
             for value in (source, wording, approved):
                 if value and value.strip():
                     needles.add(value.strip())
-    if not needles:
-        return lambda text: (text, 0)
-    ordered = sorted(needles, key=len, reverse=True)
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in ordered), re.IGNORECASE)
+    # A first or last name alone ("som Rikke sagde") goes too, matched with its capital, so
+    # a surname that is also a common word stays where it is written in lower case.
+    own_parts = set(recipient.name.split())
+    name_parts = {
+        part
+        for p in others
+        for part in p.name.split()
+        if len(part) >= 3 and part[:1].isupper() and part not in own_parts
+    }
+    whole = _alternation(needles, re.IGNORECASE)
+    parts = _alternation(name_parts, 0)
 
     def redact(text: str) -> tuple[str, int]:
-        return pattern.subn(REDACTED, text)
+        total = 0
+        for pattern in (whole, parts):
+            if pattern is not None:
+                text, n = pattern.subn(REDACTED, text)
+                total += n
+        return text, total
 
     return redact
+
+
+def _alternation(words: set[str], flags: int) -> re.Pattern[str] | None:
+    """One regex for whole-word occurrences of any of ``words`` (longest first)."""
+    if not words:
+        return None
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in ordered), flags)
 
 
 def _strip_label(text: str, speaker: str) -> str:
