@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 NLP_VERSION = "qc-nlp-1"
 LANGUAGES = ("da", "en")
 BATCH_SIZE = 16
+CHUNK_CHARS = 20_000  # characters per piece handed to spaCy
 
 # Longest first; applied only to words the lookup table does not know.
 _DA_SUFFIXES = (
@@ -143,39 +144,96 @@ def _sentences(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, i
     return out
 
 
-def _annotate_doc(doc: object, text: str, lang: str) -> Annotation:
-    lem = lemmatizer(lang)
-    key = lem.key
-    stops = lem.stop_words
-    rows = []
-    ordinal = 0
-    for tok in doc:  # type: ignore[attr-defined]
-        if tok.is_space:
-            continue
-        ordinal += 1
-        if tok.is_punct:
-            continue  # a gap in the ordinals: punctuation breaks a phrase
-        word = tok.text
+def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pieces of at most about ``size`` characters, cut at a paragraph
+    break, else a line break, else white space — spaCy refuses texts over a million
+    characters, and pieces let ``nlp.pipe`` batch the work of one long document."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    n = len(text)
+    while n - start > size:
+        window_end = start + size
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = text.rfind(sep, start + size // 2, window_end)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut == -1:
+            cut = window_end
+        pieces.append((start, text[start:cut]))
+        start = cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+_LEXEME_CACHE: dict[str, dict[int, tuple[int, str, str, bool, bool, bool]]] = {}
+
+
+def _lexeme(lang: str, vocab: Any, orth: int) -> tuple[int, str, str, bool, bool, bool]:
+    """(length, lower, lemma key, is_stop, is_punct, is_space) of a word form, cached."""
+    cache = _LEXEME_CACHE.setdefault(lang, {})
+    info = cache.get(orth)
+    if info is None:
+        lem = lemmatizer(lang)
+        word = vocab.strings[orth]
+        lex = vocab[orth]
         lower = word.lower()
-        start = tok.idx
-        rows.append((ordinal, start, start + len(word), lower, key(word), lower in stops))
-    sents = _sentences(text, ((s.start_char, s.end_char) for s in doc.sents))  # type: ignore[attr-defined]
-    return Annotation(language=lang, tokens=rows, sentences=sents)
+        info = (
+            len(word),
+            lower,
+            lem.key(word),
+            lower in lem.stop_words,
+            bool(lex.is_punct),
+            bool(lex.is_space),
+        )
+        if len(cache) < 2_000_000:
+            cache[orth] = info
+    return info
+
+
+def _annotate_pieces(docs: list[tuple[int, Any]], text: str, lang: str) -> Annotation:
+    """Rows from spaCy docs read as arrays (ORTH, IDX, SENT_START): no Token objects, and
+    each distinct word form is looked up once per process — the hot loop of import."""
+    from spacy.attrs import IDX, ORTH, SENT_START
+
+    rows = []
+    spans: list[tuple[int, int]] = []
+    ordinal = 0
+    for offset, doc in docs:
+        vocab = doc.vocab
+        sentence_start: int | None = None
+        for orth, idx, sent_start in doc.to_array([ORTH, IDX, SENT_START]).tolist():
+            start = offset + idx
+            if sent_start == 1:
+                if sentence_start is not None:
+                    spans.append((sentence_start, start))
+                sentence_start = start
+            length, lower, lemma, stop, punct, space = _lexeme(lang, vocab, orth)
+            if space:
+                continue
+            ordinal += 1
+            if punct:
+                continue  # a gap in the ordinals: punctuation breaks a phrase
+            rows.append((ordinal, start, start + length, lower, lemma, stop))
+        if sentence_start is not None:
+            spans.append((sentence_start, offset + len(doc.text)))
+        ordinal += 1  # nor does a phrase run from one piece into the next
+    return Annotation(language=lang, tokens=rows, sentences=_sentences(text, spans))
 
 
 def annotate_text(text: str, lang: str = "da") -> Annotation:
     """Annotate one text (tokenizer + sentencizer; lemmas from the cached ``Lemmatizer``)."""
-    lang = _language(lang)
-    nlp = get_pipeline(lang)
-    with nlp.select_pipes(disable=["lemmatizer"]):
-        doc = nlp(text)
-    return _annotate_doc(doc, text, lang)
+    return next(iter(annotate_texts([(text, lang)])))
 
 
 def annotate_texts(
     items: list[tuple[str, str]], batch_size: int = BATCH_SIZE
 ) -> Iterator[Annotation]:
-    """Annotate ``(text, lang)`` pairs in ``nlp.pipe`` batches; yields in the given order."""
+    """Annotate ``(text, lang)`` pairs in ``nlp.pipe`` batches; yields in the given order.
+
+    Each text is cut into pieces (``CHUNK_CHARS``), so a long document is batched too.
+    """
     i = 0
     while i < len(items):
         lang = _language(items[i][1])
@@ -183,10 +241,17 @@ def annotate_texts(
         while j < len(items) and _language(items[j][1]) == lang:
             j += 1
         nlp = get_pipeline(lang)
-        texts = [t for t, _ in items[i:j]]
+        group = [text for text, _ in items[i:j]]
+        pieces = [
+            (n, offset, piece) for n, text in enumerate(group) for offset, piece in _chunks(text)
+        ]
+        per_text: list[list[tuple[int, Any]]] = [[] for _ in group]
         with nlp.select_pipes(disable=["lemmatizer"]):
-            for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
-                yield _annotate_doc(doc, text, lang)
+            docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+            for (n, offset, _), doc in zip(pieces, docs, strict=True):
+                per_text[n].append((offset, doc))
+        for text, docs_of_text in zip(group, per_text, strict=True):
+            yield _annotate_pieces(docs_of_text, text, lang)
         i = j
 
 
