@@ -144,10 +144,11 @@ def _sentences(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, i
     return out
 
 
-def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+def _chunks(text: str, size: int | None = None) -> list[tuple[int, str]]:
     """``(offset, piece)`` pieces of at most about ``size`` characters, cut at a paragraph
     break, else a line break, else white space — spaCy refuses texts over a million
     characters, and pieces let ``nlp.pipe`` batch the work of one long document."""
+    size = size or CHUNK_CHARS
     pieces: list[tuple[int, str]] = []
     start = 0
     n = len(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from qualcode.db import Project
@@ -105,3 +106,19 @@ def test_english_documents_use_the_english_table(project: Project, tmp_path: Pat
         }
     assert lemmas["patients"] == "patient"
     assert lemmas["were"] == "be"
+
+
+def test_long_texts_are_cut_into_pieces_without_losing_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qualcode.nlp import pipeline
+
+    text = "".join(f"Afsnit {n}: patienterne venter på udredningen.\n\n" for n in range(40))
+    whole = annotate_text(text)
+    monkeypatch.setattr(pipeline, "CHUNK_CHARS", 120)
+    assert len(pipeline._chunks(text)) > 10
+    pieces = annotate_text(text)
+    assert [r[1:] for r in pieces.tokens] == [r[1:] for r in whole.tokens]
+    assert pieces.sentences == whole.sentences
+    ordinals = [r[0] for r in pieces.tokens]
+    assert ordinals == sorted(set(ordinals))
