@@ -421,8 +421,9 @@ def edit_quote(
     wording: str | None = None,
     draft_paragraph: str | None = None,
     expected_version: int | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
-    """Change the report wording (only before it is sent) and/or the draft paragraph."""
+    """Change the report wording (only before it is sent), the draft paragraph or the code."""
 
     def work(s: Session) -> int:
         q = get_quote_row(s, quote_id)
@@ -443,6 +444,12 @@ def edit_quote(
                 values["wording"] = text
                 values["fidelity"] = {**q.fidelity, "wording": _fidelity_entry(q.source_text, text)}
                 notes.append(f"wording edited (was: {q.wording})")
+        if code is not None:
+            new_code = resolve_code(s, code) if code.strip() else None
+            new_id = new_code.id if new_code is not None else None
+            if new_id != q.code_id:
+                values["code_id"] = new_id
+                notes.append(f"code set to {new_code.key if new_code else 'none'}")
         if draft_paragraph is not None and draft_paragraph != q.draft_paragraph:
             values["draft_paragraph"] = draft_paragraph
             notes.append("draft paragraph edited")

@@ -119,16 +119,19 @@ def register(app: typer.Typer) -> None:
         quote: str = typer.Argument(..., metavar="QUOTE", help="Quote id (12 or Q12)."),
         wording: str | None = typer.Option(None, help="New wording (candidates only)."),
         draft: str | None = typer.Option(None, help="New draft paragraph."),
+        code: str | None = typer.Option(None, "--code", help="The code it supports ('' for none)."),
         coder: str | None = typer.Option(None, help="Who edits (default: your user name)."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Change a candidate's wording (fidelity checked) or a quote's draft paragraph."""
+        """Change a candidate's wording (fidelity checked), a draft paragraph or the code."""
         from qualcode.quotes import edit_quote
 
-        if wording is None and draft is None:
-            raise QualcodeError("nothing to change", "Give --wording TEXT and/or --draft TEXT.")
+        if wording is None and draft is None and code is None:
+            raise QualcodeError(
+                "nothing to change", "Give --wording TEXT, --draft TEXT and/or --code CODE."
+            )
         with open_from(ctx) as project:
-            q = edit_quote(project, quote, coder or default_coder_name(), wording, draft)
+            q = edit_quote(project, quote, coder or default_coder_name(), wording, draft, code=code)
         if as_json:
             emit_json(q)
             return

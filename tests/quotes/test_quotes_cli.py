@@ -232,3 +232,13 @@ def test_quote_a_coded_passage(cli, study: Project, tmp_path: Path) -> None:  # 
     assert code == 1 and "--coding" in err
     code, _, err = cli("quotes", "add", "--coding", "999")
     assert code == 1 and "no coding 999" in err
+
+
+def test_edit_the_code_of_a_quote(cli, study: Project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    q = quotes.add_quote_by_match(study, 1, ASTA2, None, "ida")
+    assert q["code"] is None
+    edited = run_json(cli, "quotes", "edit", str(q["id"]), "--code", "1.1")
+    assert edited["code"] == "1.1" and edited["area"] == "1"
+    assert edited["events"][-1]["note"] == "code set to 1.1"
+    code, _, err = cli("quotes", "edit", str(q["id"]), "--code", "nope")
+    assert code == 1

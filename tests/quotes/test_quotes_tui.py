@@ -180,3 +180,16 @@ async def test_filters(board_project: Project) -> None:
         assert board.status_filter == "withdrawn" and table.row_count == 1
         await pilot.press("f", "e")  # all statuses, first expert
         assert board.expert_filter == "Asta Brinkmann" and table.row_count == 2
+
+
+async def test_set_the_code_from_the_board(board_project: Project) -> None:
+    app = make_app(board_project, coder="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        board = await _open_board(pilot)
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "ulighed"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert quotes.get_quote(board_project, 1)["code"] == "ulighed"
+        assert str(board.query_one(DataTable).get_row_at(0)[3]) == "ulighed"

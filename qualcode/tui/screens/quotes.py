@@ -1,7 +1,8 @@
 """The quotes board: every quote by status and expert, with deadlines and what is overdue.
 
 Keys: ``f`` cycles the status filter, ``e`` the expert filter; ``n`` adds a quote, ``w``
-edits a candidate's wording (the fidelity check runs as you type), ``a``/``v``/``r``
+edits a candidate's wording (the fidelity check runs as you type), ``k`` sets the code the
+quote supports, ``a``/``v``/``r``
 record an answer (approve, approve with changes, reject), ``x`` withdraws, ``m`` makes
 packets in a worker with a progress bar, ``s`` sweeps overdue quotes, ``g`` opens the
 source passage in the coding view.
@@ -136,6 +137,7 @@ class QuotesScreen(Screen[None]):
         Binding("n", "new_quote", "new", id="quotes.new", tooltip="Add a quote"),
         Binding("w", "edit_wording", "wording", id="quotes.wording",
                 tooltip="Edit the wording (candidates), with the fidelity check"),
+        Binding("k", "set_code", "code", id="quotes.code", tooltip="The code the quote supports"),
         Binding("a", "approve", "approve", id="quotes.approve", tooltip="Record: approved"),
         Binding("v", "revise", "revise", id="quotes.revise",
                 tooltip="Record: approved with changes (new wording)"),
@@ -356,6 +358,26 @@ class QuotesScreen(Screen[None]):
         self.app.push_screen(
             WordingEditor(f"Wording of Q{q['id']}", q["source_text"], q["wording"]), save
         )
+
+    def action_set_code(self) -> None:
+        from qualcode.tui.widgets.dialogs import TextPrompt
+
+        q = self.current()
+        if q is None:
+            return
+        version = q["version"]
+
+        def save(code: str | None) -> None:
+            if code is not None:
+                app = self.app
+                self._write(quotes_mod.edit_quote, app.project, q["id"], app.coder,  # type: ignore[attr-defined]
+                            code=code, expected_version=version,
+                            done=f"Q{q['id']}: code {code}")  # fmt: skip
+
+        self.app.push_screen(
+            TextPrompt(f"Code for Q{q['id']} (key or label)", q["code"] or "",
+                       help="The area or attention point the quote supports."),
+            save)  # fmt: skip
 
     def respond(self, action: str, text: str | None = None, note: str = "") -> Any:
         """Record an answer for the quote under the cursor (also used by tests)."""
