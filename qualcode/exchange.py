@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 import qualcode
@@ -49,6 +50,8 @@ from qualcode.models import (
     Participant,
     Quote,
     Turn,
+    new_guid,
+    utcnow,
 )
 from qualcode.naming import fold
 from qualcode.participants import attribution, link_speaker, pseudonym
@@ -210,6 +213,8 @@ class SafeArchive:
 
 def normalise_with_map(raw: str) -> tuple[str, list[int]]:
     """``normalise(raw)`` and a map from every raw index (0..len) to a normalised index."""
+    if normalise(raw) == raw:  # the usual case: nothing moves
+        return raw, range(len(raw) + 1)  # type: ignore[return-value]
     out: list[str] = []
     m1: list[int] = []
     other_breaks = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -287,6 +292,9 @@ UNITS = [
 ]
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 class SourceText:
     """A source's raw text and its stored form, with position converters for each unit."""
 
@@ -294,7 +302,7 @@ class SourceText:
         self.raw = raw
         self.had_bom = had_bom
         self.text, self.to_text = normalise_with_map(raw)
-        self.has_astral = any(ord(c) > 0xFFFF for c in raw)
+        self.has_astral = _ASTRAL.search(raw) is not None
         self.has_crlf = "\r\n" in raw
         self._cache: dict[PositionUnit, dict[int, int]] = {}
 
@@ -846,7 +854,7 @@ def _write_import(
     from qualcode.nlp.language import detect_language
 
     doc_for_source: dict[str, Document] = {}
-    coding_for_selection: dict[str, Coding] = {}
+    coding_for_selection: dict[str, int] = {}
     coding_guids = set(s.exec(select(Coding.guid)))
     for plan in plans:
         src = plan.source
@@ -884,12 +892,16 @@ def _write_import(
                 s.add(DocumentParticipant(document_id=doc.id, participant_id=person.id))
             sole = linked[0] if len(linked) == 1 else None
             links = {}
+            turn_rows = []
             for n, t in enumerate(turns):
                 if t.speaker not in links:
                     links[t.speaker] = link_speaker(t.speaker, linked, sole)
                 who = links[t.speaker].participant
-                s.add(Turn(document_id=doc.id, ordinal=n, speaker=t.speaker,
-                           participant_id=who.id if who else None, start=t.start, end=t.end))
+                turn_rows.append({"document_id": doc.id, "ordinal": n, "speaker": t.speaker,
+                                  "participant_id": who.id if who else None, "start": t.start,
+                                  "end": t.end, "media_start": None, "media_end": None})
+            if turn_rows:
+                s.execute(insert(Turn), turn_rows)  # bulk: long interviews have many turns
             if annotate:
                 from qualcode.nlp.store import annotate_document_in
 
@@ -897,29 +909,30 @@ def _write_import(
             summary.documents += 1
         doc_for_source[src.guid] = doc
         present = set(s.exec(select(Coding.guid).where(Coding.document_id == doc.id)))
+        rows = []
+        selection_of: dict[str, str] = {}
         for pc in plan.codings:
             if pc.guid in present:
                 summary.codings_already_present += 1
                 continue
             coder = _coder_for(s, pc.user or qp.creating_user, qp, coder_cache, summary)
-            coding = Coding(
-                document_id=doc.id,  # type: ignore[arg-type]
-                code_id=code_for[pc.code_guid].id,  # type: ignore[arg-type]
-                coder_id=coder.id,  # type: ignore[arg-type]
-                start=pc.start,
-                end=pc.end,
-                memo=pc.memo,
-                origin="import",
-            )
-            if pc.guid not in coding_guids:  # else a copy elsewhere: keep GUIDs unique
-                coding.guid = pc.guid
-            coding_guids.add(coding.guid)
-            if pc.created is not None:
-                coding.created = pc.created
-            s.add(coding)
+            # A GUID already used elsewhere (a copy of this coding): keep GUIDs unique.
+            guid = pc.guid if pc.guid not in coding_guids else new_guid()
+            coding_guids.add(guid)
             present.add(pc.guid)
-            coding_for_selection.setdefault(pc.selection_guid, coding)
-            summary.codings_placed += 1
+            selection_of.setdefault(pc.selection_guid, guid)
+            rows.append({"document_id": doc.id, "code_id": code_for[pc.code_guid].id,
+                         "coder_id": coder.id, "start": pc.start, "end": pc.end,
+                         "memo": pc.memo, "origin": "import", "guid": guid,
+                         "created": pc.created or utcnow()})
+        if rows:
+            s.execute(insert(Coding), rows)  # bulk: thousands of codings per archive
+            ids = dict(
+                s.exec(select(Coding.guid, Coding.id).where(Coding.document_id == doc.id)).all()
+            )
+            for sel_guid, guid in selection_of.items():
+                coding_for_selection[sel_guid] = ids[guid]
+            summary.codings_placed += len(rows)
     s.flush()
     # --- notes -> memos, attached where they were referenced
     targets: dict[str, tuple[str, int | None]] = {}
@@ -933,10 +946,10 @@ def _write_import(
         for ref in plan.source.note_refs:
             targets.setdefault(ref, ("document", doc.id))
         for sel in plan.source.selections:
-            coding = coding_for_selection.get(sel.guid)
+            coding_id = coding_for_selection.get(sel.guid)
             for ref in sel.note_refs + [r for c in sel.codings for r in c.note_refs]:
-                if coding is not None:
-                    targets.setdefault(ref, ("coding", coding.id))
+                if coding_id is not None:
+                    targets.setdefault(ref, ("coding", coding_id))
                 else:
                     targets.setdefault(ref, ("document", doc.id))
     # Notes already here as memos, or qualcode's own quote notes coming home, are skipped.
