@@ -853,6 +853,10 @@ def synthesise(
         ],
         "saturation": [p["saturation"] for a in area_dicts for p in a["attention_points"]],
         "pending_quotes": pending,
+        # Quotes without a code cannot be placed under an area: listed, never shown.
+        "unplaced_quotes": [
+            _quote_dict(ctx, q) for q in quotes_by_code.get(None, []) if chosen is None
+        ],
     }
     progress(len(areas) + 3, total_steps, "document review")
     data["document_review"] = _document_review(ctx, areas, chosen is None)
