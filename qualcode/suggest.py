@@ -64,6 +64,7 @@ MIN_SCORE = 0.5
 MIN_OWN_EVIDENCE = 0.3  # keyword/label evidence the sentence itself must carry
 SCORE_SCALE = 1.0  # codebook evidence 1.0 (one telling keyword) -> score 0.63
 MAX_PER_UNIT = 3
+DOC_BATCH = 25
 _TOKEN = tuple[str, str]  # (lower, lemma)
 
 
@@ -777,47 +778,45 @@ def suggest(
         else:
             doc_ids = [int(i) for i in s.exec(select(Document.id)).all() if i is not None]
         titles = dict(s.exec(select(Document.id, Document.title)).all())
-        units = _uncoded_units(s, doc_ids)
-        views = _doc_views(s, sorted({d for d, _, _ in units}))
         model = load_model(s) if use_model else None
         decided = {
             (g.document_id, g.start, g.end, g.code_id)
-            for g in s.exec(
-                select(Suggestion).where(
-                    col(Suggestion.document_id).in_(doc_ids), Suggestion.status != "open"
-                )
-            )
+            for g in s.exec(select(Suggestion).where(Suggestion.status != "open"))
         }
     stops = lemmatizer("da").stop_words
-    passages = [_passage(views, d, st, en) for d, st, en in units]
-    probs: list[dict[str, float] | None] = [None] * len(units)
-    if model is not None and passages:
-        probs = list(model.predict([p.model_words(stops, scorers) for p in passages]))
     rows: list[dict[str, Any]] = []
-    for n, passage in enumerate(passages):
-        if n % 200 == 0:
-            progress(n, len(units), "suggesting")
-        d, st, en = passage.document_id, passage.start, passage.end
-        scorer = scorers.get(passage.language, scorers["da"])
-        for key, score, reason in _pick(scorer, passage, passage.evidence(scorers), probs[n]):
-            code = by_key[key]
-            if (d, st, en, code.id) in decided:
-                continue
-            method = "codebook+model" if probs[n] is not None else "codebook"
-            rows.append(
-                {
-                    "document_id": d,
-                    "document": titles.get(d, ""),
-                    "start": st,
-                    "end": en,
-                    "code": key,
-                    "code_id": code.id,
-                    "score": score,
-                    "reason": reason,
-                    "method": method,
-                }
-            )
-    progress(len(units), len(units), "")
+    total = len(doc_ids)
+    for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
+        progress(b, total, "suggesting")
+        batch = doc_ids[b : b + DOC_BATCH]
+        with project.session() as s:
+            units = _uncoded_units(s, batch)
+            views = _doc_views(s, sorted({d for d, _, _ in units}))
+        passages = [_passage(views, d, st, en) for d, st, en in units]
+        probs: list[dict[str, float] | None] = [None] * len(units)
+        if model is not None and passages:
+            probs = list(model.predict([p.model_words(stops, scorers) for p in passages]))
+        for n, passage in enumerate(passages):
+            d, st, en = passage.document_id, passage.start, passage.end
+            scorer = scorers.get(passage.language, scorers["da"])
+            for key, score, reason in _pick(scorer, passage, passage.evidence(scorers), probs[n]):
+                code = by_key[key]
+                if (d, st, en, code.id) in decided:
+                    continue
+                rows.append(
+                    {
+                        "document_id": d,
+                        "document": titles.get(d, ""),
+                        "start": st,
+                        "end": en,
+                        "code": key,
+                        "code_id": code.id,
+                        "score": score,
+                        "reason": reason,
+                        "method": "codebook+model" if probs[n] is not None else "codebook",
+                    }
+                )
+    progress(total, total, "")
     with project.transaction() as s:
         s.execute(
             delete(Suggestion).where(
