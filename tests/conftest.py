@@ -24,6 +24,8 @@ BACKENDS = ("sqlite", "postgres")
 SQLITE_ONLY_DIRS = {"tui", "formats"}
 # A test that asks for one of these fixtures works with the project *file* itself.
 FILE_FIXTURES = {"project_path", "demo_path"}
+# Screenshot comparisons stay on SQLite: the picture does not depend on the backend.
+SQLITE_ONLY_FIXTURES = FILE_FIXTURES | {"snap_compare"}
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
@@ -67,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _postgres_wanted(metafunc: pytest.Metafunc) -> bool:
     names = set(metafunc.fixturenames)
-    if not names & {"project", "cli", "demo_project"} or names & FILE_FIXTURES:
+    if not names & {"project", "cli", "demo_project"} or names & SQLITE_ONLY_FIXTURES:
         return False
     if SQLITE_ONLY_DIRS & set(Path(str(metafunc.definition.path)).parts):
         return False
