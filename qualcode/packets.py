@@ -17,6 +17,7 @@ project name only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -275,9 +276,38 @@ def quote_ref(q: Quote) -> str:
 # --- isolation ----------------------------------------------------------------------------
 
 
-def make_redactor(session: Session, recipient: Participant) -> Callable[[str], tuple[str, int]]:
+@dataclass
+class IdentityIndex:
+    """What identifies each participant (names, attributions, quote texts), read once."""
+
+    people: dict[int, Participant]
+    quote_texts: dict[int, set[str]]
+
+    @classmethod
+    def read(cls, session: Session) -> IdentityIndex:
+        people = {p.id: p for p in session.exec(select(Participant))}
+        texts: dict[int, set[str]] = {}
+        for pid, source, wording, approved in session.exec(
+            select(Quote.participant_id, Quote.source_text, Quote.wording, Quote.approved_wording)
+        ):
+            for value in (source, wording, approved):
+                if value and value.strip():
+                    texts.setdefault(pid, set()).add(value.strip())
+        return cls(people, texts)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=8192)
+def _whole_word(needle: str, ignore_case: bool) -> re.Pattern[str]:
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)", flags)
+
+
+def make_redactor(
+    session: Session, recipient: Participant, index: IdentityIndex | None = None
+) -> Callable[[str], tuple[str, int]]:
     """A function that removes every other participant's identifiers and quote texts."""
-    others = [p for p in session.exec(select(Participant)) if p.id != recipient.id]
+    index = index or IdentityIndex.read(session)
+    others = [p for pid, p in index.people.items() if pid != recipient.id]
     own = {x.casefold() for x in (recipient.name, recipient.title, recipient.organisation) if x}
     needles: set[str] = set()
     for p in others:
@@ -287,16 +317,7 @@ def make_redactor(session: Session, recipient: Participant) -> Callable[[str], t
                       attribution(p, "en"), pseudonym(p, "da"), pseudonym(p, "en")):  # fmt: skip
             if value and value.strip() and value.casefold() not in own:
                 needles.add(value.strip())
-    other_ids = [p.id for p in others]
-    if other_ids:
-        for source, wording, approved in session.exec(
-            select(Quote.source_text, Quote.wording, Quote.approved_wording).where(
-                Quote.participant_id.in_(other_ids)  # type: ignore[attr-defined]
-            )
-        ):
-            for value in (source, wording, approved):
-                if value and value.strip():
-                    needles.add(value.strip())
+        needles |= index.quote_texts.get(p.id, set())  # type: ignore[arg-type]
     # A first or last name alone ("som Rikke sagde") goes too, matched with its capital, so
     # a surname that is also a common word stays where it is written in lower case.
     own_parts = set(recipient.name.split())
@@ -306,26 +327,26 @@ def make_redactor(session: Session, recipient: Participant) -> Callable[[str], t
         for part in p.name.split()
         if len(part) >= 3 and part[:1].isupper() and part not in own_parts
     }
-    whole = _alternation(needles, re.IGNORECASE)
-    parts = _alternation(name_parts, 0)
+    whole = sorted(needles, key=len, reverse=True)
+    parts = sorted(name_parts, key=len, reverse=True)
 
     def redact(text: str) -> tuple[str, int]:
+        # A cheap substring test first: most needles are not in most texts.
         total = 0
-        for pattern in (whole, parts):
-            if pattern is not None:
-                text, n = pattern.subn(REDACTED, text)
+        low = text.lower()
+        for needle in whole:
+            if needle.lower() in low:
+                text, n = _whole_word(needle, True).subn(REDACTED, text)
+                if n:
+                    total += n
+                    low = text.lower()
+        for part in parts:
+            if part in text:
+                text, n = _whole_word(part, False).subn(REDACTED, text)
                 total += n
         return text, total
 
     return redact
-
-
-def _alternation(words: set[str], flags: int) -> re.Pattern[str] | None:
-    """One regex for whole-word occurrences of any of ``words`` (longest first)."""
-    if not words:
-        return None
-    ordered = sorted(words, key=len, reverse=True)
-    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in ordered), flags)
 
 
 def _strip_label(text: str, speaker: str) -> str:
@@ -510,6 +531,7 @@ def make_packets(
                     + ".",
                 )
             out_dir.mkdir(parents=True, exist_ok=True)
+            index = IdentityIndex.read(s)
             total = len(by_person)
             for i, (pid, rows) in enumerate(sorted(by_person.items())):
                 person = s.get(Participant, pid)
@@ -521,7 +543,7 @@ def make_packets(
                 )  # fmt: skip
                 name = f"{file_label(person)}-{packet.token[:8].lower()}.{fmt}"
                 target = out_dir / name
-                redact = make_redactor(s, person)
+                redact = make_redactor(s, person, index)
                 content = build_content(
                     s, person, rows, packet, project_name, proj_id, silence, False, redact
                 )

@@ -131,8 +131,10 @@ def write_packet_docx(content: PacketContent) -> bytes:
             run.bold = True
 
     total = len(content.quotes)
+    # Style objects, not names: looking a style up by name scans every style each time.
+    heading2, grid = doc.styles["Heading 2"], doc.styles["Table Grid"]
     for n, item in enumerate(content.quotes, start=1):
-        doc.add_heading(content.t("quote_heading", n=n, total=total), level=2)
+        doc.add_paragraph(content.t("quote_heading", n=n, total=total), style=heading2)
         rows: list[tuple[str, str, str]] = [("ref", item.ref, "plain")]
         if item.area:
             rows.append(("area", item.area, "plain"))
@@ -146,7 +148,7 @@ def write_packet_docx(content: PacketContent) -> bytes:
         rows += [("answer", "", "answer"), ("new_wording", "", "answer"),
                  ("comment", "", "answer")]  # fmt: skip
         table = doc.add_table(rows=len(rows), cols=2)
-        table.style = "Table Grid"
+        table.style = grid
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _fixed_widths(table, (_LABEL_WIDTH, _VALUE_WIDTH))
