@@ -53,8 +53,20 @@ def interview_text(rng: random.Random, words: int, expert: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+FIRST_NAMES = (
+    "Anna Bente Carl Dorte Erik Frida Gustav Hanne Ib Jonna Karl Lise Mogens Nanna Ole Pia "
+    "Rasmus Sofie Tage Ulla Viggo Yrsa Åse Ølstyk Ærbo Zenia"
+).split()
+SURNAMES = (
+    "Aagesen Bruun Dahl Eskildsen Fogh Gram Holm Iversen Juul Krog Lund Mørch Nørgaard "
+    "Overgaard Pape Qvist Ravn Skov Thorup Ussing Vang Winther Xavier Yde Zeuthen Østergaard"
+).split()
+
+
 def expert_name(i: int) -> str:
-    return f"Ekspert Nummer{i}"
+    """A unique, letters-only name (speaker labels are names, so no digits)."""
+    first, last = divmod(i, len(SURNAMES))
+    return f"{FIRST_NAMES[first % len(FIRST_NAMES)]} {SURNAMES[last]}"
 
 
 def generate_corpus(folder: Path, n_interviews: int, words_each: int, seed: int = 7) -> list[Path]:
