@@ -111,3 +111,68 @@ def test_a_project_killed_while_coding_still_opens(project: Project, tmp_path: P
             actions = s.exec(select(func.count()).select_from(ActionLog)).one()
     # Each coding and its undo entry are one transaction: they come and go together.
     assert codings == actions > 0
+
+
+def _timed_run(*args: str) -> float:
+    """Seconds from "ready" to the end of an unkilled run (where to aim the kills)."""
+    proc = start_worker(*args)
+    assert proc.stderr is not None
+    proc.stderr.readline()
+    began = time.perf_counter()
+    result_of(proc)
+    return time.perf_counter() - began
+
+
+def _kill_after(seconds: float, *args: str) -> None:
+    proc = start_worker(*args)
+    assert proc.stderr is not None
+    proc.stderr.readline()
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+
+
+@pytest.mark.slow
+def test_training_killed_at_random_moments_keeps_a_whole_model_or_the_old(
+    demo_project: Project,
+) -> None:
+    from qualcode.models import TrainedModel
+    from qualcode.suggest import load_model
+
+    target = target_of(demo_project)
+    seconds = _timed_run("train", target)
+    with demo_project.session() as s:
+        first = s.exec(select(TrainedModel.id)).all()
+    assert len(first) == 1
+    rng = random.Random(3)
+    for _ in range(3):
+        _kill_after(rng.uniform(0, 1.1 * seconds), "train", target)
+        with open_project(target) as after:
+            assert integrity_problems(after) == []
+            with after.session() as s:
+                assert len(s.exec(select(TrainedModel.id)).all()) == 1
+                assert load_model(s) is not None  # the old model or the new: whole
+
+
+@pytest.mark.slow
+def test_an_export_killed_at_random_moments_leaves_no_half_file(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    target = target_of(demo_project)
+    out = tmp_path / "synthese.docx"
+    seconds = _timed_run("export", target, str(out))
+    whole = out.read_bytes()
+    out.unlink()
+    rng = random.Random(5)
+    for _ in range(3):
+        _kill_after(rng.uniform(0, 1.1 * seconds), "export", target, str(out))
+        assert (
+            not out.exists()
+            or out.read_bytes()[:2] == b"PK"
+            and len(out.read_bytes()) > len(whole) // 2
+        )
+        if out.exists():
+            import zipfile
+
+            assert zipfile.ZipFile(out).testzip() is None
+            out.unlink()

@@ -116,6 +116,26 @@ def import_file(target: str, path: str) -> dict[str, object]:
     return outcome.as_dict()
 
 
+def train(target: str) -> dict[str, object]:
+    """Train the suggestion model; "ready" on stderr once the project is open."""
+    from qualcode.db import open_project
+    from qualcode.suggest import train_model
+
+    with open_project(target) as project:
+        print("ready", file=sys.stderr, flush=True)
+        return train_model(project, iterations=4)
+
+
+def export(target: str, out: str) -> dict[str, object]:
+    """Write a synthesis as .docx; "ready" on stderr once the project is open."""
+    from qualcode.db import open_project
+    from qualcode.synthesis import export_synthesis
+
+    with open_project(target) as project:
+        print("ready", file=sys.stderr, flush=True)
+        return export_synthesis(project, "docx", out)
+
+
 def main(argv: list[str]) -> None:
     mode, *args = argv
     if mode == "code":
@@ -126,6 +146,10 @@ def main(argv: list[str]) -> None:
         result = respond(args[0], int(args[1]), args[2], args[3])
     elif mode == "import":
         result = import_file(args[0], args[1])
+    elif mode == "train":
+        result = train(args[0])
+    elif mode == "export":
+        result = export(args[0], args[1])
     else:
         raise SystemExit(f"unknown mode {mode}")
     print(json.dumps(result, default=str), flush=True)
