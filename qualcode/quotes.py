@@ -67,8 +67,13 @@ def silence_as_consent(project: Project) -> bool:
 
 
 def report_language(project: Project) -> str:
-    """Language of the report quotes are attributed in (setting ``language``, default da)."""
-    value = (project.get_setting("language", "da") or "da").strip().lower()
+    """Language of the report quotes are attributed in: setting ``language``, else the
+    codebook's language, else Danish."""
+    value = (
+        (project.get_setting("language") or project.get_setting("codebook_language") or "da")
+        .strip()
+        .lower()
+    )
     return "en" if value.startswith("en") else "da"
 
 
