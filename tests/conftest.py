@@ -24,8 +24,9 @@ BACKENDS = ("sqlite", "postgres")
 SQLITE_ONLY_DIRS = {"tui", "formats"}
 # A test that asks for one of these fixtures works with the project *file* itself.
 FILE_FIXTURES = {"project_path", "demo_path"}
-# Screenshot comparisons stay on SQLite: the picture does not depend on the backend.
-SQLITE_ONLY_FIXTURES = FILE_FIXTURES | {"snap_compare"}
+# Screenshot comparisons stay on SQLite: the picture does not depend on the backend. A
+# test that asks for the server itself (postgres_server) chooses its databases alone.
+SQLITE_ONLY_FIXTURES = FILE_FIXTURES | {"snap_compare", "postgres_server"}
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
