@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-MODULES = ["importing", "nlp", "tui", "synthesis", "teams"]
+MODULES = ["importing", "nlp", "tui", "quotes", "synthesis", "exchange", "teams"]
 # name -> (comparison, budget): ">=" means at least, "<=" at most.
 BUDGETS = {
     "import_words_per_s": (">=", 400_000),
