@@ -192,6 +192,7 @@ class CodebookScorer:
         self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
         self.strong_terms = frozenset(strong)
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
+        self._shared: dict[int, tuple[list[_TOKEN], dict[str, CodeScore]]] = {}
 
     def term_list(self) -> list[str]:
         return sorted(self.terms)
@@ -218,30 +219,51 @@ class CodebookScorer:
         self._cache[token] = result
         return result
 
+    def score_shared(self, tokens: list[_TOKEN]) -> dict[str, CodeScore]:
+        """``score`` for a token list many passages share (an interviewer's question)."""
+        if not tokens:
+            return {}
+        hit = self._shared.get(id(tokens))
+        if hit is not None and hit[0] is tokens:
+            return hit[1]
+        if len(self._shared) > 10_000:
+            self._shared.clear()
+        result = self.score(tokens)
+        self._shared[id(tokens)] = (tokens, result)
+        return result
+
     def score(self, tokens: Iterable[_TOKEN], strong_only: bool = False) -> dict[str, CodeScore]:
         """Raw evidence per code key for the words of one passage.
 
         ``strong_only`` counts keywords and label words only, not description words.
         """
-        seen: Counter[str] = Counter()
-        how_by_term: dict[str, str] = {}
+        cache = self._cache
+        strong = self.strong_terms
+        seen: dict[str, list[Any]] = {}  # term -> [count, best factor, how]
         for token in tokens:
-            for term, factor, how in self._matches(token):
-                if strong_only and term not in self.strong_terms:
+            found = cache.get(token)
+            if found is None:
+                found = self._matches(token)
+            for term, factor, how in found:
+                if strong_only and term not in strong:
                     continue
-                seen[term] += 1
-                how_by_term[term] = how if how_by_term.get(term) != "word" else "word"
-                seen[term + "\0f"] = max(seen[term + "\0f"], int(factor * 100))
+                entry = seen.get(term)
+                if entry is None:
+                    seen[term] = [1, factor, how]
+                else:
+                    entry[0] += 1
+                    entry[1] = max(entry[1], factor)
+                    if how == "word":
+                        entry[2] = "word"
         scores: dict[str, CodeScore] = {}
-        for term, count in seen.items():
-            if "\0" in term:
-                continue
-            factor = seen[term + "\0f"] / 100
+        for term, (count, factor, how) in seen.items():
             repeat = 1.0 + 0.25 * min(count - 1, 2)
             for key, weight in self.terms[term]:
-                entry = scores.setdefault(key, CodeScore())
-                entry.score += weight * factor * repeat
-                entry.terms[term] = how_by_term[term]
+                entry_score = scores.get(key)
+                if entry_score is None:
+                    entry_score = scores[key] = CodeScore()
+                entry_score.score += weight * factor * repeat
+                entry_score.terms[term] = how
         return scores
 
 
@@ -441,7 +463,7 @@ class Passage:
             [
                 (scorer.score(self.tokens), 1.0),
                 (scorer.score(self.context), CONTEXT_SHARE),
-                (scorer.score(self.question), QUESTION_SHARE),
+                (scorer.score_shared(self.question), QUESTION_SHARE),
             ]
         )
 
@@ -503,6 +525,7 @@ class _DocView:
         self.turns = sorted(turns)
         self.turn_starts = [t[0] for t in self.turns]
         self.language = language
+        self._questions: dict[int, list[_TOKEN]] = {}
 
     def passage(self, start: int, end: int, codes: set[str] | None = None) -> Passage:
         core = self.tokens.within(start, end)
@@ -515,7 +538,10 @@ class _DocView:
             while j >= 0 and not self.turns[j][2]:
                 j -= 1
             if j >= 0 and i - j <= 3:
-                question = self.tokens.within(self.turns[j][0], self.turns[j][1])
+                question = self._questions.get(j)  # shared: its evidence is scored once
+                if question is None:
+                    question = self.tokens.within(self.turns[j][0], self.turns[j][1])
+                    self._questions[j] = question
         context = self.tokens.within(max(lo, 0), start) + self.tokens.within(end, hi)
         return Passage(0, start, end, codes or set(), core, context, question, self.language)
 
