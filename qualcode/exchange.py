@@ -280,6 +280,8 @@ class PositionUnit:
         return ", ".join(parts)
 
 
+# How much better another counting unit must place the selections than code points.
+MIN_UNIT_MARGIN = 2
 UNITS = [
     PositionUnit(),
     PositionUnit(crlf_as_one=True),
@@ -381,7 +383,7 @@ def choose_unit(sources: list[tuple[SourceText, list[QSelection]]]) -> tuple[Pos
         return UNITS[0], "no text where the counting unit matters"
     scores = {u: sum(_score(src, sels, u) for src, sels in sources) for u in candidates}
     best = max(candidates, key=lambda u: (scores[u], -candidates.index(u)))
-    if scores[best] <= scores[UNITS[0]]:
+    if scores[best] < scores[UNITS[0]] + MIN_UNIT_MARGIN:  # the standard's unit unless clearly not
         best = UNITS[0]
     why = ", ".join(f"{u.describe()}: {scores[u]}" for u in candidates)
     return best, f"placement scores ({why})"
@@ -546,7 +548,10 @@ def plan_import(project_xml: QProject, archive: SafeArchive, summary: ImportSumm
                     )
             continue
         loaded.append((src, got[0], got[1]))
-    unit, evidence = choose_unit([(st, src.selections) for src, st, _ in loaded])
+    if project_xml.origin.startswith(qdpx.ORIGIN):
+        unit, evidence = UNITS[0], "written by qualcode, which counts code points"
+    else:
+        unit, evidence = choose_unit([(st, src.selections) for src, st, _ in loaded])
     summary.position_unit = unit.describe()
     summary.position_evidence = evidence
     plans: list[_PlannedDocument] = []
@@ -856,6 +861,7 @@ def _write_import(
     doc_for_source: dict[str, Document] = {}
     coding_for_selection: dict[str, int] = {}
     coding_guids = set(s.exec(select(Coding.guid)))
+    created_now: set[int] = set()
     for plan in plans:
         src = plan.source
         doc = s.exec(select(Document).where(Document.guid == src.guid)).first()
@@ -867,6 +873,11 @@ def _write_import(
             doc = None
         if doc is None:
             doc = s.exec(select(Document).where(Document.sha256 == plan.raw_bytes_sha)).first()
+        sha = plan.raw_bytes_sha
+        if doc is not None and doc.id in created_now:
+            # Two sources with the same text in one archive stay two documents.
+            doc = None
+            sha = hashlib.sha256(f"{sha}:{src.guid}".encode()).hexdigest()
         if doc is not None:
             summary.documents_existing += 1
         else:
@@ -876,7 +887,7 @@ def _write_import(
                 title=_unique_title(s, src.name),
                 kind="interview" if turns else "document",
                 source_name=PurePosixPath((src.text_path or src.name).replace("\\", "/")).name,
-                sha256=plan.raw_bytes_sha,
+                sha256=sha,
                 text=plan.text,
                 language=detect_language(plan.text),
                 word_count=len(plan.text.split()),
@@ -887,6 +898,7 @@ def _write_import(
                 doc.guid = src.guid
             s.add(doc)
             s.flush()
+            created_now.add(doc.id)  # type: ignore[arg-type]
             linked = people_for_source.get(src.guid, [])
             for person in {p.id: p for p in linked}.values():
                 s.add(DocumentParticipant(document_id=doc.id, participant_id=person.id))

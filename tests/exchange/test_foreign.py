@@ -347,3 +347,19 @@ def test_selection_whose_text_is_elsewhere_is_moved_and_counted(
     assert (d["codings_placed"], d["codings_adjusted"], d["codings_unplaced"]) == (1, 1, 0)
     assert d["adjusted"][0]["reason"] == "moved to where its text is"
     assert [c["text"] for c in list_codings(project)] == [phrase]
+
+
+def test_utf16_encoded_project_file(project: Project, tmp_path: Path) -> None:
+    """Some Windows tools write the .qde itself as UTF-16 with a BOM."""
+    qde = _qualcoder_style("urn:QDA-XML:project:1.0").replace(
+        'encoding="UTF-8"', 'encoding="UTF-16"'
+    )
+    archive = write_qdpx(
+        tmp_path / "u16.qdpx",
+        qde.encode("utf-16"),
+        {f"Sources/{G['src']}.txt": PLAIN.encode("utf-16"), "Sources/note-1.txt": NOTE_TEXT},
+    )
+    d = import_qdpx(project, archive).details
+    assert (d["documents"], d["codings_placed"], d["codings_unplaced"]) == (1, 2, 0)
+    assert {c["text"] for c in list_codings(project)} == {
+        "Ældre patienter 👵 i Åby venter på svar.", "Personalet mangler tid"}
