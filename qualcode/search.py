@@ -17,6 +17,7 @@ Plain SQL over indexed columns, so it works the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from qualcode.db import Project
 from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
-from qualcode.models import DOCUMENT_KINDS, Coding, Document, Token
+from qualcode.models import DOCUMENT_KINDS, Coding, Document, Token, Turn
 from qualcode.nlp.pipeline import lemma_key, query_words
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
@@ -63,6 +64,7 @@ class SearchHit:
     left: str = ""
     right: str = ""
     score: float = 100.0
+    speaker: str | None = None
 
     @property
     def context(self) -> str:
@@ -80,6 +82,7 @@ class SearchHit:
             "left": self.left,
             "right": self.right,
             "score": round(self.score, 1),
+            "speaker": self.speaker,
         }
 
 
@@ -277,6 +280,30 @@ def _contexts(
     return out
 
 
+def _speakers(session: Session, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int], str]:
+    """The speaker label of the turn each hit starts in (interviews), by (document, start)."""
+    doc_ids = sorted({d for d, _, _ in spans})
+    turns: dict[int, list[tuple[int, int, str]]] = {}
+    for i in range(0, len(doc_ids), _SQL_IN_CHUNK):
+        for d, st, en, speaker in session.exec(
+            select(Turn.document_id, Turn.start, Turn.end, Turn.speaker).where(
+                col(Turn.document_id).in_(doc_ids[i : i + _SQL_IN_CHUNK])
+            )
+        ).all():
+            turns.setdefault(int(d), []).append((int(st), int(en), speaker))
+    out: dict[tuple[int, int], str] = {}
+    for d, rows in turns.items():
+        rows.sort()
+        starts = [r[0] for r in rows]
+        for hd, hs, _ in spans:
+            if hd != d:
+                continue
+            k = bisect.bisect_right(starts, hs) - 1
+            if k >= 0 and rows[k][0] <= hs < rows[k][1]:
+                out[(d, hs)] = rows[k][2]
+    return out
+
+
 def search(
     project: Project,
     query: str,
@@ -359,13 +386,27 @@ def search(
         ]
         shown = spans if limit is None else spans[:limit]
         contexts = _contexts(s, shown, context_chars)
+        speakers = _speakers(s, shown)
         hits = []
         for d, st, en in shown:
             left, text, right = contexts.get((d, st, en), ("", "", ""))
             score = 100.0
             if word_scores:
                 score = _fuzzy_hit_score(text, word_scores)
-            hits.append(SearchHit(d, info[d][0], info[d][1], st, en, text, left, right, score))
+            hits.append(
+                SearchHit(
+                    d,
+                    info[d][0],
+                    info[d][1],
+                    st,
+                    en,
+                    text,
+                    left,
+                    right,
+                    score,
+                    speakers.get((d, st)),
+                )
+            )
     return SearchResult(query, mode, len(spans), hits, documents, variants, spans)
 
 

@@ -117,6 +117,8 @@ def test_kwic_offsets_and_per_document_counts(corpus: Project) -> None:
         assert doc.text[hit.start : hit.end] == hit.text
         assert hit.context == f"{hit.left}[{hit.text}]{hit.right}"
         assert hit.left and hit.left in doc.text.replace("\n", " ")
+    interview = search(corpus, "palliationen", document="a")
+    assert [h.speaker for h in interview.hits] == ["Ekspert"]
     everywhere = search(corpus, "palliation", mode="lemma")
     assert sorted(d.count for d in everywhere.documents) == [2, 2]
 
