@@ -32,8 +32,9 @@ def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.
     rng = random.Random(11)
     project = open_project(folder / "bench.qualcode", create=True)
     load_codebook(project, demo_codebook())
-    import_files(project, generate_corpus(folder / "corpus", n, words), kind="interview",
-                 annotate=False)
+    import_files(
+        project, generate_corpus(folder / "corpus", n, words), kind="interview", annotate=False
+    )
     with project.transaction() as s:
         codes = [c.id for c in all_codes(s)]
         coders = [get_or_create_coder(s, name).id for name in ("ida", "mads")]
@@ -42,11 +43,19 @@ def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.
         for _ in range(codings):
             doc_id, length = rng.choice(docs)
             a = rng.randint(0, length - 500)
-            rows.append({"document_id": doc_id, "code_id": rng.choice(codes),
-                         "coder_id": rng.choice(coders), "start": a,
-                         "end": a + rng.randint(20, 400), "memo": "", "origin": "manual",
-                         "guid": f"{rng.getrandbits(128):032X}",
-                         "created": dt.datetime.now(dt.UTC)})
+            rows.append(
+                {
+                    "document_id": doc_id,
+                    "code_id": rng.choice(codes),
+                    "coder_id": rng.choice(coders),
+                    "start": a,
+                    "end": a + rng.randint(20, 400),
+                    "memo": "",
+                    "origin": "manual",
+                    "guid": f"{rng.getrandbits(128):032X}",
+                    "created": dt.datetime.now(dt.UTC),
+                }
+            )
         s.execute(insert(Coding), rows)
     return project
 

@@ -267,7 +267,8 @@ def compute_agreement(
         for c in all_codings:
             by_doc.setdefault(c.document_id, []).append(c)
         shared = sorted(
-            d for d, cs in by_doc.items()
+            d
+            for d, cs in by_doc.items()
             if {c.coder_id for c in cs} >= set(coder_ids)
             and (wanted_docs is None or d in wanted_docs)
         )
@@ -338,8 +339,13 @@ def compute_agreement(
                     not_coded_by=[n for n, v in zip(names, values, strict=True) if not v],
                     codings={
                         n: [
-                            {"id": c.id, "start": c.start, "end": c.end,
-                             "text": doc.text[c.start:c.end], "memo": c.memo}
+                            {
+                                "id": c.id,
+                                "start": c.start,
+                                "end": c.end,
+                                "text": doc.text[c.start : c.end],
+                                "memo": c.memo,
+                            }
                             for c in marked.get((i, cid, x), [])
                         ]
                         for x, n in coder_ids.items()
@@ -396,8 +402,9 @@ def resolve_disagreement(
 
     if decision not in DECISIONS:
         raise QualcodeError(f"unknown decision {decision!r}", "Use " + ", ".join(DECISIONS))
-    chosen = {"keep_a": [coder_a], "keep_b": [coder_b], "both": [coder_a, coder_b],
-              "neither": []}[decision]
+    chosen = {"keep_a": [coder_a], "keep_b": [coder_b], "both": [coder_a, coder_b], "neither": []}[
+        decision
+    ]
     with project.transaction() as s:
         doc = s.get(Document, disagreement.document_id)
         code = s.get(Code, disagreement.code_id)
@@ -421,8 +428,18 @@ def resolve_disagreement(
                 if span in have:
                     continue
                 have.add(span)
-                added.append(add_coding_in(s, doc, code, span[0], span[1], who,
-                                           memo=item.get("memo", ""), origin="review"))
+                added.append(
+                    add_coding_in(
+                        s,
+                        doc,
+                        code,
+                        span[0],
+                        span[1],
+                        who,
+                        memo=item.get("memo", ""),
+                        origin="review",
+                    )
+                )
         record = {
             "decision": decision,
             "reviewer": reviewer,
@@ -436,8 +453,9 @@ def resolve_disagreement(
         else:
             row.value = json.dumps(record)
         if added:
-            record_action(s, reviewer, f"review {code.key} at {disagreement.start}: {decision}",
-                          added=added)
+            record_action(
+                s, reviewer, f"review {code.key} at {disagreement.start}: {decision}", added=added
+            )
         disagreement.resolution = record
         return [c.id for c in added if c.id is not None]
 

@@ -128,15 +128,13 @@ class SafeArchive:
                     "in all)",
                     "This looks like a zip bomb or a very large media archive.",
                 )
-            if (
-                info.file_size > RATIO_FLOOR
-                and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
             ):
                 self.close()
                 raise ImportFormatError(
                     str(path),
-                    f"member {info.filename!r} is compressed more than {MAX_RATIO}:1 "
-                    "(a zip bomb?)",
+                    f"member {info.filename!r} is compressed more than {MAX_RATIO}:1 (a zip bomb?)",
                     "Nothing was imported.",
                 )
             if not info.is_dir():
@@ -177,9 +175,7 @@ class SafeArchive:
                             "Nothing was imported.",
                         )
         except (zipfile.BadZipFile, OSError, EOFError) as exc:  # CRC errors, truncation
-            raise ImportFormatError(
-                str(self.path), f"member {member!r} is damaged: {exc}"
-            ) from exc
+            raise ImportFormatError(str(self.path), f"member {member!r} is damaged: {exc}") from exc
         except RuntimeError as exc:  # encrypted or unsupported
             raise ImportFormatError(str(self.path), f"member {member!r}: {exc}") from exc
         self.budget -= out.tell()
@@ -294,7 +290,7 @@ UNITS = [
 ]
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 class SourceText:
@@ -531,9 +527,9 @@ def _reanchor(text: str, start: int, end: int, name: str) -> tuple[int, int] | N
     return best, min(best + length, len(text))
 
 
-def plan_import(project_xml: QProject, archive: SafeArchive, summary: ImportSummary) -> list[
-    _PlannedDocument
-]:
+def plan_import(
+    project_xml: QProject, archive: SafeArchive, summary: ImportSummary
+) -> list[_PlannedDocument]:
     """Read every source and place every selection, before anything is written."""
     code_guids = {c.guid for c, _ in qdpx.flatten_codes(project_xml.codes)}
     loaded: list[tuple[QSource, SourceText, str]] = []
@@ -543,8 +539,12 @@ def plan_import(project_xml: QProject, archive: SafeArchive, summary: ImportSumm
             for sel in src.selections:
                 for coding in sel.codings:
                     summary.unplaced.append(
-                        {"guid": sel.guid, "coding_guid": coding.guid, "source": src.name,
-                         "reason": "the source has no text in the archive"}
+                        {
+                            "guid": sel.guid,
+                            "coding_guid": coding.guid,
+                            "source": src.name,
+                            "reason": "the source has no text in the archive",
+                        }
                     )
             continue
         loaded.append((src, got[0], got[1]))
@@ -596,15 +596,27 @@ def plan_import(project_xml: QProject, archive: SafeArchive, summary: ImportSumm
                     this_reason = reason
                 if this_reason is not None:
                     summary.unplaced.append(
-                        {"guid": sel.guid, "coding_guid": coding.guid, "source": src.name,
-                         "start": sel.start, "end": sel.end, "reason": this_reason}
+                        {
+                            "guid": sel.guid,
+                            "coding_guid": coding.guid,
+                            "source": src.name,
+                            "start": sel.start,
+                            "end": sel.end,
+                            "reason": this_reason,
+                        }
                     )
                     continue
                 assert s is not None and e is not None
                 if adjusted_why:
                     summary.adjusted.append(
-                        {"guid": sel.guid, "coding_guid": coding.guid, "source": src.name,
-                         "from": [sel.start, sel.end], "to": [s, e], "reason": adjusted_why}
+                        {
+                            "guid": sel.guid,
+                            "coding_guid": coding.guid,
+                            "source": src.name,
+                            "from": [sel.start, sel.end],
+                            "to": [s, e],
+                            "reason": adjusted_why,
+                        }
                     )
                 plan.codings.append(
                     _PlannedCoding(
@@ -663,8 +675,9 @@ def _note_text(archive: SafeArchive, note: QNote, summary: ImportSummary) -> str
     if member is None:
         if note.inline_text is not None:
             return note.inline_text
-        summary.warnings.append(f"note {note.guid}: its text {note.text_path!r} is not in the "
-                                "archive; skipped")
+        summary.warnings.append(
+            f"note {note.guid}: its text {note.text_path!r} is not in the archive; skipped"
+        )
         return None
     text, _bom = _decode_member(archive, member, "note")
     return text
@@ -700,8 +713,11 @@ def import_qdpx(
     progress(3, 3, "done")
     lines = [
         f"{path}: imported {summary.documents} documents"
-        + (f" ({summary.documents_existing} already in the project)"
-           if summary.documents_existing else "")
+        + (
+            f" ({summary.documents_existing} already in the project)"
+            if summary.documents_existing
+            else ""
+        )
         + f", {summary.codes_created} new codes ({summary.codes_matched} matched), "
         f"{summary.codings_placed} codings placed ({summary.codings_adjusted} adjusted, "
         f"{summary.codings_unplaced} unplaced), {summary.cases} cases, {summary.notes} notes"
@@ -709,8 +725,9 @@ def import_qdpx(
     if summary.position_unit != UNITS[0].describe():
         lines.append(f"  positions were counted in {summary.position_unit}; converted")
     for item in summary.unplaced:
-        lines.append(f"  unplaced: selection {item['guid']} in {item['source']!r}: "
-                     f"{item['reason']}")
+        lines.append(
+            f"  unplaced: selection {item['guid']} in {item['source']!r}: {item['reason']}"
+        )
     for warning in summary.warnings:
         lines.append(f"  note: {warning}")
     return ImportOutcome(
@@ -724,7 +741,10 @@ def import_qdpx(
 
 
 def _coder_for(
-    s: Session, guid: str | None, qp: QProject, cache: dict[str | None, Coder],
+    s: Session,
+    guid: str | None,
+    qp: QProject,
+    cache: dict[str | None, Coder],
     summary: ImportSummary,
 ) -> Coder:
     if guid in cache:
@@ -891,8 +911,7 @@ def _write_import(
                 text=plan.text,
                 language=detect_language(plan.text),
                 word_count=len(plan.text.split()),
-                meta={"imported_from": path.name, "refi_origin": qp.origin,
-                      "refi_guid": src.guid},
+                meta={"imported_from": path.name, "refi_origin": qp.origin, "refi_guid": src.guid},
             )
             if taken_guid is None:
                 doc.guid = src.guid
@@ -909,9 +928,18 @@ def _write_import(
                 if t.speaker not in links:
                     links[t.speaker] = link_speaker(t.speaker, linked, sole)
                 who = links[t.speaker].participant
-                turn_rows.append({"document_id": doc.id, "ordinal": n, "speaker": t.speaker,
-                                  "participant_id": who.id if who else None, "start": t.start,
-                                  "end": t.end, "media_start": None, "media_end": None})
+                turn_rows.append(
+                    {
+                        "document_id": doc.id,
+                        "ordinal": n,
+                        "speaker": t.speaker,
+                        "participant_id": who.id if who else None,
+                        "start": t.start,
+                        "end": t.end,
+                        "media_start": None,
+                        "media_end": None,
+                    }
+                )
             if turn_rows:
                 s.execute(insert(Turn), turn_rows)  # bulk: long interviews have many turns
             if annotate:
@@ -933,10 +961,19 @@ def _write_import(
             coding_guids.add(guid)
             present.add(pc.guid)
             selection_of.setdefault(pc.selection_guid, guid)
-            rows.append({"document_id": doc.id, "code_id": code_for[pc.code_guid].id,
-                         "coder_id": coder.id, "start": pc.start, "end": pc.end,
-                         "memo": pc.memo, "origin": "import", "guid": guid,
-                         "created": pc.created or utcnow()})
+            rows.append(
+                {
+                    "document_id": doc.id,
+                    "code_id": code_for[pc.code_guid].id,
+                    "coder_id": coder.id,
+                    "start": pc.start,
+                    "end": pc.end,
+                    "memo": pc.memo,
+                    "origin": "import",
+                    "guid": guid,
+                    "created": pc.created or utcnow(),
+                }
+            )
         if rows:
             s.execute(insert(Coding), rows)  # bulk: thousands of codings per archive
             ids = dict(
@@ -974,8 +1011,9 @@ def _write_import(
             text = f"{note.name}\n\n{text}"
         kind, target = targets.get(note.guid, ("project", None))
         coder = _coder_for(s, note.creating_user or qp.creating_user, qp, coder_cache, summary)
-        memo = Memo(target_kind=kind, target_id=target, text=text, coder_id=coder.id,
-                    guid=note.guid)
+        memo = Memo(
+            target_kind=kind, target_id=target, text=text, coder_id=coder.id, guid=note.guid
+        )
         if note.created is not None:
             memo.created = note.created
         s.add(memo)
@@ -999,8 +1037,7 @@ class Redactor:
         for p in participants:
             if p.consent == "named":
                 continue
-            label = attribution(p, language) if p.consent == "role_only" else pseudonym(
-                p, language)
+            label = attribution(p, language) if p.consent == "role_only" else pseudonym(p, language)
             rules.append((p.name, label, True))
             if p.email:
                 rules.append((p.email, label, True))
@@ -1008,8 +1045,9 @@ class Redactor:
                 if len(part) >= 2 and fold(part) not in {fold(label)}:
                     rules.append((part, label, False))
                     if "-" in part:
-                        rules.extend((sub, label, False) for sub in part.split("-")
-                                     if len(sub) >= 2)
+                        rules.extend(
+                            (sub, label, False) for sub in part.split("-") if len(sub) >= 2
+                        )
             if p.consent == "anonymous":
                 if len(p.organisation) >= 4:
                     rules.append((p.organisation, "[organisation]", True))
@@ -1090,12 +1128,15 @@ def _case_for(p: Participant, variables: dict[str, str]) -> QCase:
     values: list[tuple[str, str]] = []
     if p.consent == "named":
         name = p.name
-        values = [("title", p.title), ("organisation", p.organisation),
-                  ("expertise", p.expertise)]
+        values = [("title", p.title), ("organisation", p.organisation), ("expertise", p.expertise)]
     elif p.consent == "role_only":
         name = attribution(p)
-        values = [("title", p.title), ("organisation", p.organisation),
-                  ("expertise", p.expertise), ("pseudonym", p.pseudonym)]
+        values = [
+            ("title", p.title),
+            ("organisation", p.organisation),
+            ("expertise", p.expertise),
+            ("pseudonym", p.pseudonym),
+        ]
     else:
         name = pseudonym(p)
         values = [("pseudonym", pseudonym(p))]
@@ -1103,9 +1144,7 @@ def _case_for(p: Participant, variables: dict[str, str]) -> QCase:
     return QCase(
         guid=qdpx.norm_guid(p.guid) or qdpx.derived_guid("participant", str(p.id)),
         name=name,
-        variables=[
-            qdpx.QVariableValue(variables[k], v) for k, v in values if v and k in variables
-        ],
+        variables=[qdpx.QVariableValue(variables[k], v) for k, v in values if v and k in variables],
     )
 
 
@@ -1117,9 +1156,9 @@ def _snippet(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def build_export(project: Project, progress: Progress = no_progress) -> tuple[
-    QProject, dict[str, str]
-]:
+def build_export(
+    project: Project, progress: Progress = no_progress
+) -> tuple[QProject, dict[str, str]]:
     """The project as REFI-QDA data plus the source texts (member name -> text)."""
     from qualcode.codebook import all_codes
 
@@ -1127,11 +1166,13 @@ def build_export(project: Project, progress: Progress = no_progress) -> tuple[
         participants = list(s.exec(select(Participant).order_by(Participant.id)))
         redactor = Redactor(participants)
         coders = list(s.exec(select(Coder).order_by(Coder.id)))
-        coder_guid = {c.id: qdpx.norm_guid(c.guid) or qdpx.derived_guid("coder", c.name)
-                      for c in coders}
+        coder_guid = {
+            c.id: qdpx.norm_guid(c.guid) or qdpx.derived_guid("coder", c.name) for c in coders
+        }
         codes = all_codes(s)
-        code_guid = {c.id: qdpx.norm_guid(c.guid) or qdpx.derived_guid("code", c.key)
-                     for c in codes}
+        code_guid = {
+            c.id: qdpx.norm_guid(c.guid) or qdpx.derived_guid("code", c.key) for c in codes
+        }
         docs = list(s.exec(select(Document).order_by(Document.id)))
         memos = list(s.exec(select(Memo).order_by(Memo.id)))
         quotes = list(s.exec(select(Quote).order_by(Quote.id)))
@@ -1148,8 +1189,9 @@ def build_export(project: Project, progress: Progress = no_progress) -> tuple[
             for name in PARTICIPANT_VARIABLES
         ]
         variable_guid = {v.name: v.guid for v in qp.variables}
-        doc_guid = {d.id: qdpx.norm_guid(d.guid) or qdpx.derived_guid("document", str(d.id))
-                    for d in docs}
+        doc_guid = {
+            d.id: qdpx.norm_guid(d.guid) or qdpx.derived_guid("document", str(d.id)) for d in docs
+        }
         cases = {p.id: _case_for(p, variable_guid) for p in participants}
         for link in links:
             if link.participant_id in cases and link.document_id in doc_guid:
@@ -1197,13 +1239,15 @@ def build_export(project: Project, progress: Progress = no_progress) -> tuple[
                 note_refs=memo_targets.get(("document", doc.id), []),
             )
             codings = list(
-                s.exec(select(Coding).where(Coding.document_id == doc.id)
-                       .order_by(Coding.start, Coding.id))
+                s.exec(
+                    select(Coding)
+                    .where(Coding.document_id == doc.id)
+                    .order_by(Coding.start, Coding.id)
+                )
             )
             for coding in codings:
                 start, end = moved.start(coding.start), moved.end(coding.end)
-                cguid = qdpx.norm_guid(coding.guid) or qdpx.derived_guid(
-                    "coding", str(coding.id))
+                cguid = qdpx.norm_guid(coding.guid) or qdpx.derived_guid("coding", str(coding.id))
                 src.selections.append(
                     QSelection(
                         guid=qdpx.derived_guid("selection", cguid),
@@ -1211,9 +1255,14 @@ def build_export(project: Project, progress: Progress = no_progress) -> tuple[
                         end=end,
                         name=_snippet(text[start:end]),
                         description=redactor.text(coding.memo),
-                        codings=[QCoding(guid=cguid, code_guid=code_guid[coding.code_id],
-                                         creating_user=coder_guid.get(coding.coder_id),
-                                         created=coding.created)],
+                        codings=[
+                            QCoding(
+                                guid=cguid,
+                                code_guid=code_guid[coding.code_id],
+                                creating_user=coder_guid.get(coding.coder_id),
+                                created=coding.created,
+                            )
+                        ],
                         note_refs=memo_targets.get(("coding", coding.id), []),
                         creating_user=coder_guid.get(coding.coder_id),
                         created=coding.created,
@@ -1235,21 +1284,34 @@ def build_export(project: Project, progress: Progress = no_progress) -> tuple[
                     lines.append(f"Attribution: {attribution(person, doc.language)}")
                 if code is not None:
                     lines.append(f"Kode: {code.key} {code.label_da}")
-                notes[qguid] = QNote(guid=qguid, name=f"Citat: {_snippet(text[start:end], 50)}",
-                                     inline_text="\n".join(lines), created=quote.created)
+                notes[qguid] = QNote(
+                    guid=qguid,
+                    name=f"Citat: {_snippet(text[start:end], 50)}",
+                    inline_text="\n".join(lines),
+                    created=quote.created,
+                )
                 quote_notes.append(qguid)
                 if start < end:
                     src.selections.append(
-                        QSelection(guid=qdpx.derived_guid("quote-selection", qguid),
-                                   start=start, end=end, name=_snippet(text[start:end]),
-                                   note_refs=[qguid, *memo_targets.get(("quote", quote.id), [])])
+                        QSelection(
+                            guid=qdpx.derived_guid("quote-selection", qguid),
+                            start=start,
+                            end=end,
+                            name=_snippet(text[start:end]),
+                            note_refs=[qguid, *memo_targets.get(("quote", quote.id), [])],
+                        )
                     )
             qp.sources.append(src)
         qp.notes = list(notes.values())
         if quote_notes:
-            qp.sets = [qdpx.QSet(guid=qdpx.derived_guid("set", "quotes"), name="Citater",
-                                 description="Quotes chosen for the report, one note each.",
-                                 member_notes=quote_notes)]
+            qp.sets = [
+                qdpx.QSet(
+                    guid=qdpx.derived_guid("set", "quotes"),
+                    name="Citater",
+                    description="Quotes chosen for the report, one note each.",
+                    member_notes=quote_notes,
+                )
+            ]
     progress(len(docs), len(docs), "")
     return qp, texts
 
@@ -1267,8 +1329,9 @@ def export_qdpx(project: Project, out: Path, progress: Progress = no_progress) -
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ExportError(f"{out}: cannot write ({exc.strerror})",
-                          "Check that the folder exists and is writable.") from exc
+        raise ExportError(
+            f"{out}: cannot write ({exc.strerror})", "Check that the folder exists and is writable."
+        ) from exc
     codings = sum(len([x for x in src.selections if x.codings]) for src in qp.sources)
     return {
         "path": str(out),
@@ -1284,8 +1347,19 @@ def export_qdpx(project: Project, out: Path, progress: Progress = no_progress) -
 # =========================================================================== CSV
 
 CSV_COLUMNS = (
-    "document_id", "document", "participant", "speaker", "code", "code_label", "start", "end",
-    "text", "coder", "memo", "origin", "created",
+    "document_id",
+    "document",
+    "participant",
+    "speaker",
+    "code",
+    "code_label",
+    "start",
+    "end",
+    "text",
+    "coder",
+    "memo",
+    "origin",
+    "created",
 )
 
 
@@ -1303,32 +1377,36 @@ def export_csv(project: Project, out: Path) -> dict[str, Any]:
         for doc in s.exec(select(Document).order_by(Document.id)):
             turns = TurnIndex(document_turns(s, doc.id))  # type: ignore[arg-type]
             in_doc = document_participants(s, doc.id)  # type: ignore[arg-type]
-            for coding in s.exec(select(Coding).where(Coding.document_id == doc.id)
-                                 .order_by(Coding.start, Coding.id)):
+            for coding in s.exec(
+                select(Coding).where(Coding.document_id == doc.id).order_by(Coding.start, Coding.id)
+            ):
                 turn = turns.at(coding.start)
                 person = people.get(turn.participant_id) if turn and turn.participant_id else None
                 if person is None and turn is None and len(in_doc) == 1:
                     person = in_doc[0]
                 speaker = ""
                 if turn is not None:
-                    speaker = attribution(person, doc.language) if person else redactor.text(
-                        turn.speaker)
+                    speaker = (
+                        attribution(person, doc.language) if person else redactor.text(turn.speaker)
+                    )
                 code = codes.get(coding.code_id)
-                rows.append([
-                    doc.id,
-                    redactor.text(doc.title),
-                    attribution(person, doc.language) if person else "",
-                    speaker,
-                    code.key if code else "",
-                    code.label_da if code else "",
-                    coding.start,
-                    coding.end,
-                    redactor.text(doc.text[coding.start : coding.end]),
-                    coders.get(coding.coder_id, ""),
-                    redactor.text(coding.memo),
-                    coding.origin,
-                    coding.created.isoformat() if coding.created else "",
-                ])
+                rows.append(
+                    [
+                        doc.id,
+                        redactor.text(doc.title),
+                        attribution(person, doc.language) if person else "",
+                        speaker,
+                        code.key if code else "",
+                        code.label_da if code else "",
+                        coding.start,
+                        coding.end,
+                        redactor.text(doc.text[coding.start : coding.end]),
+                        coders.get(coding.coder_id, ""),
+                        redactor.text(coding.memo),
+                        coding.origin,
+                        coding.created.isoformat() if coding.created else "",
+                    ]
+                )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -247,8 +247,16 @@ def test_cli_agreement(cli, coded: Project) -> None:  # type: ignore[no-untyped-
     code, out, err = cli("agreement", "--coders", "anna", "bent", "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"coders", "unit", "unit_sources", "documents", "units", "overall",
-                         "codes", "disagreements"}
+    assert set(data) == {
+        "coders",
+        "unit",
+        "unit_sources",
+        "documents",
+        "units",
+        "overall",
+        "codes",
+        "disagreements",
+    }
     assert data["coders"] == ["anna", "bent"] and data["units"] == 4
     assert data["disagreements"][0]["resolution"] is None
     code, out, err = cli("agreement", "anna,bent")

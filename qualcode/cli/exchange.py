@@ -71,8 +71,9 @@ def register(app: typer.Typer) -> None:
 
         names = [n for raw in coders or [] for n in raw.split(",") if n.strip()]
         with open_from(ctx) as project:
-            report = compute_agreement(project, names, codes=code or None,
-                                       documents=document or None)
+            report = compute_agreement(
+                project, names, codes=code or None, documents=document or None
+            )
         if as_json:
             emit_json(report.as_dict())
             return

@@ -748,8 +748,9 @@ def write_project_xml(project: QProject) -> bytes:
     if project.variables:
         variables = _el(root, "Variables", ns)
         for var in project.variables:
-            v = _el(variables, "Variable", ns, guid=var.guid, name=var.name,
-                    typeOfVariable=var.type)
+            v = _el(
+                variables, "Variable", ns, guid=var.guid, name=var.name, typeOfVariable=var.type
+            )
             _text_el(v, "Description", ns, var.description)
     if project.cases:
         cases = _el(root, "Cases", ns)

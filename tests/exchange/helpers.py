@@ -47,15 +47,17 @@ label_en = "Inequality"
 colour = "#D62728"
 """
 
-PARTICIPANTS_CSV = "\n".join([
-    "name;title;organisation;expertise;consent;email;language;pseudonym",
-    "Birthe Vestergård;overlæge;Fjordby Sygehus;diagnostik;named;bv@fjordby.example;da;",
-    "Jonas Krogsbøl;sygeplejerske;Hjemmeplejen Søndervig;palliation;role_only;"
-    "jk@sondervig.example;da;",
-    "Ulrikke Ravnsholt;professor i sundhedsdata;Institut for Registerforskning Åby;data;"
-    "anonymous;ur@aaby.example;da;Ekspert 3",
-    "",
-])
+PARTICIPANTS_CSV = "\n".join(
+    [
+        "name;title;organisation;expertise;consent;email;language;pseudonym",
+        "Birthe Vestergård;overlæge;Fjordby Sygehus;diagnostik;named;bv@fjordby.example;da;",
+        "Jonas Krogsbøl;sygeplejerske;Hjemmeplejen Søndervig;palliation;role_only;"
+        "jk@sondervig.example;da;",
+        "Ulrikke Ravnsholt;professor i sundhedsdata;Institut for Registerforskning Åby;data;"
+        "anonymous;ur@aaby.example;da;Ekspert 3",
+        "",
+    ]
+)
 
 DANISH_TEXT = (
     "Interview med Birthe Vestergård\n\n"
@@ -86,8 +88,12 @@ def build_project(project: Project, tmp_path: Path, with_people: bool = True) ->
     da.write_text(DANISH_TEXT, encoding="utf-8")
     emo = tmp_path / "noter.txt"
     emo.write_text(EMOJI_TEXT, encoding="utf-8")
-    d1 = import_one(project, da, participants=["Birthe Vestergård"] if with_people else None,
-                    title="Interview med Birthe Vestergård").document_id
+    d1 = import_one(
+        project,
+        da,
+        participants=["Birthe Vestergård"] if with_people else None,
+        title="Interview med Birthe Vestergård",
+    ).document_id
     d2 = import_one(project, emo, kind="notes", title="Noter fra mødet").document_id
     assert d1 is not None and d2 is not None
 
@@ -110,8 +116,9 @@ def build_project(project: Project, tmp_path: Path, with_people: bool = True) ->
     return {"danish": d1, "emoji": d2}
 
 
-def qdpx_bytes(qde: str | bytes, files: dict[str, bytes | str] | None = None,
-               qde_name: str = "project.qde") -> bytes:
+def qdpx_bytes(
+    qde: str | bytes, files: dict[str, bytes | str] | None = None, qde_name: str = "project.qde"
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(qde_name, qde.encode("utf-8") if isinstance(qde, str) else qde)
@@ -120,8 +127,12 @@ def qdpx_bytes(qde: str | bytes, files: dict[str, bytes | str] | None = None,
     return buffer.getvalue()
 
 
-def write_qdpx(path: Path, qde: str | bytes, files: dict[str, bytes | str] | None = None,
-               qde_name: str = "project.qde") -> Path:
+def write_qdpx(
+    path: Path,
+    qde: str | bytes,
+    files: dict[str, bytes | str] | None = None,
+    qde_name: str = "project.qde",
+) -> Path:
     path.write_bytes(qdpx_bytes(qde, files, qde_name))
     return path
 
@@ -148,8 +159,16 @@ def table_counts(project: Project) -> dict[str, int]:
 
     out = {}
     with project.session() as s:
-        for model in (models.Document, models.Code, models.Coding, models.Coder,
-                      models.Participant, models.Memo, models.Turn,
-                      models.DocumentParticipant, models.ProjectSetting):
+        for model in (
+            models.Document,
+            models.Code,
+            models.Coding,
+            models.Coder,
+            models.Participant,
+            models.Memo,
+            models.Turn,
+            models.DocumentParticipant,
+            models.ProjectSetting,
+        ):
             out[model.__tablename__] = s.exec(select(func.count()).select_from(model)).one()
     return out

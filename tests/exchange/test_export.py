@@ -66,8 +66,11 @@ def test_guids_are_stable_across_exports(project: Project, tmp_path: Path) -> No
     export_qdpx(project, second)
 
     def guids(path: Path) -> list[tuple[str, str | None]]:
-        return [(etree.QName(el).localname, el.get("guid")) for el in _qde(path).iter()
-                if isinstance(el.tag, str) and el.get("guid")]
+        return [
+            (etree.QName(el).localname, el.get("guid"))
+            for el in _qde(path).iter()
+            if isinstance(el.tag, str) and el.get("guid")
+        ]
 
     assert guids(first) == guids(second)
     codes = {el.get("name"): el.get("guid") for el in _qde(first).iterfind(".//q:Code", NS)}
@@ -100,13 +103,27 @@ def test_consent_rules_every_exported_byte(project: Project, tmp_path: Path) -> 
     from qualcode.importing import import_one
 
     doc = import_one(project, extra, title="Referat med Ulrikke Ravnsholt").document_id
-    coded = code_match(project, doc, "Ravnsholts pointe om Institut", "ulighed", "ida",
-                       memo="Spørg Ulrikke Ravnsholt igen")
+    coded = code_match(
+        project,
+        doc,
+        "Ravnsholts pointe om Institut",
+        "ulighed",
+        "ida",
+        memo="Spørg Ulrikke Ravnsholt igen",
+    )
     apply_code(project, doc, "1", 0, 7, "ida")
     out = tmp_path / "out.qdpx"
     export_qdpx(project, out)
-    forbidden = ["Ulrikke", "Ravnsholt", "ur@aaby.example", "Registerforskning",
-                 "professor i sundhedsdata", "Jonas", "Krogsbøl", "jk@sondervig.example"]
+    forbidden = [
+        "Ulrikke",
+        "Ravnsholt",
+        "ur@aaby.example",
+        "Registerforskning",
+        "professor i sundhedsdata",
+        "Jonas",
+        "Krogsbøl",
+        "jk@sondervig.example",
+    ]
     with zipfile.ZipFile(out) as zf:
         for name in zf.namelist():
             text = zf.read(name).decode("utf-8")
@@ -119,17 +136,22 @@ def test_consent_rules_every_exported_byte(project: Project, tmp_path: Path) -> 
         assert "sygeplejerske, Hjemmeplejen Søndervig" in cases
         assert "Birthe Vestergård" in cases  # named: the name is allowed
         # The coding on the redacted document still covers the same (redacted) words.
-        src = next(s for s in root.iterfind(".//q:TextSource", NS)
-                   if s.get("name").startswith("Referat med"))
+        src = next(
+            s
+            for s in root.iterfind(".//q:TextSource", NS)
+            if s.get("name").startswith("Referat med")
+        )
         assert src.get("name") == "Referat med Ekspert 3"
         member = src.get("plainTextPath").removeprefix("internal://")
         text = zf.read(f"Sources/{member}").decode("utf-8")
-        sels = {text[int(s.get("startPosition")):int(s.get("endPosition"))]
-                for s in src.iterfind("q:PlainTextSelection", NS)}
+        sels = {
+            text[int(s.get("startPosition")) : int(s.get("endPosition"))]
+            for s in src.iterfind("q:PlainTextSelection", NS)
+        }
         assert "Ekspert 3s pointe om [organisation]" in sels
         assert "Referat" in sels
     assert coded["text"] == "Ravnsholts pointe om Institut"
-    rows = (tmp_path / "c.csv")
+    rows = tmp_path / "c.csv"
     export_csv(project, rows)
     data = rows.read_bytes().decode("utf-8-sig")
     for word in forbidden:
@@ -145,9 +167,9 @@ def test_redactor_moves_offsets_with_the_names(project: Project, tmp_path: Path)
     new, moved = redactor.with_map(text)
     assert new == "Hej Ekspert 3, og tak. Ekspert 3s svar: ja."
     start = text.index("og tak")
-    assert new[moved.start(start):moved.end(start + 6)] == "og tak"
+    assert new[moved.start(start) : moved.end(start + 6)] == "og tak"
     whole = (text.index("Ulrikke"), text.index(","))
-    assert new[moved.start(whole[0]):moved.end(whole[1])] == "Ekspert 3"
+    assert new[moved.start(whole[0]) : moved.end(whole[1])] == "Ekspert 3"
     assert redactor.text("Ulrikkesen og ravnsholt-lignende") == "Ulrikkesen og ravnsholt-lignende"
 
 

@@ -58,31 +58,31 @@ RAW_UTF16 = (
 def _utf16_qde(selections: str) -> str:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Ventetid (fra et andet værktøj)"
-         origin="Some .NET QDA tool 24.1" creatingUserGUID="{G['user']}">
-  <Users><User guid="{G['user']}" name="Karen"/></Users>
+         origin="Some .NET QDA tool 24.1" creatingUserGUID="{G["user"]}">
+  <Users><User guid="{G["user"]}" name="Karen"/></Users>
   <CodeBook><Codes>
-    <Code guid="{G['c_root']}" name="Adgang" isCodable="false" color="#36c">
+    <Code guid="{G["c_root"]}" name="Adgang" isCodable="false" color="#36c">
       <Description>Adgang til behandling</Description>
-      <Code guid="{G['c_wait']}" name="Ventetid" isCodable="true" color="#F80"/>
-      <Code guid="{G['c_staff']}" name="Personale" isCodable="true"/>
+      <Code guid="{G["c_wait"]}" name="Ventetid" isCodable="true" color="#F80"/>
+      <Code guid="{G["c_staff"]}" name="Personale" isCodable="true"/>
     </Code>
   </Codes></CodeBook>
   <Variables>
-    <Variable guid="{G['v_title']}" name="Titel" typeOfVariable="Text"/>
-    <Variable guid="{G['v_consent']}" name="Consent" typeOfVariable="Text"/>
+    <Variable guid="{G["v_title"]}" name="Titel" typeOfVariable="Text"/>
+    <Variable guid="{G["v_consent"]}" name="Consent" typeOfVariable="Text"/>
   </Variables>
   <Cases>
-    <Case guid="{G['case']}" name="Ekspert A">
-      <VariableValue><VariableRef targetGUID="{G['v_title']}"/>
+    <Case guid="{G["case"]}" name="Ekspert A">
+      <VariableValue><VariableRef targetGUID="{G["v_title"]}"/>
         <TextValue>afdelingslæge</TextValue></VariableValue>
-      <VariableValue><VariableRef targetGUID="{G['v_consent']}"/>
+      <VariableValue><VariableRef targetGUID="{G["v_consent"]}"/>
         <TextValue>role_only</TextValue></VariableValue>
-      <SourceRef targetGUID="{G['src']}"/>
+      <SourceRef targetGUID="{G["src"]}"/>
     </Case>
   </Cases>
   <Sources>
-    <TextSource guid="{G['src']}" name="Interview A" plainTextPath="internal://A.txt"
-                creatingUser="{G['user']}">
+    <TextSource guid="{G["src"]}" name="Interview A" plainTextPath="internal://A.txt"
+                creatingUser="{G["user"]}">
 {selections}
     </TextSource>
   </Sources>
@@ -91,8 +91,8 @@ def _utf16_qde(selections: str) -> str:
 
 def _selection(n: int, start: int, end: int, code: str, extra: str = "") -> str:
     return f"""      <PlainTextSelection guid="{sel_guid(n)}" startPosition="{start}"
-          endPosition="{end}" creatingUser="{G['user']}"{extra}>
-        <Coding guid="{sel_guid(n)[:-3]}c0{n}" creatingUser="{G['user']}">
+          endPosition="{end}" creatingUser="{G["user"]}"{extra}>
+        <Coding guid="{sel_guid(n)[:-3]}c0{n}" creatingUser="{G["user"]}">
           <CodeRef targetGUID="{code}"/></Coding>
       </PlainTextSelection>"""
 
@@ -100,8 +100,7 @@ def _selection(n: int, start: int, end: int, code: str, extra: str = "") -> str:
 def test_utf16_positions_with_crlf_and_bom_are_detected_and_converted(
     project: Project, tmp_path: Path
 ) -> None:
-    wanted = ["Ventetiden er for lang", "rammer ældre hårdest", "Vi mangler hænder",
-              "hjemmeplejen"]
+    wanted = ["Ventetiden er for lang", "rammer ældre hårdest", "Vi mangler hænder", "hjemmeplejen"]
     sels = []
     for n, phrase in enumerate(wanted, start=1):
         start = u16(RAW_UTF16[: RAW_UTF16.index(phrase)])
@@ -156,8 +155,7 @@ def test_code_point_positions_with_emoji_are_not_converted(
     for n, phrase in enumerate(wanted, start=1):
         start = text.index(phrase)
         sels.append(_selection(n, start, start + len(phrase), G["c_wait"]))
-    archive = write_qdpx(tmp_path / "cp.qdpx", _utf16_qde("\n".join(sels)),
-                         {"Sources/A.txt": text})
+    archive = write_qdpx(tmp_path / "cp.qdpx", _utf16_qde("\n".join(sels)), {"Sources/A.txt": text})
     d = import_qdpx(project, archive).details
     assert d["position_unit"] == "Unicode code points"
     assert (d["codings_placed"], d["codings_adjusted"], d["codings_unplaced"]) == (3, 0, 0)
@@ -172,8 +170,11 @@ def test_crlf_counted_as_one_character(project: Project, tmp_path: Path) -> None
     for n, phrase in enumerate(wanted, start=1):
         start = lf_text.index(phrase)
         sels.append(_selection(n, start, start + len(phrase), G["c_wait"]))
-    archive = write_qdpx(tmp_path / "lf.qdpx", _utf16_qde("\n".join(sels)),
-                         {"Sources/A.txt": RAW_UTF16.encode("utf-8")})
+    archive = write_qdpx(
+        tmp_path / "lf.qdpx",
+        _utf16_qde("\n".join(sels)),
+        {"Sources/A.txt": RAW_UTF16.encode("utf-8")},
+    )
     d = import_qdpx(project, archive).details
     assert d["position_unit"] == "Unicode code points, CRLF counted as one character"
     assert d["codings_unplaced"] == 0
@@ -193,27 +194,26 @@ def _qualcoder_style(ns: str) -> str:
     for n, phrase in enumerate(phrases, start=1):
         start = PLAIN.index(phrase)
         code = G["c_wait"] if n == 1 else G["c_staff"]
-        sels.append(_selection(n, start, start + len(phrase), code,
-                               extra=f' name="{phrase}"'))
+        sels.append(_selection(n, start, start + len(phrase), code, extra=f' name="{phrase}"'))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Project{ns_attr} name="Åby-projektet" origin="A Python QDA tool 3.5">
-  <Users><User guid="{G['user']}" name="Sigrid"/></Users>
+  <Users><User guid="{G["user"]}" name="Sigrid"/></Users>
   <CodeBook><Codes>
-    <Code guid="{G['c_wait']}" name="Ventetid" isCodable="true" color="#00ff00">
-      <NoteRef targetGUID="{G['note']}"/>
+    <Code guid="{G["c_wait"]}" name="Ventetid" isCodable="true" color="#00ff00">
+      <NoteRef targetGUID="{G["note"]}"/>
     </Code>
-    <Code guid="{G['c_staff']}" name="Personale" isCodable="true"/>
+    <Code guid="{G["c_staff"]}" name="Personale" isCodable="true"/>
   </Codes></CodeBook>
   <Sources>
-    <TextSource guid="{G['src']}" name="Åby-interview" plainTextPath="internal://{G['src']}.txt">
+    <TextSource guid="{G["src"]}" name="Åby-interview" plainTextPath="internal://{G["src"]}.txt">
       <Description>Interview i Åby</Description>
 {chr(10).join(sels)}
     </TextSource>
   </Sources>
   <Notes>
-    <Note guid="{G['note']}" name="Husk" plainTextPath="internal://note-1.txt"/>
+    <Note guid="{G["note"]}" name="Husk" plainTextPath="internal://note-1.txt"/>
   </Notes>
-  <Sets><Set guid="{G['case']}" name="Udvalgte"><MemberCode guid="{G['c_wait']}"/></Set></Sets>
+  <Sets><Set guid="{G["case"]}" name="Udvalgte"><MemberCode guid="{G["c_wait"]}"/></Set></Sets>
 </Project>"""
 
 
@@ -246,20 +246,20 @@ def test_inline_text_pdf_representation_and_unknown_consent(
     start = pdf_text.index("data om ulighed")
     qde = f"""<?xml version="1.0" encoding="UTF-8"?>
 <Project name="Inline">
-  <CodeBook><Codes><Code guid="{G['c_wait']}" name="Data" isCodable="true"/></Codes></CodeBook>
-  <Cases><Case guid="{G['case']}" name="Deltager 7"><SourceRef targetGUID="{G['src']}"/></Case>
+  <CodeBook><Codes><Code guid="{G["c_wait"]}" name="Data" isCodable="true"/></Codes></CodeBook>
+  <Cases><Case guid="{G["case"]}" name="Deltager 7"><SourceRef targetGUID="{G["src"]}"/></Case>
   </Cases>
   <Sources>
-    <TextSource guid="{G['src']}" name="Inline-noter">
+    <TextSource guid="{G["src"]}" name="Inline-noter">
       <PlainTextContent>{PLAIN}</PlainTextContent>
-      {_selection(1, 0, 15, G['c_wait'])}
+      {_selection(1, 0, 15, G["c_wait"])}
     </TextSource>
-    <PDFSource guid="{G['c_root']}" name="referat.pdf" path="relative://referat.pdf">
-      <Representation guid="{G['note']}" name="referat.txt" plainTextPath="internal://r.txt">
-        {_selection(2, start, start + len("data om ulighed"), G['c_wait'])}
+    <PDFSource guid="{G["c_root"]}" name="referat.pdf" path="relative://referat.pdf">
+      <Representation guid="{G["note"]}" name="referat.txt" plainTextPath="internal://r.txt">
+        {_selection(2, start, start + len("data om ulighed"), G["c_wait"])}
       </Representation>
     </PDFSource>
-    <PictureSource guid="{G['v_title']}" name="tavle.jpg" path="internal://tavle.jpg"/>
+    <PictureSource guid="{G["v_title"]}" name="tavle.jpg" path="internal://tavle.jpg"/>
   </Sources>
 </Project>"""
     archive = write_qdpx(tmp_path / "inline.qdpx", qde, {"Sources/r.txt": pdf_text})
@@ -303,8 +303,9 @@ QDC = """<?xml version="1.0" encoding="utf-8"?>
 )
 def test_codebook_namespaces(project: Project, tmp_path: Path, ns: str) -> None:
     path = tmp_path / "other.qdc"
-    path.write_text(QDC.format(ns=ns, a=G["c_root"], b=G["c_wait"], c=G["c_staff"]),
-                    encoding="utf-8")
+    path.write_text(
+        QDC.format(ns=ns, a=G["c_root"], b=G["c_wait"], c=G["c_staff"]), encoding="utf-8"
+    )
     result = load_codebook(project, path)
     assert len(result.created) == 3
     tree = codebook_tree(project)
@@ -317,8 +318,10 @@ def test_codebook_namespaces(project: Project, tmp_path: Path, ns: str) -> None:
 
 def test_cli_codebook_load_qdc(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "other.qdc"
-    path.write_text(QDC.format(ns="urn:QDA-XML:codebook:0:4", a=G["c_root"], b=G["c_wait"],
-                               c=G["c_staff"]), encoding="utf-8")
+    path.write_text(
+        QDC.format(ns="urn:QDA-XML:codebook:0:4", a=G["c_root"], b=G["c_wait"], c=G["c_staff"]),
+        encoding="utf-8",
+    )
     assert cli("init", str(tmp_path / "test.qualcode"), project=None)[0] == 0
     code, out, err = cli("codebook", "load", str(path))
     assert code == 0, err
@@ -336,13 +339,16 @@ def test_selection_whose_text_is_elsewhere_is_moved_and_counted(
     start = PLAIN.index(phrase) + 3  # some tools count a header we never see
     sels = _selection(1, start, start + len(phrase), G["c_staff"], extra=f' name="{phrase}"')
     qde = _qualcoder_style("urn:QDA-XML:project:1.0").replace(
-        _qualcoder_style("urn:QDA-XML:project:1.0").split("<Description>Interview i Åby"
-                                                          "</Description>")[1]
+        _qualcoder_style("urn:QDA-XML:project:1.0")
+        .split("<Description>Interview i Åby</Description>")[1]
         .split("</TextSource>")[0],
         "\n" + sels + "\n    ",
     )
-    archive = write_qdpx(tmp_path / "moved.qdpx", qde,
-                         {f"Sources/{G['src']}.txt": PLAIN, "Sources/note-1.txt": NOTE_TEXT})
+    archive = write_qdpx(
+        tmp_path / "moved.qdpx",
+        qde,
+        {f"Sources/{G['src']}.txt": PLAIN, "Sources/note-1.txt": NOTE_TEXT},
+    )
     d = import_qdpx(project, archive).details
     assert (d["codings_placed"], d["codings_adjusted"], d["codings_unplaced"]) == (1, 1, 0)
     assert d["adjusted"][0]["reason"] == "moved to where its text is"
@@ -362,4 +368,6 @@ def test_utf16_encoded_project_file(project: Project, tmp_path: Path) -> None:
     d = import_qdpx(project, archive).details
     assert (d["documents"], d["codings_placed"], d["codings_unplaced"]) == (1, 2, 0)
     assert {c["text"] for c in list_codings(project)} == {
-        "Ældre patienter 👵 i Åby venter på svar.", "Personalet mangler tid"}
+        "Ældre patienter 👵 i Åby venter på svar.",
+        "Personalet mangler tid",
+    }

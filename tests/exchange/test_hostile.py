@@ -37,43 +37,59 @@ def _refused(project: Project, archive: Path, *needles: str) -> ImportFormatErro
     return info.value
 
 
-@pytest.mark.parametrize("member", ["../evil.txt", "/etc/evil.txt", "Sources/../../evil.txt",
-                                    "..\\evil.txt", "C:/evil.txt"])
+@pytest.mark.parametrize(
+    "member",
+    ["../evil.txt", "/etc/evil.txt", "Sources/../../evil.txt", "..\\evil.txt", "C:/evil.txt"],
+)
 def test_zip_slip_member_names(populated: Project, tmp_path: Path, member: str) -> None:
-    archive = write_qdpx(tmp_path / "slip.qdpx", MINIMAL.format(path="internal://a.txt"),
-                         {"Sources/a.txt": "tekst", member: "ond"})
+    archive = write_qdpx(
+        tmp_path / "slip.qdpx",
+        MINIMAL.format(path="internal://a.txt"),
+        {"Sources/a.txt": "tekst", member: "ond"},
+    )
     _refused(populated, archive, "outside the archive")
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
 def test_source_path_that_climbs_out(populated: Project, tmp_path: Path) -> None:
-    archive = write_qdpx(tmp_path / "climb.qdpx",
-                         MINIMAL.format(path="internal://../../etc/passwd"),
-                         {"Sources/passwd": "root:x:0:0"})
+    archive = write_qdpx(
+        tmp_path / "climb.qdpx",
+        MINIMAL.format(path="internal://../../etc/passwd"),
+        {"Sources/passwd": "root:x:0:0"},
+    )
     _refused(populated, archive, "outside the archive")
 
 
 def test_zip_bomb_by_ratio(populated: Project, tmp_path: Path) -> None:
-    archive = write_qdpx(tmp_path / "bomb.qdpx", MINIMAL.format(path="internal://a.txt"),
-                         {"Sources/a.txt": b"\0" * (20 * 1024 * 1024)})
+    archive = write_qdpx(
+        tmp_path / "bomb.qdpx",
+        MINIMAL.format(path="internal://a.txt"),
+        {"Sources/a.txt": b"\0" * (20 * 1024 * 1024)},
+    )
     assert archive.stat().st_size < 200_000
     _refused(populated, archive, "zip bomb")
 
 
-def test_decompressed_size_is_bounded(populated: Project, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decompressed_size_is_bounded(
+    populated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(exchange, "MAX_TOTAL_BYTES", 64 * 1024)
     text = "".join(f"linje {i} med æøå\n" for i in range(20_000))  # ~400 kB, compresses well
-    archive = write_qdpx(tmp_path / "big.qdpx", MINIMAL.format(path="internal://a.txt"),
-                         {"Sources/a.txt": text})
+    archive = write_qdpx(
+        tmp_path / "big.qdpx", MINIMAL.format(path="internal://a.txt"), {"Sources/a.txt": text}
+    )
     _refused(populated, archive, "more than qualcode accepts")
 
 
-def test_a_lying_size_header_cannot_exceed_the_limit(populated: Project, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lying_size_header_cannot_exceed_the_limit(
+    populated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Reading is chunked and counted, so even if headers lie the budget holds."""
-    archive = write_qdpx(tmp_path / "ok.qdpx", MINIMAL.format(path="internal://a.txt"),
-                         {"Sources/a.txt": "x" * 200_000})
+    archive = write_qdpx(
+        tmp_path / "ok.qdpx",
+        MINIMAL.format(path="internal://a.txt"),
+        {"Sources/a.txt": "x" * 200_000},
+    )
     monkeypatch.setattr(exchange, "MAX_MEMBER_BYTES", 300_000)
     safe = exchange.SafeArchive(archive)
     try:
@@ -84,8 +100,9 @@ def test_a_lying_size_header_cannot_exceed_the_limit(populated: Project, tmp_pat
         safe.close()
 
 
-def test_member_count_is_bounded(populated: Project, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_member_count_is_bounded(
+    populated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(exchange, "MAX_MEMBERS", 50)
     files = {f"Sources/{i}.txt": "x" for i in range(60)}
     archive = write_qdpx(tmp_path / "many.qdpx", MINIMAL.format(path="internal://0.txt"), files)

@@ -113,9 +113,7 @@ async def test_resolve_disagreements_through_the_tui(review_project: Project) ->
 
         await pilot.press("k")
         await pilot.pause()
-        assert "resolved: keep A (by rita)" in str(
-            screen.query_one("#review-resolution").render()
-        )
+        assert "resolved: keep A (by rita)" in str(screen.query_one("#review-resolution").render())
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.screen is not screen

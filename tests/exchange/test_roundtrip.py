@@ -18,8 +18,20 @@ def _codes(project: Project) -> set[tuple]:  # type: ignore[type-arg]
 
     def walk(nodes: list, parent: str | None) -> None:  # type: ignore[type-arg]
         for n in nodes:
-            out.add((n["key"], parent, n["kind"], n["label_da"], n["label_en"], n["colour"],
-                     n["guid"], n["description_da"], n["use_when"], tuple(n["keywords"])))
+            out.add(
+                (
+                    n["key"],
+                    parent,
+                    n["kind"],
+                    n["label_da"],
+                    n["label_en"],
+                    n["colour"],
+                    n["guid"],
+                    n["description_da"],
+                    n["use_when"],
+                    tuple(n["keywords"]),
+                )
+            )
             walk(n["children"], n["key"])
 
     walk(codebook_tree(project), None)
@@ -51,8 +63,12 @@ def test_roundtrip_danish_and_emoji(project: Project, tmp_path: Path) -> None:
         outcome = import_qdpx(fresh, archive)
         d = outcome.details
         assert outcome.status == "imported"
-        assert (d["documents"], d["codings_placed"], d["codings_adjusted"],
-                d["codings_unplaced"]) == (2, 8, 0, 0)
+        assert (
+            d["documents"],
+            d["codings_placed"],
+            d["codings_adjusted"],
+            d["codings_unplaced"],
+        ) == (2, 8, 0, 0)
         assert d["position_unit"] == "Unicode code points"
         assert _texts(fresh) == _texts(project)
         assert _texts(fresh)["Noter fra mødet"] == EMOJI_TEXT
@@ -88,8 +104,9 @@ def test_roundtrip_memos_become_notes_and_back(project: Project, tmp_path: Path)
         with fresh.session() as s:
             memos = {(m.target_kind, m.text) for m in s.exec(select(Memo))}
         assert ("project", "Projektnote om æøå") in memos
-        assert any(kind == "document" and text.endswith("Godt interview 👍")
-                   for kind, text in memos)
+        assert any(
+            kind == "document" and text.endswith("Godt interview 👍") for kind, text in memos
+        )
     finally:
         fresh.close()
 

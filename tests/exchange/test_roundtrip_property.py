@@ -45,8 +45,11 @@ def empty_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(docs=st.lists(documents(), min_size=1, max_size=3))
 def test_any_text_and_spans_survive_a_round_trip(
     tmp_path: Path, empty_project: Path, docs: list[tuple[str, list[tuple[int, int, int, int]]]]
@@ -64,13 +67,23 @@ def test_any_text_and_spans_survive_a_round_trip(
             coders = [get_or_create_coder(s, n) for n in ("ida", "mads")]
             s.flush()
             for n, (text, spans) in enumerate(docs):
-                doc = Document(title=f"Dok {n}", text=text,
-                               sha256=hashlib.sha256(f"{n}{text}".encode()).hexdigest())
+                doc = Document(
+                    title=f"Dok {n}",
+                    text=text,
+                    sha256=hashlib.sha256(f"{n}{text}".encode()).hexdigest(),
+                )
                 s.add(doc)
                 s.flush()
                 for start, end, code, coder in spans:
-                    s.add(Coding(document_id=doc.id, code_id=codes[code].id,
-                                 coder_id=coders[coder].id, start=start, end=end))
+                    s.add(
+                        Coding(
+                            document_id=doc.id,
+                            code_id=codes[code].id,
+                            coder_id=coders[coder].id,
+                            start=start,
+                            end=end,
+                        )
+                    )
         archive = folder / "x.qdpx"
         export_qdpx(source, archive)
         details = import_qdpx(target, archive, annotate=False).details
@@ -79,8 +92,14 @@ def test_any_text_and_spans_survive_a_round_trip(
         def snapshot(project) -> set[tuple]:  # type: ignore[no-untyped-def, type-arg]
             with project.session() as s:
                 rows = s.exec(
-                    select(Document.title, Document.text, Code.key, Coder.name, Coding.start,
-                           Coding.end)
+                    select(
+                        Document.title,
+                        Document.text,
+                        Code.key,
+                        Coder.name,
+                        Coding.start,
+                        Coding.end,
+                    )
                     .join(Document, Document.id == Coding.document_id)
                     .join(Code, Code.id == Coding.code_id)
                     .join(Coder, Coder.id == Coding.coder_id)
