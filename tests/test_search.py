@@ -22,7 +22,8 @@ INTERVIEW_A = (
     "I: Hvordan går udredningen af patienterne?\n\n"
     "Ekspert: Udredning af patienter med uspecifikke symptomer tager for lang tid. "
     "Palliationen kommer sent, og palliationsindsatsen i kommunen er spredt. "
-    "Vi taler om palliation hele tiden.\n"
+    "Vi taler om palliation hele tiden.\n\n"
+    "I: Tak.\n\nEkspert: Selv tak.\n"
 )
 INTERVIEW_B = (
     "I: Hvad med de vage symptomer?\n\n"
