@@ -335,19 +335,27 @@ class _Reader:
         self.warnings: list[str] = []
         self.seen_guids: set[str] = set()
 
+    def ident(self, raw: str | None) -> str | None:
+        """A GUID for an identifier: the GUID itself, or one derived from a non-GUID id
+        (some tools write ``guid="c12"``), the same for its definition and every reference."""
+        if raw is None or not raw.strip():
+            return None
+        return norm_guid(raw) or derived_guid("refi-id", raw.strip())
+
     def guid(self, el: etree._Element, what: str) -> str:
         raw = _attr(el, "guid", "GUID")
-        value = norm_guid(raw)
+        value = self.ident(raw)
         if value is None:
-            # Keep references working inside the file, but store a proper GUID.
-            value = derived_guid(self.filename, what, raw or str(id(el)))
-            self.warnings.append(f"{what} has no valid GUID ({raw!r}); gave it {value}")
+            value = derived_guid(self.filename, what, str(len(self.warnings)), str(id(el)))
+            self.warnings.append(f"{what} has no GUID; gave it {value}")
+        elif norm_guid(raw) is None:
+            self.warnings.append(f"{what}: id {raw!r} is not a GUID; stored as {value}")
         return value
 
     def refs(self, el: etree._Element, name: str) -> list[str]:
         out = []
         for ref in _children(el, name):
-            target = norm_guid(_attr(ref, "targetGUID", "targetGuid", "guid"))
+            target = self.ident(_attr(ref, "targetGUID", "targetGuid", "guid"))
             if target:
                 out.append(target)
         return out
@@ -373,7 +381,7 @@ class _Reader:
 
     def coding(self, el: etree._Element) -> QCoding | None:
         ref = _child(el, "CodeRef")
-        target = norm_guid(_attr(ref, "targetGUID", "targetGuid")) if ref is not None else None
+        target = self.ident(_attr(ref, "targetGUID", "targetGuid")) if ref is not None else None
         guid = self.guid(el, "coding")
         if target is None:
             self.warnings.append(f"coding {guid} names no code (CodeRef); skipped")
@@ -381,7 +389,7 @@ class _Reader:
         return QCoding(
             guid=guid,
             code_guid=target,
-            creating_user=norm_guid(_attr(el, "creatingUser", "creatingUserGUID")),
+            creating_user=self.ident(_attr(el, "creatingUser", "creatingUserGUID")),
             created=parse_datetime(_attr(el, "creationDateTime")),
             note_refs=self.refs(el, "NoteRef"),
         )
@@ -400,7 +408,7 @@ class _Reader:
             description=_text_of(_child(el, "Description")),
             codings=[c for c in (self.coding(x) for x in _children(el, "Coding")) if c],
             note_refs=self.refs(el, "NoteRef"),
-            creating_user=norm_guid(_attr(el, "creatingUser", "creatingUserGUID")),
+            creating_user=self.ident(_attr(el, "creatingUser", "creatingUserGUID")),
             created=parse_datetime(_attr(el, "creationDateTime")),
             raw_start=raw_start,
             raw_end=raw_end,
@@ -410,7 +418,7 @@ class _Reader:
         out = []
         for vv in _children(el, "VariableValue"):
             ref = _child(vv, "VariableRef")
-            target = norm_guid(_attr(ref, "targetGUID")) if ref is not None else None
+            target = self.ident(_attr(ref, "targetGUID")) if ref is not None else None
             if target is None:
                 continue
             for kind in ("Text", "Boolean", "Integer", "Float", "Date", "DateTime"):
@@ -435,7 +443,7 @@ class _Reader:
             codings=[c for c in (self.coding(x) for x in _children(el, "Coding")) if c],
             note_refs=self.refs(el, "NoteRef"),
             variables=self.variable_values(el),
-            creating_user=norm_guid(_attr(el, "creatingUser")),
+            creating_user=self.ident(_attr(el, "creatingUser")),
             created=parse_datetime(_attr(el, "creationDateTime")),
         )
 
@@ -446,7 +454,7 @@ class _Reader:
             name=_attr(el, "name") or "",
             text_path=_attr(el, "plainTextPath"),
             inline_text=_text_of(content) if content is not None else None,
-            creating_user=norm_guid(_attr(el, "creatingUser")),
+            creating_user=self.ident(_attr(el, "creatingUser")),
             created=parse_datetime(_attr(el, "creationDateTime")),
         )
 
@@ -479,7 +487,7 @@ def read_project_xml(data: bytes, filename: str = "project.qde") -> QProject:
         name=_attr(root, "name") or "",
         origin=_attr(root, "origin") or "",
         namespace=ns,
-        creating_user=norm_guid(_attr(root, "creatingUserGUID", "creatingUser")),
+        creating_user=reader.ident(_attr(root, "creatingUserGUID", "creatingUser")),
         created=parse_datetime(_attr(root, "creationDateTime")),
     )
     if ns not in PROJECT_NAMESPACES:

@@ -371,3 +371,46 @@ def test_utf16_encoded_project_file(project: Project, tmp_path: Path) -> None:
         "Ældre patienter 👵 i Åby venter på svar.",
         "Personalet mangler tid",
     }
+
+
+def test_codebook_with_schema_location_sets_and_plain_ids(project: Project, tmp_path: Path) -> None:
+    """In the style of a Windows tool: xsi:schemaLocation naming the 0:4 namespace, a Set of
+    codes, and ids that are not GUIDs at all."""
+    path = tmp_path / "tool.qdc"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<CodeBook xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="urn:QDA-XML:codebook:0:4 Codebook.xsd" origin="Some tool 23" '
+        'xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+        '<Code guid="p" name="Forælder" isCodable="true" color="#46AA00">'
+        "<Description>Overordnet kode</Description>"
+        '<Code guid="c" name="Barn" isCodable="true"/></Code></Codes>'
+        '<Sets><Set name="Gruppe" guid="s1"><MemberCode guid="c"/></Set></Sets></CodeBook>',
+        encoding="utf-8",
+    )
+    load_codebook(project, path)
+    tree = codebook_tree(project)
+    assert tree[0]["label_da"] == "Forælder" and tree[0]["children"][0]["label_da"] == "Barn"
+
+
+def test_project_with_plain_ids_keeps_references(project: Project, tmp_path: Path) -> None:
+    text = "Der mangler hænder i hjemmeplejen 🏠 og tid til samtaler."
+    start = text.index("tid til samtaler")
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="ids">
+  <Users><User guid="u1" name="Lærke"/></Users>
+  <CodeBook><Codes><Code guid="c" name="Tid" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="s1" name="Noter" plainTextPath="internal://s1.txt">
+    <PlainTextSelection guid="sel1" startPosition="{start}" endPosition="{start + 16}"
+        creatingUser="u1"><Coding guid="k1"><CodeRef targetGUID="c"/></Coding>
+    </PlainTextSelection></TextSource></Sources>
+</Project>"""
+    archive = write_qdpx(tmp_path / "ids.qdpx", qde, {"Sources/s1.txt": text})
+    d = import_qdpx(project, archive).details
+    assert (d["codings_placed"], d["codings_unplaced"]) == (1, 0)
+    assert any("'c' is not a GUID" in w for w in d["warnings"])
+    [coding] = list_codings(project)
+    assert (coding["text"], coding["coder"], coding["code_label"]) == (
+        "tid til samtaler",
+        "Lærke",
+        "Tid",
+    )
