@@ -1184,6 +1184,9 @@ def build_export(
         )
         qp.codes = qdpx.project_codes(project)
         qcode_by_guid = {c.guid: c for c, _ in qdpx.flatten_codes(qp.codes)}
+        for qcode in qcode_by_guid.values():  # a codebook may quote a person too
+            qcode.name = redactor.text(qcode.name)
+            qcode.description = redactor.text(qcode.description)
         qp.variables = [
             qdpx.QVariable(guid=qdpx.derived_guid("variable", name), name=name)
             for name in PARTICIPANT_VARIABLES
@@ -1234,6 +1237,11 @@ def build_export(
                 guid=guid,
                 name=redactor.text(doc.title),
                 text_path=f"internal://{member}",
+                description=" · ".join(
+                    x
+                    for x in (doc.kind, doc.date.isoformat() if doc.date else "", doc.language)
+                    if x
+                ),
                 creating_user=None,
                 created=doc.created,
                 note_refs=memo_targets.get(("document", doc.id), []),

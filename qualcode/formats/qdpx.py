@@ -896,8 +896,18 @@ def project_codes(project: Project) -> list[QCode]:
 
 
 def write_codebook_file(project: Project, out: Path) -> None:
-    """Write the project's codebook as a REFI-QDA ``.qdc`` file."""
+    """Write the project's codebook as a REFI-QDA ``.qdc`` file (names as consent allows)."""
+    from sqlmodel import select
+
+    from qualcode.exchange import Redactor
+    from qualcode.models import Participant
+
     roots = project_codes(project)
+    with project.session() as s:
+        redactor = Redactor(list(s.exec(select(Participant))))
+    for code, _parent in flatten_codes(roots):
+        code.name = redactor.text(code.name)
+        code.description = redactor.text(code.description)
     if not roots:
         raise CodebookError(
             "the project has no codebook to export", "Load one with `qualcode codebook load`."
