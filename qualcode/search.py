@@ -291,16 +291,18 @@ def _speakers(session: Session, spans: list[tuple[int, int, int]]) -> dict[tuple
             )
         ).all():
             turns.setdefault(int(d), []).append((int(st), int(en), speaker))
-    out: dict[tuple[int, int], str] = {}
+    starts: dict[int, list[int]] = {}
     for d, rows in turns.items():
         rows.sort()
-        starts = [r[0] for r in rows]
-        for hd, hs, _ in spans:
-            if hd != d:
-                continue
-            k = bisect.bisect_right(starts, hs) - 1
-            if k >= 0 and rows[k][0] <= hs < rows[k][1]:
-                out[(d, hs)] = rows[k][2]
+        starts[d] = [r[0] for r in rows]
+    out: dict[tuple[int, int], str] = {}
+    for d, hs, _ in spans:
+        if d not in turns:
+            continue
+        rows = turns[d]
+        k = bisect.bisect_right(starts[d], hs) - 1
+        if k >= 0 and rows[k][0] <= hs < rows[k][1]:
+            out[(d, hs)] = rows[k][2]
     return out
 
 
