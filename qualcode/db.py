@@ -3,6 +3,10 @@
 A project is a SQLite file (the default, one researcher) or a PostgreSQL database URL
 (a team). Either way ``open_project`` brings the schema to the newest migration before
 anything else touches it, so a project made by an older qualcode opens in a newer one.
+
+For teams (docs/teams.md): writers take turns on both backends (``Project.transaction``),
+``change_marker`` tells a screen that someone else changed something, and ``backup``
+copies a live project into one verified SQLite file.
 """
 
 from __future__ import annotations
@@ -157,8 +161,11 @@ class Project:
     def transaction(self) -> Iterator[Session]:
         """One write transaction: commit on success, roll back on any error.
 
-        On SQLite the write lock is taken at BEGIN (IMMEDIATE), so two writers queue on the
-        busy timeout instead of one failing half-way through.
+        Writers take turns: on SQLite the write lock is taken at BEGIN (IMMEDIATE, polled
+        for up to ``SQLITE_WRITE_WAIT_S``), on PostgreSQL a transaction-level advisory lock,
+        so two writers queue instead of one failing half-way through, and "look, then
+        insert" code inside cannot race. Every commit also counts one change for
+        ``change_marker``.
         """
         with self.engine.connect() as conn:
             conn = conn.execution_options(qualcode_write=True)
@@ -173,7 +180,9 @@ class Project:
     def write(self, work: Callable[[Session], T], attempts: int = 8) -> T:
         """Run ``work`` in a transaction, retrying a bounded number of times when locked.
 
-        ``work`` must be safe to run again: it sees a fresh session each attempt.
+        Retried: SQLite "database is locked" after the wait ran out; PostgreSQL
+        serialization failures, deadlocks and lock timeouts. ``work`` must be safe to run
+        again: it sees a fresh session each attempt.
         """
         delay = 0.05
         for attempt in range(1, attempts + 1):
