@@ -53,6 +53,8 @@ async def _drive(project: object, document_id: int, repeats: int) -> dict[str, f
         view: TranscriptView | None = None
         deadline = started + 30
         while time.perf_counter() < deadline:
+            if len(app._notifications):
+                raise RuntimeError(f"opening failed: {list(app._notifications)}")
             await asyncio.sleep(0.002)
             screen = app.screen
             if isinstance(screen, CodingScreen) and screen.is_mounted:
@@ -157,11 +159,47 @@ def build_long_document(path: Path, chars: int = TARGET_CHARS, codings: int = CO
     return project, doc_id, len(text)
 
 
+async def _textarea_open_ms(text: str) -> float:
+    """For comparison: a read-only, soft-wrapped TextArea showing the same text, from
+    mount to its last visible line painted (no highlights at all)."""
+    from textual.app import App
+    from textual.widgets import TextArea
+
+    class TimedTextArea(TextArea):
+        last_paint = 0.0
+        last_row = -1
+
+        def render_line(self, y: int):  # noqa: ANN201
+            TimedTextArea.last_paint = time.perf_counter()
+            TimedTextArea.last_row = y
+            return super().render_line(y)
+
+    app = App()
+    async with app.run_test(size=SIZE) as pilot:
+        started = time.perf_counter()
+        area = TimedTextArea(text, read_only=True, soft_wrap=True)
+        await app.mount(area)
+        deadline = started + 60
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
+            rows = area.scrollable_content_region.height
+            if rows and TimedTextArea.last_paint > started and TimedTextArea.last_row >= rows - 1:
+                break
+        await pilot.pause()
+        return (TimedTextArea.last_paint - started) * 1000
+
+
 def run(quick: bool = False) -> dict[str, float]:
+    from qualcode.models import Document
+
     with tempfile.TemporaryDirectory() as tmp:
         project, doc_id, chars = build_long_document(Path(tmp) / "tui.qualcode")
         try:
             figures = asyncio.run(_drive(project, doc_id, repeats=5 if quick else 15))
+            if not quick:
+                with project.session() as s:
+                    text = s.get(Document, doc_id).text  # type: ignore[union-attr]
+                figures["tui_textarea_open_ms"] = asyncio.run(_textarea_open_ms(text))
         finally:
             project.close()
     figures["tui_document_chars"] = float(chars)

@@ -23,6 +23,9 @@ from qualcode.errors import QualcodeError
 from qualcode.tui import config
 from qualcode.tui.screens import FEATURE_SCREENS
 
+# How often the app looks for changes other coders (or the CLI) made to the project.
+POLL_SECONDS = 2.0
+
 # Keys the shell reserves; feature screens must not take them.
 RESERVED_KEYS = {"d", "o", "c", "question_mark", "?", "ctrl+p", "ctrl+z", "ctrl+y", "escape"}
 
@@ -71,6 +74,7 @@ class QualcodeApp(App[None]):
         self._ask_coder = not coder
         self.feature_screens = list(FEATURE_SCREENS)
         self.keymap_problem: str | None = None
+        self._marker: str | None = None
         self.title = f"qualcode · {project.name}"
         self._install_feature_bindings()
 
@@ -99,10 +103,27 @@ class QualcodeApp(App[None]):
         from qualcode.tui.screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen())
-        if self._ask_coder:
+        remembered = config.remembered_coder() if self._ask_coder else None
+        if remembered:
+            self.coder = remembered
+            self._show_coder()
+            self.notify(f"coding as {remembered} (ctrl+p → coder: switch)", timeout=4)
+        elif self._ask_coder:
             self._prompt_for_coder()
         else:
             self._show_coder()
+        self.call_after_refresh(self._preload)
+        self._marker = self._read_marker()
+        self.set_interval(POLL_SECONDS, self._poll_changes)
+
+    def _preload(self) -> None:
+        """Import the coding view's modules while the user reads the dashboard, so the
+        first document opens as fast as the next."""
+        import qualcode.tui.screens.coding  # noqa: F401
+
+    def action_switch_coder(self) -> None:
+        """Ask for the coder again (the palette's "coder: switch")."""
+        self._prompt_for_coder()
 
     def _prompt_for_coder(self) -> None:
         from qualcode.coding import default_coder_name
@@ -233,6 +254,30 @@ class QualcodeApp(App[None]):
             self.notify(empty, timeout=3)
             return
         self.notify(f"{verb}: {label}", timeout=3, markup=False)
+        self.note_own_write()
+        self.refresh_data()
+
+    def _read_marker(self) -> str | None:
+        try:
+            from qualcode.db import change_marker
+        except ImportError:
+            return None
+        try:
+            return change_marker(self.project)
+        except Exception:  # noqa: BLE001 - a busy database must not break the poll
+            return None
+
+    def note_own_write(self) -> None:
+        """After this app wrote to the project: remember the new state, so the poll does not
+        reload what the screen already shows."""
+        self._marker = self._read_marker()
+
+    def _poll_changes(self) -> None:
+        """Reload the screens when someone else changed the project (teams, the CLI)."""
+        marker = self._read_marker()
+        if marker is None or marker == self._marker:
+            return
+        self._marker = marker
         self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -268,7 +313,7 @@ class QualcodeApp(App[None]):
         yield SystemCommand("code: undo", "Undo your last coding action", self.action_undo)
         yield SystemCommand("code: redo", "Redo the last undone action", self.action_redo)
         yield SystemCommand(
-            "coder: switch", "Code as someone else (remembered)", self._prompt_for_coder
+            "coder: switch", "Code as someone else (remembered)", self.action_switch_coder
         )
         yield from self._document_commands()
         provider = getattr(screen, "palette_commands", None)

@@ -35,7 +35,13 @@ async def test_coder_is_asked_once_and_remembered(tui_project: Project, tmp_path
     again = make_app(tui_project)
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert isinstance(again.screen, DashboardScreen)  # remembered: not asked again
+        assert again.coder == "Ida Krogh"
+        again.action_switch_coder()
+        await pilot.pause()
         assert again.screen.query_one("Input").value == "Ida Krogh"
+        await pilot.press(*["backspace"] * 20, *"Mads", "enter")
+        assert again.coder == "Mads"
 
 
 async def test_given_coder_skips_the_prompt(tui_project: Project) -> None:

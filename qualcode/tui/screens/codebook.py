@@ -235,6 +235,7 @@ class CodebookScreen(Screen[None]):
             return None
         if done:
             self.notify(done, timeout=3, markup=False)
+        self.app.note_own_write()  # type: ignore[attr-defined]
         self.app.refresh_data()  # type: ignore[attr-defined]
         if select_id is not None:
             self.reload(select_id)

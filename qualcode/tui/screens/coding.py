@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from sqlmodel import col, select
+from sqlalchemy import select as sa_select
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -44,36 +44,47 @@ class LoadedDocument:
 
 
 def load_document(project: Project, document_id: int) -> LoadedDocument:
-    """Text, codings (with coder names) and speaker turns of a document."""
-    with project.session() as s:
-        doc = s.get(Document, document_id)
-        if doc is None:
+    """Text, codings (with coder names) and speaker turns of a document.
+
+    Plain Core queries on one connection: building ORM rows for 5,000 codings would cost
+    more than everything else the coding view does to open a document.
+    """
+    coding_t = Coding.__table__  # type: ignore[attr-defined]
+    coder_t = Coder.__table__  # type: ignore[attr-defined]
+    coding, coder = coding_t.c, coder_t.c
+    turn = Turn.__table__.c  # type: ignore[attr-defined]
+    document = Document.__table__.c  # type: ignore[attr-defined]
+    with project.engine.connect() as conn:
+        row = conn.execute(
+            sa_select(document.title, document.text).where(document.id == document_id)
+        ).first()
+        if row is None:
             raise NotFoundError(f"no document {document_id}")
-        rows = s.exec(
-            select(Coding.id, Coding.code_id, Coding.start, Coding.end, Coding.memo, Coder.name)
-            .join(Coder, col(Coder.id) == Coding.coder_id)
-            .where(Coding.document_id == document_id)
+        title, text = row
+        rows = conn.execute(
+            sa_select(coding.id, coding.code_id, coding.start, coding.end, coding.memo, coder.name)
+            .select_from(coding_t.join(coder_t, coder.id == coding.coder_id))
+            .where(coding.document_id == document_id)
         ).all()
-        spans = [
-            Span(id=i, code_id=c, start=a, end=b, coder=name or "", memo=memo or "")
-            for i, c, a, b, memo, name in rows
-        ]
-        turn_rows = s.exec(
-            select(Turn.start, Turn.end, Turn.speaker, Turn.participant_id)
-            .where(Turn.document_id == document_id)
-            .order_by(Turn.start)
+        turn_rows = conn.execute(
+            sa_select(turn.start, turn.end, turn.speaker, turn.participant_id)
+            .where(turn.document_id == document_id)
+            .order_by(turn.start)
         ).all()
-        text = doc.text
-        turns = []
-        for start, end, speaker, participant_id in turn_rows:
-            label_end = start
-            if text.startswith(speaker, start):
-                label_end = start + len(speaker)
-                if text.startswith(":", label_end):
-                    label_end += 1
-            interviewer = participant_id is None and is_interviewer_label(speaker)
-            turns.append(TurnMark(start, end, speaker, label_end, interviewer))
-        return LoadedDocument(doc.id, doc.title, text, spans, turns)  # type: ignore[arg-type]
+    spans = [
+        Span(id=i, code_id=c, start=a, end=b, coder=name or "", memo=memo or "")
+        for i, c, a, b, memo, name in rows
+    ]
+    turns = []
+    for start, end, speaker, participant_id in turn_rows:
+        label_end = start
+        if text.startswith(speaker, start):
+            label_end = start + len(speaker)
+            if text.startswith(":", label_end):
+                label_end += 1
+        interviewer = participant_id is None and is_interviewer_label(speaker)
+        turns.append(TurnMark(start, end, speaker, label_end, interviewer))
+    return LoadedDocument(document_id, title, text, spans, turns)
 
 
 def load_codes(project: Project) -> list[Code]:
@@ -122,6 +133,7 @@ def edit_memo(app: App[Any], kind: str, target_id: int, title: str) -> None:
         if text is None:
             return
         app.guarded(write_memo, project, kind, target_id, text, coder)  # type: ignore[attr-defined]
+        app.note_own_write()  # type: ignore[attr-defined]
         app.notify("memo saved" if text.strip() else "memo removed", timeout=3)
 
     app.push_screen(MemoEditor(title, current or ""), save)
@@ -219,6 +231,7 @@ class CodingScreen(Screen[None]):
         self.code_nodes: dict[int, TreeNode[int]] = {}
         self.counts: dict[int, int] = {}
         self.suggestion_marks: list[SuggestionMark] = []
+        self._suspended = False
 
     # ----- layout --------------------------------------------------------------------
 
@@ -364,8 +377,17 @@ class CodingScreen(Screen[None]):
         view.invalidate()
         self._update_side()
 
+    def on_screen_suspend(self) -> None:
+        # Dialogs (picker, memo, confirm) change nothing behind the view's back: what they
+        # do is applied incrementally. Another full screen might (codebook, quotes, ...).
+        if not isinstance(self.app.screen, ModalScreen):
+            self._suspended = True
+
     def on_screen_resume(self) -> None:
-        self.reload()
+        """Back from a dialog or another screen: codings may have changed meanwhile."""
+        if self._suspended:
+            self._suspended = False
+            self.reload()
 
     # ----- side panel and status --------------------------------------------------------
 
@@ -464,6 +486,7 @@ class CodingScreen(Screen[None]):
         )
         if not ids:
             return []
+        app.note_own_write()  # type: ignore[attr-defined]
         view = self.view
         for coding_id, code_id in zip(ids, code_ids, strict=False):
             view.spans.add(Span(coding_id, code_id, start, end, app.coder))  # type: ignore[attr-defined]
@@ -506,6 +529,7 @@ class CodingScreen(Screen[None]):
         done = app.guarded(coding_domain.remove_coding, app.project, span.id, app.coder)  # type: ignore[attr-defined]
         if done is None:
             return
+        app.note_own_write()  # type: ignore[attr-defined]
         self.view.spans.remove(span.id)
         self.view.invalidate()
         self._refresh_counts({span.code_id})
@@ -529,6 +553,7 @@ class CodingScreen(Screen[None]):
             except Exception as exc:  # noqa: BLE001
                 app.notify_error(exc)  # type: ignore[attr-defined]
                 return
+            app.note_own_write()  # type: ignore[attr-defined]
             span.memo = text
             self._update_side()
             self.notify("memo saved", timeout=2)
@@ -628,6 +653,7 @@ class CodingScreen(Screen[None]):
             add_quote, app.project, self.document_id, sel[0], sel[1], code=None, who=app.coder
         )  # type: ignore[attr-defined]
         if result is not None:
+            app.note_own_write()  # type: ignore[attr-defined]
             self.notify("quote added (see the quotes board)", timeout=3)
 
     def _suggest_module(self) -> Any:
@@ -681,6 +707,7 @@ class CodingScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001
             app.notify_error(exc)  # type: ignore[attr-defined]
             return
+        app.note_own_write()  # type: ignore[attr-defined]
         self.reload()
         self.notify("suggestion accepted" if accept else "suggestion rejected", timeout=2)
 

@@ -175,6 +175,7 @@ class DocumentsScreen(Screen[None]):
 
     def _finish(self, outcomes: list[ImportOutcome] | None) -> None:
         self._show_bar(False)
+        self.app.note_own_write()  # type: ignore[attr-defined]
         self.reload()
         if outcomes is None:
             self.notify("import cancelled (files already imported stay)", severity="warning")

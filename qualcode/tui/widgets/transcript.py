@@ -243,7 +243,9 @@ class TranscriptView(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.width - GUTTER, 8)
 
     def _rewrap(self) -> None:
-        width = self.text_width if self.size.width else 80
+        if not self.size.width:
+            return  # not laid out yet: wrap once, on the first resize
+        width = self.text_width
         if width == self._wrap_width:
             return
         self._wrap_width = width
@@ -251,6 +253,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._line_cache.clear()
         self.virtual_size = Size(width + GUTTER, len(self._line_starts))
         self.refresh()
+        self.post_message(self.CursorMoved(self, self.cursor, self.selection))
 
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()
@@ -489,8 +492,9 @@ class TranscriptView(ScrollView, can_focus=True):
         return [s for s in self.suggestions[:hi] if s.end > start]
 
     def render_line(self, y: int) -> Strip:
-        self.last_painted_row = y
-        self.last_paint_time = time.perf_counter()
+        if self._wrap_width:  # a paint of the laid-out text, not of the empty widget
+            self.last_painted_row = y
+            self.last_paint_time = time.perf_counter()
         line = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width
         base = self.rich_style
