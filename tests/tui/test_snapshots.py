@@ -60,6 +60,18 @@ class TestCodingView:
             make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before
         )
 
+    def test_light_theme(self, snap_compare, tui_project: Project, document_id: int) -> None:  # noqa: ANN001
+        start, _ = span_of(INTERVIEW, "på scanning")
+
+        async def run_before(pilot) -> None:  # noqa: ANN001
+            pilot.app.theme = "textual-light"
+            pilot.app.open_document(document_id, start)
+            await pilot.pause()
+
+        assert snap_compare(
+            make_app(tui_project, coder="tester"), terminal_size=SIZE, run_before=run_before
+        )
+
     def test_small_terminal(self, snap_compare, tui_project: Project, document_id: int) -> None:  # noqa: ANN001
         async def run_before(pilot) -> None:  # noqa: ANN001
             pilot.app.open_document(document_id)
