@@ -160,3 +160,17 @@ def test_cli_suggest_json(codebook_project: Project, tmp_path: Path, cli) -> Non
     assert code == 0 and json.loads(out)["code"] == row["code"]
     code, _, err = cli("suggest", "--reject", str(row["id"]))
     assert code == 1 and "already accepted" in err
+
+
+def test_cli_evaluate_json_on_the_demo(demo_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli(
+        "suggest", "--evaluate", "--folds", "2", "--iterations", "2", "--json", project=demo_path
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert {"passages", "codebook", "model", "combined", "folds"} <= set(data)
+    assert data["codebook"]["area"]["top1"] >= 0.8
+    code, out, _ = cli(
+        "suggest", "--evaluate", "--folds", "2", "--iterations", "2", project=demo_path
+    )
+    assert code == 0 and "area top-1" in out and "per code" in out
