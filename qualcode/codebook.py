@@ -230,9 +230,18 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
     result = CodebookLoadResult()
     with project.transaction() as s:
         existing = {c.key: c for c in s.exec(select(Code))}
+        by_guid = {c.guid: c for c in existing.values()}
         for position, spec in enumerate(book.codes):
             code = existing.get(spec.key)
-            if code is None:
+            renamed = by_guid.get(spec.guid) if code is None and spec.guid else None
+            if renamed is not None:
+                # The same code under a new key (renamed in another tool): keep it, and
+                # its codings, under the new key.
+                del existing[renamed.key]
+                renamed.key = spec.key
+                existing[spec.key] = code = renamed
+                result.updated.append(spec.key)
+            elif code is None:
                 code = Code(key=spec.key, label_da=spec.label_da)
                 if spec.guid:
                     code.guid = spec.guid

@@ -119,3 +119,26 @@ def test_bad_codebook_leaves_project_unchanged(cli, project_path, tmp_path):  # 
     code, _out, err = cli("codebook", "load", str(bad))
     assert code == 1 and err.startswith("error: ")
     assert file_digest(project_path) == before
+
+
+def test_a_code_renamed_elsewhere_is_matched_by_guid(project, tmp_path):  # type: ignore[no-untyped-def]
+    from qualcode.codebook import codebook_tree, load_codebook
+    from qualcode.coding import apply_code, list_codings
+    from qualcode.formats import parse_bytes
+    from qualcode.importing import store_parsed
+
+    first = tmp_path / "a.toml"
+    first.write_text(GOOD.replace('key = "1.1"', 'key = "1.1"\nguid = "G-11"'), encoding="utf-8")
+    load_codebook(project, first)
+    store_parsed(project, parse_bytes("d.txt", b"Et kort dokument om noget."), source_name="d.txt",
+                 sha256="x")
+    apply_code(project, 1, "1.1", 0, 8, "ida")
+    second = tmp_path / "b.toml"
+    second.write_text(
+        GOOD.replace('key = "1.1"', 'key = "1.2"\nguid = "G-11"'), encoding="utf-8"
+    )
+    result = load_codebook(project, second)
+    assert "1.2" in result.updated and not result.created
+    keys = [child["key"] for child in codebook_tree(project)[0]["children"]]
+    assert keys == ["1.2"]
+    assert [c["code"] for c in list_codings(project)] == ["1.2"]
