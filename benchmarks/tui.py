@@ -10,6 +10,10 @@ random attention points), driven headless with Textual's Pilot at 120x36.
   rendering every visible line again (budget 50 ms). ``pilot.press`` is not timed (it adds
   about 60 ms of its own).
 - ``tui_memory_mb``: resident memory of the process with the document open (budget 400 MB).
+- ``tui_cursor_move_ms``: one shift+down (extend the selection by a line) and every visible
+  line rendered again (no budget; shows that a keystroke does not repaint the document).
+- ``tui_textarea_open_ms`` (full runs only): the alternative design, a read-only
+  soft-wrapped ``TextArea`` on the same text with no highlights, mount to first full paint.
 """
 
 from __future__ import annotations
@@ -89,7 +93,16 @@ async def _drive(project: object, document_id: int, repeats: int) -> dict[str, f
                 view.render_line(y)
             timings.append((time.perf_counter() - t0) * 1000)
             await pilot.pause()
+        moves = []
+        for _ in range(repeats * 4):
+            t0 = time.perf_counter()
+            view.action_move_line(1, True)
+            for y in range(height):
+                view.render_line(y)
+            moves.append((time.perf_counter() - t0) * 1000)
+        await pilot.pause()
     return {
+        "tui_cursor_move_ms": statistics.median(moves),
         "tui_open_document_ms": open_ms,
         "tui_apply_code_ms": statistics.median(timings),
         "tui_memory_mb": rss,
