@@ -681,7 +681,10 @@ def load_model(session: Session) -> TextModel | None:
     ).first()
     if row is None:
         return None
-    return TextModel.from_bytes(bytes(row.data), list(row.meta.get("labels", [])))
+    try:
+        return TextModel.from_bytes(bytes(row.data), list(row.meta.get("labels", [])))
+    except Exception:  # noqa: BLE001 - a model from another qualcode version: train again
+        return None
 
 
 # ----------------------------------------------------------------------------------------
@@ -732,6 +735,7 @@ def _pick(
     passage: Passage,
     evidence: dict[str, CodeScore],
     probs: dict[str, float] | None,
+    use_codebook: bool = True,
 ) -> list[tuple[str, float, str]]:
     """The codes worth proposing for one unit: (key, score 0..1, reason).
 
@@ -741,7 +745,7 @@ def _pick(
     attention points), or the trained model must vote for it.
     """
     ranked = rank_codes(scorer, evidence, probs)
-    core = scorer.score(passage.tokens, strong_only=True)
+    core = scorer.score(passage.tokens, strong_only=True) if use_codebook else {}
     out: list[tuple[str, float, str]] = []
     areas = ranked["area"]
     if not areas:
@@ -1029,6 +1033,29 @@ def _score_method(
         "attention_point": point.as_dict(),
         "macro_f1": round(sum(f1s) / len(f1s), 3) if f1s else None,
         "per_code": per_code,
+        "suggestions": _suggestion_quality(scorer, items),
+    }
+
+
+def _suggestion_quality(
+    scorer: CodebookScorer,
+    items: list[tuple[Passage, dict[str, CodeScore], dict[str, float] | None]],
+) -> dict[str, Any]:
+    """What ``suggest`` would propose for the coded passages (as if uncoded): the share of
+    proposals that name one of the passage's codes (or its area), and the share of passages
+    that get any proposal at all."""
+    proposed = correct = covered = 0
+    for passage, evidence, probs in items:
+        picks = _pick(scorer, passage, evidence, probs, use_codebook=bool(evidence))
+        covered += bool(picks)
+        gold_areas = {scorer.codes[k].area_key for k in passage.codes if k in scorer.codes}
+        for key, _, _ in picks:
+            proposed += 1
+            correct += key in passage.codes or key in gold_areas
+    return {
+        "proposed": proposed,
+        "precision": round(correct / proposed, 3) if proposed else None,
+        "coverage": round(covered / len(items), 3) if items else None,
     }
 
 
