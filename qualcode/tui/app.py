@@ -319,8 +319,31 @@ class QualcodeApp(App[None]):
         provider = getattr(screen, "palette_commands", None)
         if callable(provider):
             yield from provider()
+        yield from self._binding_commands(screen)
         yield from self._export_commands()
         yield from super().get_system_commands(screen)
+
+    def _binding_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key of the screen (and its focused widget) is also a palette command, so the
+        palette really has every action, under the binding's area ("coding: …")."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            ident = binding.id or ""
+            area = ident.split(".", 1)[0]
+            if not ident or area in ("app", "go") or ident in seen:
+                continue
+            seen.add(ident)
+            what = binding.tooltip or binding.description
+            yield SystemCommand(
+                f"{area}: {what[:1].lower()}{what[1:]}",
+                f"key: {self.get_key_display(binding)}",
+                partial(self._run_bound, binding.action, active.node),
+                discover=False,
+            )
+
+    def _run_bound(self, action: str, node: Any) -> None:
+        self.call_later(self.run_action, action, node)
 
     def _document_commands(self) -> Iterable[SystemCommand]:
         from sqlmodel import select

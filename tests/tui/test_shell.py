@@ -190,3 +190,22 @@ async def test_add_and_recolour_a_code(tui_project: Project) -> None:
     with tui_project.session() as s:
         code = s.exec(select(Code).where(Code.key == "C")).one()
     assert (code.label_da, code.colour, code.parent_id) == ("Kapacitet", "#00ff00", None)
+
+
+async def test_every_key_of_a_screen_is_in_the_palette(
+    tui_project: Project, document_id: int
+) -> None:
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_document(document_id)
+        await pilot.pause()
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert (
+            "transcript: select the sentence at the cursor; again extends by a sentence" in commands
+        )
+        assert any(t.startswith("coding: next coding") for t in commands)
+        commands[
+            "transcript: select the sentence at the cursor; again extends by a sentence"
+        ].callback()
+        await pilot.pause()
+        assert app.screen.selection is not None
