@@ -84,3 +84,26 @@ def test_expand_import_paths(tmp_path: Path) -> None:
         "x.txt",
         "y.docx",
     ]
+
+
+async def test_an_import_that_fails_is_a_notification(
+    tui_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualcode.errors import QualcodeError
+    from qualcode.tui.screens import documents
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise QualcodeError("the project is read-only", "Open a copy.")
+
+    monkeypatch.setattr(documents, "import_files", broken)
+    (tmp_path / "a.txt").write_text("tekst", encoding="utf-8")
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        worker = app.screen.run_import([tmp_path / "a.txt"])
+        with contextlib.suppress(Exception):
+            await worker.wait()
+        await pilot.pause()
+        assert isinstance(app.screen, DocumentsScreen)
+        assert any("read-only" in n.message for n in app._notifications)
+        assert app.screen.query_one("#import-bar").has_class("hidden")

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from qualcode.documents import list_documents
 from qualcode.importing import ImportOutcome, import_files
@@ -194,6 +194,12 @@ class DocumentsScreen(Screen[None]):
             self.app.push_screen(
                 ErrorModal(f"{len(failed)} file(s) not imported", "\n".join(lines))
             )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An import that failed as a whole (not one bad file) is an error shown, not a crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self._show_bar(False)
+            self.app.notify_error(event.worker.error)  # type: ignore[attr-defined]
 
     def action_cancel_or_back(self) -> None:
         running = [w for w in self.workers if w.group == "import" and w.is_running]
