@@ -776,7 +776,8 @@ def _pick(
         score = max(codebook_part, model)
         if score < MIN_SCORE:
             continue
-        terms = {t: "context" for t in ev.terms}
+        # the reason names keywords and label words; description words only rank
+        terms = {t: "context" for t in ev.terms if t in scorer.strong_terms}
         for k in family:
             if own > 0 and k in core:
                 terms.update(core[k].terms)
