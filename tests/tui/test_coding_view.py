@@ -265,3 +265,25 @@ async def test_changes_by_another_coder_show_up(tui_project: Project, document_i
         pilot.app._poll_changes()
         await pilot.pause()
         assert [s.coder for s in view.spans.overlapping(start, end)] == ["mads"]
+
+
+async def test_open_document_at_a_span_far_down_scrolls_to_it(
+    tui_project: Project, tmp_path
+) -> None:  # noqa: ANN001
+    from qualcode.importing import import_files
+
+    paragraphs = [
+        f"Afsnit {i}: der står ikke meget her, men det fylder en linje." for i in range(400)
+    ]
+    source = tmp_path / "lang.txt"
+    source.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    doc_id = import_files(tui_project, [source], kind="notes", annotate=False)[0].document_id
+    text = source.read_text(encoding="utf-8")
+    start, end = span_of(text, "Afsnit 350:")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        pilot.app.open_document(doc_id, start, end)
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TranscriptView)
+        assert view.selection == (start, end)
+        top = int(view.scroll_offset.y)
+        assert top <= view.line_of(start) < top + view.scrollable_content_region.height

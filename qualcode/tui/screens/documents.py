@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from qualcode.documents import list_documents
@@ -55,6 +55,11 @@ class DocumentsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
+        yield Static(
+            "No documents yet. Press i to import files (or a folder).",
+            id="documents-empty",
+            classes="hidden",
+        )
         yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="import-bar", classes="hidden"):
             yield Label("importing", id="import-label")
@@ -96,6 +101,7 @@ class DocumentsScreen(Screen[None]):
             )
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
+        self.query_one("#documents-empty").set_class(bool(rows), "hidden")
 
     def selected_document_id(self) -> int | None:
         table = self.query_one(DataTable)

@@ -196,6 +196,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._line_cache: dict[int, Strip] = {}
         self._styles: dict[tuple[int, bool, bool], Style] = {}
         self.lines_rendered = 0
+        self._pending_center: int | None = None
         # When the transcript last painted a row, and which (the benchmark's "first paint").
         self.last_painted_row = -1
         self.last_paint_time = 0.0
@@ -257,6 +258,9 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()
+        if self._pending_center is not None and self._wrap_width:
+            offset, self._pending_center = self._pending_center, None
+            self.scroll_to_offset_centered(offset)
         self.scroll_to_cursor()
 
     @property
@@ -339,6 +343,10 @@ class TranscriptView(ScrollView, can_focus=True):
             self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
     def scroll_to_offset_centered(self, offset: int) -> None:
+        """Scroll so ``offset`` is a third down the view (once laid out, if not yet)."""
+        if not self._wrap_width:
+            self._pending_center = offset
+            return
         height = max(self.scrollable_content_region.height, 1)
         self.scroll_to(y=max(self.line_of(offset) - height // 3, 0), animate=False, immediate=True)
 
