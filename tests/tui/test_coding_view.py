@@ -287,3 +287,17 @@ async def test_open_document_at_a_span_far_down_scrolls_to_it(
         assert view.selection == (start, end)
         top = int(view.scroll_offset.y)
         assert top <= view.line_of(start) < top + view.scrollable_content_region.height
+
+
+async def test_switching_theme_repaints_cached_lines(
+    tui_project: Project, document_id: int
+) -> None:
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id)
+        await pilot.pause()
+        before = view.render_line(5)
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+        after = view.render_line(5)
+        assert before.text == after.text
+        assert [s.style for s in before] != [s.style for s in after]

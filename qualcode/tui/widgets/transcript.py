@@ -237,6 +237,11 @@ class TranscriptView(ScrollView, can_focus=True):
         self._line_cache.clear()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        """The theme or CSS changed (e.g. a light theme): cached lines carry the old colours."""
+        super().notify_style_update()
+        self._line_cache.clear()
+
     # ----- geometry ------------------------------------------------------------------
 
     @property
