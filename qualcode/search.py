@@ -228,7 +228,8 @@ def _phrase_spans(
         stmt = stmt.where(_word_condition(tok, mode, per_word[i]))
     if doc_filter is not None:
         stmt = stmt.where(base.document_id.in_(doc_filter))
-    return [(int(d), int(s), int(e), int(o)) for d, s, e, o in session.exec(stmt).all()]
+    rows = session.connection().execute(stmt).all()  # Core rows: less per-row overhead
+    return [(int(d), int(s), int(e), int(o)) for d, s, e, o in rows]
 
 
 def _documents_in_scope(
@@ -251,9 +252,24 @@ def _documents_in_scope(
     return ids, info
 
 
-def _languages(session: Session) -> list[str]:
+_language_cache: dict[str, tuple[tuple[int, int], list[str]]] = {}
+
+
+def _languages(session: Session, url: str) -> list[str]:
+    """Languages whose lemmas a query needs: Danish, and English if any document is.
+
+    Cached until documents are added or removed (reading ``language`` walks past each
+    document's text on SQLite).
+    """
+    stamp_row = session.exec(select(func.max(Document.id), func.count(col(Document.id)))).one()
+    stamp = (int(stamp_row[0] or 0), int(stamp_row[1] or 0))
+    cached = _language_cache.get(url)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     langs = {lang for lang in session.exec(select(Document.language).distinct()).all()}
-    return ["da"] + (["en"] if "en" in langs else [])
+    result = ["da"] + (["en"] if "en" in langs else [])
+    _language_cache[url] = (stamp, result)
+    return result
 
 
 def _contexts(
@@ -266,9 +282,9 @@ def _contexts(
         chunk = doc_ids[i : i + _SQL_IN_CHUNK]
         texts: dict[int, str] = {
             int(i): t
-            for i, t in session.exec(
-                select(Document.id, Document.text).where(col(Document.id).in_(chunk))
-            ).all()
+            for i, t in session.connection()
+            .execute(select(Document.id, Document.text).where(col(Document.id).in_(chunk)))
+            .all()
         }
         for d, s, e in spans:
             if d not in texts:
@@ -285,11 +301,15 @@ def _speakers(session: Session, spans: list[tuple[int, int, int]]) -> dict[tuple
     doc_ids = sorted({d for d, _, _ in spans})
     turns: dict[int, list[tuple[int, int, str]]] = {}
     for i in range(0, len(doc_ids), _SQL_IN_CHUNK):
-        for d, st, en, speaker in session.exec(
-            select(Turn.document_id, Turn.start, Turn.end, Turn.speaker).where(
-                col(Turn.document_id).in_(doc_ids[i : i + _SQL_IN_CHUNK])
+        for d, st, en, speaker in (
+            session.connection()
+            .execute(
+                select(Turn.document_id, Turn.start, Turn.end, Turn.speaker).where(
+                    col(Turn.document_id).in_(doc_ids[i : i + _SQL_IN_CHUNK])
+                )
             )
-        ).all():
+            .all()
+        ):
             turns.setdefault(int(d), []).append((int(st), int(en), speaker))
     starts: dict[int, list[int]] = {}
     for d, rows in turns.items():
@@ -347,7 +367,7 @@ def search(
         if mode == "exact":
             per_word = [[lower] for lower, _ in words]
         elif mode == "lemma":
-            langs = _languages(s)
+            langs = _languages(s, project.url)
             per_word = []
             for lower, _ in words:
                 keys = sorted({lemma_key(lower, lang) for lang in langs})

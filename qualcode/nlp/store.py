@@ -6,9 +6,10 @@ one: a 2-million-word corpus is 2 million rows.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import delete, exists, insert, or_, update
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
@@ -97,17 +98,36 @@ def annotate_document_in(session: Session, document: Document) -> Annotation:
     return annotation
 
 
-def _stale_ids(session: Session) -> list[int]:
-    stmt = select(Document.id).where(
-        or_(col(Document.nlp_version).is_(None), col(Document.nlp_version) != NLP_VERSION)
-    )
-    return [i for i in session.exec(stmt).all() if i is not None]
+_FULL_CHECK_SECONDS = 30.0
+_last_full_check: dict[str, float] = {}
+
+
+def _stale_ids(session: Session, url: str = "") -> list[int]:
+    """Documents whose annotation is missing or from another ``NLP_VERSION``.
+
+    Every call finds documents without sentences (cheap: ids and an index); the full check
+    of ``nlp_version`` (which on SQLite walks past every text) runs at most every 30 s per
+    project in a process — it catches a version change or a text marked for re-annotation
+    by setting ``nlp_version`` to None.
+    """
+    now = time.monotonic()
+    if now - _last_full_check.get(url, -1e9) >= _FULL_CHECK_SECONDS or not url:
+        stmt = select(Document.id).where(
+            or_(col(Document.nlp_version).is_(None), col(Document.nlp_version) != NLP_VERSION)
+        )
+        ids = [i for i in session.exec(stmt).all() if i is not None]
+        if not ids and url:
+            _last_full_check[url] = now
+        return ids
+    has_sentences = exists().where(col(Sentence.document_id) == col(Document.id))
+    rows = session.exec(select(Document.id, Document.nlp_version).where(~has_sentences)).all()
+    return [int(i) for i, version in rows if i is not None and version != NLP_VERSION]
 
 
 def documents_needing_annotation(project: Project) -> list[int]:
     """Ids of documents without current annotation (e.g. imported from a .qdpx)."""
     with project.session() as s:
-        return _stale_ids(s)
+        return _stale_ids(s, project.url)
 
 
 def annotate_missing(
