@@ -301,3 +301,24 @@ async def test_switching_theme_repaints_cached_lines(
         after = view.render_line(5)
         assert before.text == after.text
         assert [s.style for s in before] != [s.style for s in after]
+
+
+async def test_enter_on_a_code_in_the_tree(tui_project: Project, document_id: int) -> None:
+    start, end = span_of(INTERVIEW, "fast telefontid")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id)
+        view.select(start, end)
+        screen = pilot.app.screen
+        tree = screen.query_one("#code-tree")
+        tree.focus()
+        tree.move_cursor(
+            screen.code_nodes[next(c for c, code in screen.codes.items() if code.key == "B")]
+        )
+        await pilot.press("enter")
+        await pilot.pause()
+        assert codings(tui_project, "B") == [("B", start, end, "tester", "")]
+        assert pilot.app.focused is view
+        view.clear_selection()
+        tree.focus()
+        await pilot.press("enter")  # no selection: filter by the code
+        assert view.code_filter is not None

@@ -243,6 +243,7 @@ class CodingScreen(Screen[None]):
                 tree: Tree[int] = Tree("codebook", id="code-tree")
                 tree.show_root = False
                 tree.guide_depth = 2
+                tree.auto_expand = False  # Enter applies or filters; it does not fold
                 yield tree
                 yield Static(id="at-cursor", markup=False)
         yield Static(id="coding-status", markup=False)
