@@ -209,3 +209,33 @@ async def test_every_key_of_a_screen_is_in_the_palette(
         ].callback()
         await pilot.pause()
         assert app.screen.selection is not None
+
+
+async def test_keymap_rebinds_a_coding_view_key(
+    tui_project: Project, tmp_path: Path, document_id: int
+) -> None:
+    from qualcode.tui.widgets.code_picker import CodePicker
+
+    folder = tmp_path / "xdg-config" / "qualcode"
+    folder.mkdir(parents=True)
+    (folder / "keymap.toml").write_text(
+        '"coding.apply" = "space"\n"transcript.sentence" = "S"\n', encoding="utf-8"
+    )
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_document(document_id, 200)
+        await pilot.pause()
+        await pilot.press("S", "space")
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+
+
+async def test_a_broken_keymap_is_a_warning(tui_project: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "xdg-config" / "qualcode"
+    folder.mkdir(parents=True)
+    (folder / "keymap.toml").write_text("this is not toml = = =\n", encoding="utf-8")
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("keymap.toml" in n.message for n in app._notifications)
