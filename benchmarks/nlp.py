@@ -37,7 +37,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from qualcode.db import open_project
     from qualcode.importing import import_files
     from qualcode.models import Token
-    from qualcode.nlp.pipeline import get_pipeline, lemmatizer
+    from qualcode.nlp.pipeline import get_pipeline, lemmatizer, tokenizer_pipeline
     from qualcode.nlp.store import annotate_missing
     from qualcode.search import search
 
@@ -52,6 +52,7 @@ def run(quick: bool = False) -> dict[str, float]:
                 raise RuntimeError("generated corpus did not import")
             lemmatizer("da")  # load the pipeline and lookup tables outside the timing
             get_pipeline("da")
+            tokenizer_pipeline("da")
             started = time.perf_counter()
             annotate_missing(project)
             elapsed = time.perf_counter() - started

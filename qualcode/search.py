@@ -352,7 +352,7 @@ def search(
         )
     annotate_missing(project, progress)
     with project.session() as s:
-        words = query_words(query)
+        words = query_words(query, lemmas=mode == "lemma")
         if not words:
             raise SearchError(
                 f"the query {query!r} has no words to search for", "Give at least one word."

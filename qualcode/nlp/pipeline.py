@@ -45,12 +45,31 @@ def _language(lang: str) -> str:
 
 @lru_cache(maxsize=4)
 def get_pipeline(lang: str = "da") -> Language:
-    """The cached spaCy pipeline for ``da`` or ``en`` (anything else falls back to ``da``)."""
+    """The cached spaCy pipeline for ``da`` or ``en`` (anything else falls back to ``da``):
+    blank tokenizer, lookup lemmatizer and sentencizer.
+
+    Annotation runs the words through ``tokenizer_pipeline`` and takes lemmas from this
+    pipeline's lookup table through ``Lemmatizer`` (cached per word form), which is faster
+    than the lemmatizer component per token; loading the table takes a second or two, so
+    an exact or fuzzy query never loads it.
+    """
     import spacy
 
     with _lock:
         nlp = spacy.blank(_language(lang))
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.add_pipe("sentencizer")
+        nlp.initialize()
+        return nlp
+
+
+@lru_cache(maxsize=4)
+def tokenizer_pipeline(lang: str = "da") -> Language:
+    """The same language's tokenizer and sentencizer without the lemmatizer (cheap to load)."""
+    import spacy
+
+    with _lock:
+        nlp = spacy.blank(_language(lang))
         nlp.add_pipe("sentencizer")
         nlp.initialize()
         return nlp
@@ -241,22 +260,32 @@ def annotate_texts(
         j = i
         while j < len(items) and _language(items[j][1]) == lang:
             j += 1
-        nlp = get_pipeline(lang)
+        nlp = tokenizer_pipeline(lang)
         group = [text for text, _ in items[i:j]]
         pieces = [
             (n, offset, piece) for n, text in enumerate(group) for offset, piece in _chunks(text)
         ]
         per_text: list[list[tuple[int, Any]]] = [[] for _ in group]
-        with nlp.select_pipes(disable=["lemmatizer"]):
-            docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
-            for (n, offset, _), doc in zip(pieces, docs, strict=True):
-                per_text[n].append((offset, doc))
+        docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+        for (n, offset, _), doc in zip(pieces, docs, strict=True):
+            per_text[n].append((offset, doc))
         for text, docs_of_text in zip(group, per_text, strict=True):
             yield _annotate_pieces(docs_of_text, text, lang)
         i = j
 
 
-def query_words(query: str, lang: str = "da") -> list[tuple[str, str]]:
-    """A query split the way documents are: ``(lower, lemma)`` per word, punctuation dropped."""
-    ann = annotate_text(query, lang)
-    return [(row[3], row[4]) for row in ann.tokens]
+def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple[str, str]]:
+    """A query split the way documents are: ``(lower, lemma)`` per word, punctuation dropped.
+
+    With ``lemmas=False`` the second item is the lower-case form and the lookup table is not
+    loaded (exact and fuzzy search).
+    """
+    doc = tokenizer_pipeline(lang).make_doc(query)
+    key = lemmatizer(lang).key if lemmas else None
+    words = []
+    for tok in doc:
+        if tok.is_space or tok.is_punct:
+            continue
+        lower = tok.text.lower()
+        words.append((lower, key(tok.text) if key is not None else lower))
+    return words
