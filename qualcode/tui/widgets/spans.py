@@ -32,13 +32,28 @@ def display_text(text: str) -> str:
     return text
 
 
+# Characters that take two terminal cells (CJK, Hangul, full-width forms, most emoji).
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]"
+)
+
+
+def has_wide_characters(text: str) -> bool:
+    return _WIDE.search(text) is not None
+
+
 def wrap_lines(text: str, width: int) -> tuple[list[int], list[int]]:
     """Greedy soft wrap: the start and end offset of every visual line.
 
     Paragraphs end at ``\\n``; lines break after a space when possible, else hard at
-    ``width``. One cell per character is assumed (true for Danish and English text).
+    ``width``. Text with only one-cell characters (Danish, English) takes a fast path of
+    ``str.find``/``rfind``; text with wide characters is measured cell by cell.
     """
     width = max(width, 8)
+    if has_wide_characters(text):
+        return _wrap_cells(text, width)
     starts: list[int] = []
     ends: list[int] = []
     add_start = starts.append
@@ -64,6 +79,48 @@ def wrap_lines(text: str, width: int) -> tuple[list[int], list[int]]:
                 s = br + 1
         add_start(s)
         add_end(nl)
+        if nl >= n:
+            break
+        pos = nl + 1
+    return starts, ends
+
+
+def _wrap_cells(text: str, width: int) -> tuple[list[int], list[int]]:
+    from rich.cells import get_character_cell_size
+
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    n = len(text)
+    while True:
+        nl = text.find("\n", pos)
+        if nl == -1:
+            nl = n
+        s = pos
+        cells = 0
+        last_space = -1
+        i = s
+        while i < nl:
+            ch = text[i]
+            w = get_character_cell_size(ch)
+            if cells + w > width and i > s:
+                if last_space > s:
+                    starts.append(s)
+                    ends.append(last_space)
+                    s = last_space + 1
+                else:
+                    starts.append(s)
+                    ends.append(i)
+                    s = i
+                cells = sum(get_character_cell_size(c) for c in text[s:i])
+                last_space = -1
+                continue
+            if ch == " ":
+                last_space = i
+            cells += w
+            i += 1
+        starts.append(s)
+        ends.append(nl)
         if nl >= n:
             break
         pos = nl + 1

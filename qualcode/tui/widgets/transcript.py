@@ -32,6 +32,7 @@ from qualcode.tui.widgets.spans import (
     Span,
     SpanIndex,
     display_text,
+    has_wide_characters,
     readable_on,
     sentence_bounds,
     word_end,
@@ -194,6 +195,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._line_ends: list[int] = [0]
         self._wrap_width = 0
         self._line_cache: dict[int, Strip] = {}
+        self._wide = False
         self._styles: dict[tuple[int, bool, bool], Style] = {}
         self.lines_rendered = 0
         self._pending_center: int | None = None
@@ -213,6 +215,7 @@ class TranscriptView(ScrollView, can_focus=True):
         """Show a document: its text, codings, code colours and speaker turns."""
         self.text = text
         self._display = display_text(text)
+        self._wide = has_wide_characters(self._display)
         self.codes = codes
         self.spans = SpanIndex.build(spans)
         self.turns = sorted(turns, key=lambda t: t.start)
@@ -593,7 +596,8 @@ class TranscriptView(ScrollView, can_focus=True):
         if with_cursor and not sel and self.cursor == end:
             segments.append(Segment(" ", base + Style(reverse=True)))
             used += 1
-        strip = Strip(segments, used)
+        # One cell per character unless the text has wide characters; then let Strip measure.
+        strip = Strip(segments) if self._wide else Strip(segments, used)
         return strip.adjust_cell_length(width, base)
 
     def _gutter(
