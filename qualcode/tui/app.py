@@ -73,7 +73,6 @@ class QualcodeApp(App[None]):
         self.coder: str = coder or ""
         self._ask_coder = not coder
         self.feature_screens = list(FEATURE_SCREENS)
-        self.keymap_problem: str | None = None
         self._marker: str | None = None
         self.title = f"qualcode · {project.name}"
         self._install_feature_bindings()
