@@ -322,3 +322,14 @@ async def test_enter_on_a_code_in_the_tree(tui_project: Project, document_id: in
         tree.focus()
         await pilot.press("enter")  # no selection: filter by the code
         assert view.code_filter is not None
+
+
+async def test_opening_a_missing_document_is_a_notification(tui_project: Project) -> None:
+    from qualcode.tui.screens.dashboard import DashboardScreen
+
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        pilot.app.open_document(9999)
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DashboardScreen)
+        assert any("9999" in n.message for n in pilot.app._notifications)
