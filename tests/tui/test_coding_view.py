@@ -333,3 +333,30 @@ async def test_opening_a_missing_document_is_a_notification(tui_project: Project
         await pilot.pause()
         assert isinstance(pilot.app.screen, DashboardScreen)
         assert any("9999" in n.message for n in pilot.app._notifications)
+
+
+async def test_the_whole_round_on_one_coding(tui_project: Project, document_id: int) -> None:
+    """Select by keys, code through the picker, remove, undo, redo, undo, memo."""
+    start, end = span_of(INTERVIEW, "henvisningerne")
+    async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, document_id, start)
+        await pilot.press("w")  # extend by a word: the selection ends where the word ends
+        assert view.selection == (start, end)
+        await pilot.press("enter", *"B.1", "enter")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == [("B.1", start, end, "tester", "")]
+        await pilot.press("left")  # drop the selection, cursor at its start
+        await pilot.press("delete")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == []
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == [("B.1", start, end, "tester", "")]
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == []
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press("m", *"uens kvalitet", "ctrl+s")
+        await pilot.pause()
+        assert codings(tui_project, "B.1") == [("B.1", start, end, "tester", "uens kvalitet")]
