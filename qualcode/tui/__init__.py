@@ -1,1 +1,7 @@
-"""qualcode tui."""
+"""The coding workbench: a Textual TUI over a qualcode project.
+
+``qualcode.tui.app.make_app(project, coder=None)`` is the one entry point (CLI, demo,
+tests). Screens live in ``qualcode.tui.screens`` (feature screens register in
+``FEATURE_SCREENS``), widgets grouped by area in ``qualcode.tui.widgets``, layout and theme
+in ``app.tcss``. Nothing outside this package imports Textual.
+"""
