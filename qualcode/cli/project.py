@@ -44,9 +44,8 @@ def register(app: typer.Typer) -> None:
         with open_project(target, create=True) as project:
             if name:
                 project.set_setting("name", name)
-            say(
-                f"created project {target if not st.db_url else project.engine.url.render_as_string()}"
-            )
+            shown = project.engine.url.render_as_string() if st.db_url else target
+            say(f"created project {shown}")
 
     @app.command()
     def demo(
@@ -72,7 +71,9 @@ def register(app: typer.Typer) -> None:
         if no_tui:
             project.close()
             return
-        run_tui(ctx, project, coder=default_coder_name())
+        from qualcode.tui.config import remembered_coder
+
+        run_tui(ctx, project, coder=remembered_coder() or default_coder_name())
 
     @app.command()
     def tui(
@@ -80,4 +81,8 @@ def register(app: typer.Typer) -> None:
         coder: str | None = typer.Option(None, help="Code as this coder (remembered)."),
     ) -> None:
         """Open the TUI on the project."""
+        if coder:
+            from qualcode.tui.config import remember_coder
+
+            remember_coder(coder)
         run_tui(ctx, coder=coder)
