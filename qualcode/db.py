@@ -414,8 +414,10 @@ def _is_sqlite_file(path: Path) -> bool:
             probe.execute("PRAGMA schema_version").fetchone()
         finally:
             probe.close()
-    except sqlite3.DatabaseError:
-        return False
+    except sqlite3.DatabaseError as exc:
+        # "file is not a database" is the answer; anything else (a read-only folder, a
+        # locked file) is left for the real open to report in its own words.
+        return "not a database" not in str(exc)
     return True
 
 
