@@ -22,6 +22,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -174,7 +175,7 @@ class SafeArchive:
                             "qualcode accepts (a zip bomb?)",
                             "Nothing was imported.",
                         )
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:  # CRC errors, truncation
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # CRC, truncation
             raise ImportFormatError(str(self.path), f"member {member!r} is damaged: {exc}") from exc
         except RuntimeError as exc:  # encrypted or unsupported
             raise ImportFormatError(str(self.path), f"member {member!r}: {exc}") from exc

@@ -207,11 +207,6 @@ def _corrupt_deflate_archive(member: str) -> bytes:
     raise AssertionError("no corruption found")
 
 
-@pytest.mark.xfail(
-    reason="qualcode.exchange.SafeArchive.read catches BadZipFile/OSError/EOFError but not "
-    "zlib.error (a corrupt deflate stream): found by the fuzzing here; owner: exchange",
-    strict=False,
-)
 def test_qdpx_with_a_broken_deflate_stream_is_a_clear_error(
     project: Project, tmp_path: Path
 ) -> None:
