@@ -191,11 +191,19 @@ def store_parsed(
 ) -> ImportOutcome:
     """Store a parsed document with its turns and speaker links in one transaction.
 
-    With ``annotate`` (the default) the NLP annotation (tokens, sentences) is stored in the
-    same transaction, so a document is never half-annotated; ``annotate=False`` leaves it for
+    With ``annotate`` (the default) the NLP annotation (tokens, sentences) is computed before
+    the transaction and stored in it, so a document is never half-annotated and other
+    writers wait only for the storing; ``annotate=False`` leaves it for
     ``qualcode.nlp.store.annotate_missing`` (the import benchmark measures both).
     """
     label = path_label or source_name
+    chosen_language = language or parsed.metadata.get("language") or detect_language(parsed.text)
+    annotation = None
+    if annotate:
+        # spaCy runs before the transaction: the write lock is held only for storing.
+        from qualcode.nlp.pipeline import annotate_text
+
+        annotation = annotate_text(parsed.text, chosen_language)
     with project.transaction() as s:
         named = [resolve_participant(s, name) for name in participants or []]
         candidates = named or list(s.exec(select(Participant)))
@@ -212,7 +220,7 @@ def store_parsed(
             sha256=sha256,
             text=parsed.text,
             date=date,
-            language=language or parsed.metadata.get("language") or detect_language(parsed.text),
+            language=chosen_language,
             word_count=len(parsed.text.split()),
             meta=dict(parsed.metadata),
         )
@@ -240,10 +248,12 @@ def store_parsed(
             )
             for n, t in enumerate(parsed.turns)
         )
-        if annotate:
-            from qualcode.nlp.store import annotate_document_in
+        if annotation is not None:
+            from qualcode.nlp.pipeline import NLP_VERSION
+            from qualcode.nlp.store import store_annotation
 
-            annotate_document_in(s, doc)
+            store_annotation(s, doc.id, annotation)
+            doc.nlp_version = NLP_VERSION
         outcome = ImportOutcome(
             path=label,
             status="imported",
