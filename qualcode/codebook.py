@@ -17,6 +17,7 @@ from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, CodebookError, NotFoundError
 from qualcode.models import CODE_KINDS, Code, Coding
 from qualcode.naming import did_you_mean, fold
+from qualcode.safe_write import atomic_write_text
 
 CODE_FIELDS = {
     "key",
@@ -375,7 +376,7 @@ def export_codebook(project: Project, fmt: str, out: Path) -> Path:
         text = codebook_to_markdown(tree, settings)
     else:
         raise CodebookError(f"unknown codebook format {fmt!r}", "Use qdc, toml or md.")
-    out.write_text(text, encoding="utf-8")
+    atomic_write_text(out, text)
     return out
 
 

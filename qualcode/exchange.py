@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import unicodedata
 import zipfile
@@ -57,6 +56,7 @@ from qualcode.models import (
 from qualcode.naming import fold
 from qualcode.participants import attribution, link_speaker, pseudonym
 from qualcode.progress import Progress, no_progress
+from qualcode.safe_write import atomic_write_bytes, atomic_writer
 
 # Limits on a .qdpx archive (someone else's file): members, sizes, compression ratio.
 MAX_MEMBERS = 20_000
@@ -1329,15 +1329,14 @@ def export_qdpx(project: Project, out: Path, progress: Progress = no_progress) -
     """Write the project as a REFI-QDA ``.qdpx`` (project.qde + Sources/); returns counts."""
     qp, texts = build_export(project, progress)
     xml = qdpx.write_project_xml(qp)
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with atomic_writer(out, "wb") as fh, zipfile.ZipFile(
+            fh, "w", compression=zipfile.ZIP_DEFLATED
+        ) as zf:
             zf.writestr("project.qde", xml)
             for member, text in texts.items():
                 zf.writestr(member, text.encode("utf-8"))
-        os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ExportError(
             f"{out}: cannot write ({exc.strerror})", "Check that the folder exists and is writable."
         ) from exc
@@ -1420,12 +1419,9 @@ def export_csv(project: Project, out: Path) -> dict[str, Any]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
-        os.replace(tmp, out)
+        atomic_write_bytes(out, b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ExportError(f"{out}: cannot write ({exc.strerror})") from exc
     return {"path": str(out), "rows": len(rows)}
 

@@ -106,9 +106,7 @@ class DocumentParticipant(SQLModel, table=True):
     __tablename__ = "document_participant"
 
     document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE")
-    participant_id: int = Field(
-        foreign_key="participant.id", primary_key=True, ondelete="CASCADE"
-    )
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
 
 
 class Turn(SQLModel, table=True):

@@ -45,6 +45,7 @@ from qualcode.models import (
 )
 from qualcode.participants import attribution, pseudonym, resolve_participant
 from qualcode.progress import Progress, no_progress
+from qualcode.safe_write import atomic_write_bytes
 
 FORMATS = ("docx", "html", "md")
 PROJECT_ID_SETTING = "project_id"
@@ -548,7 +549,7 @@ def make_packets(
                     s, person, rows, packet, project_name, proj_id, silence, False, redact
                 )
                 data = render(content, fmt)
-                target.write_bytes(data)
+                atomic_write_bytes(target, data)
                 written.append(target)
                 packet.path = str(target)
                 packet.sha256 = hashlib.sha256(data).hexdigest()
@@ -561,7 +562,7 @@ def make_packets(
                         out_dir / RESEARCHER_DIR / name.replace(f".{fmt}", f"-researcher.{fmt}")
                     )
                     researcher_path.parent.mkdir(exist_ok=True)
-                    researcher_path.write_bytes(render(copy, fmt))
+                    atomic_write_bytes(researcher_path, render(copy, fmt))
                     written.append(researcher_path)
                 plans.append(
                     {

@@ -42,6 +42,7 @@ from qualcode.naming import did_you_mean, fold
 from qualcode.participants import attribution, is_interviewer_label, pseudonym
 from qualcode.progress import Progress, no_progress
 from qualcode.review import ReviewDocument, review_codes
+from qualcode.safe_write import atomic_write_bytes
 
 FINAL_STATUSES = ("approved", "approved_with_changes", "deemed_accepted")
 PENDING_STATUSES = ("candidate", "sent")
@@ -1083,12 +1084,9 @@ def export_synthesis(
         )
     data = build_synthesis(project, area, final, language)
     payload = render_synthesis(data, fmt, progress)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temp.write_bytes(payload)
-        os.replace(temp, target)
+        atomic_write_bytes(target, payload)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {exc.strerror}") from exc
     return {
         "path": str(target),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from qualcode.errors import CodebookError, ImportFormatError
+from qualcode.safe_write import atomic_write_bytes
 
 if TYPE_CHECKING:
     from qualcode.codebook import CodebookFile
@@ -913,10 +914,7 @@ def write_codebook_file(project: Project, out: Path) -> None:
             "the project has no codebook to export", "Load one with `qualcode codebook load`."
         )
     data = write_codebook_xml(roots)
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        atomic_write_bytes(out, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CodebookError(f"{out}: cannot write ({exc.strerror})") from exc

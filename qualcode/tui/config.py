@@ -11,6 +11,8 @@ import os
 import tomllib
 from pathlib import Path
 
+from qualcode.safe_write import atomic_write_text
+
 
 def config_dir() -> Path:
     """Where qualcode keeps per-user settings (XDG first, then ``~/.config``)."""
@@ -53,7 +55,7 @@ def remember_coder(name: str) -> Path:
         elif isinstance(value, int | float):
             lines.append(f"{key} = {value}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
 
