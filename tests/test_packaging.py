@@ -29,8 +29,9 @@ def test_bundled_data_is_found() -> None:
 
 
 def test_every_cli_command_has_help(cli) -> None:  # type: ignore[no-untyped-def]
-    from qualcode.cli import app
     import typer.main
+
+    from qualcode.cli import app
 
     group = typer.main.get_command(app)
 

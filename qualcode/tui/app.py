@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -377,6 +378,30 @@ class QualcodeApp(App[None]):
         yield SystemCommand(
             "export: codings as csv", "One row per coding", partial(self._export_project, "csv")
         )
+        yield SystemCommand(
+            "project: backup",
+            "A consistent copy of the project while you work (a .qualcode file)",
+            self.action_backup,
+        )
+
+    def action_backup(self) -> None:
+        """Ask where, then copy the project in a worker (a PostgreSQL copy takes a while)."""
+        from qualcode.tui.widgets.dialogs import TextPrompt
+
+        def start(path: str | None) -> None:
+            if path:
+                self._backup_worker(path)
+
+        self.push_screen(TextPrompt("Back up the project to", value="backup.qualcode"), start)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def _backup_worker(self, path: str) -> None:
+        from pathlib import Path
+
+        from qualcode.db import backup
+
+        result = backup(self.project, Path(path).expanduser())
+        self.call_from_thread(self.notify, f"backup written: {result.path}", markup=False)
 
     def _export_codebook(self, fmt: str) -> None:
         from pathlib import Path

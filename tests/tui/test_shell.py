@@ -239,3 +239,23 @@ async def test_a_broken_keymap_is_a_warning(tui_project: Project, tmp_path: Path
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert any("keymap.toml" in n.message for n in app._notifications)
+
+
+async def test_backup_from_the_palette_action_writes_a_project(
+    tui_project: Project, tmp_path: Path
+) -> None:
+    from qualcode.db import open_project
+
+    target = tmp_path / "copy.qualcode"
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_backup()
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    with open_project(target) as copy, copy.session() as s:
+        assert len(s.exec(select(Coding)).all()) == 3
