@@ -102,7 +102,7 @@ def build_project(
     from qualcode.demo import demo_codebook
     from qualcode.formats import parse_bytes
     from qualcode.importing import store_parsed
-    from qualcode.models import Coding, Participant, Turn
+    from qualcode.models import Participant, Turn
 
     rng = random.Random(seed)
     project = open_project(path, create=True)
@@ -144,26 +144,41 @@ def build_project(
             (t.document_id, t.start, t.end)
             for t in s.exec(select(Turn).where(Turn.participant_id.is_not(None)))  # type: ignore[union-attr]
         ]
-        rows = []
-        for _ in range(codings):
-            doc_id, t_start, t_end = rng.choice(turns)
-            a = rng.randint(t_start, max(t_start, t_end - 40))
-            b = min(t_end, a + rng.randint(20, 400))
-            rows.append(
-                {
-                    "document_id": doc_id,
-                    "code_id": rng.choice(codes).id,
-                    "coder_id": rng.choice(coders),
-                    "start": a,
-                    "end": max(b, a + 1),
-                    "memo": "",
-                    "origin": "manual",
-                    "guid": f"{rng.getrandbits(128):032X}",
-                    "created": dt.datetime.now(dt.UTC),
-                }
-            )
-        s.execute(insert(Coding), rows)
+        insert_random_codings(s, turns, [c.id for c in codes], coders, codings, rng)
     return project
+
+
+def insert_random_codings(
+    session,  # a sqlmodel Session inside a transaction
+    spans: list[tuple[int, int, int]],
+    code_ids: list[int],
+    coder_ids: list[int],
+    n: int,
+    rng: random.Random,
+) -> None:
+    """Bulk-insert ``n`` codings on random stretches inside the given (document, start, end)
+    spans: the benchmarks' shared way to make a densely coded project quickly."""
+    from qualcode.models import Coding
+
+    rows = []
+    for _ in range(n):
+        doc_id, t_start, t_end = rng.choice(spans)
+        a = rng.randint(t_start, max(t_start, t_end - 40))
+        b = min(t_end, a + rng.randint(20, 400))
+        rows.append(
+            {
+                "document_id": doc_id,
+                "code_id": rng.choice(code_ids),
+                "coder_id": rng.choice(coder_ids),
+                "start": a,
+                "end": max(b, a + 1),
+                "memo": "",
+                "origin": "manual",
+                "guid": f"{rng.getrandbits(128):032X}",
+                "created": dt.datetime.now(dt.UTC),
+            }
+        )
+    session.execute(insert(Coding), rows)
 
 
 def _accepts(func: object, name: str) -> bool:

@@ -11,15 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import generate_corpus
+from corpus import generate_corpus, insert_random_codings
 
 
 def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.Project
     """Generated interviews, the bundled codebook, and random codings by ida and mads."""
-    import datetime as dt
     import random
 
-    from sqlalchemy import insert
     from sqlmodel import select
 
     from qualcode.codebook import all_codes, load_codebook
@@ -27,7 +25,7 @@ def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.
     from qualcode.db import open_project
     from qualcode.demo import demo_codebook
     from qualcode.importing import import_files
-    from qualcode.models import Coding, Document
+    from qualcode.models import Document
 
     rng = random.Random(11)
     project = open_project(folder / "bench.qualcode", create=True)
@@ -39,24 +37,8 @@ def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.
         codes = [c.id for c in all_codes(s)]
         coders = [get_or_create_coder(s, name).id for name in ("ida", "mads")]
         docs = [(d.id, len(d.text)) for d in s.exec(select(Document))]
-        rows = []
-        for _ in range(codings):
-            doc_id, length = rng.choice(docs)
-            a = rng.randint(0, length - 500)
-            rows.append(
-                {
-                    "document_id": doc_id,
-                    "code_id": rng.choice(codes),
-                    "coder_id": rng.choice(coders),
-                    "start": a,
-                    "end": a + rng.randint(20, 400),
-                    "memo": "",
-                    "origin": "manual",
-                    "guid": f"{rng.getrandbits(128):032X}",
-                    "created": dt.datetime.now(dt.UTC),
-                }
-            )
-        s.execute(insert(Coding), rows)
+        spans = [(doc_id, 0, length) for doc_id, length in docs]
+        insert_random_codings(s, spans, codes, coders, codings, rng)
     return project
 
 

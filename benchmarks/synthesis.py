@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from corpus import insert_random_codings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -77,7 +79,7 @@ def _build_project(path: Path, n_interviews: int, n_codings: int, words_each: in
     from qualcode.coding import get_or_create_coder
     from qualcode.db import open_project
     from qualcode.demo import demo_codebook
-    from qualcode.models import Coding, Document, DocumentParticipant, Participant, Turn
+    from qualcode.models import Document, DocumentParticipant, Participant, Turn
 
     rng = random.Random(11)
     project = open_project(path, create=True)
@@ -148,25 +150,7 @@ def _build_project(path: Path, n_interviews: int, n_codings: int, words_each: in
         s.execute(insert(Turn), turn_rows)
         codes = [c for c in all_codes(s) if c.kind in ("attention_point", "cross_cutting")]
         coders = [get_or_create_coder(s, name).id for name in ("ida", "mads")]
-        rows = []
-        for _ in range(n_codings):
-            doc_id, t_start, t_end = rng.choice(expert_turns)
-            a = rng.randint(t_start, max(t_start, t_end - 40))
-            b = min(t_end, a + rng.randint(20, 400))
-            rows.append(
-                {
-                    "document_id": doc_id,
-                    "code_id": rng.choice(codes).id,
-                    "coder_id": rng.choice(coders),
-                    "start": a,
-                    "end": max(b, a + 1),
-                    "memo": "",
-                    "origin": "manual",
-                    "guid": f"{rng.getrandbits(128):032X}",
-                    "created": dt.datetime.now(dt.UTC),
-                }
-            )
-        s.execute(insert(Coding), rows)
+        insert_random_codings(s, expert_turns, [c.id for c in codes], coders, n_codings, rng)
     return project
 
 

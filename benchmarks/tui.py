@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import interview_text
+from corpus import insert_random_codings, interview_text
 
 TARGET_CHARS = 1_000_000
 CODINGS = 5_000
@@ -116,15 +116,12 @@ def build_long_document(path: Path, chars: int = TARGET_CHARS, codings: int = CO
     import hashlib
     import random
 
-    from sqlalchemy import insert
-
     from qualcode.codebook import all_codes, load_codebook
     from qualcode.coding import get_or_create_coder
     from qualcode.db import open_project
     from qualcode.demo import demo_codebook
     from qualcode.formats import parse_bytes
     from qualcode.importing import store_parsed
-    from qualcode.models import Coding
 
     rng = random.Random(11)
     project = open_project(path, create=True)
@@ -152,23 +149,7 @@ def build_long_document(path: Path, chars: int = TARGET_CHARS, codings: int = CO
     with project.transaction() as s:
         codes = [c.id for c in all_codes(s) if c.kind == "attention_point"]
         coders = [get_or_create_coder(s, name).id for name in ("ida", "mads")]
-        rows = []
-        for _ in range(codings):
-            a = rng.randrange(0, len(text) - 500)
-            rows.append(
-                {
-                    "document_id": doc_id,
-                    "code_id": rng.choice(codes),
-                    "coder_id": rng.choice(coders),
-                    "start": a,
-                    "end": a + rng.randint(20, 400),
-                    "memo": "",
-                    "origin": "manual",
-                    "guid": f"{rng.getrandbits(128):032X}",
-                    "created": dt.datetime.now(dt.UTC),
-                }
-            )
-        s.execute(insert(Coding), rows)
+        insert_random_codings(s, [(doc_id, 0, len(text))], codes, coders, codings, rng)
     return project, doc_id, len(text)
 
 
