@@ -19,9 +19,8 @@ from qualcode.models import CODE_KINDS, Code, Coding
 from qualcode.naming import did_you_mean, fold
 from qualcode.safe_write import atomic_write_text
 
-CODE_FIELDS = {
-    "key",
-    "parent",
+# The text fields a code carries from a codebook file into the Code table, in file order.
+TEXT_FIELDS = (
     "kind",
     "label_da",
     "label_en",
@@ -31,10 +30,9 @@ CODE_FIELDS = {
     "description_en",
     "use_when",
     "not_when",
-    "keywords",
     "colour",
-    "guid",
-}
+)
+CODE_FIELDS = {"key", "parent", "keywords", "guid", *TEXT_FIELDS}
 HEADER_FIELDS = {"name", "name_en", "language", "version", "description"}
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LIST_FIELDS = {"keywords"}
@@ -250,19 +248,7 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
                 result.created.append(spec.key)
             else:
                 result.updated.append(spec.key)
-            for name in (
-                "label_da",
-                "label_en",
-                "kind",
-                "guiding_question_da",
-                "guiding_question_en",
-                "description_da",
-                "description_en",
-                "use_when",
-                "not_when",
-                "keywords",
-                "colour",
-            ):
+            for name in (*TEXT_FIELDS, "keywords"):
                 setattr(code, name, getattr(spec, name))
             code.position = position
             s.add(code)
@@ -401,19 +387,7 @@ def codebook_to_toml(tree: list[dict[str, Any]], settings: dict[str, str]) -> st
         lines += ["", "[[code]]", f"key = {_toml_str(node['key'])}"]
         if node["parent"]:
             lines.append(f"parent = {_toml_str(node['parent'])}")
-        for name in (
-            "kind",
-            "label_da",
-            "label_en",
-            "guiding_question_da",
-            "guiding_question_en",
-            "description_da",
-            "description_en",
-            "use_when",
-            "not_when",
-            "colour",
-            "guid",
-        ):
+        for name in (*TEXT_FIELDS, "guid"):
             if node[name]:
                 lines.append(f"{name} = {_toml_str(node[name])}")
         lines.append("keywords = [" + ", ".join(_toml_str(k) for k in node["keywords"]) + "]")
