@@ -9,36 +9,17 @@ otherwise behave exactly like ``qualcode.history.undo``/``redo``; the TUI's ctrl
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from qualcode import history
 from qualcode.codebook import resolve_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError, NotFoundError
-from qualcode.history import _apply, coding_snapshot, record_action
+from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODE_KINDS, ActionLog, Code, Coding, Memo, Quote, Suggestion
-
-_CODE_FIELDS = (
-    "id",
-    "key",
-    "parent_id",
-    "kind",
-    "label_da",
-    "label_en",
-    "description_da",
-    "description_en",
-    "guiding_question_da",
-    "guiding_question_en",
-    "use_when",
-    "not_when",
-    "keywords",
-    "colour",
-    "position",
-    "guid",
-)
 
 # A palette that reads on dark and light backgrounds, for codes added without a colour.
 PALETTE = (
@@ -96,23 +77,6 @@ def _descendant_ids(session: Session, code_id: int) -> set[int]:
                 out.add(child)
                 todo.append(child)
     return out
-
-
-def code_snapshot(code: Code) -> dict[str, Any]:
-    """Every field of a code, JSON-ready, so a deleted code can be put back as it was."""
-    snap = {name: getattr(code, name) for name in _CODE_FIELDS}
-    snap["keywords"] = list(code.keywords or [])
-    snap["created"] = code.created.isoformat() if code.created else None
-    return snap
-
-
-def _restore_code(snap: dict[str, Any]) -> Code:
-    data = dict(snap)
-    created = data.pop("created", None)
-    code = Code(**data)
-    if created:
-        code.created = dt.datetime.fromisoformat(created)
-    return code
 
 
 def code_usage(project: Project, code: str | int) -> dict[str, int]:
@@ -317,71 +281,11 @@ def delete_code(project: Project, code: str | int, coder: str, force: bool = Fal
         return len(codings)
 
 
-def _step(project: Project, coder: str, reverse: bool) -> str | None:
-    want = "done" if reverse else "undone"
-    with project.transaction() as s:
-        action = s.exec(
-            select(ActionLog)
-            .where(ActionLog.coder == coder, ActionLog.state == want)
-            .order_by(col(ActionLog.id).desc())
-        ).first()
-        if action is None:
-            return None
-        extra = action.payload.get("codebook") or {}
-        if reverse:
-            for snap in extra.get("deleted_codes", []):
-                if s.get(Code, snap["id"]) is None:
-                    s.add(_restore_code(snap))
-            s.flush()
-            _apply(s, action.payload, reverse=True)
-            for child_id, old_parent, _new in extra.get("parents", []):
-                child = s.get(Code, child_id)
-                if child is not None:
-                    child.parent_id = old_parent
-                    s.add(child)
-            _move_attached(s, extra, reverse=True)
-        else:
-            _apply(s, action.payload, reverse=False)
-            for child_id, _old, new_parent in extra.get("parents", []):
-                child = s.get(Code, child_id)
-                if child is not None:
-                    child.parent_id = new_parent
-                    s.add(child)
-            _move_attached(s, extra, reverse=False)
-            s.flush()
-            for snap in extra.get("deleted_codes", []):
-                existing = s.get(Code, snap["id"])
-                if existing is not None:
-                    s.delete(existing)
-        action.state = "undone" if reverse else "done"
-        s.add(action)
-        return action.label
-
-
-def _move_attached(s: Session, extra: dict[str, Any], reverse: bool) -> None:
-    """Quotes, suggestions and memos a merge moved go back (undo) or over again (redo)."""
-    moved = extra.get("moved") or {}
-    if not moved:
-        return
-    code_id = extra["source"] if reverse else extra["target"]
-    for name, model in (("quote", Quote), ("suggestion", Suggestion)):
-        for row_id in moved.get(name, []):
-            row = s.get(model, row_id)
-            if row is not None:
-                row.code_id = code_id
-                s.add(row)
-    for memo_id in moved.get("memo", []):
-        memo = s.get(Memo, memo_id)
-        if memo is not None:
-            memo.target_id = code_id
-            s.add(memo)
-
-
 def undo(project: Project, coder: str) -> str | None:
     """Undo the coder's last action (a coding action, or a code merge/delete)."""
-    return _step(project, coder, reverse=True)
+    return history.undo(project, coder)
 
 
 def redo(project: Project, coder: str) -> str | None:
     """Redo the coder's most recently undone action."""
-    return _step(project, coder, reverse=False)
+    return history.redo(project, coder)

@@ -1,8 +1,10 @@
 """Undo and redo of coding actions, stored in the project so they survive a restart.
 
 Each action records the codings it added, removed and changed; undo reverses exactly that,
-redo replays it. Actions are per coder: ctrl+z undoes your own last action, not a
-colleague's.
+redo replays it. A code merge or delete (``codebook_edit``) also carries, under
+``payload["codebook"]``, what the codings alone cannot restore: the deleted code, its
+children's old parent, the quotes, suggestions and memos that moved. Actions are per coder:
+ctrl+z undoes your own last action, not a colleague's.
 """
 
 from __future__ import annotations
@@ -13,8 +15,26 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
-from qualcode.models import ActionLog, Coding
+from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
+_CODE_FIELDS = (
+    "id",
+    "key",
+    "parent_id",
+    "kind",
+    "label_da",
+    "label_en",
+    "description_da",
+    "description_en",
+    "guiding_question_da",
+    "guiding_question_en",
+    "use_when",
+    "not_when",
+    "keywords",
+    "colour",
+    "position",
+    "guid",
+)
 _CODING_FIELDS = (
     "id",
     "document_id",
@@ -35,13 +55,21 @@ def coding_snapshot(coding: Coding) -> dict[str, Any]:
     return snap
 
 
-def _restore(snap: dict[str, Any]) -> Coding:
+def code_snapshot(code: Code) -> dict[str, Any]:
+    """Every field of a code, JSON-ready, so a deleted code can be put back as it was."""
+    snap = {name: getattr(code, name) for name in _CODE_FIELDS}
+    snap["keywords"] = list(code.keywords or [])
+    snap["created"] = code.created.isoformat() if code.created else None
+    return snap
+
+
+def _restore(snap: dict[str, Any], model: type[Coding] | type[Code] = Coding) -> Any:
     data = dict(snap)
     created = data.pop("created", None)
-    coding = Coding(**data)
+    row = model(**data)
     if created:
-        coding.created = dt.datetime.fromisoformat(created)
-    return coding
+        row.created = dt.datetime.fromisoformat(created)
+    return row
 
 
 def record_action(
@@ -93,35 +121,62 @@ def _apply(session: Session, payload: dict[str, Any], reverse: bool) -> None:
                 setattr(coding, name, value)
 
 
-def undo(project: Project, coder: str) -> str | None:
-    """Reverse the coder's last action; returns its label, or None when nothing is left."""
+def _apply_codebook(session: Session, extra: dict[str, Any], reverse: bool) -> None:
+    """The codebook part of a merge/delete: parents and moved rows back (undo) or over."""
+    for child_id, old_parent, new_parent in extra.get("parents", []):
+        child = session.get(Code, child_id)
+        if child is not None:
+            child.parent_id = old_parent if reverse else new_parent
+    moved = extra.get("moved") or {}
+    if moved:
+        code_id = extra["source"] if reverse else extra["target"]
+        for name, model in (("quote", Quote), ("suggestion", Suggestion)):
+            for row_id in moved.get(name, []):
+                row = session.get(model, row_id)
+                if row is not None:
+                    row.code_id = code_id
+        for memo_id in moved.get("memo", []):
+            memo = session.get(Memo, memo_id)
+            if memo is not None:
+                memo.target_id = code_id
+
+
+def _step(project: Project, coder: str, reverse: bool) -> str | None:
+    # Undone actions are always the newest ones (a new action clears them), undone newest
+    # first: undo takes the newest done action, redo the oldest undone one.
+    order = col(ActionLog.id).desc() if reverse else col(ActionLog.id)
     with project.transaction() as s:
         action = s.exec(
             select(ActionLog)
-            .where(ActionLog.coder == coder, ActionLog.state == "done")
-            .order_by(col(ActionLog.id).desc())
+            .where(ActionLog.coder == coder, ActionLog.state == ("done" if reverse else "undone"))
+            .order_by(order)
         ).first()
         if action is None:
             return None
-        _apply(s, action.payload, reverse=True)
-        action.state = "undone"
+        extra = action.payload.get("codebook") or {}
+        deleted_codes = extra.get("deleted_codes", [])
+        if reverse:
+            for snap in deleted_codes:
+                if s.get(Code, snap["id"]) is None:
+                    s.add(_restore(snap, Code))
+            s.flush()
+        _apply(s, action.payload, reverse=reverse)
+        _apply_codebook(s, extra, reverse)
+        if not reverse:
+            s.flush()
+            for snap in deleted_codes:
+                existing = s.get(Code, snap["id"])
+                if existing is not None:
+                    s.delete(existing)
+        action.state = "undone" if reverse else "done"
         return action.label
+
+
+def undo(project: Project, coder: str) -> str | None:
+    """Reverse the coder's last action; returns its label, or None when nothing is left."""
+    return _step(project, coder, reverse=True)
 
 
 def redo(project: Project, coder: str) -> str | None:
-    """Replay the coder's most recently undone action; None when there is none.
-
-    Undone actions are always the newest ones (a new action clears them), undone newest
-    first, so the most recently undone is the oldest of them.
-    """
-    with project.transaction() as s:
-        action = s.exec(
-            select(ActionLog)
-            .where(ActionLog.coder == coder, ActionLog.state == "undone")
-            .order_by(col(ActionLog.id))
-        ).first()
-        if action is None:
-            return None
-        _apply(s, action.payload, reverse=False)
-        action.state = "done"
-        return action.label
+    """Replay the coder's most recently undone action; None when there is none."""
+    return _step(project, coder, reverse=False)

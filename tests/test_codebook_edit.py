@@ -163,3 +163,17 @@ def test_plain_coding_actions_undo_the_same_way(book_project: Project) -> None:
     assert coding_codes(book_project) == ["2"]
     # and the core history still works on actions made here
     assert history_undo(book_project, "ida") is not None
+
+
+def test_redo_replays_in_the_order_things_were_undone(book_project: Project) -> None:
+    """Undo merge then delete, redo once: the merge comes back first (it was undone last)."""
+    apply_code(book_project, 1, "1.1", 0, 8, "ida")
+    codebook_edit.merge_codes(book_project, "1.1", "1.2", "ida")
+    codebook_edit.delete_code(book_project, "2", "ida")
+    assert history_undo(book_project, "ida") == "delete code 2"
+    assert history_undo(book_project, "ida") == "merge code 1.1 into 1.2"
+    assert codebook_edit.redo(book_project, "ida") == "merge code 1.1 into 1.2"
+    keys = code_keys(book_project)
+    assert "1.1" not in keys and "2" in keys
+    assert codebook_edit.redo(book_project, "ida") == "delete code 2"
+    assert "2" not in code_keys(book_project)
