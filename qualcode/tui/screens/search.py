@@ -103,8 +103,12 @@ class SearchScreen(Screen[None]):
         self.result = result
         hits = self.query_one("#search-hits", DataTable)
         hits.clear()
+        # The keyword stays in view: context shrinks to what the table's width leaves after
+        # the document (24) and offset (7) columns and cell padding.
+        room = hits.size.width - 24 - 7 - 8 if hits.size.width else 2 * SIDE + 12
         for n, hit in enumerate(result.hits):
-            hits.add_row(hit.document[:24], str(hit.start), kwic_line(hit), key=str(n))
+            side = max(8, min(SIDE, (room - len(hit.text)) // 2))
+            hits.add_row(hit.document[:24], str(hit.start), kwic_line(hit, side), key=str(n))
         docs = self.query_one("#search-docs", DataTable)
         docs.clear()
         for d in result.documents:
