@@ -1,7 +1,8 @@
 """The one entry point for every benchmark: ``python benchmarks/run.py [--json] [--quick]``.
 
 Each benchmark module in this folder exposes ``run(quick: bool) -> dict[str, float]``; this
-script runs them, prints each figure beside its budget, and with ``--json`` prints one JSON
+script runs each in its own process (so memory figures are the module's own), prints each
+figure beside its budget, and with ``--json`` prints one JSON
 document. Timings are measured here, never asserted in the test suite.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +32,28 @@ BUDGETS = {
 }
 
 
+def _run_here(name: str, quick: bool) -> tuple[dict[str, float], str | None]:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        return {}, f"not available: {exc}"
+    try:
+        return module.run(quick=quick), None
+    except Exception as exc:  # a broken benchmark must not hide the others
+        return {}, f"{type(exc).__name__}: {exc}"
+
+
+def _run_alone(name: str, quick: bool) -> tuple[dict[str, float], str | None]:
+    """Each benchmark in its own process: memory figures (RSS) and caches stay its own."""
+    argv = [sys.executable, __file__, "--json", "--only", name] + (["--quick"] if quick else [])
+    done = subprocess.run(argv, capture_output=True, text=True)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {}, f"exit {done.returncode}: {done.stderr.strip()[-500:]}"
+    return report["results"], report["errors"].get(name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -38,17 +62,15 @@ def main() -> int:
     args = parser.parse_args()
     results: dict[str, float] = {}
     errors: dict[str, str] = {}
-    for name in args.only or MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            errors[name] = f"not available: {exc}"
-            continue
+    names = args.only or MODULES
+    for name in names:
         started = time.perf_counter()
-        try:
-            figures = module.run(quick=args.quick)
-        except Exception as exc:  # a broken benchmark must not hide the others
-            errors[name] = f"{type(exc).__name__}: {exc}"
+        if len(names) == 1:
+            figures, error = _run_here(name, args.quick)
+        else:
+            figures, error = _run_alone(name, args.quick)
+        if error:
+            errors[name] = error
             continue
         results.update(figures)
         if not args.json:
