@@ -159,6 +159,7 @@ class Coding(SQLModel, table=True):
     __table_args__ = (
         Index("ix_coding_document_start", "document_id", "start"),
         Index("ix_coding_code", "code_id"),
+        Index("ix_coding_coder", "coder_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
