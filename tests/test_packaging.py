@@ -46,3 +46,21 @@ def test_every_cli_command_has_help(cli) -> None:  # type: ignore[no-untyped-def
         assert (cmd.help or "").strip(), f"`qualcode {' '.join(path)}` has no help text"
         code, out, _err = cli(*path, "--help", project=None)
         assert code == 0 and "Usage" in out, path
+
+
+def test_every_cli_command_is_documented() -> None:
+    import typer.main
+
+    from qualcode.cli import app
+
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    group = typer.main.get_command(app)
+    missing = []
+    for name, cmd in group.commands.items():
+        subs = getattr(cmd, "commands", None)
+        for path in [f"{name} {sub}" for sub in subs] if subs else [name]:
+            head, _, tail = path.partition(" ")
+            sub_heading = tail and f"qualcode {head}" in doc and f"`{tail} " in doc
+            if f"qualcode {path}" not in doc and f"`{path}" not in doc and not sub_heading:
+                missing.append(path)
+    assert not missing, f"not in docs/cli.md: {missing}"
