@@ -1,4 +1,4 @@
-"""Team commands: a consistent backup of a project that others may be working on."""
+"""Team commands: a consistent backup of a project in use; moving a project to a server."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
 from qualcode.db import backup as backup_project
+from qualcode.db import copy_project
 
 
 def register(app: typer.Typer) -> None:
@@ -34,3 +35,24 @@ def register(app: typer.Typer) -> None:
                 f"backed up {result.backend} project to {result.path} "
                 f"({result.bytes / 1_000_000:.1f} MB, {rows} rows, {result.seconds:.1f} s)"
             )
+
+    @app.command()
+    def copy(
+        ctx: typer.Context,
+        target: str = typer.Argument(
+            ..., metavar="TARGET", help="A new project file, or the URL of an empty database."
+        ),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Copy the project, every row with its id, into a new file or an empty database.
+
+        How a study that began as a file moves onto the team's PostgreSQL server:
+        `qualcode -p study.qualcode copy postgresql+psycopg://ida@db.example.org/kraeftplan`.
+        """
+        with open_from(ctx) as project:
+            with progress_bar("copying", enabled=not as_json) as progress:
+                rows = copy_project(project, target, progress=progress)
+        if as_json:
+            emit_json({"target": target if "://" not in target else "database", "tables": rows})
+        else:
+            say(f"copied {sum(rows.values())} rows in {len(rows)} tables to the target")

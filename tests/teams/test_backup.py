@@ -143,3 +143,24 @@ def test_no_migration_when_the_backup_before_it_fails(
     with pytest.raises(ProjectError, match="backup before it failed"):
         open_project(project_path)
     assert upgraded == []
+
+
+def test_copy_command_moves_a_project_with_its_ids(cli, project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from sqlmodel import select
+
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook
+    from qualcode.models import Code
+
+    assert cli("codebook", "load", str(demo_codebook()))[0] == 0
+    target = tmp_path / "moved.qualcode"
+    code, out, err = cli("copy", str(target), "--json")
+    assert code == 0, err
+    assert json.loads(out)["tables"]["code"] == 35
+    with open_project(target) as moved, moved.session() as s:
+        keys = {c.id: c.key for c in s.exec(select(Code))}
+    assert len(keys) == 35 and "6.5" in keys.values()
+    code, _out, err = cli("copy", str(target))
+    assert code == 1 and "already exists" in err
