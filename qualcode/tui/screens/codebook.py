@@ -24,6 +24,7 @@ from qualcode.codebook import all_codes, coding_counts
 from qualcode.models import Code, Memo
 from qualcode.tui.screens.coding import edit_memo, pickable
 from qualcode.tui.widgets.code_picker import CodePicker, PickableCode
+from qualcode.tui.widgets.code_tree import fill_code_tree
 from qualcode.tui.widgets.dialogs import Confirm, TextPrompt
 
 TOP_LEVEL = -1
@@ -117,23 +118,7 @@ class CodebookScreen(Screen[None]):
         current = self._pending_select or self.current_code_id()
         self.codes = {c.id: c for c in codes}  # type: ignore[misc]
         tree: Tree[int] = self.query_one(Tree)
-        tree.clear()
-        self.nodes = {}
-        by_parent: dict[int | None, list[Code]] = {}
-        for c in codes:
-            parent = c.parent_id if c.parent_id in self.codes else None
-            by_parent.setdefault(parent, []).append(c)
-
-        def add(node: TreeNode[int], parent: int | None) -> None:
-            for c in by_parent.get(parent, []):
-                kids = by_parent.get(c.id)
-                child = (node.add if kids else node.add_leaf)(self._label(c), data=c.id)
-                self.nodes[c.id] = child  # type: ignore[index]
-                if kids:
-                    add(child, c.id)
-                    child.expand()
-
-        add(tree.root, None)
+        self.nodes = fill_code_tree(tree, codes, self._label)
         if not codes:
             self.query_one("#code-detail", Static).update(
                 Text(

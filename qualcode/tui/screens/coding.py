@@ -28,6 +28,7 @@ from qualcode.errors import NotFoundError
 from qualcode.models import Code, Coder, Coding, Document, Turn
 from qualcode.participants import is_interviewer_label
 from qualcode.tui.widgets.code_picker import ChoicePicker, CodePicker, PickableCode
+from qualcode.tui.widgets.code_tree import fill_code_tree
 from qualcode.tui.widgets.spans import Span
 from qualcode.tui.widgets.transcript import CodeLook, SuggestionMark, TranscriptView, TurnMark
 
@@ -318,23 +319,7 @@ class CodingScreen(Screen[None]):
 
     def _build_tree(self) -> None:
         tree: Tree[int] = self.query_one("#code-tree", Tree)
-        tree.clear()
-        self.code_nodes = {}
-        by_parent: dict[int | None, list[Code]] = {}
-        for c in self.codes.values():
-            parent = c.parent_id if c.parent_id in self.codes else None
-            by_parent.setdefault(parent, []).append(c)
-
-        def add(node: TreeNode[int], parent: int | None) -> None:
-            for c in by_parent.get(parent, []):
-                kids = by_parent.get(c.id)
-                child = (node.add if kids else node.add_leaf)(self._node_label(c), data=c.id)
-                self.code_nodes[c.id] = child  # type: ignore[index]
-                if kids:
-                    add(child, c.id)
-                    child.expand()
-
-        add(tree.root, None)
+        self.code_nodes = fill_code_tree(tree, self.codes.values(), self._node_label)
 
     def _refresh_counts(self, code_ids: set[int]) -> None:
         self._count_codes()
