@@ -241,15 +241,6 @@ def pseudonym(p: Participant, language: str = "da") -> str:
     return label
 
 
-def allowed_names(p: Participant) -> set[str]:
-    """Strings that may appear for this participant under their consent (for leak checks)."""
-    if p.consent == "named":
-        return {p.name, p.title, p.organisation}
-    if p.consent == "role_only":
-        return {p.title, p.organisation}
-    return {p.pseudonym}
-
-
 @dataclass
 class SpeakerLink:
     """How a speaker label was linked: ``method`` is exact, fuzzy, respondent or none."""

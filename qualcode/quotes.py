@@ -270,14 +270,6 @@ def overdue_quotes(project: Project, today: dt.date | None = None) -> list[dict[
     ]
 
 
-def status_counts(project: Project) -> dict[str, int]:
-    counts = dict.fromkeys(TRANSITIONS, 0)
-    with project.session() as s:
-        for status in s.exec(select(Quote.status)):
-            counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
 # --- writing -----------------------------------------------------------------------------
 
 
