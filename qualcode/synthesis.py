@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +23,12 @@ from typing import Any
 
 from sqlmodel import select
 
+from qualcode.consent import Redactor
 from qualcode.db import Project
 from qualcode.documents import TurnIndex
 from qualcode.errors import ExportError, NotFoundError
+from qualcode.formats import writers
+from qualcode.formats.synthesis_text import STATUS_TEXT, headings
 from qualcode.models import (
     Code,
     Coding,
@@ -39,7 +41,6 @@ from qualcode.models import (
     Turn,
 )
 from qualcode.naming import did_you_mean, fold
-from qualcode.consent import Redactor
 from qualcode.participants import is_interviewer_label
 from qualcode.progress import Progress, no_progress
 from qualcode.review import ReviewDocument, review_codes
@@ -186,112 +187,6 @@ def expert_label(p: Participant, redactor: Redactor) -> str:
     if redactor.attribution(p).startswith(p.name) and p.name:
         return p.name
     return redactor.attribution(p)
-
-
-# --------------------------------------------------------------------------------------------
-# Headings in the codebook's language.
-# --------------------------------------------------------------------------------------------
-
-HEADINGS: dict[str, dict[str, str]] = {
-    "da": {
-        "title": "Syntese",
-        "draft": "Udkast – citater markeret som afventende er endnu ikke godkendt",
-        "final": "Endelig version – kun godkendte citater",
-        "guiding_question": "Styrende spørgsmål",
-        "key_points": "Hovedpunkter",
-        "attention_points": "Opmærksomhedspunkter",
-        "narrative": "Analytikerens noter",
-        "quotes": "Citater",
-        "excerpts": "Kodede uddrag efter ekspert",
-        "co_occurring": "Koder der ofte optræder sammen med",
-        "cross_cutting": "Tværgående temaer",
-        "coverage": "Eksperter og udviklingsområder",
-        "expert": "Ekspert",
-        "expertise": "Ekspertise",
-        "total": "I alt",
-        "code_frequencies": "Kodefrekvenser",
-        "code": "Kode",
-        "codings": "kodninger",
-        "experts": "eksperter",
-        "documents": "dokumenter",
-        "saturation": "Mætning",
-        "saturation_intro": "Antal eksperter, der har udtalt sig om punktet, efter hvert "
-        "interview (i datoorden).",
-        "saturated_after": "ingen nye eksperter efter interview",
-        "document_review": "Dokumentgennemgang",
-        "mentions": "omtaler",
-        "no_mentions": "Ikke nævnt i de gennemgåede dokumenter.",
-        "pending": "AFVENTER GODKENDELSE",
-        "status": "Status",
-        "unattributed": "Uden tilknyttet ekspert",
-        "none": "Ingen endnu.",
-        "counts": "{codings} kodninger · {experts} eksperter · {documents} dokumenter",
-        "runs_through": "Går igen i",
-        "line": "linje",
-    },
-    "en": {
-        "title": "Synthesis",
-        "draft": "Draft – quotes marked as pending are not yet approved",
-        "final": "Final version – approved quotes only",
-        "guiding_question": "Guiding question",
-        "key_points": "Key points",
-        "attention_points": "Attention points",
-        "narrative": "Analyst's notes",
-        "quotes": "Quotes",
-        "excerpts": "Coded excerpts by expert",
-        "co_occurring": "Codes that often occur with it",
-        "cross_cutting": "Cross-cutting themes",
-        "coverage": "Experts and development areas",
-        "expert": "Expert",
-        "expertise": "Expertise",
-        "total": "Total",
-        "code_frequencies": "Code frequencies",
-        "code": "Code",
-        "codings": "codings",
-        "experts": "experts",
-        "documents": "documents",
-        "saturation": "Saturation",
-        "saturation_intro": "Number of experts who spoke to the point after each interview "
-        "(in date order).",
-        "saturated_after": "no new experts after interview",
-        "document_review": "Document review",
-        "mentions": "mentions",
-        "no_mentions": "Not mentioned in the reviewed documents.",
-        "pending": "PENDING APPROVAL",
-        "status": "Status",
-        "unattributed": "Not attributed to an expert",
-        "none": "None yet.",
-        "counts": "{codings} codings · {experts} experts · {documents} documents",
-        "runs_through": "Runs through",
-        "line": "line",
-    },
-}
-
-
-STATUS_TEXT: dict[str, dict[str, str]] = {
-    "da": {
-        "candidate": "kandidat",
-        "sent": "sendt til godkendelse",
-        "approved": "godkendt",
-        "approved_with_changes": "godkendt med ændringer",
-        "deemed_accepted": "godkendt ved fristens udløb",
-        "rejected": "afvist",
-        "withdrawn": "trukket tilbage",
-    },
-    "en": {
-        "candidate": "candidate",
-        "sent": "sent for approval",
-        "approved": "approved",
-        "approved_with_changes": "approved with changes",
-        "deemed_accepted": "accepted by silence after the deadline",
-        "rejected": "rejected",
-        "withdrawn": "withdrawn",
-    },
-}
-
-
-def headings(language: str) -> dict[str, str]:
-    return HEADINGS.get(language, HEADINGS["en"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -959,35 +854,12 @@ SYNTHESIS_FORMATS = ("md", "html", "docx", "json")
 
 def render_synthesis(data: dict[str, Any], fmt: str, progress: Progress = no_progress) -> bytes:
     """The bytes of a synthesis in one format (md, html, docx or json)."""
-    fmt = fmt.lower()
-    if fmt == "json":
-        import json
-
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if fmt == "md":
-        from qualcode.formats.synthesis_md import render_markdown
-
-        return render_markdown(data).encode("utf-8")
-    if fmt == "html":
-        from qualcode.formats.synthesis_html import render_html
-
-        return render_html(data).encode("utf-8")
-    if fmt == "docx":
-        import io
-
-        from qualcode.formats.synthesis_docx import write_docx
-
-        buffer = io.BytesIO()
-        write_docx(data, buffer, progress)
-        return buffer.getvalue()
-    raise ExportError(
-        f"unknown synthesis format {fmt!r}", "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + "."
-    )
+    return writers.render("synthesis", fmt, data, progress)
 
 
 def export_synthesis(
     project: Project,
-    fmt: str,
+    fmt: str | None,
     out: str | os.PathLike[str],
     area: str | None = None,
     final: bool = False,
@@ -998,13 +870,8 @@ def export_synthesis(
 
     The file appears complete or not at all: it is written beside ``out`` and renamed.
     """
-    fmt = fmt.lower()
-    if fmt not in SYNTHESIS_FORMATS:
-        raise ExportError(
-            f"unknown synthesis format {fmt!r}",
-            "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + ".",
-        )
     target = Path(out)
+    fmt = writers.choose_format("synthesis", fmt, target)
     if not target.parent.is_dir():
         raise ExportError(
             f"cannot write {target}: folder {target.parent} does not exist",

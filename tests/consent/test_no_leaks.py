@@ -34,7 +34,9 @@ def _ok(result: tuple[int, str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Path, Person | None]]]:
+def exports(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, list[tuple[Path, Person | None]]]:
     """Build the study with the CLI and write every export; (file, packet addressee)."""
     from qualcode.cli import main
 
@@ -72,8 +74,20 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Pa
         folder = root / f"packets-{fmt}"
         folder.mkdir()
         rows = json.loads(
-            _ok(run("packets", "make", "--out", str(folder), "--due", "2031-05-01",
-                    "--format", fmt, "--resend", "--json"))  # fmt: skip
+            _ok(
+                run(
+                    "packets",
+                    "make",
+                    "--out",
+                    str(folder),
+                    "--due",
+                    "2031-05-01",
+                    "--format",
+                    fmt,
+                    "--resend",
+                    "--json",
+                )
+            )  # fmt: skip
         )
         files: list[tuple[Path, Person | None]] = []
         for row in rows:
