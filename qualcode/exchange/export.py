@@ -29,6 +29,7 @@ from qualcode.exchange.redact import (
     RedactionDict,
     case_name,
     export_redactor,
+    name_withheld,
     redact_value,
     redaction_dict,
 )
@@ -188,7 +189,7 @@ def _participants(ex: _Export, participants: list[Participant]) -> None:
             pl.ParticipantRow(
                 guid=case.guid,
                 name=case.name,
-                name_withheld=case.name != p.name,
+                name_withheld=case.name != p.name or name_withheld(p),
                 title=p.title if shown else "",
                 organisation=p.organisation if shown else "",
                 expertise=p.expertise if shown else "",

@@ -249,7 +249,10 @@ def _quotes(ctx: ImportContext, payload: pl.Payload, packets: dict[str, int]) ->
 def restore(ctx: ImportContext, payload: pl.Payload) -> None:
     """Apply the payload to what this import created (see the module docstring)."""
     for row in payload["coders"]:
-        coder_named(ctx, row["name"], row["guid"])
+        before = ctx.summary.coders
+        coder = coder_named(ctx, row["name"], row["guid"])
+        if ctx.summary.coders > before:  # made by this import: its own creation time back
+            coder.created = pl.to_datetime(row["created"]) or coder.created
     _codes(ctx, payload)
     _participants(ctx, payload)
     _turns(ctx, payload)

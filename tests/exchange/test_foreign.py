@@ -18,7 +18,7 @@ from sqlmodel import select
 from qualcode.codebook import codebook_tree
 from qualcode.coding import list_codings
 from qualcode.db import Project
-from qualcode.exchange import import_qdpx, normalise_with_map
+from qualcode.exchange import import_qdpx, load_qdc, normalise_with_map
 from qualcode.formats.text import normalise
 from qualcode.models import Coder, Memo, Participant
 from tests.exchange.helpers import write_qdpx
