@@ -356,10 +356,18 @@ class Redactor:
         if anon:
             self._anon_pattern = self._compile(anon)
         chosen: dict[str, tuple[str, _Rule]] = {}
+        # A packet's addressee reads their own first name and surname as written, even
+        # where another participant shares them.
+        own = {
+            part.casefold()
+            for p in self._people
+            if self.recipient_id is not None and p.id == self.recipient_id
+            for part, _kind in _name_parts(p.name)
+        }
         for p in self._people:
             for needle, rule in self._needles(p, levels[id(p)]):
                 key = " ".join(unicodedata.normalize("NFC", needle).casefold().split())
-                if not key:
+                if not key or (rule.kind == "name_part" and key in own):
                     continue
                 if key in chosen and not chosen[key][1].keep:
                     # A shared name part: still hidden (leaking is worse than over-redacting),

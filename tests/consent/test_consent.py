@@ -123,6 +123,14 @@ def test_recipient_may_be_named_and_isolate_hides_everyone_else() -> None:
     assert r.attribution(NAMED) == "Ekspert 4"
 
 
+def test_recipient_keeps_a_name_part_another_participant_shares() -> None:
+    namesake = Participant(id=8, name="Karen Frandsen", consent="anonymous", pseudonym="E8")
+    r = Redactor.for_participants([HENRIK, namesake], recipient_id=1, isolate=True)
+    assert r.redact("Frandsen og Karen") == f"Frandsen og {MASK}"
+    r = Redactor.for_participants([HENRIK, namesake])
+    assert "Frandsen" not in r.redact("Frandsen og Karen")
+
+
 def test_full_redacts_nothing() -> None:
     r = redactor(full=True)
     assert r.redact("Henrik Frandsen, Anne-Mette") == "Henrik Frandsen, Anne-Mette"
