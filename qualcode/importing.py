@@ -13,9 +13,11 @@ from sqlmodel import Session, select
 
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
+from qualcode.exchange import EXCHANGE_SUFFIXES, ExchangeOutcome, import_exchange_file
 from qualcode.formats import parse_bytes
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
+from qualcode.naming import unique_name
 from qualcode.nlp.language import detect_language
 from qualcode.participants import link_speaker, resolve_participant
 from qualcode.progress import Progress, no_progress
@@ -75,13 +77,18 @@ def read_source(path: Path) -> bytes:
 
 
 def _unique_title(session: Session, wanted: str) -> str:
-    taken = set(session.exec(select(Document.title)).all())
-    if wanted not in taken:
-        return wanted
-    n = 2
-    while f"{wanted} ({n})" in taken:
-        n += 1
-    return f"{wanted} ({n})"
+    return unique_name(wanted, session.exec(select(Document.title)).all())
+
+
+def _exchange_outcome(got: ExchangeOutcome) -> ImportOutcome:
+    """A REFI-QDA project or codebook import as one outcome among the files."""
+    return ImportOutcome(
+        path=got.path,
+        status=got.status,
+        title=got.title,
+        message=got.message,
+        details=dict(got.details),
+    )
 
 
 def import_files(
@@ -110,10 +117,8 @@ def import_files(
     for i, path in enumerate(paths):
         progress(i, total, path.name)
         try:
-            if path.suffix.lower() == ".qdpx":
-                from qualcode import exchange
-
-                outcomes.append(exchange.import_qdpx(project, path))
+            if path.suffix.lower() in EXCHANGE_SUFFIXES:
+                outcomes.append(_exchange_outcome(import_exchange_file(project, path)))
             else:
                 outcomes.append(
                     import_one(

@@ -9,6 +9,8 @@ import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
 from qualcode.codebook import codebook_tree, export_codebook, load_codebook
+from qualcode.exchange import export_qdc, load_qdc
+from qualcode.exchange.redact import describe_redactions
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +24,14 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Load (or update) the codebook; codes are matched by key, none is deleted."""
+        if file.suffix.lower() == ".qdc":
+            with open_from(ctx) as project:
+                qdc = load_qdc(project, file)
+            if as_json:
+                emit_json(qdc.as_dict())
+            else:
+                say(qdc.message())
+            return
         with open_from(ctx) as project:
             result = load_codebook(project, file)
         if as_json:
@@ -55,5 +65,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the codebook as REFI-QDA .qdc, TOML or Markdown."""
         with open_from(ctx) as project:
+            if fmt.lower() == "qdc":
+                result = export_qdc(project, out)
+                say(f"wrote {out}: {result['codes']} codes, "
+                    f"{describe_redactions(result['redactions'])}")  # fmt: skip
+                return
             export_codebook(project, fmt, out)
         say(f"wrote {out}")
