@@ -204,7 +204,7 @@ def store_parsed(
         from qualcode.nlp.pipeline import annotate_text
 
         annotation = annotate_text(parsed.text, chosen_language)
-    with project.transaction() as s:
+    with project.transaction("import") as s:
         named = [resolve_participant(s, name) for name in participants or []]
         candidates = named or list(s.exec(select(Participant)))
         sole = named[0] if len(named) == 1 else None
