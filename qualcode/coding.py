@@ -19,6 +19,7 @@ from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
+from qualcode.visibility import visible_coder_filter
 
 
 def default_coder_name() -> str:
@@ -239,8 +240,10 @@ def list_codings(
     code: str | None = None,
     document: str | None = None,
     coder: str | None = None,
+    viewer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Codings with document, speaking participant, code, offsets, text, coder and memo."""
+    """Codings with document, speaking participant, code, offsets, text, coder and memo
+    (with blind coding on, those ``viewer`` — default: this program's coder — may see)."""
     with project.session() as s:
         query = select(Coding).order_by(Coding.document_id, Coding.start, Coding.id)
         if code is not None:
@@ -254,6 +257,9 @@ def list_codings(
             if who is None:
                 raise NotFoundError(f"no coder named {coder!r}")
             query = query.where(Coding.coder_id == who.id)
+        visible = visible_coder_filter(project, viewer or default_coder_name())
+        if visible is not None:
+            query = query.where(visible)
         codings = s.exec(query).all()
         docs: dict[int, Document] = {}
         indexes: dict[int, TurnIndex] = {}

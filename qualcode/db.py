@@ -35,7 +35,6 @@ from qualcode.store.engine import (
     Project,
     WriteScope,
     is_database_url,
-    is_lock_error,
     lock_key,
     make_engine,
     sqlite_url,
@@ -130,7 +129,9 @@ def _check_server(engine: Engine, where: str) -> str | None:
     except OperationalError:
         raise
     except DBAPIError as exc:
-        raise ProjectError(f"{where} is not a qualcode project: {exc.orig}", NOT_A_PROJECT_HINT) from exc
+        raise ProjectError(
+            f"{where} is not a qualcode project: {exc.orig}", NOT_A_PROJECT_HINT
+        ) from exc
 
 
 def open_project(target: str | os.PathLike[str] | None = None, *, create: bool = False) -> Project:

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from qualcode.db import Project, WriteScope
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
+
 def _columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
     return tuple(model.__table__.columns)  # type: ignore[attr-defined]  # sqlmodel table
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from qualcode.audit import log_event
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
 from qualcode.formats import parse_bytes
@@ -254,6 +255,7 @@ def store_parsed(
 
             store_annotation(s, doc.id, annotation)
             doc.nlp_version = NLP_VERSION
+        log_event(s, "", f"import {doc.title} ({label})", "import")
         outcome = ImportOutcome(
             path=label,
             status="imported",

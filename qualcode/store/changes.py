@@ -90,6 +90,7 @@ class ChangeFeed:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._listening = threading.Event()
+        self._check_lock = threading.Lock()
         self._others, self._shape, self._own = self._state()
 
     def _state(self) -> tuple[int, str, int]:
@@ -100,10 +101,11 @@ class ChangeFeed:
 
     def check(self) -> bool:
         """True when someone else committed since the last check (or the feed began)."""
-        others, shape, own = self._state()
-        changed = others != self._others or (shape != self._shape and own == self._own)
-        self._others, self._shape, self._own = others, shape, own
-        return changed
+        with self._check_lock:
+            others, shape, own = self._state()
+            changed = others != self._others or (shape != self._shape and own == self._own)
+            self._others, self._shape, self._own = others, shape, own
+            return changed
 
     @property
     def listening(self) -> threading.Event:

@@ -32,7 +32,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from sqlalchemy import Connection, Engine, Integer, String, cast, create_engine, event, insert, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    String,
+    cast,
+    create_engine,
+    event,
+    insert,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, select
@@ -307,7 +317,9 @@ def _count_change(session: Session, token: str) -> None:
         return
     key = change_slot_key(random.randrange(CHANGE_SLOTS))
     upsert = pg_insert(table).values(key=key, value="1")
-    session.execute(upsert.on_conflict_do_update(index_elements=[table.c.key], set_={"value": plus_one}))
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=[table.c.key], set_={"value": plus_one})
+    )
     session.connection().exec_driver_sql(
         "SELECT pg_notify(%(channel)s, %(token)s)", {"channel": NOTIFY_CHANNEL, "token": token}
     )

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _REVISION = re.compile(r"^revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*[\"']([^\"']+)[\"']", re.M)
-_DOWN = re.compile(r"^down_revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.M)
+_DOWN = re.compile(
+    r"^down_revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.M
+)
 # Tables SQLite keeps for itself (AUTOINCREMENT counters, ANALYZE statistics).
 _SQLITE_OWN = {"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"}
 _NOT_QUALCODE_HINT = "Give the path of a .qualcode file, or create one with `qualcode init PATH`."
@@ -127,15 +129,19 @@ def sqlite_contents(path: Path) -> Contents:
     """Read a SQLite file's objects and revision read-only: the file is not touched."""
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        objects = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
-        tables = {n for t, n in objects if t == "table"} - _SQLITE_OWN
-        revisions = (
-            _revision_rows(conn.execute("SELECT version_num FROM alembic_version").fetchall())
-            if "alembic_version" in tables
-            else []
-        )
+        return _sqlite_contents(conn.execute)
     finally:
         conn.close()
+
+
+def _sqlite_contents(run: Any) -> Contents:
+    objects = [(str(t), str(n)) for t, n in run("SELECT type, name FROM sqlite_master").fetchall()]
+    tables = {n for t, n in objects if t == "table"} - _SQLITE_OWN
+    revisions = (
+        _revision_rows(run("SELECT version_num FROM alembic_version").fetchall())
+        if "alembic_version" in tables
+        else []
+    )
     return Contents(
         tables=tables,
         views=sorted(n for t, n in objects if t == "view"),
@@ -146,7 +152,9 @@ def sqlite_contents(path: Path) -> Contents:
 
 
 def server_contents(conn: Connection) -> Contents:
-    """The same for a PostgreSQL database (its current schema), with plain queries."""
+    """The same for a database behind a URL (on PostgreSQL: its current schema)."""
+    if conn.dialect.name == "sqlite":
+        return _sqlite_contents(conn.exec_driver_sql)
 
     def names(sql: str) -> list[str]:
         return sorted(str(r[0]) for r in conn.execute(text(sql)))
@@ -173,7 +181,9 @@ def check_contents(contents: Contents, where: str) -> str | None:
     """The project's revision (None: no qualcode schema yet), or a clear refusal."""
     if not contents.revisions:
         if contents.tables - {"alembic_version"} or contents.views or contents.triggers:
-            raise ProjectError(f"{where} is a database but not a qualcode project", _NOT_QUALCODE_HINT)
+            raise ProjectError(
+                f"{where} is a database but not a qualcode project", _NOT_QUALCODE_HINT
+            )
         return None
     if len(contents.revisions) > 1:
         raise ProjectError(

@@ -63,8 +63,10 @@ def _fingerprint(project: Project) -> str:
         return hashlib.sha256(project.path.read_bytes()).hexdigest()
     with project.engine.connect() as conn:
         objects = conn.execute(
-            text("SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                 "c.relnamespace WHERE n.nspname = current_schema() ORDER BY 1")
+            text(
+                "SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                "c.relnamespace WHERE n.nspname = current_schema() ORDER BY 1"
+            )
         ).all()
         revisions = conn.execute(text("SELECT version_num FROM alembic_version ORDER BY 1")).all()
     return repr((objects, revisions))

@@ -35,7 +35,9 @@ def test_three_processes_as_one_new_coder_make_one_coder(project: Project, tmp_p
     results = [result_of(p) for p in procs]
     assert [r["errors"] for r in results] == [[]] * 3
     with project.session() as s:
-        assert s.exec(select(func.count()).select_from(Coder).where(Coder.name == "samme")).one() == 1
+        assert (
+            s.exec(select(func.count()).select_from(Coder).where(Coder.name == "samme")).one() == 1
+        )
         assert s.exec(select(func.count()).select_from(Coding)).one() == 180
 
 

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-
 # After this many codings the "code" worker says so on stderr (once).
 REPORT_AFTER = 25
 
