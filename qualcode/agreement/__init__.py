@@ -8,6 +8,7 @@ explains the choices.
 
 from qualcode.agreement.compute import area_of, compute_agreement
 from qualcode.agreement.decisions import (
+    coder_pairs,
     default_review_pair,
     resolve_disagreement,
     review_decisions,
@@ -43,6 +44,7 @@ __all__ = [
     "coded_only",
     "cohen_kappa",
     "compute_agreement",
+    "coder_pairs",
     "default_review_pair",
     "document_units",
     "figures",

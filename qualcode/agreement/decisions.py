@@ -120,3 +120,23 @@ def default_review_pair(project: Project, reviewer: str | None = None) -> list[s
         if len(counts) >= 2:
             totals.update(counts)
     return [names[c] for c, _ in totals.most_common(2)]
+
+
+def coder_pairs(project: Project, reviewer: str | None = None) -> list[list[str]]:
+    """Every pair of coders who coded a same document, most shared codings first."""
+    with project.session() as s:
+        names = {c.id: c.name for c in s.exec(select(Coder))}
+        per_doc: dict[int, Counter[int]] = {}
+        for doc_id, coder_id, origin in s.exec(
+            select(Coding.document_id, Coding.coder_id, Coding.origin)
+        ):
+            if origin == "review" or names.get(coder_id) == reviewer:
+                continue
+            per_doc.setdefault(doc_id, Counter())[coder_id] += 1
+    weight: Counter[tuple[str, str]] = Counter()
+    for counts in per_doc.values():
+        ids = sorted(counts, key=lambda x: names[x])
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                weight[(names[a], names[b])] += counts[a] + counts[b]
+    return [list(pair) for pair, _ in weight.most_common()]
