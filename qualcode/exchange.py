@@ -1330,9 +1330,10 @@ def export_qdpx(project: Project, out: Path, progress: Progress = no_progress) -
     qp, texts = build_export(project, progress)
     xml = qdpx.write_project_xml(qp)
     try:
-        with atomic_writer(out, "wb") as fh, zipfile.ZipFile(
-            fh, "w", compression=zipfile.ZIP_DEFLATED
-        ) as zf:
+        with (
+            atomic_writer(out, "wb") as fh,
+            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+        ):
             zf.writestr("project.qde", xml)
             for member, text in texts.items():
                 zf.writestr(member, text.encode("utf-8"))
