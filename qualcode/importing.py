@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from qualcode.audit import log_event
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
 from qualcode.exchange import EXCHANGE_SUFFIXES, ExchangeOutcome, import_exchange_file
@@ -209,7 +210,7 @@ def store_parsed(
         from qualcode.nlp.pipeline import annotate_text
 
         annotation = annotate_text(parsed.text, chosen_language)
-    with project.transaction() as s:
+    with project.transaction("import") as s:
         named = [resolve_participant(s, name) for name in participants or []]
         candidates = named or list(s.exec(select(Participant)))
         sole = named[0] if len(named) == 1 else None
@@ -259,6 +260,7 @@ def store_parsed(
 
             store_annotation(s, doc.id, annotation)
             doc.nlp_version = NLP_VERSION
+        log_event(s, "", f"import {doc.title} ({label})", "import")
         outcome = ImportOutcome(
             path=label,
             status="imported",
