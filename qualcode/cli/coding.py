@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
-from qualcode.coding import apply_code, code_match, default_coder_name, list_codings
+from qualcode.cli.common import JSON_OPTION, default_coder_name, emit_json, open_from, say
 from qualcode.errors import QualcodeError
 
 
@@ -23,6 +22,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Apply a code to a span given by offsets or by its exact text."""
+        from qualcode.coding import apply_code, code_match
+
         who = coder or default_coder_name()
         with open_from(ctx) as project:
             if match is not None:
@@ -55,6 +56,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Codings with document, participant, code, offsets, text, coder and memo."""
+        from qualcode.coding import list_codings
+
         with open_from(ctx) as project:
             rows = list_codings(project, code=code_name, document=document, coder=coder)
         if as_json:

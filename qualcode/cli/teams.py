@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
-from qualcode.db import backup as backup_project
-from qualcode.db import copy_project
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +22,8 @@ def register(app: typer.Typer) -> None:
         Works on a SQLite project and on a PostgreSQL database (--db-url) alike; open the
         copy with `qualcode --project FILE`.
         """
+        from qualcode.db import backup as backup_project
+
         with open_from(ctx) as project:
             with progress_bar("backing up", enabled=not as_json) as progress:
                 result = backup_project(project, file, overwrite=force, progress=progress)
@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
         How a study that began as a file moves onto the team's PostgreSQL server:
         `qualcode -p study.qualcode copy postgresql+psycopg://ida@db.example.org/kraeftplan`.
         """
+        from qualcode.db import copy_project
+
         with open_from(ctx) as project:
             with progress_bar("copying", enabled=not as_json) as progress:
                 rows = copy_project(project, target, progress=progress)
