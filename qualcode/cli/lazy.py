@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from difflib import get_close_matches
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import typer
@@ -99,7 +99,9 @@ def lazy_root(app: typer.Typer, settings: dict[str, Any], root: Callable[..., An
     for info in app.registered_commands:
         assert info.callback is not None
         name = info.name or info.callback.__name__.lower().replace("_", "-")
-        doc = inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+        doc = (
+            inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+        )
         placeholder = TyperCommand(
             name,
             help=doc,

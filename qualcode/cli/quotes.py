@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from qualcode.cli.common import default_coder_name, JSON_OPTION, emit_json, open_from, progress_bar, say, warn
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+    warn,
+)
 from qualcode.errors import QualcodeError
 
 

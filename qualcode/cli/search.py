@@ -7,7 +7,14 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import default_coder_name, JSON_OPTION, emit_json, open_from, progress_bar, say
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+)
 from qualcode.errors import QualcodeError
 
 
