@@ -21,8 +21,10 @@ from qualcode.errors import QualcodeError
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
     for hit in result.hits:
         left = hit.left[-45:].rjust(45)
+        mark = f"{hit.match:<8} {hit.score:>3.0f} " if result.mode == "fuzzy" else ""
         say(
-            f"{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] {hit.right[:45]}"
+            f"{mark}{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] "
+            f"{hit.right[:45]}"
         )
     if result.truncated:
         say(f"... {result.total - len(result.hits)} more hits (use --limit 0 to show all)")
