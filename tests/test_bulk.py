@@ -41,7 +41,10 @@ label_da = "Samarbejde på tværs"
 label_en = "Collaboration"
 kind = "area"
 """
-PEOPLE = "name;title;organisation;expertise;consent\nSigrid Fjeldborg;Overlæge;Hospital Nord;Onkologi;named\n"
+PEOPLE = (
+    "name;title;organisation;expertise;consent\n"
+    "Sigrid Fjeldborg;Overlæge;Hospital Nord;Onkologi;named\n"
+)
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ def test_a_good_csv_codes_every_row_as_one_undo_step(study: Project, tmp_path: P
     path = tmp_path / "codings.csv"
     path.write_text(
         "document,start,end,match,code,memo,coder\n"
-        f"Fjeldborg,{start},{start + 28},,vent,\"kortere, men\",\n"
+        f'Fjeldborg,{start},{start + 28},,vent,"kortere, men",\n'
         'Fjeldborg,,,"Kommunen ringer sjældent tilbage",Collaboration,,sofie\n'
         "1,0,12,,samarbejde,,\n",
         encoding="utf-8",
@@ -145,7 +148,8 @@ def test_quotes_from_file_all_or_nothing(cli, study: Project, tmp_path: Path) ->
     assert result["added"] == 2
     with study.session() as s:
         rows = s.exec(select(Quote).order_by(Quote.id)).all()
-        assert [q.wording for q in rows] == ["Det holder ikke i længden.", "Kommunen ringer sjældent"]
+        wordings = [q.wording for q in rows]
+        assert wordings == ["Det holder ikke i længden.", "Kommunen ringer sjældent"]
         assert all(q.status == "candidate" for q in rows)
     bad = tmp_path / "bad.csv"
     bad.write_text(
