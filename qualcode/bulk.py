@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from qualcode import quotes as q
@@ -232,9 +232,9 @@ def _describe(exc: QualcodeError) -> str:
     return text
 
 
-def _fail_if_problems(path: Path, problems: list[tuple[int, str]], rows: int) -> None:
+def _fail_if_problems(source: str, problems: list[tuple[int, str]], rows: int) -> None:
     if problems:
-        raise BulkError(str(path), problems, rows)
+        raise BulkError(source, problems, rows)
 
 
 def add_codings_bulk(
@@ -248,12 +248,20 @@ def add_codings_bulk(
     ``coder`` is who ran the command (the undo step is theirs) and the default coder of
     rows without a ``coder`` column. Any bad row: nothing is written, every bad line named.
     """
-    if origin not in CODING_ORIGINS:
-        raise QualcodeError(f"unknown origin {origin!r}")
     rows = read_rows(path)
     _check_columns(path, rows, _KNOWN_CODING_KEYS)
+    return add_coding_rows(project, rows, coder, str(path), origin)
+
+
+def add_coding_rows(
+    project: Project, rows: list[BulkRow], coder: str, source: str, origin: str = "manual"
+) -> BulkResult:
+    """``add_codings_bulk`` for rows already in memory (``source`` names them in messages
+    and in the undo step)."""
+    if origin not in CODING_ORIGINS:
+        raise QualcodeError(f"unknown origin {origin!r}")
     if not rows:
-        raise QualcodeError(f"{path}: no rows under the header", "Give one row per coding.")
+        raise QualcodeError(f"{source}: no rows under the header", "Give one row per coding.")
     with project.transaction() as s:
         resolve = _Resolver(s)
         problems: list[tuple[int, str]] = []
@@ -271,18 +279,20 @@ def add_codings_bulk(
                 problems.append((row.line, _describe(exc)))
                 continue
             planned.append((row.line, doc.id, code.id, who.id, start, end, row.get("memo")))  # type: ignore[arg-type]  # ids are set on stored rows
-        _fail_if_problems(path, problems, len(rows))
+        _fail_if_problems(source, problems, len(rows))
         added = _insert_codings(s, planned, origin)
-        record_action(s, coder, f"code {len(added)} rows from {path.name}", added=added)
-        ids = [c.id for c in added if c.id is not None]
-    return {"file": str(path), "rows": len(rows), "added": len(ids), "ids": ids}
+        action = record_action(s, coder, f"code {len(added)} rows from {Path(source).name}")
+        action.payload = {**action.payload, "added": added}
+        ids = [int(c["id"]) for c in added]
+    return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
 
 
 def _insert_codings(
     session: Session, planned: list[tuple[int, int, int, int, int, int, str]], origin: str
-) -> list[Coding]:
-    """Insert the checked rows with one executemany and return them as ``Coding`` objects
-    (detached copies carrying their ids, which is what the undo log records)."""
+) -> list[dict[str, Any]]:
+    """Insert the checked rows with one executemany; returns each coding as the undo log
+    snapshots it (``history.coding_snapshot``'s fields), without building ORM objects —
+    at thousands of rows those cost more than the insert itself."""
     now = utcnow()
     values = [
         {
@@ -301,9 +311,33 @@ def _insert_codings(
     table = Coding.__table__  # type: ignore[attr-defined]  # SQLModel table
     if not values:
         return []
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    result = session.connection().execute(stmt, values)
-    return [Coding(id=new_id, **v) for v, (new_id,) in zip(values, result.all(), strict=True)]
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # The write transaction holds SQLite's only write lock: ids after the largest are
+        # ours. One executemany of plain tuples (RETURNING would run row by row).
+        first = int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        ids = list(range(first, first + len(values)))
+        for new_id, v in zip(ids, values, strict=True):
+            v["id"] = new_id
+        columns = ["id", *(k for k in values[0] if k != "id")]
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
+        order = list(compiled.positiontup or [])
+        # the column types' own conversions (e.g. datetimes as SQLAlchemy stores them)
+        convert = [
+            table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in order
+        ]
+        rows = [
+            tuple(f(v[k]) if f else v[k] for k, f in zip(order, convert, strict=True))
+            for v in values
+        ]
+        conn.exec_driver_sql(str(compiled), rows)  # type: ignore[arg-type]  # DB-API parameters
+    else:
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = [int(new_id) for (new_id,) in conn.execute(stmt, values).all()]
+        for new_id, v in zip(ids, values, strict=True):
+            v["id"] = new_id
+    created = now.isoformat()
+    return [{**v, "created": created} for v in values]
 
 
 def add_quotes_bulk(project: Project, path: Path, who: str) -> BulkResult:
@@ -315,8 +349,13 @@ def add_quotes_bulk(project: Project, path: Path, who: str) -> BulkResult:
     """
     rows = read_rows(path)
     _check_columns(path, rows, _KNOWN_QUOTE_KEYS)
+    return add_quote_rows(project, rows, who, str(path))
+
+
+def add_quote_rows(project: Project, rows: list[BulkRow], who: str, source: str) -> BulkResult:
+    """``add_quotes_bulk`` for rows already in memory (``source`` names them in messages)."""
     if not rows:
-        raise QualcodeError(f"{path}: no rows under the header", "Give one row per quote.")
+        raise QualcodeError(f"{source}: no rows under the header", "Give one row per quote.")
     with project.transaction() as s:
         resolve = _Resolver(s)
         problems: list[tuple[int, str]] = []
@@ -340,14 +379,14 @@ def add_quotes_bulk(project: Project, path: Path, who: str) -> BulkResult:
                 continue
             seen.add(key)
             made.append(quote)
-        _fail_if_problems(path, problems, len(rows))
+        _fail_if_problems(source, problems, len(rows))
         for quote in made:
             s.add(quote)
         s.flush()
         for quote in made:
             q._event(s, quote.id, quote.created_by, None, q.CANDIDATE, "created")  # type: ignore[arg-type]  # flushed: id set
         ids = [quote.id for quote in made if quote.id is not None]
-    return {"file": str(path), "rows": len(rows), "added": len(ids), "ids": ids}
+    return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
 
 
 def _quote_row(

@@ -332,6 +332,20 @@ def _speakers(session: Session, spans: list[tuple[int, int, int]]) -> dict[tuple
     return out
 
 
+def split_query(query: str) -> list[tuple[str, str]]:
+    """The query's words as ``(lower, lower)``, split exactly as documents are split.
+
+    A query of plain words (letters only, as nearly every query is) splits at white space:
+    the Danish tokenizer splits no such word further (``tests/test_search.py`` checks its
+    exception table), so spaCy is not even imported for it. Anything else goes through the
+    tokenizer itself (``nlp.pipeline.query_words``).
+    """
+    parts = query.split()
+    if parts and all(part.isalpha() for part in parts):
+        return [(part.lower(), part.lower()) for part in parts]
+    return query_words(query, lemmas=False)
+
+
 def search(
     project: Project,
     query: str,
@@ -358,7 +372,7 @@ def search(
         )
     annotate_missing(project, progress)
     with project.session() as s:
-        words = query_words(query, lemmas=mode == "lemma")
+        words = split_query(query)
         if not words:
             raise SearchError(
                 f"the query {query!r} has no words to search for", "Give at least one word."

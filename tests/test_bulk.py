@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from qualcode import history
 from qualcode.bulk import BulkError, add_codings_bulk, add_quotes_bulk
 from qualcode.codebook import load_codebook
+from qualcode.coding import list_codings
 from qualcode.db import Project
 from qualcode.importing import import_one
 from qualcode.models import ActionLog, Coding, Quote
@@ -87,6 +88,8 @@ def test_a_good_csv_codes_every_row_as_one_undo_step(study: Project, tmp_path: P
     k = INTERVIEW.index("Kommunen ringer")
     assert (k, k + len("Kommunen ringer sjældent tilbage")) in {(a, b) for a, b, _, _ in coded}
     assert "kortere, men" in {m for *_, m in coded}
+    listed = list_codings(study)  # bulk rows read back like any other coding
+    assert {r["coder"] for r in listed} == {"ida", "sofie"} and all(r["created"] for r in listed)
     with study.session() as s:
         assert s.exec(select(func.count()).select_from(ActionLog)).one() == 1
     assert history.undo(study, "ida") == "code 3 rows from codings.csv"

@@ -247,3 +247,24 @@ async def test_search_screen_kwic_jump_and_code_all(demo_path: Path) -> None:
             assert len(coded) == screen.result.total
     finally:
         project.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["palliation", "Basal Palliation", "uspecifikke  symptomer", "Ærø Øst Åbenrå", "ikke i dag"],
+)
+def test_plain_word_queries_split_as_the_tokenizer_splits_them(query: str) -> None:
+    from qualcode.nlp.pipeline import query_words
+    from qualcode.search import split_query
+
+    assert split_query(query) == query_words(query, lemmas=False)
+
+
+def test_the_danish_tokenizer_splits_no_plain_word() -> None:
+    """``split_query`` splits plain-word queries at white space without spaCy; that holds
+    only while no tokenizer exception splits a word of letters alone."""
+    from qualcode.nlp.pipeline import tokenizer_pipeline
+
+    nlp = tokenizer_pipeline("da")
+    split = [word for word in nlp.tokenizer.rules if word.isalpha() and len(nlp(word)) != 1]
+    assert split == []

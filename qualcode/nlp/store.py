@@ -133,12 +133,19 @@ def documents_needing_annotation(project: Project) -> list[int]:
 def annotate_missing(
     project: Project, progress: Progress = no_progress, batch_words: int = 400_000
 ) -> int:
-    """Annotate every document that lacks current annotation; returns how many were done.
+    """Annotate every document that lacks current annotation; returns how many were done."""
+    return annotate_documents(project, documents_needing_annotation(project), progress, batch_words)
 
-    Documents go in batches of about ``batch_words`` words, each batch one transaction, so a
-    document is never half-annotated.
+
+def annotate_documents(
+    project: Project, todo: list[int], progress: Progress = no_progress, batch_words: int = 400_000
+) -> int:
+    """Annotate these documents (ids) in batches of about ``batch_words`` words.
+
+    Each batch goes through ``nlp.pipe`` together and is stored in one transaction (a
+    document is never half-annotated; its token rows go into the indexes sorted, once per
+    batch). Returns how many documents were annotated.
     """
-    todo = documents_needing_annotation(project)
     if not todo:
         return 0
     with project.session() as s:
