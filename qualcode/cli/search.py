@@ -7,16 +7,24 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
-from qualcode.coding import default_coder_name
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+)
 from qualcode.errors import QualcodeError
 
 
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
     for hit in result.hits:
         left = hit.left[-45:].rjust(45)
+        mark = f"{hit.match:<8} {hit.score:>3.0f} " if result.mode == "fuzzy" else ""
         say(
-            f"{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] {hit.right[:45]}"
+            f"{mark}{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] "
+            f"{hit.right[:45]}"
         )
     if result.truncated:
         say(f"... {result.total - len(result.hits)} more hits (use --limit 0 to show all)")
