@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,17 +18,28 @@ from qualcode.models import (
     Code,
     Token,
 )
+from qualcode.lexicon import lemma_zipf, zipf
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
 
 MODEL_KIND = "suggest_textcat"
 KEYWORD_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
-DESCRIPTION_WEIGHT = 0.12
+DESCRIPTION_WEIGHT = 0.12  # description and use-when words
+NOT_WHEN_WEIGHT = 0.12  # words of a not-when clause count for the code it points to
 COMPOUND_FACTOR = 0.8
 MIN_COMPOUND = 5  # shorter keywords match only whole words (no "gen" in "generelt")
-PARENT_SHARE = 1.0  # how much an area's own evidence lifts its attention points
-CHILD_SHARE = 0.0  # what an area gains from attention points beyond its best one
-MODEL_WEIGHT = 0.5  # the classifier's probability against the normalised codebook score
+LEXICALISED_ZIPF = 3.0  # a compound this common in Danish is a word of its own (hjemmeside)
+# General-Danish prior: a term as common as Zipf PRIOR_COMMON weighs PRIOR_FLOOR, one at or
+# below PRIOR_RARE (or outside the list) weighs 1.
+PRIOR_RARE = 3.0
+PRIOR_COMMON = 5.5
+PRIOR_FLOOR = 0.15
+WEAK_MAX_ZIPF = 6.0  # description words this common in Danish ("få", "sige") are not evidence
+WEAK_SPREAD = 0.5  # nor are description words shared by more than this share of the codes
+PARENT_SHARE = 1.0  # how much an area's evidence lifts its attention points
+CHILD_SHARE = 0.3  # how much attention points beyond the best one count for their area
+FAMILY_NORM = 0.0  # an area total is divided by (its vocabulary weight) ** FAMILY_NORM
+MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
 MIN_OWN_EVIDENCE = 0.3  # keyword/label evidence the sentence itself must carry
@@ -91,6 +103,48 @@ def _content_words(text: str, lang: str) -> list[str]:
     return words
 
 
+def general_prior(term: str, lang: str = "da") -> float:
+    """How much a term can tell, by how common it is in the language generally (0.15..1)."""
+    z = lemma_zipf(term, lang)
+    if z <= PRIOR_RARE:
+        return 1.0
+    share = (PRIOR_COMMON - z) / (PRIOR_COMMON - PRIOR_RARE)
+    return max(PRIOR_FLOOR, min(1.0, share))
+
+
+def _term_entries(
+    term: str, per_code: dict[str, float], lang: str, limit: int
+) -> list[tuple[str, float]]:
+    """(code, weight) of one term: its source's weight, over the square root of how many codes
+    share it, times the general-Danish prior. A description word (weaker than a label) counts
+    only when it is not common in Danish (Zipf < ``WEAK_MAX_ZIPF``) and not shared by more
+    than ``limit`` codes, and its prior counts twice: "patient", "handle" or "få" in many
+    descriptions would otherwise tilt every passage towards the areas with most codes."""
+    z = lemma_zipf(term, lang)
+    spread = math.sqrt(len(per_code))
+    prior = general_prior(term, lang)
+    entries = []
+    for key, weight in per_code.items():
+        if weight < LABEL_WEIGHT:
+            if z >= WEAK_MAX_ZIPF or len(per_code) > limit:
+                continue
+            entries.append((key, weight / spread * prior * prior))
+        else:
+            entries.append((key, weight / spread * prior))
+    return entries
+
+
+_POINTER = re.compile(
+    r"([^.;]*?)\b(?:kodes|så brug|brug hellere|brug)\s+([0-9]+(?:\.[0-9]+)?|[a-zæøå]+)",
+    re.IGNORECASE,
+)
+
+
+def _not_when_pointers(text: str) -> list[tuple[str, str]]:
+    """(code key, clause) for each "... kodes X" / "... så brug X" in a not-when note."""
+    return [(m.group(2).lower(), m.group(1)) for m in _POINTER.finditer(text)]
+
+
 class CodebookScorer:
     """Scores passages against the codebook's keywords, labels and descriptions.
 
@@ -125,6 +179,7 @@ class CodebookScorer:
         weights: dict[str, dict[str, float]] = defaultdict(dict)  # term -> code -> weight
         keyword_terms: set[str] = set()
         strong: set[str] = set()
+        pointed: dict[str, dict[str, float]] = defaultdict(dict)
         lem = lemmatizer(lang)
         for c in codes:
             en = lang == "en"
@@ -137,6 +192,10 @@ class CodebookScorer:
                 (_content_words(label, lang), LABEL_WEIGHT),
                 (_content_words(f"{desc} {'' if en else c.use_when}", lang), DESCRIPTION_WEIGHT),
             ]
+            if not en:
+                for target, clause in _not_when_pointers(c.not_when or ""):
+                    for term in _content_words(clause, lang):
+                        pointed[term][target] = NOT_WHEN_WEIGHT
             for terms, weight in sources:
                 for term in terms:
                     if len(term) < 2:
@@ -145,21 +204,26 @@ class CodebookScorer:
                         strong.add(term)
                     current = weights[term].get(c.key, 0.0)
                     weights[term][c.key] = max(current, weight)
-        freq = frequencies or {}
-        scale = math.log(max(corpus_words, 2))
+        for term, targets in pointed.items():
+            for key, weight in targets.items():
+                if key in self.codes and len(term) >= 2:
+                    weights[term][key] = max(weights[term].get(key, 0.0), weight)
+        del frequencies, corpus_words  # the general-Danish prior replaced corpus rarity
         self.terms: dict[str, list[tuple[str, float]]] = {}
+        limit = max(2, int(len(self.codes) * WEAK_SPREAD))
         for term, per_code in weights.items():
-            spread = math.sqrt(len(per_code))
-            rarity = 1.0
-            if corpus_words > 0:
-                rarity = max(0.05, math.log(corpus_words / (freq.get(term, 0) + 1)) / scale)
-            entries = []
-            for key, weight in per_code.items():
-                power = 1.0 if weight >= KEYWORD_WEIGHT else 2.0
-                entries.append((key, weight / spread * rarity**power))
-            self.terms[term] = entries
+            entries = _term_entries(term, per_code, lang, limit)
+            if entries:
+                self.terms[term] = entries
+        mass: dict[str, float] = defaultdict(float)
+        for entries in self.terms.values():
+            for key, weight in entries:
+                area_key = self.codes[key].area_key if key in self.codes else None
+                mass[area_key or key] += weight
+        self.family_mass = dict(mass)
         self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
         self.strong_terms = frozenset(strong)
+        self.stop_words = lem.stop_words
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
         self._shared: dict[int, tuple[list[_TOKEN], dict[str, CodeScore]]] = {}
 
@@ -178,6 +242,8 @@ class CodebookScorer:
                 found[form] = (1.0, "word")
         for form in (lower, lemma):
             n = len(form)
+            if form not in self.long_terms and zipf(form, self.lang) >= LEXICALISED_ZIPF:
+                continue  # "hjemmeside" is a word of its own, not a kind of "hjemme"
             for size in range(MIN_COMPOUND, n):
                 head, tail = form[:size], form[n - size :]
                 if head in self.long_terms and head not in found:
@@ -209,7 +275,10 @@ class CodebookScorer:
         cache = self._cache
         strong = self.strong_terms
         seen: dict[str, list[Any]] = {}  # term -> [count, best factor, how]
+        stops = self.stop_words
         for token in tokens:
+            if token[0] in stops:
+                continue
             found = cache.get(token)
             if found is None:
                 found = self._matches(token)
@@ -275,39 +344,69 @@ def build_scorers(session: Session, codes: list[Code]) -> dict[str, CodebookScor
     return scorers
 
 
+def _normalised(scores: dict[str, float]) -> dict[str, float]:
+    top = max(scores.values(), default=0.0)
+    return {k: (v / top if top > 0 else 0.0) for k, v in scores.items()}
+
+
+def codebook_levels(
+    scorer: CodebookScorer, evidence: dict[str, CodeScore]
+) -> dict[str, dict[str, float]]:
+    """Codebook evidence at three levels, each normalised to 0..1 per passage.
+
+    An area collects its own evidence and every attention point's (``CHILD_SHARE``), so many
+    area words outweigh one generic attention-point word; an attention point adds its area's
+    total (``PARENT_SHARE``), so it is ranked within the best-supported area.
+    """
+    raw = {k: v.score for k, v in evidence.items()}
+    areas: dict[str, float] = {}
+    children: dict[str, list[float]] = defaultdict(list)
+    for key, info in scorer.codes.items():
+        if info.kind == "area":
+            areas[key] = areas.get(key, 0.0) + raw.get(key, 0.0)
+        elif info.area_key is not None:
+            children[info.area_key].append(raw.get(key, 0.0))
+    for key, values in children.items():
+        best = max(values, default=0.0)
+        areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
+    for key in areas:
+        areas[key] /= max(scorer.family_mass.get(key, 1.0), 1.0) ** FAMILY_NORM
+    points: dict[str, float] = {}
+    cross: dict[str, float] = {}
+    for key, info in scorer.codes.items():
+        if info.kind == "area":
+            continue
+        if info.area_key is not None:
+            points[key] = raw.get(key, 0.0) + PARENT_SHARE * areas.get(info.area_key, 0.0)
+        else:
+            cross[key] = raw.get(key, 0.0)
+    top = max(raw.values(), default=0.0)
+    return {
+        "area": _normalised(areas),
+        "attention_point": _normalised(points),
+        "cross_cutting": {k: (v / top if top > 0 else 0.0) for k, v in cross.items()},
+    }
+
+
 def rank_codes(
     scorer: CodebookScorer,
     evidence: dict[str, CodeScore],
     model_probs: dict[str, float] | None = None,
+    model_weight: float | None = None,
 ) -> dict[str, dict[str, float]]:
     """Combined scores at three levels: ``area``, ``attention_point`` and ``cross_cutting``.
 
-    An area collects its own evidence plus its attention points'; an attention point gets a
-    share of its area's own evidence. Codebook evidence is normalised to 0..1 per passage
-    and the model's probability (if any) is added with ``MODEL_WEIGHT``.
+    The codebook's normalised evidence (``codebook_levels``) and the model's probability (if
+    any) are mixed as ``(1 - w) * codebook + w * model``; ``w`` is the weight chosen for this
+    project by cross-validation over its own codings (``MODEL_WEIGHT`` when none was).
     """
-    own = {k: v.score for k, v in evidence.items()}
-    top = max(own.values(), default=0.0)
-    norm = {k: (v / top if top > 0 else 0.0) for k, v in own.items()}
-    probs = model_probs or {}
-    areas: dict[str, float] = defaultdict(float)
-    children: dict[str, list[float]] = defaultdict(list)
-    points: dict[str, float] = {}
-    cross: dict[str, float] = {}
-    for key, info in scorer.codes.items():
-        base = norm.get(key, 0.0) + MODEL_WEIGHT * probs.get(key, 0.0)
-        if info.kind == "area":
-            areas[key] += base
-        elif info.area_key is not None and info.parent_key is not None:
-            children[info.area_key].append(
-                norm.get(key, 0.0) + 0.5 * MODEL_WEIGHT * probs.get(key, 0.0)
-            )
-            points[key] = base + PARENT_SHARE * (
-                norm.get(info.parent_key, 0.0) + MODEL_WEIGHT * probs.get(info.parent_key, 0.0)
-            )
-        else:
-            cross[key] = base
-    for area, values in children.items():
-        best = max(values, default=0.0)
-        areas[area] += best + CHILD_SHARE * (sum(values) - best)
-    return {"area": dict(areas), "attention_point": points, "cross_cutting": cross}
+    levels = codebook_levels(scorer, evidence)
+    if model_probs is None:
+        return levels
+    w = MODEL_WEIGHT if model_weight is None else model_weight
+    out: dict[str, dict[str, float]] = {}
+    for level, scores in levels.items():
+        out[level] = {
+            k: (1.0 - w) * v + w * model_probs.get(k, 0.0) for k, v in scores.items()
+        }
+    return out
