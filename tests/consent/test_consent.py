@@ -232,3 +232,12 @@ def test_text_without_names_is_unchanged(text: str) -> None:
         return
     assert r.redact(text) == text
     assert r.counts.total == 0
+
+
+def test_long_names_and_control_characters() -> None:
+    long = Participant(id=5, name="Ulla " + "Langenavn-" * 300 + "Sen", consent="anonymous",
+                       pseudonym="Ekspert 5")  # fmt: skip
+    ctrl = Participant(id=6, name="Bir\x07te Kjær", consent="role_only", title="jordemoder")
+    r = Redactor.for_participants([long, ctrl])
+    assert r.redact("Ulla sagde") == "[Ekspert 5] sagde"
+    assert r.redact("Birte og Bir\x07te og KJÆR") == "[jordemoder] og [jordemoder] og [jordemoder]"
