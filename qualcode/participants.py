@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,12 @@ def read_participants_csv(path: Path) -> list[dict[str, str]]:
                 f"{path}, line {line_no}: {len(values)} fields but the header has {len(columns)}",
                 "Quote fields that contain the separator.",
             )
-        row = {c: v.strip() for c, v in zip(columns, values, strict=False)}
+        # NFC, and spaces collapsed: a name typed decomposed or with a NBSP is the same name
+        # (and the consent engine finds it in either form).
+        row = {
+            c: " ".join(unicodedata.normalize("NFC", v).replace("\u00ad", "").split())
+            for c, v in zip(columns, values, strict=False)
+        }
         if not row.get("name"):
             raise ParticipantError(f"{path}, line {line_no}: the name is empty")
         consent = CONSENT_ALIASES.get(fold(row.get("consent", "")).replace(" ", "_"))

@@ -241,3 +241,15 @@ def test_long_names_and_control_characters() -> None:
     r = Redactor.for_participants([long, ctrl])
     assert r.redact("Ulla sagde") == "[Ekspert 5] sagde"
     assert r.redact("Birte og Bir\x07te og KJÆR") == "[jordemoder] og [jordemoder] og [jordemoder]"
+
+
+def test_participants_csv_is_normalised_to_nfc(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.participants import read_participants_csv
+
+    path = tmp_path / "p.csv"
+    name = unicodedata.normalize("NFD", "Åse\u00a0 Søgaard")
+    path.write_text(f"name;title;organisation;expertise;consent\n{name};læge;Ø\u00adst;x;anonym\n",
+                    encoding="utf-8")  # fmt: skip
+    row = read_participants_csv(path)[0]
+    assert row["name"] == "Åse Søgaard" and unicodedata.is_normalized("NFC", row["name"])
+    assert row["organisation"] == "Øst"
