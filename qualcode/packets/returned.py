@@ -14,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,13 +87,16 @@ def _read_member(zf: zipfile.ZipFile, name: str, path: Path, budget: list[int]) 
         raise _refuse(path, f"{name} is too large ({info.file_size} bytes unpacked)")
     chunks: list[bytes] = []
     size = 0
-    with zf.open(info) as fh:
-        while chunk := fh.read(1 << 16):
-            size += len(chunk)
-            budget[0] -= len(chunk)
-            if size > MAX_PART_BYTES or budget[0] < 0:
-                raise _refuse(path, f"{name} unpacks to more than the size limit (a zip bomb?)")
-            chunks.append(chunk)
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 16):
+                size += len(chunk)
+                budget[0] -= len(chunk)
+                if size > MAX_PART_BYTES or budget[0] < 0:
+                    raise _refuse(path, f"{name} unpacks to more than the size limit")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise _refuse(path, f"{name} is damaged ({exc})") from exc
     return b"".join(chunks)
 
 
