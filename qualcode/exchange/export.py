@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import qualcode
 from qualcode.codebook import all_codes
@@ -107,7 +107,7 @@ class _Export:
 
 
 def _coders(ex: _Export) -> None:
-    for c in ex.s.exec(select(Coder).order_by(Coder.id)):
+    for c in ex.s.exec(select(Coder).order_by(col(Coder.id))):
         assert c.id is not None
         ex.coder_guid[c.id] = guid_of(c.guid, "coder", c.name)
         ex.coder_name[c.id] = c.name
@@ -204,7 +204,7 @@ def _participants(ex: _Export, participants: list[Participant]) -> None:
 
 def _memos(ex: _Export, docs: dict[int, Document]) -> None:
     """Memos become notes (exact text; the note's name is a snippet of it)."""
-    for memo in ex.s.exec(select(Memo).order_by(Memo.id)):
+    for memo in ex.s.exec(select(Memo).order_by(col(Memo.id))):
         guid = guid_of(memo.guid, "memo", str(memo.id))
         text = ex.red(memo.text)
         ex.qp.notes.append(
@@ -247,7 +247,7 @@ def _memo_target(ex: _Export, memo: Memo, docs: dict[int, Document]) -> str | No
 def _turn_rows(ex: _Export, doc: Document, moved: OffsetMap) -> list[pl.TurnRow]:
     people = ex.people
     rows: list[pl.TurnRow] = []
-    for t in ex.s.exec(select(Turn).where(Turn.document_id == doc.id).order_by(Turn.ordinal)):
+    for t in ex.s.exec(select(Turn).where(Turn.document_id == doc.id).order_by(col(Turn.ordinal))):
         person = people.get(t.participant_id) if t.participant_id else None
         rows.append(
             pl.TurnRow(
@@ -327,7 +327,9 @@ def _codings(
 ) -> None:
     text, moved, out = placed
     rows = ex.s.exec(
-        select(Coding).where(Coding.document_id == doc.id).order_by(Coding.start, Coding.id)
+        select(Coding)
+        .where(Coding.document_id == doc.id)
+        .order_by(col(Coding.start), col(Coding.id))
     )
     for coding in rows:
         start, end = moved.start(coding.start), moved.end(coding.end)
@@ -371,7 +373,7 @@ def _codings(
 
 def _quote_event_rows(ex: _Export, quote: Quote) -> list[pl.EventRow]:
     events = ex.s.exec(
-        select(QuoteEvent).where(QuoteEvent.quote_id == quote.id).order_by(QuoteEvent.id)
+        select(QuoteEvent).where(QuoteEvent.quote_id == quote.id).order_by(col(QuoteEvent.id))
     )
     return [
         pl.EventRow(
@@ -449,11 +451,12 @@ def _quote(
 
 
 def _packets(ex: _Export) -> None:
-    for packet in ex.s.exec(select(Packet).order_by(Packet.id)):
+    for packet in ex.s.exec(select(Packet).order_by(col(Packet.id))):
         person = ex.people.get(packet.participant_id)
         if person is None:
             continue
-        ex.packet_token[packet.id or 0] = packet.token
+        assert packet.id is not None
+        ex.packet_token[packet.id] = packet.token
         path = packet.path
         if path and not ex.full:
             path = _source_name(ex, Path(path).name)
@@ -486,7 +489,7 @@ def build_export(
             f"unknown position unit {positions!r}", "Use codepoints or utf16 (for NVivo)."
         )
     with project.session() as s:
-        participants = list(s.exec(select(Participant).order_by(Participant.id)))
+        participants = list(s.exec(select(Participant).order_by(col(Participant.id))))
         redactor = export_redactor(participants, full=full)
         origin = f"{qdpx.ORIGIN} {qualcode.__version__}"
         if positions == "utf16":
@@ -503,22 +506,21 @@ def build_export(
         _coders(ex)
         _codes(ex, all_codes(s))
         _variables(ex)
-        docs = list(s.exec(select(Document).order_by(Document.id)))
+        docs = list(s.exec(select(Document).order_by(col(Document.id))))
         ex.doc_guid = {d.id: guid_of(d.guid, "document", str(d.id)) for d in docs if d.id}
-        for cid, cg in s.exec(select(Coding.id, Coding.guid)):
-            ex.coding_guid[cid] = guid_of(cg, "coding", str(cid))
-        quotes = list(s.exec(select(Quote).order_by(Quote.id)))
+        ex.coding_guid = {
+            cid: guid_of(cg, "coding", str(cid))
+            for cid, cg in s.exec(select(Coding.id, Coding.guid))
+            if cid is not None
+        }
+        quotes = list(s.exec(select(Quote).order_by(col(Quote.id))))
         ex.quote_guid = {q.id: guid_of(q.guid, "quote", str(q.id)) for q in quotes if q.id}
         _participants(ex, participants)
         _packets(ex)
         _memos(ex, {d.id: d for d in docs if d.id})
-        for code in ex.qp.codes and qdpx.flatten_codes(ex.qp.codes):
-            code[0].note_refs = [
-                g
-                for cid, gd in ex.code_guid.items()
-                if gd == code[0].guid
-                for g in ex.notes_for.get(("code", cid), [])
-            ]
+        code_ids = {guid: cid for cid, guid in ex.code_guid.items()}
+        for qcode, _parent in qdpx.flatten_codes(ex.qp.codes):
+            qcode.note_refs = ex.notes_for.get(("code", code_ids.get(qcode.guid)), [])
         by_doc: dict[int, list[Quote]] = {}
         for quote in quotes:
             by_doc.setdefault(quote.document_id, []).append(quote)

@@ -314,9 +314,10 @@ def _new_document(
         doc.guid = src.guid
     s.add(doc)
     s.flush()
+    assert doc.id is not None
     linked = [ctx.person_for_case[c.guid] for c in cases]
-    for person in {p.id: p for p in linked}.values():
-        s.add(DocumentParticipant(document_id=doc.id, participant_id=person.id))
+    for pid in {p.id for p in linked if p.id is not None}:
+        s.add(DocumentParticipant(document_id=doc.id, participant_id=pid))
     _store_turns(ctx, doc, turns, cases)
     return doc
 
@@ -422,7 +423,11 @@ def _store_codings(
     if not rows:
         return
     s.execute(insert(Coding), rows)  # bulk: thousands of codings per archive
-    ids = dict(s.exec(select(Coding.guid, Coding.id).where(Coding.document_id == doc.id)).all())
+    ids: dict[str, int] = {
+        guid: cid
+        for guid, cid in s.exec(select(Coding.guid, Coding.id).where(Coding.document_id == doc.id))
+        if cid is not None
+    }
     for sel_guid, guid in selection_of.items():
         ctx.coding_for_selection[sel_guid] = ids[guid]
     for guid, original in file_guid.items():

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TypedDict
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from sqlmodel import Session, select
+from openpyxl.cell import WriteOnlyCell
+from sqlmodel import Session, col, select
 
 from qualcode.consent import Redactor
 from qualcode.db import Project
@@ -72,12 +72,14 @@ def _coding_rows(s: Session, redactor: Redactor, people: dict[int, Participant])
     codes = {c.id: c for c in s.exec(select(Code))}
     coders = {c.id: c.name for c in s.exec(select(Coder))}
     rows: list[list[str]] = []
-    for doc in s.exec(select(Document).order_by(Document.id)):
+    for doc in s.exec(select(Document).order_by(col(Document.id))):
         assert doc.id is not None
         turns = TurnIndex(document_turns(s, doc.id))
         in_doc = document_participants(s, doc.id)
         codings = s.exec(
-            select(Coding).where(Coding.document_id == doc.id).order_by(Coding.start, Coding.id)
+            select(Coding)
+            .where(Coding.document_id == doc.id)
+            .order_by(col(Coding.start), col(Coding.id))
         )
         for coding in codings:
             turn = turns.at(coding.start)
@@ -110,7 +112,7 @@ def _quote_rows(s: Session, redactor: Redactor, people: dict[int, Participant]) 
     titles = {d.id: d.title for d in s.exec(select(Document))}
     keys = {c.id: c.key for c in s.exec(select(Code))}
     rows = []
-    for q in s.exec(select(Quote).order_by(Quote.id)):
+    for q in s.exec(select(Quote).order_by(col(Quote.id))):
         person = people.get(q.participant_id)
         row = [
             q.id,
@@ -141,12 +143,12 @@ def _participant_rows(redactor: Redactor, people: list[Participant]) -> list[lis
 
 
 def _matrix(s: Session, redactor: Redactor, tables: Tables) -> None:
-    codes = list(s.exec(select(Code).order_by(Code.position, Code.id)))
+    codes = list(s.exec(select(Code).order_by(col(Code.position), col(Code.id))))
     tables.matrix_header = ["document", *(safe_cell(c.key) for c in codes)]
     counts: dict[tuple[int, int], int] = {}
     for doc_id, code_id in s.exec(select(Coding.document_id, Coding.code_id)):
         counts[(doc_id, code_id)] = counts.get((doc_id, code_id), 0) + 1
-    for doc in s.exec(select(Document).order_by(Document.id)):
+    for doc in s.exec(select(Document).order_by(col(Document.id))):
         row = [safe_cell(redactor.redact(doc.title))]
         row += [str(counts.get((doc.id or 0, c.id or 0), 0)) for c in codes]
         tables.matrix.append(row)
@@ -155,7 +157,7 @@ def _matrix(s: Session, redactor: Redactor, tables: Tables) -> None:
 def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, Redactor]:
     tables = Tables()
     with project.session() as s:
-        participants = list(s.exec(select(Participant).order_by(Participant.id)))
+        participants = list(s.exec(select(Participant).order_by(col(Participant.id))))
         redactor = export_redactor(participants, full=full)
         people = {p.id: p for p in participants if p.id is not None}
         tables.codings = _coding_rows(s, redactor, people)
@@ -190,7 +192,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -
     for values in [header, *rows]:
         cells = []
         for value in values:
-            cell = Cell(ws, value=value)
+            cell = WriteOnlyCell(ws, value=value)
             cell.data_type = "s"  # text, always: never a formula or a number guessed
             cells.append(cell)
         ws.append(cells)

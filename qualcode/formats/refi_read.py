@@ -10,7 +10,7 @@ transcripts, links, graphs) is counted in ``QProject.skipped``, never dropped si
 
 from __future__ import annotations
 
-from lxml import etree
+import lxml.etree as etree
 
 from qualcode.errors import ImportFormatError
 from qualcode.formats.refi_model import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
+import lxml.etree as etree
 
 from qualcode.formats.refi_model import (
     NS_CODEBOOK,

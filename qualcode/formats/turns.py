@@ -106,6 +106,7 @@ def find_labels(text: str, extra: Mapping[int, str] | None = None) -> list[Label
     candidates: list[tuple[int, str]] = []
     for match in _LABEL.finditer(text):
         group = match.lastgroup  # "bold" or "plain"
+        assert group is not None  # the pattern's two alternatives are both named
         speaker = match.group(group).strip()
         if looks_like_speaker(speaker):
             candidates.append((match.start(group) - (2 if group == "bold" else 0), speaker))
