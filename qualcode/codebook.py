@@ -325,6 +325,9 @@ def resolve_code(session: Session, name: str) -> Code:
 
     Unknown or ambiguous names are errors that list the nearest candidates.
     """
+    exact = session.exec(select(Code).where(Code.key == name.strip())).first()
+    if exact is not None:  # the common case, one indexed row (every coding names its code)
+        return exact
     codes = all_codes(session)
     for c in codes:
         if c.key == name.strip():

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from qualcode.codebook import resolve_code
 from qualcode.db import Project, lock_key
-from qualcode.documents import TurnIndex, document_turns, resolve_document
+from qualcode.documents import TurnIndex, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
@@ -211,8 +211,17 @@ def coding_dict(
     code = session.get(Code, coding.code_id)
     coder = session.get(Coder, coding.coder_id)
     assert doc is not None and code is not None
-    if turns is None:
-        turns = TurnIndex(document_turns(session, doc.id))  # type: ignore[arg-type]
+    if turns is None:  # one coding: only the turn it starts in (an indexed lookup)
+        turns = TurnIndex(
+            list(
+                session.exec(
+                    select(Turn)
+                    .where(Turn.document_id == doc.id, Turn.start <= coding.start)
+                    .order_by(Turn.start.desc())  # type: ignore[attr-defined]  # sqlmodel column
+                    .limit(1)
+                )
+            )
+        )
     turn = turns.at(coding.start)
     participant = (
         session.get(Participant, turn.participant_id) if turn and turn.participant_id else None
