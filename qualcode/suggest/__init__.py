@@ -16,8 +16,8 @@ The unit of a suggestion is a sentence outside any coding and outside the interv
 turns.
 """
 
-from qualcode.suggest.evaluation import evaluate
-from qualcode.suggest.model import MODEL_KIND, TextModel, load_model, train_model
+from qualcode.suggest.evaluation import choose_model_weight, evaluate, train_model
+from qualcode.suggest.model import MODEL_KIND, TextModel, load_model
 from qualcode.suggest.passages import Passage, coded_passages
 from qualcode.suggest.scorer import (
     CodebookScorer,
@@ -44,6 +44,7 @@ __all__ = [
     "TextModel",
     "accept_suggestion",
     "build_scorers",
+    "choose_model_weight",
     "coded_passages",
     "combine_evidence",
     "evaluate",

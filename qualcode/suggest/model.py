@@ -7,25 +7,19 @@ import random
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from qualcode.db import Project
 from qualcode.models import (
     TrainedModel,
 )
-from qualcode.nlp.pipeline import lemmatizer
-from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.passages import (
     Passage,
-    _codes,
     _doc_views,
     _passage,
     _uncoded_units,
-    coded_passages,
 )
-from qualcode.suggest.scorer import MODEL_KIND, CodebookScorer, SuggestError, build_scorers
+from qualcode.suggest.scorer import MODEL_KIND, CodebookScorer, SuggestError
 
 # ----------------------------------------------------------------------------------------
 # The trained classifier
@@ -37,6 +31,7 @@ class TextModel:
     def __init__(self, nlp: Any, labels: list[str]) -> None:
         self.nlp = nlp
         self.labels = labels
+        self.weight: float | None = None  # chosen by cross-validation at training time
 
     @staticmethod
     def _config(labels: list[str]) -> dict[str, Any]:
@@ -153,42 +148,6 @@ def _negative_passages(session: Session, limit: int, seed: int) -> list[Passage]
     return [_passage(views, d, s, e) for d, s, e in picked]
 
 
-def train_model(
-    project: Project,
-    iterations: int = 12,
-    seed: int = 0,
-    progress: Progress = no_progress,
-) -> dict[str, Any]:
-    """Train the classifier on every coding of the project and store it (replacing the old)."""
-    annotate_missing(project)
-    with project.session() as s:
-        codes = _codes(s)
-        scorers = build_scorers(s, codes)
-        scorer = scorers["da"]
-        passages = coded_passages(s)
-        if len(passages) < 4:
-            raise SuggestError(
-                f"only {len(passages)} coded passages; too few to train on",
-                "Code more passages, or use the codebook suggestions alone.",
-            )
-        negatives = _negative_passages(s, len(passages) // 2, seed)
-    stops = lemmatizer("da").stop_words
-    examples = [(p.model_words(stops, scorers), _labels_of(p, scorer)) for p in passages]
-    examples += [(p.model_words(stops, scorers), set()) for p in negatives]
-    model = _fit(examples, iterations, seed, progress)
-    meta = {
-        "labels": model.labels,
-        "passages": len(passages),
-        "negatives": len(negatives),
-        "iterations": iterations,
-        "architecture": "spacy.TextCatBOW.v3 over lemmas",
-    }
-    with project.transaction() as s:
-        s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == MODEL_KIND))
-        s.add(TrainedModel(kind=MODEL_KIND, data=model.to_bytes(), meta=meta))
-    return meta
-
-
 def load_model(session: Session) -> TextModel | None:
     row = session.exec(
         select(TrainedModel)
@@ -198,6 +157,9 @@ def load_model(session: Session) -> TextModel | None:
     if row is None:
         return None
     try:
-        return TextModel.from_bytes(bytes(row.data), list(row.meta.get("labels", [])))
+        model = TextModel.from_bytes(bytes(row.data), list(row.meta.get("labels", [])))
     except Exception:  # noqa: BLE001 - a model from another qualcode version: train again
         return None
+    weight = row.meta.get("model_weight")
+    model.weight = float(weight) if isinstance(weight, (int, float)) else None
+    return model

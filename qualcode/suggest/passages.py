@@ -4,6 +4,7 @@ uncoded units suggestions are made for."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from qualcode.models import (
     Token,
     Turn,
 )
+from qualcode.participants import is_interviewer_label
 from qualcode.suggest.scorer import (
     _TOKEN,
     CONTEXT_CHARS,
@@ -149,8 +151,6 @@ class _DocView:
 
 
 def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
-    from qualcode.participants import is_interviewer_label
-
     index = _token_indexes(session, doc_ids)
     langs = _document_language(session)
     turns: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
@@ -201,14 +201,43 @@ def _document_language(session: Session) -> dict[int, str]:
 # Suggesting
 
 
-def _interviewer_spans(session: Session, doc_id: int) -> list[tuple[int, int]]:
-    from qualcode.participants import is_interviewer_label
+_METADATA_LINE = re.compile(
+    r"^\s*(optaget|dato|sted|tid|varighed|interviewer|interviewet af|deltagere|til stede|"
+    r"referent|transskriberet|transskription|recorded|date|location|participants)\b",
+    re.IGNORECASE,
+)
+_HEADING_MAX = 80
 
-    return [
-        (t.start, t.end)
-        for t in session.exec(select(Turn).where(Turn.document_id == doc_id))
-        if t.participant_id is None and is_interviewer_label(t.speaker)
-    ]
+
+def _turn_spans(
+    session: Session, doc_id: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(the interviewer's turns, everyone else's turns) of a document."""
+    asking: list[tuple[int, int]] = []
+    answering: list[tuple[int, int]] = []
+    for t in session.exec(select(Turn).where(Turn.document_id == doc_id)):
+        if t.participant_id is None and is_interviewer_label(t.speaker):
+            asking.append((t.start, t.end))
+        else:
+            answering.append((t.start, t.end))
+    return asking, answering
+
+
+def is_metadata_line(line: str) -> bool:
+    """A line that is not something a participant said: a recording note ("Optaget 3. maj"),
+    a "Dato:"-style field, or a heading (short, no sentence punctuation at its end)."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if _METADATA_LINE.match(stripped):
+        return True
+    return len(stripped) <= _HEADING_MAX and stripped[-1] not in ".?!:;\"'»”)"
+
+
+def _line_of(text: str, start: int, end: int) -> str:
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return text[a : b if b != -1 else len(text)]
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -216,7 +245,12 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[int, int, int]]:
-    """(document, start, end) of sentences outside codings and interviewer turns."""
+    """(document, start, end) of sentences a participant said that nobody has coded.
+
+    With speaker turns: only sentences inside a participant's turn (never the interviewer's,
+    the title or a recording note before the first turn). Without turns (a report, notes):
+    sentences whose line is not a heading or a metadata line (``is_metadata_line``).
+    """
     stmt = select(Sentence.document_id, Sentence.start, Sentence.end)
     if doc_ids is not None:
         stmt = stmt.where(col(Sentence.document_id).in_(doc_ids))
@@ -227,14 +261,23 @@ def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[in
         cstmt = cstmt.where(col(Coding.document_id).in_(doc_ids))
     for d, s, e in session.exec(cstmt).all():
         coded[d].append((s, e))
-    asking: dict[int, list[tuple[int, int]]] = {}
+    turns: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    texts: dict[int, str] = {}
     out = []
     for d, s, e in sentences:
-        if d not in asking:
-            asking[d] = _interviewer_spans(session, d)
-        if _overlaps(coded[d], s, e) or _overlaps(asking[d], s, e):
+        if d not in turns:
+            turns[d] = _turn_spans(session, d)
+        asking, answering = turns[d]
+        if e - s < 25 or _overlaps(coded[d], s, e) or _overlaps(asking, s, e):
             continue
-        if e - s < 25:
-            continue
+        if answering:
+            if not _overlaps(answering, s, e):
+                continue  # a title or a note outside every participant's turn
+        else:
+            if d not in texts:
+                doc = session.get(Document, d)
+                texts[d] = doc.text if doc is not None else ""
+            if is_metadata_line(_line_of(texts[d], s, e)):
+                continue
         out.append((d, s, e))
     return out

@@ -14,11 +14,11 @@ from sqlmodel import Session, col, select
 
 from qualcode.codebook import area_of
 from qualcode.errors import QualcodeError
+from qualcode.lexicon import lemma_zipf, zipf
 from qualcode.models import (
     Code,
     Token,
 )
-from qualcode.lexicon import lemma_zipf, zipf
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
 
 MODEL_KIND = "suggest_textcat"
@@ -38,7 +38,6 @@ WEAK_MAX_ZIPF = 6.0  # description words this common in Danish ("få", "sige") a
 WEAK_SPREAD = 0.5  # nor are description words shared by more than this share of the codes
 PARENT_SHARE = 1.0  # how much an area's evidence lifts its attention points
 CHILD_SHARE = 0.3  # how much attention points beyond the best one count for their area
-FAMILY_NORM = 0.0  # an area total is divided by (its vocabulary weight) ** FAMILY_NORM
 MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
@@ -145,13 +144,48 @@ def _not_when_pointers(text: str) -> list[tuple[str, str]]:
     return [(m.group(2).lower(), m.group(1)) for m in _POINTER.finditer(text)]
 
 
+def _code_infos(codes: list[Code], lang: str) -> dict[str, CodeInfo]:
+    by_id = {c.id: c for c in codes}
+    out: dict[str, CodeInfo] = {}
+    for c in codes:
+        parent = by_id.get(c.parent_id) if c.parent_id is not None else None
+        area = area_of(c, by_id)
+        out[c.key] = CodeInfo(
+            id=c.id,  # type: ignore[arg-type]  # a stored code always has an id
+            key=c.key,
+            kind=c.kind,
+            label=c.label_da if lang == "da" else (c.label_en or c.label_da),
+            parent_key=parent.key if parent is not None else None,
+            area_key=area.key if area.kind == "area" else None,
+        )
+    return out
+
+
+def _code_terms(c: Code, keywords: list[str], lang: str) -> list[tuple[str, str, float]]:
+    """(term, code key, weight) from one code's keywords, label, description and use-when
+    note, and from the "... kodes X" clauses of its not-when note (they count for X)."""
+    en = lang == "en"
+    label = (c.label_en or c.label_da) if en else c.label_da
+    desc = (c.description_en or c.description_da) if en else c.description_da
+    out = [(t, c.key, KEYWORD_WEIGHT) for t in keywords]
+    out += [(t, c.key, LABEL_WEIGHT) for t in _content_words(label, lang)]
+    described = _content_words(f"{desc} {'' if en else c.use_when}", lang)
+    out += [(t, c.key, DESCRIPTION_WEIGHT) for t in described]
+    if not en:
+        for target, clause in _not_when_pointers(c.not_when or ""):
+            out += [(t, target, NOT_WHEN_WEIGHT) for t in _content_words(clause, lang)]
+    return out
+
+
 class CodebookScorer:
     """Scores passages against the codebook's keywords, labels and descriptions.
 
-    A term's weight is its source's weight (keyword > label > description), divided by the
-    square root of the number of codes that share it, times how rare the word is in the
-    corpus (``frequencies``: lemma -> count; common words such as "patient" tell little).
-    Only keywords match inside compounds.
+    A term's weight is its source's weight (keyword > label > description and not-when
+    pointers), divided by the square root of the number of codes that share it, times how
+    rare the word is in Danish generally (``general_prior``: "projekt", "aftale" or "patient"
+    tell little). Only keywords match inside compounds, and not inside a compound that is a
+    common word of its own ("hjemmeside" is no kind of "hjemme"). ``frequencies`` and
+    ``corpus_words`` are accepted for old callers and ignored.
     """
 
     def __init__(
@@ -161,68 +195,28 @@ class CodebookScorer:
         frequencies: dict[str, int] | None = None,
         corpus_words: int = 0,
     ) -> None:
+        del frequencies, corpus_words  # the general-Danish prior replaced corpus rarity
         self.lang = lang
-        by_id = {c.id: c for c in codes}
-        self.codes: dict[str, CodeInfo] = {}
-        for c in codes:
-            parent = by_id.get(c.parent_id) if c.parent_id is not None else None
-            area = area_of(c, by_id)
-            area_key = area.key if area.kind == "area" else None
-            self.codes[c.key] = CodeInfo(
-                id=c.id,  # type: ignore[arg-type]
-                key=c.key,
-                kind=c.kind,
-                label=c.label_da if lang == "da" else (c.label_en or c.label_da),
-                parent_key=parent.key if parent is not None else None,
-                area_key=area_key,
-            )
+        self.codes = _code_infos(codes, lang)
+        lem = lemmatizer(lang)
         weights: dict[str, dict[str, float]] = defaultdict(dict)  # term -> code -> weight
         keyword_terms: set[str] = set()
-        strong: set[str] = set()
-        pointed: dict[str, dict[str, float]] = defaultdict(dict)
-        lem = lemmatizer(lang)
         for c in codes:
-            en = lang == "en"
-            label = (c.label_en or c.label_da) if en else c.label_da
-            desc = (c.description_en or c.description_da) if en else c.description_da
             keywords = [lem.key(k.strip().lower()) for k in c.keywords or [] if k.strip()]
             keyword_terms.update(keywords)
-            sources: list[tuple[Iterable[str], float]] = [
-                (keywords, KEYWORD_WEIGHT),
-                (_content_words(label, lang), LABEL_WEIGHT),
-                (_content_words(f"{desc} {'' if en else c.use_when}", lang), DESCRIPTION_WEIGHT),
-            ]
-            if not en:
-                for target, clause in _not_when_pointers(c.not_when or ""):
-                    for term in _content_words(clause, lang):
-                        pointed[term][target] = NOT_WHEN_WEIGHT
-            for terms, weight in sources:
-                for term in terms:
-                    if len(term) < 2:
-                        continue
-                    if weight >= LABEL_WEIGHT:
-                        strong.add(term)
-                    current = weights[term].get(c.key, 0.0)
-                    weights[term][c.key] = max(current, weight)
-        for term, targets in pointed.items():
-            for key, weight in targets.items():
-                if key in self.codes and len(term) >= 2:
+            for term, key, weight in _code_terms(c, keywords, lang):
+                if len(term) >= 2 and key in self.codes:
                     weights[term][key] = max(weights[term].get(key, 0.0), weight)
-        del frequencies, corpus_words  # the general-Danish prior replaced corpus rarity
         self.terms: dict[str, list[tuple[str, float]]] = {}
         limit = max(2, int(len(self.codes) * WEAK_SPREAD))
         for term, per_code in weights.items():
             entries = _term_entries(term, per_code, lang, limit)
             if entries:
                 self.terms[term] = entries
-        mass: dict[str, float] = defaultdict(float)
-        for entries in self.terms.values():
-            for key, weight in entries:
-                area_key = self.codes[key].area_key if key in self.codes else None
-                mass[area_key or key] += weight
-        self.family_mass = dict(mass)
         self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
-        self.strong_terms = frozenset(strong)
+        self.strong_terms = frozenset(
+            t for t, per_code in weights.items() if max(per_code.values()) >= LABEL_WEIGHT
+        )
         self.stop_words = lem.stop_words
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
         self._shared: dict[int, tuple[list[_TOKEN], dict[str, CodeScore]]] = {}
@@ -369,8 +363,6 @@ def codebook_levels(
     for key, values in children.items():
         best = max(values, default=0.0)
         areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
-    for key in areas:
-        areas[key] /= max(scorer.family_mass.get(key, 1.0), 1.0) ** FAMILY_NORM
     points: dict[str, float] = {}
     cross: dict[str, float] = {}
     for key, info in scorer.codes.items():
@@ -406,7 +398,5 @@ def rank_codes(
     w = MODEL_WEIGHT if model_weight is None else model_weight
     out: dict[str, dict[str, float]] = {}
     for level, scores in levels.items():
-        out[level] = {
-            k: (1.0 - w) * v + w * model_probs.get(k, 0.0) for k, v in scores.items()
-        }
+        out[level] = {k: (1.0 - w) * v + w * model_probs.get(k, 0.0) for k, v in scores.items()}
     return out

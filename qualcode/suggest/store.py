@@ -45,6 +45,7 @@ def _pick(
     evidence: dict[str, CodeScore],
     probs: dict[str, float] | None,
     use_codebook: bool = True,
+    model_weight: float | None = None,
 ) -> list[tuple[str, float, str]]:
     """The codes worth proposing for one unit: (key, score 0..1, reason).
 
@@ -53,7 +54,7 @@ def _pick(
     the sentence itself must contain a codebook word for the code (or its area or
     attention points), or the trained model must vote for it.
     """
-    ranked = rank_codes(scorer, evidence, probs)
+    ranked = rank_codes(scorer, evidence, probs, model_weight)
     core = scorer.score(passage.tokens, strong_only=True) if use_codebook else {}
     out: list[tuple[str, float, str]] = []
     areas = ranked["area"]
@@ -119,6 +120,7 @@ def suggest(
             doc_ids = [int(i) for i in s.exec(select(Document.id)).all() if i is not None]
         titles = dict(s.exec(select(Document.id, Document.title)).all())
         model = load_model(s) if use_model else None
+        weight = model.weight if model is not None else None
         decided = {
             (g.document_id, g.start, g.end, g.code_id)
             for g in s.exec(select(Suggestion).where(Suggestion.status != "open"))
@@ -139,7 +141,9 @@ def suggest(
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
-            for key, score, reason in _pick(scorer, passage, passage.evidence(scorers), probs[n]):
+            for key, score, reason in _pick(
+                scorer, passage, passage.evidence(scorers), probs[n], model_weight=weight
+            ):
                 code = by_key[key]
                 if (d, st, en, code.id) in decided:
                     continue
@@ -194,7 +198,8 @@ def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict
     if model is not None:
         probs = model.predict([passage.model_words(lemmatizer("da").stop_words, scorers)])[0]
     evidence = passage.evidence(scorers)
-    ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs)
+    weight = model.weight if model is not None else None
+    ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs, weight)
     out = []
     for level, scores in ranked.items():
         for key, value in sorted(scores.items(), key=lambda kv: -kv[1]):
