@@ -10,13 +10,13 @@ import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
 from qualcode.errors import QualcodeError
-from qualcode.exchange import EXPORT_UNITS, export_csv, export_qdpx, export_xlsx
-from qualcode.exchange.redact import describe_redactions
 
 EXPORT_FORMATS = ("qdpx", "csv", "xlsx")
 
 
 def _export_summary(kind: str, file: Path, result: Mapping[str, Any]) -> str:
+    from qualcode.exchange.redact import describe_redactions
+
     redactions = describe_redactions(result["redactions"])
     if kind == "qdpx":
         return (
@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
         """Export the project as REFI-QDA (.qdpx), or the codings as CSV or Excel; names are
         redacted as consent requires unless --full."""
         kind = fmt.lower().lstrip(".")
+        from qualcode.exchange import EXPORT_UNITS, export_csv, export_qdpx, export_xlsx
+
         if kind not in EXPORT_FORMATS:
             raise QualcodeError(
                 f"unknown export format {fmt!r}",
