@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from qualcode.audit import LOGGED
 from qualcode.db import Project, integrity_problems, open_project
 from qualcode.models import Document, Sentence, Token, Turn
+from qualcode.nlp.store import annotate_missing, documents_needing_annotation
 from teams.helpers import prepare, result_of, start_worker, target_of
 from teams.workers import REPORT_AFTER
 
@@ -65,7 +67,7 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
         ref_text = s.get(Document, done["document_id"]).text  # type: ignore[union-attr]
 
     rng = random.Random(8)
-    outcomes = {"whole": 0, "absent": 0}
+    outcomes = {"whole": 0, "absent": 0, "annotated later": 0}
     kills = KILLS if project.is_sqlite else KILLS // 2  # PostgreSQL: fewer, for time
     for n in range(kills):
         source = tmp_path / f"interview_{n:03d}.txt"
@@ -88,7 +90,17 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
                 continue
             outcomes["whole"] += 1
             assert doc.text == ref_text.replace("nummer 999", f"nummer {n:03d}")
-            assert _counts(after, doc.id) == whole  # type: ignore[arg-type]
+            counts = _counts(after, doc.id)  # type: ignore[arg-type]
+            if counts["Token"] == 0:
+                # Killed after the document committed, before its annotation did (the
+                # annotation runs after the import's transaction): the text is whole, the
+                # document is known to need annotation, and annotating it makes it whole.
+                assert counts["Turn"] == whole["Turn"] and counts["Sentence"] == 0
+                assert doc.id in documents_needing_annotation(after)
+                annotate_missing(after)
+                counts = _counts(after, doc.id)  # type: ignore[arg-type]
+                outcomes["annotated later"] += 1
+            assert counts == whole
     # Both endings must have happened, or the kills did not land inside the import.
     print(f"killed imports ({import_seconds:.2f} s each when whole): {outcomes}")
     assert outcomes["absent"] > 0
@@ -112,7 +124,9 @@ def test_a_project_killed_while_coding_still_opens(project: Project, tmp_path: P
             from qualcode.models import ActionLog, Coding
 
             codings = s.exec(select(func.count()).select_from(Coding)).one()
-            actions = s.exec(select(func.count()).select_from(ActionLog)).one()
+            actions = s.exec(  # undoable actions; imports are logged, not undoable
+                select(func.count()).select_from(ActionLog).where(ActionLog.state != LOGGED)
+            ).one()
     # Each coding and its undo entry are one transaction: they come and go together.
     assert codings == actions >= REPORT_AFTER
 
