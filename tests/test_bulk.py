@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from qualcode import history
 from qualcode.bulk import BulkError, add_codings_bulk, add_quotes_bulk
@@ -62,7 +62,7 @@ def study(project: Project, tmp_path: Path) -> Project:
 
 def _codings(project: Project) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        rows = s.exec(select(Coding).order_by(Coding.start)).all()
+        rows = s.exec(select(Coding).order_by(col(Coding.start))).all()
         return [(c.start, c.end, str(c.code_id), c.memo) for c in rows]
 
 
@@ -150,7 +150,7 @@ def test_quotes_from_file_all_or_nothing(cli, study: Project, tmp_path: Path) ->
     result = add_quotes_bulk(study, good, "ida")
     assert result["added"] == 2
     with study.session() as s:
-        rows = s.exec(select(Quote).order_by(Quote.id)).all()
+        rows = s.exec(select(Quote).order_by(col(Quote.id))).all()
         wordings = [q.wording for q in rows]
         assert wordings == ["Det holder ikke i længden.", "Kommunen ringer sjældent"]
         assert all(q.status == "candidate" for q in rows)
