@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from qualcode.audit import log_event
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
+from qualcode.exchange import EXCHANGE_SUFFIXES, ExchangeOutcome, import_exchange_file
 from qualcode.formats import parse_bytes
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
+from qualcode.naming import unique_name
 from qualcode.nlp.language import detect_language
 from qualcode.nlp.store import annotate_documents
 from qualcode.participants import link_speaker, resolve_participant
@@ -76,13 +79,18 @@ def read_source(path: Path) -> bytes:
 
 
 def _unique_title(session: Session, wanted: str) -> str:
-    taken = set(session.exec(select(Document.title)).all())
-    if wanted not in taken:
-        return wanted
-    n = 2
-    while f"{wanted} ({n})" in taken:
-        n += 1
-    return f"{wanted} ({n})"
+    return unique_name(wanted, session.exec(select(Document.title)).all())
+
+
+def _exchange_outcome(got: ExchangeOutcome) -> ImportOutcome:
+    """A REFI-QDA project or codebook import as one outcome among the files."""
+    return ImportOutcome(
+        path=got.path,
+        status=got.status,
+        title=got.title,
+        message=got.message,
+        details=dict(got.details),
+    )
 
 
 def import_files(
@@ -115,10 +123,8 @@ def import_files(
     for i, path in enumerate(paths):
         progress(i, total, path.name)
         try:
-            if path.suffix.lower() == ".qdpx":
-                from qualcode import exchange
-
-                outcomes.append(exchange.import_qdpx(project, path))
+            if path.suffix.lower() in EXCHANGE_SUFFIXES:
+                outcomes.append(_exchange_outcome(import_exchange_file(project, path)))
             else:
                 outcomes.append(
                     import_one(
@@ -224,7 +230,7 @@ def store_parsed(
         from qualcode.nlp.pipeline import annotate_text
 
         annotation = annotate_text(parsed.text, chosen_language)
-    with project.transaction() as s:
+    with project.transaction("import") as s:
         named = [resolve_participant(s, name) for name in participants or []]
         candidates = named or list(s.exec(select(Participant)))
         sole = named[0] if len(named) == 1 else None
@@ -274,6 +280,7 @@ def store_parsed(
 
             store_annotation(s, doc.id, annotation)
             doc.nlp_version = NLP_VERSION
+        log_event(s, "", f"import {doc.title} ({label})", "import")
         outcome = ImportOutcome(
             path=label,
             status="imported",

@@ -23,6 +23,16 @@ def register(app: typer.Typer) -> None:
         """Load (or update) the codebook; codes are matched by key, none is deleted."""
         from qualcode.codebook import load_codebook
 
+        if file.suffix.lower() == ".qdc":
+            from qualcode.exchange import load_qdc
+
+            with open_from(ctx) as project:
+                qdc = load_qdc(project, file)
+            if as_json:
+                emit_json(qdc.as_dict())
+            else:
+                say(qdc.message())
+            return
         with open_from(ctx) as project:
             result = load_codebook(project, file)
         if as_json:
@@ -60,5 +70,13 @@ def register(app: typer.Typer) -> None:
         from qualcode.codebook import export_codebook
 
         with open_from(ctx) as project:
+            if fmt.lower() == "qdc":
+                from qualcode.exchange import export_qdc
+                from qualcode.exchange.redact import describe_redactions
+
+                result = export_qdc(project, out)
+                say(f"wrote {out}: {result['codes']} codes, "
+                    f"{describe_redactions(result['redactions'])}")  # fmt: skip
+                return
             export_codebook(project, fmt, out)
         say(f"wrote {out}")

@@ -14,7 +14,9 @@ def register(app: typer.Typer) -> None:
     @app.command("synthesis")
     def synthesis(
         ctx: typer.Context,
-        fmt: str = typer.Option(..., "--format", help="md | html | docx | json"),
+        fmt: str | None = typer.Option(
+            None, "--format", help="md | html | docx | json (default: from --out's extension)"
+        ),
         out: Path = typer.Option(..., "--out", help="The file to write."),
         area: str | None = typer.Option(
             None, "--area", help="Only this development area (key or label, e.g. 6)."
@@ -50,8 +52,8 @@ def register(app: typer.Typer) -> None:
             return
         kind = "final" if final else "draft"
         say(
-            f"wrote {out} ({kind}, {fmt}, areas {', '.join(result['areas'])}, "
-            f"{result['quotes']} quotes)"
+            f"wrote {out} ({kind}, {result['format']}, areas {', '.join(result['areas'])}, "
+            f"{result['quotes']} quotes, {result['redactions']['total']} redaction(s))"
         )
         if result["pending_quotes"]:
             warn(f"{result['pending_quotes']} quotes are pending approval (marked in the draft)")
