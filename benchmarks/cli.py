@@ -8,7 +8,10 @@ Figures (median of 5 whole ``qualcode`` processes unless noted; issue 13):
   (<= 500 ms);
 - ``demo_build_s``: ``qualcode demo --no-tui`` once (<= 5 s);
 - ``bulk_codings_per_s``: rows of ``qualcode code --from FILE`` per second of the whole
-  process, 20,000 rows on the demo (>= 5,000).
+  process, 20,000 rows on the demo (>= 5,000);
+- ``tui_first_paint_ms``: a fresh interpreter that opens the demo in the TUI (headless,
+  Textual's ``run_test`` at 120x36), from its first line to the first screen mounted and
+  painted, imports included (<= 1,000 ms; median of 3).
 
 ``cpu`` variants (user + system time of the process) are printed too: on a shared machine
 they move less with the load than wall time does.
@@ -69,6 +72,35 @@ def _bulk_file(folder: Path, demo: Path, rows: int) -> Path:
     return path
 
 
+_FIRST_PAINT = """
+import time
+started = time.perf_counter()
+import asyncio, sys
+from qualcode.db import open_project
+from qualcode.tui.app import make_app
+
+async def first_paint() -> float:
+    app = make_app(open_project(sys.argv[1]), coder="bench")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        return (time.perf_counter() - started) * 1000
+
+print(asyncio.run(first_paint()))
+"""
+
+
+def _first_paint_ms(demo: Path, cwd: Path, repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _FIRST_PAINT, str(demo)], cwd=cwd, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"TUI first paint failed: {done.stderr.strip()[-400:]}")
+        runs.append(float(done.stdout.strip().splitlines()[-1]))
+    return statistics.median(runs)
+
+
 def run(quick: bool = False) -> dict[str, float]:
     repeat = 3 if quick else REPEAT
     rows = 5_000 if quick else 20_000
@@ -89,6 +121,7 @@ def run(quick: bool = False) -> dict[str, float]:
         wall, cpu = _median(argv, env_cwd, repeat)
         results[f"{name}_ms"] = wall * 1000
         results[f"{name}_cpu_ms"] = cpu * 1000
+    results["tui_first_paint_ms"] = _first_paint_ms(demo, env_cwd, 3)
     bulk = _bulk_file(env_cwd, demo, rows)
     wall, cpu = _timed([*q, "-p", str(demo), "code", "--from", str(bulk), "--json"], env_cwd)
     results["bulk_codings_per_s"] = rows / wall

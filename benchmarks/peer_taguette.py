@@ -74,7 +74,7 @@ class Taguette:
                 break
         if token is None:
             raise RuntimeError("Taguette printed no login link")
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
         self.cookies: dict[str, str] = {}
         self.request("GET", f"/?token={token}")
         self.request("GET", "/project/new")  # sets the _xsrf cookie
@@ -238,6 +238,7 @@ def main() -> int:  # noqa: C901 - one linear script of measurements
 
     def note(name: str, value: float) -> None:
         figures.setdefault(name, []).append(value)
+        print(f"  {name:28} {value:14,.3f}", flush=True)  # kept if a later step fails
 
     tag = Taguette(args.taguette, work, args.port)
     try:

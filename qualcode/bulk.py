@@ -33,6 +33,7 @@ from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, new_guid, utcnow
+from qualcode.participants import speaker_of
 
 MAX_REPORTED = 200  # bad rows listed in one error (the count is always complete)
 _KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "memo", "coder"})
@@ -397,7 +398,7 @@ def _quote_row(
     a, b = q._normalise_span(doc.text, start, end)
     if a >= b:
         raise QualcodeError(f"the passage {start}-{end} is only whitespace")
-    person = q.speaker_of(session, doc, a, b)
+    person = speaker_of(session, doc, a, b)
     source = doc.text[a:b]
     wording = row.values.get("wording", "").strip() or source.strip()
     dup = session.exec(

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from qualcode.bulk import BulkRow, add_coding_rows, add_quote_rows
 from qualcode.codebook import load_codebook
 from qualcode.db import Project, open_project
 from qualcode.errors import ProjectError, QualcodeError
@@ -126,8 +127,6 @@ def _apply_demo_codings(
     Through the bulk path a ``qualcode code --from`` file takes: one transaction (and one
     undo step) per coder for the codings, one for the quotes.
     """
-    from qualcode.bulk import BulkRow, add_coding_rows, add_quote_rows
-
     titles = {entry["file"]: entry["title"] for entry in manifest}
     data = _load_toml(coding_file)
     by_coder: dict[str, list[BulkRow]] = {}

@@ -20,6 +20,7 @@ from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
 from qualcode.naming import unique_name
 from qualcode.nlp.language import detect_language
+from qualcode.nlp.store import annotate_documents
 from qualcode.participants import link_speaker, resolve_participant
 from qualcode.progress import Progress, no_progress
 
@@ -156,8 +157,6 @@ def _annotate_imported(project: Project, outcomes: list[ImportOutcome], progress
     was interrupted) is annotated by the first search that needs it
     (``nlp.store.annotate_missing``).
     """
-    from qualcode.nlp.store import annotate_documents
-
     ids = [o.document_id for o in outcomes if o.status == "imported" and o.document_id]
     annotate_documents(project, [i for i in ids if i is not None], progress)
 

@@ -218,7 +218,7 @@ def _phrase_spans(
     if min(counts) == 0:
         return []
     pivot = counts.index(min(counts))
-    tokens = [aliased(Token, name=f"t{i}") for i in range(n)]
+    tokens: list[Any] = [aliased(Token, name=f"t{i}") for i in range(n)]  # column access
     base = tokens[pivot]
     stmt = select(
         base.document_id, tokens[0].start, tokens[n - 1].end, tokens[0].ordinal
@@ -400,16 +400,7 @@ def search(
             word_kinds = [
                 {m["word"]: (m["match"], m["score"]) for m in v["matches"]} for v in variants
             ]
-        raw: list[tuple[int, int, int, int]] = []
-        if doc_filter is None or doc_filter:
-            # very long variant lists are searched in chunks of the pivot-free single word case
-            if len(per_word) == 1 and len(per_word[0]) > _SQL_IN_CHUNK:
-                for i in range(0, len(per_word[0]), _SQL_IN_CHUNK):
-                    raw += _phrase_spans(s, mode, [per_word[0][i : i + _SQL_IN_CHUNK]], doc_filter)
-            else:
-                raw = _phrase_spans(s, mode, [w[:_SQL_IN_CHUNK] for w in per_word], doc_filter)
-        raw.sort()
-        spans = [(d, st, en) for d, st, en, _ in raw]
+        spans = _find_spans(s, mode, per_word, doc_filter)
         per_doc: dict[int, list[int]] = {}
         for d, st, _ in spans:
             per_doc.setdefault(d, []).append(st)
@@ -437,6 +428,23 @@ def search(
             hit.match = kind
             hits.append(hit)
     return SearchResult(query, mode, len(spans), hits, documents, variants, spans)
+
+
+def _find_spans(
+    session: Session, mode: str, per_word: list[list[str]], doc_filter: list[int] | None
+) -> list[tuple[int, int, int]]:
+    """Every occurrence ``(document_id, start, end)`` of the phrase, in text order."""
+    raw: list[tuple[int, int, int, int]] = []
+    if doc_filter is None or doc_filter:
+        # very long variant lists are searched in chunks of the pivot-free single word case
+        if len(per_word) == 1 and len(per_word[0]) > _SQL_IN_CHUNK:
+            for i in range(0, len(per_word[0]), _SQL_IN_CHUNK):
+                chunk = [per_word[0][i : i + _SQL_IN_CHUNK]]
+                raw += _phrase_spans(session, mode, chunk, doc_filter)
+        else:
+            raw = _phrase_spans(session, mode, [w[:_SQL_IN_CHUNK] for w in per_word], doc_filter)
+    raw.sort()
+    return [(d, st, en) for d, st, en, _ in raw]
 
 
 def _fuzzy_variants(

@@ -68,7 +68,8 @@ class LazyGroup(TyperGroup):
             matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
             if self.suggest_commands and matches and "Did you mean" not in exc.message:
                 names = ", ".join(f"{m!r}" for m in matches)
-                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+                message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+                raise click_exceptions.UsageError(message, ctx) from None
             raise
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

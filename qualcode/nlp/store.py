@@ -150,7 +150,7 @@ def annotate_documents(
         return 0
     with project.session() as s:
         sizes = {
-            int(doc_id): int(count)
+            int(doc_id or 0): int(count)
             for doc_id, count in s.exec(
                 select(Document.id, Document.word_count).where(col(Document.id).in_(todo))
             ).all()
