@@ -8,13 +8,24 @@ Budgets (issue 6), on a 2-core machine, for a generated corpus of 200 interviews
 - ``search_lemma_ms`` <= 200: a two-word lemma phrase query over the whole corpus (median of
   repeated runs after one warm-up; the whole ``search`` call, with KWIC lines for the
   first 200 hits and complete per-document counts).
+
+Lemma quality and cost (issue 14), independent of the corpus:
+- ``lemma_collapse_pct`` / ``lemma_false_merge_pct``: on ``data/lemma_paradigms_da.jsonl``
+  (300+ domain paradigms), the share whose forms all get one lemma key, and the share that
+  shares a key with another paradigm;
+- ``lemma_load_ms`` / ``lemma_peak_mb``: a fresh process that imports the pipeline and
+  lemmatises one word (the lemma table opened from its cache; built first if missing).
 """
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from corpus import generate_corpus
@@ -28,6 +39,47 @@ def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+PARADIGMS = Path(__file__).parent / "data" / "lemma_paradigms_da.jsonl"
+_LOAD_PROBE = (
+    "import resource, time; t = time.perf_counter(); "
+    "from qualcode.nlp.pipeline import lemma_key; lemma_key('kræftopfølgningsplanen'); "
+    "print((time.perf_counter() - t) * 1000, "
+    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+)
+
+
+def lemma_quality() -> dict[str, float]:
+    """Paradigm collapse and false merges of ``lemma_key`` (see the module docstring)."""
+    from qualcode.nlp.pipeline import lemma_key
+
+    rows = [json.loads(line) for line in PARADIGMS.read_text(encoding="utf-8").splitlines()]
+    owners: dict[str, set[str]] = defaultdict(set)
+    collapsed = 0
+    for row in rows:
+        keys = {lemma_key(form) for form in row["forms"]}
+        collapsed += len(keys) == 1
+        for key in keys:
+            owners[key].add(row["lemma"])
+    merged = {lemma for names in owners.values() if len(names) > 1 for lemma in names}
+    return {
+        "lemma_paradigms": float(len(rows)),
+        "lemma_collapse_pct": 100 * collapsed / len(rows),
+        "lemma_false_merge_pct": 100 * len(merged) / len(rows),
+    }
+
+
+def lemma_load() -> dict[str, float]:
+    """Time and peak memory of a fresh process's first lemma (after one warm-up run)."""
+    figures = []
+    for _ in range(2):  # the first run may build the cached table
+        out = subprocess.run(
+            [sys.executable, "-c", _LOAD_PROBE], capture_output=True, text=True, check=True
+        )
+        figures.append([float(x) for x in out.stdout.split()])
+    ms, mb = figures[-1]
+    return {"lemma_load_ms": ms, "lemma_peak_mb": mb}
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -78,6 +130,8 @@ def run(quick: bool = False) -> dict[str, float]:
                 "search_lemma_ms": _median_ms(lemma_phrase, runs),
                 "search_lemma_word_ms": _median_ms(lemma_word, runs),
                 "search_fuzzy_ms": _median_ms(fuzzy_word, runs),
+                **lemma_quality(),
+                **lemma_load(),
             }
         finally:
             project.close()

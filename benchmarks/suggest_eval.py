@@ -57,7 +57,9 @@ def build_devset_project(folder: Path) -> Any:
             start = text.index(r["text"], pos)
             end = start + len(r["text"])
             pos = end
-            for code in [r["attention_point"] or r["area"]] + [CROSS[c] for c in r["cross_cutting"]]:
+            for code in [r["attention_point"] or r["area"]] + [
+                CROSS[c] for c in r["cross_cutting"]
+            ]:
                 apply_code(project, group, code, start, end, "gold")
     return project
 
@@ -112,7 +114,15 @@ def main(argv: list[str]) -> None:
     for method in ("codebook", "model", "combined"):
         r = report.get(method)
         if r:
-            print(method, "area", r["area"], "point", r["attention_point"], "sugg", r.get("suggestions"))
+            print(
+                method,
+                "area",
+                r["area"],
+                "point",
+                r["attention_point"],
+                "sugg",
+                r.get("suggestions"),
+            )
     for key in ("learning_curve", "model_weight"):
         if key in report:
             print(key, report[key])

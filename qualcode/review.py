@@ -2,10 +2,17 @@
 
 The study behind qualcode read a year of task-force minutes and found that one theme was
 named only a handful of times. This module does that count for every code over every
-document of kind ``document``: a keyword matches case-insensitively as the *start* of a
-word, so Danish inflections match too ("palliativ" finds "palliative", "palliativt").
-Keywords shorter than ``PREFIX_MIN_LENGTH`` must match a whole word, or "dø" would find
-every "døgn" and "dør".
+document of kind ``document``. Words are compared as whole lemmas (the same lemmatiser as
+search), so inflections match ("palliativ" finds "palliative", "palliativt") and a compound
+counts for the keyword that is its head, its last part ("kræftopfølgningsplan" counts for
+"opfølgningsplan") — but not for its first part: "hjemmeside" is no mention of "hjemme",
+"projektchef" none of "projekt". Keywords shorter than ``PREFIX_MIN_LENGTH`` match whole
+words only.
+
+Headings are not mentions: a hit on a heading line ("Opmærksomhedspunkter", "3.2 Basal
+palliation") is not counted, but the heading names the section of the mentions below it —
+Markdown ``#`` headings and, in text from .txt, PDF or Word files, numbered headings
+("3.2 Basal palliation") and short capitalised lines without closing punctuation.
 
 Hits of one code that fall in the same sentence form one *mention* ("basal palliation" is
 one mention, not two), and every mention comes with a keyword-in-context line and the
@@ -20,30 +27,93 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.nlp.pipeline import lemma_key
+
 PREFIX_MIN_LENGTH = 4
 CONTEXT_CHARS = 70
 # Two hits of one code belong to the same mention when no sentence ends between them.
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _MAX_MENTION_GAP = 200
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_NUMBERED_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S")
+_HEADING_MAX = 90
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_MIN_COMPOUND_PREFIX = 3  # "kræft" + "opfølgningsplan"; "u" + "palliativ" is no compound
 
 
-def keyword_pattern(keywords: list[str]) -> tuple[re.Pattern[str], list[str]] | None:
-    """One regex for a code's keywords and the keyword each group stands for.
-
-    Longer keywords come first so "hjemme" wins over "hjem" where both match.
-    """
-    cleaned = sorted(
-        {k.strip().casefold() for k in keywords if k and k.strip()}, key=lambda k: (-len(k), k)
-    )
-    if not cleaned:
+def heading_text(line: str, previous_blank: bool = True) -> str | None:
+    """The heading a line is, or None: a Markdown ``#`` heading, a numbered heading
+    ("3.2 Basal palliation"), or a short line that starts with a capital letter, ends
+    without sentence punctuation and stands after a blank line (a title in a .txt, PDF or
+    Word text)."""
+    stripped = line.strip()
+    if not stripped:
         return None
-    parts = []
-    for k in cleaned:
-        body = r"\s+".join(re.escape(w) for w in k.split())
-        tail = r"\w*" if len(k) >= PREFIX_MIN_LENGTH else r"(?!\w)"
-        parts.append(f"({body}{tail})")
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE), cleaned
+    md = _MD_HEADING.match(stripped)
+    if md:
+        return md.group(1).strip()
+    if len(stripped) > _HEADING_MAX or stripped[-1] in ".,;:!?\"'»”)-–":
+        return None
+    if _NUMBERED_HEADING.match(stripped):
+        return stripped
+    if previous_blank and stripped[0].isupper() and len(stripped.split()) <= 8:
+        return stripped
+    return None
+
+
+@dataclass
+class KeywordMatcher:
+    """A code's keywords as lemma sequences; finds them among a text's words."""
+
+    keywords: list[str]
+    lemmas: list[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, keywords: list[str]) -> KeywordMatcher | None:
+        cleaned = sorted(
+            {" ".join(k.split()).casefold() for k in keywords if k and k.strip()},
+            key=lambda k: (-len(k.split()), -len(k), k),
+        )
+        if not cleaned:
+            return None
+        return cls(cleaned, [tuple(lemma_key(w) for w in k.split()) for k in cleaned])
+
+    def _word_matches(self, keyword: str, lemma: str, word_lemma: str) -> bool:
+        if word_lemma == lemma:
+            return True
+        if len(keyword) < PREFIX_MIN_LENGTH or not word_lemma.endswith(lemma):
+            return False
+        return len(word_lemma) - len(lemma) >= _MIN_COMPOUND_PREFIX  # a compound's head
+
+    def match_at(self, words: list[tuple[int, int, str, str]], i: int) -> tuple[int, str] | None:
+        """(words used, keyword) of the keyword that matches at word ``i``; a word spelled
+        exactly as a keyword is credited to that keyword."""
+        lower = words[i][2]
+        found: tuple[int, str] | None = None
+        for keyword, lemmas in zip(self.keywords, self.lemmas, strict=True):
+            n = len(lemmas)
+            if i + n > len(words):
+                continue
+            if not all(self._word_matches(keyword, lemmas[k], words[i + k][3]) for k in range(n)):
+                continue
+            if n > 1 or lower == keyword:
+                return n, keyword
+            if found is None:
+                found = (n, keyword)
+        return found
+
+
+def _words(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, lower, lemma) of each word; hyphenated words also as their last part."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        if "-" in word:
+            cut = word.rindex("-") + 1
+            out.append((m.start() + cut, m.end(), word[cut:].lower(), lemma_key(word[cut:])))
+        else:
+            out.append((m.start(), m.end(), word.lower(), lemma_key(word)))
+    return out
 
 
 @dataclass
@@ -102,10 +172,18 @@ class TextLayout:
         self.text = text
         self._newlines = [m.start() for m in re.finditer("\n", text)]
         self._heading_starts: list[int] = []
+        self._heading_ends: list[int] = []
         self._headings: list[str] = []
-        for m in _HEADING.finditer(text):
-            self._heading_starts.append(m.start())
-            self._headings.append(m.group(1).strip())
+        offset = 0
+        previous_blank = True
+        for line in text.split("\n"):
+            heading = heading_text(line, previous_blank)
+            if heading is not None:
+                self._heading_starts.append(offset)
+                self._heading_ends.append(offset + len(line))
+                self._headings.append(heading)
+            previous_blank = not line.strip()
+            offset += len(line) + 1
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_left(self._newlines, offset) + 1
@@ -113,6 +191,10 @@ class TextLayout:
     def section_of(self, offset: int) -> str | None:
         i = bisect.bisect_right(self._heading_starts, offset) - 1
         return self._headings[i] if i >= 0 else None
+
+    def in_heading(self, offset: int) -> bool:
+        i = bisect.bisect_right(self._heading_starts, offset) - 1
+        return i >= 0 and offset < self._heading_ends[i]
 
 
 def _squash(text: str) -> str:
@@ -145,19 +227,25 @@ def find_mentions(
     text: str, keywords: list[str], layout: TextLayout | None = None
 ) -> tuple[list[Mention], dict[str, int]]:
     """The mentions of a keyword list in a text, and how often each keyword matched."""
-    compiled = keyword_pattern(keywords)
-    if compiled is None:
-        return [], {}
-    pattern, names = compiled
-    hits: list[tuple[int, int, str]] = []
-    counts: Counter[str] = Counter()
-    for m in pattern.finditer(text):
-        keyword = names[(m.lastindex or 1) - 1]
-        hits.append((m.start(), m.end(), keyword))
-        counts[keyword] += 1
-    if not hits:
+    matcher = KeywordMatcher.of(keywords)
+    if matcher is None:
         return [], {}
     layout = layout or TextLayout(text)
+    hits: list[tuple[int, int, str]] = []
+    counts: Counter[str] = Counter()
+    words = _words(text)
+    i = 0
+    while i < len(words):
+        found = matcher.match_at(words, i)
+        if found is None or layout.in_heading(words[i][0]):
+            i += 1
+            continue
+        used, keyword = found
+        hits.append((words[i][0], words[i + used - 1][1], keyword))
+        counts[keyword] += 1
+        i += used
+    if not hits:
+        return [], {}
     groups: list[list[tuple[int, int, str]]] = [[hits[0]]]
     for hit in hits[1:]:
         prev_end = groups[-1][-1][1]

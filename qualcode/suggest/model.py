@@ -51,7 +51,7 @@ class TextModel:
         import spacy
 
         nlp = spacy.blank("xx")
-        textcat = nlp.add_pipe("textcat_multilabel", config=cls._config(labels))
+        textcat: Any = nlp.add_pipe("textcat_multilabel", config=cls._config(labels))
         for label in labels:
             textcat.add_label(label)
         return cls(nlp, labels)
@@ -70,7 +70,8 @@ class TextModel:
     ) -> float:
         """Train on (words, labels) pairs; returns the last epoch's loss."""
         from spacy.training import Example
-        from spacy.util import fix_random_seed, minibatch
+        from spacy.util import minibatch
+        from thinc.api import fix_random_seed
 
         fix_random_seed(seed)
         data = [

@@ -111,9 +111,9 @@ class _TokenIndex:
 def _token_indexes(session: Session, doc_ids: list[int]) -> dict[int, _TokenIndex]:
     rows: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
     for d, s, e, lower, lemma in session.exec(
-        select(Token.document_id, Token.start, Token.end, Token.lower, Token.lemma).where(
-            col(Token.document_id).in_(doc_ids)
-        )
+        select(  # pyright: ignore[reportCallIssue]  # sqlmodel types select() up to 4 columns
+            Token.document_id, Token.start, Token.end, Token.lower, Token.lemma
+        ).where(col(Token.document_id).in_(doc_ids))
     ).all():
         rows[d].append((s, e, lower, lemma))
     return {d: _TokenIndex(rows.get(d, [])) for d in doc_ids}
@@ -142,10 +142,9 @@ class _DocView:
             while j >= 0 and not self.turns[j][2]:
                 j -= 1
             if j >= 0 and i - j <= 3:
-                question = self._questions.get(j)  # shared: its evidence is scored once
-                if question is None:
-                    question = self.tokens.within(self.turns[j][0], self.turns[j][1])
-                    self._questions[j] = question
+                if j not in self._questions:  # shared: its evidence is scored once
+                    self._questions[j] = self.tokens.within(self.turns[j][0], self.turns[j][1])
+                question = self._questions[j]
         context = self.tokens.within(max(lo, 0), start) + self.tokens.within(end, hi)
         return Passage(0, start, end, codes or set(), core, context, question, self.language)
 
@@ -155,9 +154,9 @@ def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
     langs = _document_language(session)
     turns: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
     for d, st, en, speaker, pid in session.exec(
-        select(Turn.document_id, Turn.start, Turn.end, Turn.speaker, Turn.participant_id).where(
-            col(Turn.document_id).in_(doc_ids)
-        )
+        select(  # pyright: ignore[reportCallIssue]  # sqlmodel types select() up to 4 columns
+            Turn.document_id, Turn.start, Turn.end, Turn.speaker, Turn.participant_id
+        ).where(col(Turn.document_id).in_(doc_ids))
     ).all():
         turns[d].append((st, en, pid is None and is_interviewer_label(speaker)))
     return {d: _DocView(index[d], turns.get(d, []), langs.get(d, "da")) for d in doc_ids}
@@ -172,7 +171,7 @@ def _passage(
 
 
 def _codes(session: Session) -> list[Code]:
-    codes = list(session.exec(select(Code).order_by(Code.position, Code.id)))
+    codes = list(session.exec(select(Code).order_by(col(Code.position), col(Code.id))))
     if not codes:
         raise SuggestError(
             "the project has no codebook", "Load one with `qualcode codebook load FILE`."
@@ -194,7 +193,8 @@ def coded_passages(session: Session) -> list[Passage]:
 
 
 def _document_language(session: Session) -> dict[int, str]:
-    return {int(i): lang for i, lang in session.exec(select(Document.id, Document.language)).all()}
+    rows = session.exec(select(Document.id, Document.language)).all()
+    return {int(i): lang for i, lang in rows if i is not None}
 
 
 # ----------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[in
     stmt = select(Sentence.document_id, Sentence.start, Sentence.end)
     if doc_ids is not None:
         stmt = stmt.where(col(Sentence.document_id).in_(doc_ids))
-    sentences = session.exec(stmt.order_by(Sentence.document_id, Sentence.start)).all()
+    sentences = session.exec(stmt.order_by(col(Sentence.document_id), col(Sentence.start))).all()
     coded: dict[int, list[tuple[int, int]]] = defaultdict(list)
     cstmt = select(Coding.document_id, Coding.start, Coding.end)
     if doc_ids is not None:

@@ -41,7 +41,7 @@ CHILD_SHARE = 0.3  # how much attention points beyond the best one count for the
 MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
-MIN_OWN_EVIDENCE = 0.3  # keyword/label evidence the sentence itself must carry
+MIN_OWN_EVIDENCE = 0.2  # keyword/label evidence the sentence itself must carry (prior-weighted)
 SCORE_SCALE = 1.0  # codebook evidence 1.0 (one telling keyword) -> score 0.63
 MAX_PER_UNIT = 3
 DOC_BATCH = 25
@@ -145,7 +145,7 @@ def _not_when_pointers(text: str) -> list[tuple[str, str]]:
 
 
 def _code_infos(codes: list[Code], lang: str) -> dict[str, CodeInfo]:
-    by_id = {c.id: c for c in codes}
+    by_id = {c.id: c for c in codes if c.id is not None}
     out: dict[str, CodeInfo] = {}
     for c in codes:
         parent = by_id.get(c.parent_id) if c.parent_id is not None else None

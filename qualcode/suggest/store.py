@@ -220,7 +220,7 @@ def open_suggestions(project: Project, document_id: int) -> list[dict[str, Any]]
         rows = s.exec(
             select(Suggestion)
             .where(Suggestion.document_id == document_id, Suggestion.status == "open")
-            .order_by(Suggestion.start, col(Suggestion.score).desc())
+            .order_by(col(Suggestion.start), col(Suggestion.score).desc())
         ).all()
         return [
             {
