@@ -154,20 +154,21 @@ def _step(project: Project, coder: str, reverse: bool) -> str | None:
         if action is None:
             return None
         extra = action.payload.get("codebook") or {}
-        deleted_codes = extra.get("deleted_codes", [])
-        if reverse:
-            for snap in deleted_codes:
-                if s.get(Code, snap["id"]) is None:
-                    s.add(_restore(snap, Code))
-            s.flush()
+        # Codes an action deleted come back on undo; codes it added (a new code made while
+        # coding) come back on redo. Either way: codes first, then their codings.
+        restore = extra.get("deleted_codes" if reverse else "added_codes", [])
+        drop = extra.get("added_codes" if reverse else "deleted_codes", [])
+        for snap in restore:
+            if s.get(Code, snap["id"]) is None:
+                s.add(_restore(snap, Code))
+        s.flush()
         _apply(s, action.payload, reverse=reverse)
         _apply_codebook(s, extra, reverse)
-        if not reverse:
-            s.flush()
-            for snap in deleted_codes:
-                existing = s.get(Code, snap["id"])
-                if existing is not None:
-                    s.delete(existing)
+        s.flush()
+        for snap in drop:
+            existing = s.get(Code, snap["id"])
+            if existing is not None:
+                s.delete(existing)
         action.state = "undone" if reverse else "done"
         return action.label
 
