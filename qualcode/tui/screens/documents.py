@@ -14,12 +14,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from qualcode.documents import list_documents
 from qualcode.importing import ImportOutcome, import_files
+from qualcode.tui.base import QualcodeScreen
+from qualcode.tui.widgets.format import plural
+from qualcode.tui.widgets.memo import edit_memo
 
 
 class ImportCancelled(Exception):
@@ -43,7 +45,7 @@ def expand_import_paths(spec: str) -> list[Path]:
     return out
 
 
-class DocumentsScreen(Screen[None]):
+class DocumentsScreen(QualcodeScreen[None]):
     """The project's documents."""
 
     BINDINGS = [
@@ -83,9 +85,9 @@ class DocumentsScreen(Screen[None]):
     def reload(self) -> None:
         table = self.query_one(DataTable)
         try:
-            rows = list_documents(self.app.project)  # type: ignore[attr-defined]
+            rows = list_documents(self.app.project)
         except Exception as exc:  # noqa: BLE001
-            self.app.notify_error(exc)  # type: ignore[attr-defined]
+            self.app.notify_error(exc)
             return
         keep = table.cursor_row
         table.clear()
@@ -119,13 +121,11 @@ class DocumentsScreen(Screen[None]):
         if doc_id is None:
             self.notify("no documents yet: press i to import some", timeout=4)
             return
-        self.app.open_document(doc_id)  # type: ignore[attr-defined]
+        self.app.open_document(doc_id)
 
     def action_memo(self) -> None:
         doc_id = self.selected_document_id()
         if doc_id is not None:
-            from qualcode.tui.screens.coding import edit_memo
-
             edit_memo(self.app, "document", doc_id, "Memo on the document")
 
     def action_import(self) -> None:
@@ -172,7 +172,7 @@ class DocumentsScreen(Screen[None]):
             self.app.call_from_thread(self._progress, done, total, label)
 
         try:
-            outcomes = import_files(self.app.project, paths, progress=progress)  # type: ignore[attr-defined]
+            outcomes = import_files(self.app.project, paths, progress=progress)
         except ImportCancelled:
             self.app.call_from_thread(self._finish, None)
             return []
@@ -181,7 +181,7 @@ class DocumentsScreen(Screen[None]):
 
     def _finish(self, outcomes: list[ImportOutcome] | None) -> None:
         self._show_bar(False)
-        self.app.note_own_write()  # type: ignore[attr-defined]
+        self.app.note_own_write()
         self.reload()
         if outcomes is None:
             self.notify("import cancelled (files already imported stay)", severity="warning")
@@ -198,14 +198,14 @@ class DocumentsScreen(Screen[None]):
 
             lines = [f"{o.message}" + (f"\n  hint: {o.hint}" if o.hint else "") for o in failed]
             self.app.push_screen(
-                ErrorModal(f"{len(failed)} file(s) not imported", "\n".join(lines))
+                ErrorModal(f"{plural(len(failed), 'file')} not imported", "\n".join(lines))
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An import that failed as a whole (not one bad file) is an error shown, not a crash."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self._show_bar(False)
-            self.app.notify_error(event.worker.error)  # type: ignore[attr-defined]
+            self.app.notify_error(event.worker.error)
 
     def action_cancel_or_back(self) -> None:
         running = [w for w in self.workers if w.group == "import" and w.is_running]
@@ -214,7 +214,7 @@ class DocumentsScreen(Screen[None]):
                 w.cancel()
             self.notify("cancelling after the current file…", timeout=3)
             return
-        self.app.action_back()  # type: ignore[attr-defined]
+        self.app.action_back()
 
 
 def _clip(text: str, width: int) -> str:
