@@ -452,3 +452,18 @@ def code_passages(
         .order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
     )
     return _rows(session, list(codings))
+
+
+def covering_code(session: Session, document_id: int, start: int, end: int) -> Code | None:
+    """The one code whose codings cover ``[start, end)`` (a quote made from a coded span
+    takes it); None when no code or several codes cover it."""
+    code_ids = set(
+        session.exec(
+            select(Coding.code_id).where(
+                Coding.document_id == document_id, Coding.start <= start, Coding.end >= end
+            )
+        )
+    )
+    if len(code_ids) != 1:
+        return None
+    return session.get(Code, code_ids.pop())

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from qualcode.db import Project
+from qualcode.errors import ConflictError
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
 _CODE_FIELDS = (
@@ -72,6 +73,48 @@ def _restore(snap: dict[str, Any], model: type[Coding] | type[Code] = Coding) ->
     return row
 
 
+def _models() -> dict[str, type[SQLModel]]:
+    return {m.__tablename__: m for m in SQLModel.__subclasses__() if hasattr(m, "__table__")}  # type: ignore[misc]  # table models carry __tablename__
+
+
+def row_snapshot(row: SQLModel) -> list[Any]:
+    """``[table, fields]`` of any stored row, JSON-ready, for ``restore_rows``."""
+    return [row.__tablename__, row.model_dump(mode="json")]
+
+
+def restore_rows(session: Session, rows: list[list[Any]]) -> None:
+    """Put snapshotted rows back, in the order given (parents first), as they were."""
+    models = _models()
+    for table, data in rows:
+        model = models[table]
+        if session.get(model, _ident(model, data)) is not None:
+            raise ConflictError(
+                f"cannot undo: {table} {_ident(model, data)} has been taken by a newer "
+                f"{table.replace('_', ' ')}",
+                "Something made after the delete took its place; delete that first, or "
+                "re-import the document.",
+            )
+        session.add(model.model_validate(data))
+        session.flush()
+
+
+def _ident(model: type[SQLModel], data: dict[str, Any]) -> Any:
+    keys = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]  # SQLModel table
+    ident = tuple(data[k] for k in keys)
+    return ident[0] if len(ident) == 1 else ident
+
+
+def drop_rows(session: Session, rows: list[list[Any]]) -> None:
+    """Delete snapshotted rows again (children first: the reverse order)."""
+    models = _models()
+    for table, data in reversed(rows):
+        model = models[table]
+        existing = session.get(model, _ident(model, data))
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+
+
 def record_action(
     session: Session,
     coder: str,
@@ -112,8 +155,15 @@ def _apply(session: Session, payload: dict[str, Any], reverse: bool) -> None:
             session.delete(existing)
     session.flush()
     for snap in to_insert:
-        if session.get(Coding, snap["id"]) is None:
+        existing = session.get(Coding, snap["id"])
+        if existing is None:
             session.add(_restore(snap))
+        elif existing.guid != snap["guid"]:
+            # The id was reused by a newer coding (SQLite reuses the highest id).
+            raise ConflictError(
+                f"cannot restore coding {snap['id']}: a newer coding has its id",
+                "Delete the newer coding first, or code the passage again.",
+            )
     for coding_id, before, after in payload["changed"]:
         coding = session.get(Coding, coding_id)
         if coding is not None:
@@ -161,6 +211,9 @@ def _step(project: Project, coder: str, reverse: bool) -> str | None:
         for snap in restore:
             if s.get(Code, snap["id"]) is None:
                 s.add(_restore(snap, Code))
+        # Rows a deleted document took with it (``documents.delete_document``).
+        if reverse:
+            restore_rows(s, extra.get("deleted_rows", []))
         s.flush()
         _apply(s, action.payload, reverse=reverse)
         _apply_codebook(s, extra, reverse)
@@ -169,6 +222,8 @@ def _step(project: Project, coder: str, reverse: bool) -> str | None:
             existing = s.get(Code, snap["id"])
             if existing is not None:
                 s.delete(existing)
+        if not reverse:
+            drop_rows(s, extra.get("deleted_rows", []))
         action.state = "undone" if reverse else "done"
         return action.label
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,27 @@ def read_source(path: Path) -> bytes:
         raise ImportFormatError(str(path), "permission denied") from exc
     except OSError as exc:
         raise ImportFormatError(str(path), f"cannot read ({exc.strerror})") from exc
+
+
+def heading_title(parsed: ParsedDocument) -> str | None:
+    """A title from the text's first line when it reads like a heading ("Interview med Ida
+    Holm, 3. marts"): short, before the first speaker turn, not a sentence or a label."""
+    text = parsed.text
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    offset = len(text) - len(stripped)
+    line = stripped.split("\n", 1)[0]
+    if "\n" not in stripped.strip():
+        return None  # a one-line text has no heading above a body
+    if parsed.turns and parsed.turns[0].start < offset + len(line):
+        return None  # the first line is a speaker's turn
+    candidate = " ".join(line.lstrip("#").replace("*", "").replace("_", " ").split())
+    if not 3 <= len(candidate) <= 120 or len(candidate.split()) > 14:
+        return None
+    if candidate[-1] in ".!?;," or re.match(r"^[^\s:]{1,40}:\s", candidate + " "):
+        return None
+    return candidate
 
 
 def _unique_title(session: Session, wanted: str) -> str:
@@ -214,7 +236,9 @@ def store_parsed(
                 links[turn.speaker] = link_speaker(turn.speaker, candidates, sole)
         chosen_kind = kind or ("interview" if parsed.turns else "document")
         doc = Document(
-            title=_unique_title(s, title or parsed.title or Path(source_name).stem),
+            title=_unique_title(
+                s, title or parsed.title or heading_title(parsed) or Path(source_name).stem
+            ),
             kind=chosen_kind,
             source_name=source_name,
             sha256=sha256,

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from qualcode import fidelity
 from qualcode.codebook import area_of, code_label, resolve_code
-from qualcode.coding import check_span, find_match
+from qualcode.coding import check_span, covering_code, find_match
 from qualcode.db import Project
 from qualcode.documents import TurnIndex, document_participants, document_turns, resolve_document
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
@@ -333,7 +333,8 @@ def add_quote(
         if a >= b:
             raise QuoteError(f"the passage {start}-{end} is only whitespace")
         person = speaker_of(s, doc, a, b)
-        code_row = resolve_code(s, code) if code else None
+        # No --code: a span coded by exactly one code takes that code.
+        code_row = resolve_code(s, code) if code else covering_code(s, doc.id, a, b)  # type: ignore[arg-type]  # stored: has an id
         source = doc.text[a:b]
         text = (wording if wording is not None else source).strip()
         if not text:

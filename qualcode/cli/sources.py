@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.documents import list_documents
 from qualcode.errors import QualcodeError
+from qualcode.cli.words import plural
 from qualcode.importing import import_files
 from qualcode.participants import import_participants, list_participants
 
@@ -74,24 +74,6 @@ def register(app: typer.Typer) -> None:
         if failed:
             raise typer.Exit(1)
 
-    documents_app = typer.Typer(help="List documents.", no_args_is_help=True)
-    app.add_typer(documents_app, name="documents")
-
-    @documents_app.command("list")
-    def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-        """Documents with kind, participants, words and codings."""
-        with open_from(ctx) as project:
-            docs = list_documents(project)
-        if as_json:
-            emit_json(docs)
-            return
-        for d in docs:
-            people = ", ".join(d["participants"]) or "-"
-            say(
-                f"{d['id']:>4}  {d['title'][:50]:<50}  {d['kind']:<9}  {d['words']:>7} words  "
-                f"{d['codings']:>4} codings  {people}"
-            )
-
     participants_app = typer.Typer(help="Import and list participants.", no_args_is_help=True)
     app.add_typer(participants_app, name="participants")
 
@@ -107,7 +89,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(result.as_dict())
         else:
-            say(f"{len(result.created)} participants created, {len(result.updated)} updated")
+            say(
+                f"{plural(len(result.created), 'participant', 'participants')} created, "
+                f"{len(result.updated)} updated"
+            )
 
     @participants_app.command("list")
     def participants_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
@@ -117,6 +102,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(people)
             return
+        if not people:
+            say("no participants yet (qualcode participants import experts.csv)")
+            return
+        say(f"{'id':>4}  {'name':<28} {'consent':<10} title, organisation (expertise)")
         for p in people:
             say(
                 f"{p['id']:>4}  {p['name']:<28} {p['consent']:<10} {p['title']}, "
