@@ -169,7 +169,7 @@ def apply_codes(
     with project.transaction() as s:
         doc = s.get(Document, document_id)
         if doc is None:
-            raise NotFoundError(f"no document {document_id}")
+            raise NotFoundError(f"no document {document_id}", "See `qualcode documents list`.")
         who = get_or_create_coder(s, coder)
         added = []
         keys = []
@@ -230,7 +230,7 @@ def apply_new_code(
 def find_match(doc: Document, match: str) -> tuple[int, int]:
     """The one place ``match`` occurs in the document, or an error that says why not."""
     if not match:
-        raise CodingError("--match is empty")
+        raise CodingError("--match is empty", "Give the exact text to code.")
     hits = []
     pos = doc.text.find(match)
     while pos != -1 and len(hits) < 20:

@@ -68,11 +68,17 @@ def read_source(path: Path) -> bytes:
             )
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise ImportFormatError(str(path), "no such file") from exc
+        raise ImportFormatError(
+            str(path), "no such file", "Check the path; a pattern like *.docx must match files."
+        ) from exc
     except PermissionError as exc:
-        raise ImportFormatError(str(path), "permission denied") from exc
+        raise ImportFormatError(
+            str(path), "permission denied", "Check the file's permissions or copy it here."
+        ) from exc
     except OSError as exc:
-        raise ImportFormatError(str(path), f"cannot read ({exc.strerror})") from exc
+        raise ImportFormatError(
+            str(path), f"cannot read ({exc.strerror})", "Copy the file to a local folder."
+        ) from exc
 
 
 def heading_title(parsed: ParsedDocument) -> str | None:
@@ -126,7 +132,9 @@ def import_files(
     if kind is not None and kind not in DOCUMENT_KINDS:
         raise QualcodeError(f"unknown kind {kind!r}", "Use one of: " + ", ".join(DOCUMENT_KINDS))
     if title is not None and len(paths) > 1:
-        raise QualcodeError("--title works with one file at a time")
+        raise QualcodeError(
+            "--title works with one file at a time", "Import the files one by one with --title."
+        )
     outcomes: list[ImportOutcome] = []
     total = len(paths)
     for i, path in enumerate(paths):

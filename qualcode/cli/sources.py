@@ -57,8 +57,7 @@ def register(app: typer.Typer) -> None:
             for o in outcomes:
                 if o.status == "failed":
                     warn(f"error: {o.message}")
-                    if o.hint:
-                        warn(f"hint: {o.hint}")
+                    warn(f"hint: {o.hint or 'see `qualcode import --help` for the formats'}")
                     continue
                 say(o.message)
                 for link in o.speaker_links:
@@ -68,7 +67,11 @@ def register(app: typer.Typer) -> None:
                             f"(fuzzy match, {link['score']:.0f}%)"
                         )
                     elif link["method"] == "none":
-                        say(f"  speaker {link['speaker']!r} matches no participant: not linked")
+                        say(
+                            f"  speaker {link['speaker']!r} matches no participant: not linked "
+                            f"(later: qualcode documents link-speaker {o.document_id} "
+                            f"{link['speaker']!r} NAME)"
+                        )
             if failed and len(outcomes) > 1:
                 warn(f"{len(failed)} of {len(outcomes)} files failed; the others were imported")
         if failed:
