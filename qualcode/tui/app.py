@@ -34,8 +34,7 @@ from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.quotes import QuotesScreen
 from qualcode.tui.screens.review import ReviewScreen
 from qualcode.tui.screens.search import SearchScreen
-
-# settings screen: added when qualcode.settings lands (daily)
+from qualcode.tui.screens.settings import SettingsScreen
 from qualcode.tui.screens.synthesis import SynthesisScreen
 from qualcode.tui.widgets.dialogs import ErrorModal, TextPrompt
 
@@ -52,7 +51,7 @@ SCREENS: list[tuple[str, str, type[Screen[Any]], str, str]] = [
     ("R", "review", ReviewScreen, "Agreement review", "go.reviewscreen"),
     ("Q", "quotes", QuotesScreen, "Quotes", "go.quotesscreen"),
     ("S", "synthesis", SynthesisScreen, "Synthesis", "go.synthesisscreen"),
-    # ("comma", "settings", SettingsScreen, "Settings", "go.settings"),
+    ("comma", "settings", SettingsScreen, "Settings", "go.settings"),
 ]
 SCREEN_TIPS = {
     "dashboard": "Counts, quotes and deadlines",

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from qualcode.dashboard import dashboard_figures
 from qualcode.db import Project
 from qualcode.models import Code, Coding
 from qualcode.tui import app as app_module
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.codebook import CodebookScreen
-from qualcode.dashboard import dashboard_figures
 from qualcode.tui.screens.dashboard import DashboardScreen
 from qualcode.tui.screens.documents import DocumentsScreen
 from qualcode.tui.screens.help import HelpScreen
@@ -88,6 +88,10 @@ async def test_every_screen_has_a_key_and_a_palette_entry(tui_project: Project) 
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for _key, _name, _cls, title, _ident in app_module.SCREENS:
             assert f"go: {title}" in titles
+        await pilot.press("comma")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SettingsScreen"
+        await pilot.press("escape")
         await pilot.press("Q")
         await pilot.pause()
         assert type(app.screen).__name__ == "QuotesScreen"
