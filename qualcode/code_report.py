@@ -30,7 +30,9 @@ def build_code_report(project: Project, code: str, only: bool = False) -> CodeRe
         keys = [c.key for c in s.exec(select(Code).where(Code.id.in_(scope)))]  # type: ignore[union-attr]  # sqlmodel column
         memos = [
             m.text
-            for m in s.exec(select(Memo).where(Memo.target_kind == "code", Memo.target_id == row.id))
+            for m in s.exec(
+                select(Memo).where(Memo.target_kind == "code", Memo.target_id == row.id)
+            )
         ]
         rows = code_passages(s, row, include_descendants=not only)
     return CodeReport(

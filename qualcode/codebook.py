@@ -81,6 +81,24 @@ def _field_line(text: str, block_start: int, name: str) -> int:
     return block_start
 
 
+def _check_value_types(path: Path, text: str, line: int, raw: dict[str, Any]) -> None:
+    """Lists of strings where lists belong, strings everywhere else."""
+
+    for name, value in raw.items():
+        if name in _LIST_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise CodebookError(
+                    f"{path}, line {_field_line(text, line, name)}: {name} must be a list "
+                    "of strings",
+                    'Write it as keywords = ["ord", "andet ord"].',
+                )
+        elif not isinstance(value, str):
+            raise CodebookError(
+                f"{path}, line {_field_line(text, line, name)}: {name} must be a string",
+                'Put the value in double quotes: name = "value".',
+            )
+
+
 def parse_codebook_toml(path: Path) -> CodebookFile:
     """Read and validate a TOML codebook; every error names the file and the line."""
     try:
@@ -143,19 +161,7 @@ def parse_codebook_toml(path: Path) -> CodebookFile:
                 "Every code needs its own key.",
             )
         seen[key] = line
-        for name, value in raw.items():
-            if name in _LIST_FIELDS:
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise CodebookError(
-                        f"{path}, line {_field_line(text, line, name)}: {name} must be a list "
-                        "of strings",
-                        'Write it as keywords = ["ord", "andet ord"].',
-                    )
-            elif not isinstance(value, str):
-                raise CodebookError(
-                    f"{path}, line {_field_line(text, line, name)}: {name} must be a string",
-                    'Put the value in double quotes: name = "value".',
-                )
+        _check_value_types(path, text, line, raw)
         label_da = raw.get("label_da", "").strip()
         label_en = raw.get("label_en", "").strip()
         if not label_da and not label_en:
@@ -518,7 +524,10 @@ def resolve_code(session: Session, name: str) -> Code:
             f"unknown code {name!r}: the project has no codebook",
             "Load one with `qualcode codebook load FILE`.",
         )
-    raise NotFoundError(f"unknown code {name!r}", did_you_mean(name, candidates))
+    raise NotFoundError(
+        f"unknown code {name!r}",
+        did_you_mean(name, candidates) or "See the keys with `qualcode codebook show`.",
+    )
 
 
 def export_codebook(project: Project, fmt: str, out: Path) -> Path:

@@ -149,7 +149,10 @@ def next_key(session: Session, parent: str | int | None, label: str = "") -> str
     if parent is not None:
         base = _code(session, parent).key
         n = 1 + sum(
-            1 for c in session.exec(select(Code.id).where(Code.parent_id == _code(session, parent).id))
+            1
+            for c in session.exec(
+                select(Code.id).where(Code.parent_id == _code(session, parent).id)
+            )
         )
         while f"{base}.{n}" in taken:
             n += 1

@@ -130,8 +130,7 @@ def refuse_duplicate(
         raise CodingError(
             f"{doc.title!r} {start}-{end} is already coded {code.key} by {coder.name} "
             f"(coding {twin})",
-            "Nothing was added. To change that coding: `qualcode codings edit "
-            f"{twin} --memo ...`.",
+            f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
         )
 
 

@@ -112,14 +112,18 @@ def edit_text(
                 }
             )
             if where.method == "unplaced":
-                note = f"[qualcode: not found after the text edit; was {old[item.start : item.end]!r}]"
+                note = (
+                    f"[qualcode: not found after the text edit; was {old[item.start : item.end]!r}]"
+                )
                 if isinstance(item, Coding):
                     item.memo = f"{item.memo}\n{note}".strip()
                 else:
                     item.response_note = f"{item.response_note}\n{note}".strip()
             item.start, item.end = where.start, where.end
             s.add(item)
-        report.history_cleared = _forget_history(s, row.id, {c.id for k, c in spans if k == "coding"})
+        report.history_cleared = _forget_history(
+            s, row.id, {c.id for k, c in spans if k == "coding"}
+        )
         _replace_turns(s, row, text, turns, offsets)
         row.text = text
         row.word_count = len(text.split())

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, NotFoundError, QualcodeError
+from qualcode.history import coding_snapshot, drop_rows, record_action, row_snapshot
 from qualcode.models import (
     DOCUMENT_KINDS,
     Coding,
@@ -26,7 +27,6 @@ from qualcode.models import (
     Token,
     Turn,
 )
-from qualcode.history import coding_snapshot, drop_rows, record_action, row_snapshot
 from qualcode.naming import did_you_mean, fold
 from qualcode.participants import resolve_participant
 
@@ -45,7 +45,9 @@ def resolve_document(session: Session, ref: str | int) -> Document:
         ids = sorted(i for i in session.exec(select(Document.id)) if i is not None)
         raise NotFoundError(
             f"no document with id {ref_text}",
-            "Document ids: " + (", ".join(map(str, ids)) or "none yet") + " (`qualcode documents list`).",
+            "Document ids: "
+            + (", ".join(map(str, ids)) or "none yet")
+            + " (`qualcode documents list`).",
         )
     rows = session.exec(select(Document.id, Document.title)).all()
     hits = [doc_id for doc_id, title in rows if fold(title) == fold(ref_text)]
@@ -70,7 +72,9 @@ def document_participants(session: Session, document_id: int) -> list[Participan
     return list(
         session.exec(
             select(Participant)
-            .join(DocumentParticipant, col(DocumentParticipant.participant_id) == col(Participant.id))
+            .join(
+                DocumentParticipant, col(DocumentParticipant.participant_id) == col(Participant.id)
+            )
             .where(DocumentParticipant.document_id == document_id)
             .order_by(col(Participant.id))
         )
@@ -333,15 +337,15 @@ def _dependants(session: Session, doc: Document) -> dict[str, list[Any]]:
         or (m.target_kind == "coding" and m.target_id in coding_ids)
         or (m.target_kind == "quote" and m.target_id in quote_ids)
     ]
-    events = [
-        e for e in session.exec(select(QuoteEvent)) if e.quote_id in quote_ids
-    ]
+    events = [e for e in session.exec(select(QuoteEvent)) if e.quote_id in quote_ids]
     return {
         "codings": codings,
         "quotes": quotes,
         "events": events,
         "memos": memos,
-        "suggestions": list(session.exec(select(Suggestion).where(Suggestion.document_id == doc.id))),
+        "suggestions": list(
+            session.exec(select(Suggestion).where(Suggestion.document_id == doc.id))
+        ),
         "turns": document_turns(session, doc.id),  # type: ignore[arg-type]  # stored: has an id
         "links": list(
             session.exec(

@@ -116,7 +116,9 @@ def normalise(key: str, value: str) -> str:
     if definition.key == "name" and not text:
         raise SettingsError("the project name cannot be empty", "Give a name, e.g. 'Kræftplan V'.")
     if len(text) > 300:
-        raise SettingsError(f"{definition.key} is {len(text)} characters long", "Keep it under 300.")
+        raise SettingsError(
+            f"{definition.key} is {len(text)} characters long", "Keep it under 300."
+        )
     return text
 
 

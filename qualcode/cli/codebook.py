@@ -9,10 +9,10 @@ import typer
 
 from qualcode import codebook_edit
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
+from qualcode.cli.words import plural
 from qualcode.codebook import bundled_codebooks, codebook_tree, export_codebook, load_codebook
 from qualcode.coding import default_coder_name
 from qualcode.errors import CodebookError
-from qualcode.cli.words import plural
 
 EXPORT_FORMATS = ("qdc", "toml", "md")
 
@@ -55,6 +55,11 @@ def register(app: typer.Typer) -> None:
                 f"{len(result.updated)} updated from {file}"
             )
 
+    _register_show(codebook_app)
+    _register_edits(codebook_app)
+
+
+def _register_show(codebook_app: typer.Typer) -> None:
     @codebook_app.command("show")
     def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """The codebook as a tree with codings per code (own / with the codes below)."""
@@ -99,8 +104,6 @@ def register(app: typer.Typer) -> None:
             export_codebook(project, chosen, out)
         say(f"wrote {out}")
 
-    _register_edits(codebook_app)
-
 
 def _register_edits(codebook_app: typer.Typer) -> None:
     @codebook_app.command("add")
@@ -123,7 +126,9 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         if as_json:
             emit_json({"id": code_id, "key": key.strip()})
         else:
-            say(f"added code {key.strip()} {label.strip()}" + (f" under {parent}" if parent else ""))
+            say(
+                f"added code {key.strip()} {label.strip()}" + (f" under {parent}" if parent else "")
+            )
 
     @codebook_app.command("rename")
     def rename(

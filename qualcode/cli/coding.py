@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
+from qualcode.cli.words import plural
 from qualcode.code_report import build_code_report, format_for, write_code_report
 from qualcode.coding import (
     CodingRow,
@@ -19,7 +20,6 @@ from qualcode.coding import (
     remove_coding,
 )
 from qualcode.errors import QualcodeError
-from qualcode.cli.words import plural
 from qualcode.formats.code_report import render_markdown
 from qualcode.history import redo, undo
 
@@ -37,7 +37,7 @@ def _line(r: CodingRow) -> str:
 HEADER = f"{'id':>5}  {'document':<30} {'span':>13} {'code':<10} {'coder':<10} text"
 
 
-def register(app: typer.Typer) -> None:
+def _register_code(app: typer.Typer) -> None:
     @app.command()
     def code(
         ctx: typer.Context,
@@ -73,10 +73,11 @@ def register(app: typer.Typer) -> None:
                 f"{result['code']} {result['code_label']} (coding {result['id']}, by {who})"
             )
 
-    codings_app = typer.Typer(
-        help="List, change, delete and report codings.", no_args_is_help=True
-    )
+
+def _register_codings(app: typer.Typer) -> None:
+    codings_app = typer.Typer(help="List, change, delete and report codings.", no_args_is_help=True)
     app.add_typer(codings_app, name="codings")
+    _register_changes(codings_app)
 
     @codings_app.command("list")
     def codings_list(
@@ -91,9 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Codings with document, participant, code, offsets, text, coder and memo."""
         with open_from(ctx) as project:
-            rows = list_codings(
-                project, code=code_name, document=document, coder=coder, only=only
-            )
+            rows = list_codings(project, code=code_name, document=document, coder=coder, only=only)
         if as_json:
             emit_json(rows)
             return
@@ -105,6 +104,8 @@ def register(app: typer.Typer) -> None:
             say(_line(r))
         say(plural(len(rows), "coding", "codings"))
 
+
+def _register_changes(codings_app: typer.Typer) -> None:
     @codings_app.command("edit")
     def codings_edit(
         ctx: typer.Context,
@@ -132,7 +133,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(row)
         else:
-            say(f"coding {row['id']}: {row['code']} at {row['start']}-{row['end']} (undo: qualcode undo)")
+            say(
+                f"coding {row['id']}: {row['code']} at {row['start']}-{row['end']} "
+                "(undo: qualcode undo)"
+            )
 
     @codings_app.command("delete")
     def codings_delete(
@@ -192,6 +196,8 @@ def register(app: typer.Typer) -> None:
                 f"{plural(len(report.documents), 'document', 'documents')}"
             )
 
+
+def _register_history(app: typer.Typer) -> None:
     @app.command("undo")
     def undo_cmd(
         ctx: typer.Context, coder: str | None = CODER_OPTION, as_json: bool = JSON_OPTION
@@ -209,6 +215,12 @@ def register(app: typer.Typer) -> None:
         with open_from(ctx) as project:
             label = redo(project, coder or default_coder_name())
         _report_step("redid", label, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    _register_code(app)
+    _register_codings(app)
+    _register_history(app)
 
 
 def _report_step(verb: str, label: str | None, as_json: bool) -> None:

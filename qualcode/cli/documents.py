@@ -40,9 +40,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def register(app: typer.Typer) -> None:
-    documents_app = typer.Typer(
-        help="List, show, fix and delete documents.", no_args_is_help=True
-    )
+    documents_app = typer.Typer(help="List, show, fix and delete documents.", no_args_is_help=True)
     app.add_typer(documents_app, name="documents")
 
     @documents_app.command("list")
@@ -78,6 +76,10 @@ def register(app: typer.Typer) -> None:
             return
         _print_show(data)
 
+    _register_fixes(documents_app)
+
+
+def _register_fixes(documents_app: typer.Typer) -> None:
     @documents_app.command("edit")
     def documents_edit(
         ctx: typer.Context,
@@ -108,9 +110,16 @@ def register(app: typer.Typer) -> None:
             report = None
             if parsed is not None:
                 report = edit_text(
-                    project, doc_id, parsed.text, coder or default_coder_name(), parsed.turns or None
+                    project,
+                    doc_id,
+                    parsed.text,
+                    coder or default_coder_name(),
+                    parsed.turns or None,
                 )
-        result: dict[str, Any] = {"document_id": doc_id, "text": report.as_dict() if report else None}
+        result: dict[str, Any] = {
+            "document_id": doc_id,
+            "text": report.as_dict() if report else None,
+        }
         if as_json:
             emit_json(result)
             return
@@ -118,6 +127,10 @@ def register(app: typer.Typer) -> None:
         if report is not None:
             _print_text_report(report.as_dict())
 
+    _register_speakers(documents_app)
+
+
+def _register_speakers(documents_app: typer.Typer) -> None:
     @documents_app.command("speakers")
     def documents_speakers(
         ctx: typer.Context,
@@ -135,7 +148,10 @@ def register(app: typer.Typer) -> None:
             return
         say(f"{'speaker':<30} {'turns':>9}  participant")
         for r in rows:
-            say(f"{r['speaker'][:30]:<30} {plural(r['turns'], 'turn'):>9}  {r['participant'] or '- (not linked)'}")
+            say(
+                f"{r['speaker'][:30]:<30} {plural(r['turns'], 'turn'):>9}  "
+                f"{r['participant'] or '- (not linked)'}"
+            )
 
     @documents_app.command("link-speaker")
     def documents_link_speaker(
@@ -149,7 +165,8 @@ def register(app: typer.Typer) -> None:
         """Link a speaker label to a participant (codings and candidate quotes follow)."""
         if (participant is None) != unlink:
             raise DocumentError(
-                "name the participant, or give --unlink", "e.g. documents link-speaker 2 Ekspert 'Ida Holm'"
+                "name the participant, or give --unlink",
+                "e.g. documents link-speaker 2 Ekspert 'Ida Holm'",
             )
         with open_from(ctx) as project:
             result = link_speaker(project, doc, speaker, participant)
@@ -209,7 +226,9 @@ def _show_data(project: Any, doc: str) -> dict[str, Any]:
         turns = [
             {
                 "speaker": t.speaker,
-                "participant": people[t.participant_id].name if t.participant_id in people else None,
+                "participant": people[t.participant_id].name
+                if t.participant_id in people
+                else None,
                 "attribution": attribution(people[t.participant_id])
                 if t.participant_id in people
                 else None,
@@ -233,7 +252,10 @@ def _show_data(project: Any, doc: str) -> dict[str, Any]:
 
 
 def _print_show(data: dict[str, Any]) -> None:
-    say(f"{data['id']}  {data['title']}  ({data['kind']}, {data['date'] or 'no date'}, {data['language']})")
+    say(
+        f"{data['id']}  {data['title']}  "
+        f"({data['kind']}, {data['date'] or 'no date'}, {data['language']})"
+    )
     text: str = data["text"]
     starts = {t["start"]: t for t in data["turns"]}
     pos = 0
@@ -256,7 +278,10 @@ def _print_text_report(report: dict[str, Any]) -> None:
         f"{len(report['unplaced'])} not found"
     )
     if report["history_cleared"]:
-        say(f"  {plural(report['history_cleared'], 'undo step')} on this document forgotten (old offsets)")
+        say(
+            f"  {plural(report['history_cleared'], 'undo step')} on this document forgotten "
+            "(old offsets)"
+        )
     for m in report["moved"]:
         say(
             f"  {m['kind']} {m['id']} ({m['code']}): {m['old'][0]}-{m['old'][1]} -> "

@@ -18,7 +18,9 @@ TARGETS = ("project", "document", "code", "coding")
 
 def _target(project: Project, kind: str, ref: str | None) -> int | None:
     if kind not in TARGETS:
-        raise QualcodeError(f"memos go on {', '.join(TARGETS)}, not {kind!r}", "e.g. memo show code 1.2")
+        raise QualcodeError(
+            f"memos go on {', '.join(TARGETS)}, not {kind!r}", "e.g. memo show code 1.2"
+        )
     if kind == "project":
         return None
     if ref is None:
@@ -29,12 +31,16 @@ def _target(project: Project, kind: str, ref: str | None) -> int | None:
         if kind == "code":
             return resolve_code(s, ref).id
     if not ref.isdigit():
-        raise QualcodeError(f"a coding is named by its id, not {ref!r}", "See `qualcode codings list`.")
+        raise QualcodeError(
+            f"a coding is named by its id, not {ref!r}", "See `qualcode codings list`."
+        )
     return int(ref)
 
 
 def register(app: typer.Typer) -> None:
-    memo_app = typer.Typer(help="Memos on the project, documents, codes and codings.", no_args_is_help=True)
+    memo_app = typer.Typer(
+        help="Memos on the project, documents, codes and codings.", no_args_is_help=True
+    )
     app.add_typer(memo_app, name="memo")
 
     @memo_app.command("show")
@@ -80,4 +86,3 @@ def register(app: typer.Typer) -> None:
             else:
                 write_memo(project, kind, target, text, who)
         say(f"memo on {kind} {ref or ''}".rstrip() + (" saved" if text.strip() else " deleted"))
-

@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.errors import QualcodeError
 from qualcode.cli.words import plural
+from qualcode.errors import QualcodeError
 from qualcode.importing import import_files
 from qualcode.participants import import_participants, list_participants
 
@@ -77,6 +77,10 @@ def register(app: typer.Typer) -> None:
         if failed:
             raise typer.Exit(1)
 
+    _register_participants(app)
+
+
+def _register_participants(app: typer.Typer) -> None:
     participants_app = typer.Typer(help="Import and list participants.", no_args_is_help=True)
     app.add_typer(participants_app, name="participants")
 

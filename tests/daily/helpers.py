@@ -4,8 +4,9 @@ speaker ("Ekspert") that matches nobody."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 EXPERTS = """name;title;organisation;expertise;consent
 Ida Holm;overlæge;Fjordby Sygehus;palliation;named

@@ -15,46 +15,91 @@ ROOT = Path(__file__).resolve().parents[2]
 # Each maps to the CLI command that does the same, or to None when it only moves around
 # the screen (navigation, dialogs). A new TUI action needs a row here.
 PALETTE_TO_CLI: dict[str, str | None] = {
-    "app.undo": "undo", "app.redo": "redo", "app.help": None, "app.quit": None,
-    "code: undo": "undo", "code: redo": "redo", "coder: switch": None, "go: Help": None,
-    "codebook: move code": "codebook move", "memo: code": "memo set",
-    "codebook: add code": "codebook add", "codebook: delete code": "codebook delete",
-    "codebook: merge code": "codebook merge", "codebook: recolour code": "codebook recolour",
-    "codebook: rename code": "codebook rename", "export: codings as csv": "export",
-    "export: project as qdpx": "export", "project: backup": "backup",
-    "select: sentence": None, "select: turn": None,
-    "codebook.add": "codebook add", "codebook.add_top": "codebook add",
-    "codebook.code_view": "codings report", "codebook.delete": "codebook delete",
-    "codebook.memo": "memo set", "codebook.merge": "codebook merge",
-    "codebook.move": "codebook move", "codebook.recolour": "codebook recolour",
-    "codebook.rename": "codebook rename", "codebook.rename_en": "codebook rename",
-    "codeview.memo": "codings edit", "codeview.open": "documents show",
-    "codeview.recode": "codings edit", "codeview.uncode": "codings delete",
-    "coding.apply": "code", "coding.remove": "codings delete", "coding.memo": "codings edit",
-    "coding.document_memo": "memo set", "coding.filter": "codings list",
-    "coding.code_view": "codings report", "coding.quote": "quotes add",
-    "coding.accept_suggestion": "suggest", "coding.reject_suggestion": "suggest",
-    "coding.accept_all": "suggest", "coding.reject_all": "suggest",
-    "coding.next": None, "coding.previous": None,
-    "coding.next_suggestion": None, "coding.previous_suggestion": None,
-    "documents.open": "documents show", "documents.import": "import",
+    "app.undo": "undo",
+    "app.redo": "redo",
+    "app.help": None,
+    "app.quit": None,
+    "code: undo": "undo",
+    "code: redo": "redo",
+    "coder: switch": None,
+    "go: Help": None,
+    "codebook: move code": "codebook move",
+    "memo: code": "memo set",
+    "codebook: add code": "codebook add",
+    "codebook: delete code": "codebook delete",
+    "codebook: merge code": "codebook merge",
+    "codebook: recolour code": "codebook recolour",
+    "codebook: rename code": "codebook rename",
+    "export: codings as csv": "export",
+    "export: project as qdpx": "export",
+    "project: backup": "backup",
+    "select: sentence": None,
+    "select: turn": None,
+    "codebook.add": "codebook add",
+    "codebook.add_top": "codebook add",
+    "codebook.code_view": "codings report",
+    "codebook.delete": "codebook delete",
+    "codebook.memo": "memo set",
+    "codebook.merge": "codebook merge",
+    "codebook.move": "codebook move",
+    "codebook.recolour": "codebook recolour",
+    "codebook.rename": "codebook rename",
+    "codebook.rename_en": "codebook rename",
+    "codeview.memo": "codings edit",
+    "codeview.open": "documents show",
+    "codeview.recode": "codings edit",
+    "codeview.uncode": "codings delete",
+    "coding.apply": "code",
+    "coding.remove": "codings delete",
+    "coding.memo": "codings edit",
+    "coding.document_memo": "memo set",
+    "coding.filter": "codings list",
+    "coding.code_view": "codings report",
+    "coding.quote": "quotes add",
+    "coding.accept_suggestion": "suggest",
+    "coding.reject_suggestion": "suggest",
+    "coding.accept_all": "suggest",
+    "coding.reject_all": "suggest",
+    "coding.next": None,
+    "coding.previous": None,
+    "coding.next_suggestion": None,
+    "coding.previous_suggestion": None,
+    "documents.open": "documents show",
+    "documents.import": "import",
     "documents.memo": "memo set",
-    "quotes.new": "quotes add", "quotes.wording": "quotes edit", "quotes.code": "quotes edit",
-    "quotes.approve": "quotes respond", "quotes.revise": "quotes respond",
-    "quotes.reject": "quotes respond", "quotes.withdraw": "quotes withdraw",
-    "quotes.packets": "packets make", "quotes.sweep": "quotes sweep",
-    "quotes.source": "documents show", "quotes.filter_status": "quotes list",
+    "quotes.new": "quotes add",
+    "quotes.wording": "quotes edit",
+    "quotes.code": "quotes edit",
+    "quotes.approve": "quotes respond",
+    "quotes.revise": "quotes respond",
+    "quotes.reject": "quotes respond",
+    "quotes.withdraw": "quotes withdraw",
+    "quotes.packets": "packets make",
+    "quotes.sweep": "quotes sweep",
+    "quotes.source": "documents show",
+    "quotes.filter_status": "quotes list",
     "quotes.filter_expert": "quotes list",
-    "search.query": "search", "search.mode": "search", "search.kind": "search",
-    "search.goto": "documents show", "search.code_all": "search", "search.suggest": "suggest",
+    "search.query": "search",
+    "search.mode": "search",
+    "search.kind": "search",
+    "search.goto": "documents show",
+    "search.code_all": "search",
+    "search.suggest": "suggest",
     "search.train": "suggest",
-    "synthesis.export_all": "synthesis", "synthesis.export_area": "synthesis",
-    "synthesis.final": "synthesis", "synthesis.language": "synthesis",
+    "synthesis.export_all": "synthesis",
+    "synthesis.export_area": "synthesis",
+    "synthesis.final": "synthesis",
+    "synthesis.language": "synthesis",
     "synthesis.reload": None,
-    "review.open": "agreement", "review.next": None, "review.previous": None,
+    "review.open": "agreement",
+    "review.next": None,
+    "review.previous": None,
     "review.next_open": None,
     # Known gap: settling a disagreement (keep a / keep b / both / neither) has no CLI yet.
-    "review.keep_a": None, "review.keep_b": None, "review.both": None, "review.neither": None,
+    "review.keep_a": None,
+    "review.keep_b": None,
+    "review.both": None,
+    "review.neither": None,
 }
 # Bindings that only move, confirm or close inside a screen or dialog.
 UI_ONLY = re.compile(
@@ -78,17 +123,20 @@ def test_every_palette_action_has_a_documented_cli_counterpart() -> None:
     assert {"app.undo", "codebook.merge", "coding.apply"} <= actions
     unmapped = sorted(a for a in actions if a not in PALETTE_TO_CLI and not UI_ONLY.match(a))
     assert not unmapped, f"TUI actions without a CLI counterpart in this table: {unmapped}"
-    undocumented = sorted(
-        {c for c in PALETTE_TO_CLI.values() if c and f"qualcode {c}" not in doc}
-    )
+    undocumented = sorted({c for c in PALETTE_TO_CLI.values() if c and f"qualcode {c}" not in doc})
     assert not undocumented, f"not in docs/cli.md: {undocumented}"
 
 
 def test_undo_redo_edit_and_delete_codings(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
     holm = str(docs["holm"])
-    made = run_json(cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2")
-    assert_error(cli("code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"), "already coded")
+    made = run_json(
+        cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
+    )
+    assert_error(
+        cli("code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"),
+        "already coded",
+    )
     edited = run_json(cli, "codings", "edit", str(made["id"]), "--code", "1.4", "--memo", "omkodet")
     assert (edited["code"], edited["memo"]) == ("1.4", "omkodet")
     wider = run_json(cli, "codings", "edit", str(made["id"]), "--start", str(made["start"] - 7))
@@ -113,12 +161,19 @@ def test_codebook_edits_from_the_cli(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
     assert run_json(cli, "codebook", "add", "1.9", "Ventetid", "--parent", "1")["key"] == "1.9"
     assert_error(cli("codebook", "add", "1.9", "Igen"), "taken")
-    assert cli("codebook", "rename", "1.9", "--label", "Lang ventetid", "--label-en", "Long wait")[0] == 0
+    assert (
+        cli("codebook", "rename", "1.9", "--label", "Lang ventetid", "--label-en", "Long wait")[0]
+        == 0
+    )
     assert cli("codebook", "move", "1.9", "--parent", "2")[0] == 0
     assert cli("codebook", "recolour", "1.9", "#00aa00")[0] == 0
     tree = {n["key"]: n for n in run_json(cli, "codebook", "show")}
     [node] = [c for c in tree["2"]["children"] if c["key"] == "1.9"]
-    assert (node["label_da"], node["label_en"], node["colour"]) == ("Lang ventetid", "Long wait", "#00aa00")
+    assert (node["label_da"], node["label_en"], node["colour"]) == (
+        "Lang ventetid",
+        "Long wait",
+        "#00aa00",
+    )
     assert_error(cli("codebook", "recolour", "1.9", "grønish"), "colour")
     assert_error(cli("codebook", "move", "1", "--parent", "1.2"), "inside")
     cli("code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.9")
@@ -134,8 +189,15 @@ def test_codebook_edits_from_the_cli(cli: Cli, tmp_path: Path) -> None:
 def test_memos_and_document_show(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
     holm = str(docs["holm"])
-    made = run_json(cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2")
-    for kind, ref in (("project", None), ("document", holm), ("code", "1.2"), ("coding", str(made["id"]))):
+    made = run_json(
+        cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
+    )
+    for kind, ref in (
+        ("project", None),
+        ("document", holm),
+        ("code", "1.2"),
+        ("coding", str(made["id"])),
+    ):
         args = [kind, *([ref] if ref else [])]
         assert cli("memo", "set", *args, "--text", f"memo om {kind}")[0] == 0
         assert run_json(cli, "memo", "show", *args)["text"] == f"memo om {kind}"

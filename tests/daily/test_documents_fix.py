@@ -13,8 +13,17 @@ def test_title_from_heading_retitle_rekind_redate(cli: Cli, tmp_path: Path) -> N
     assert listed[docs["holm"]]["title"] == "Interview med Ida Holm, 3. marts 2025"
     assert listed[docs["venoe"]]["title"] == "Interview med Karl Venø"
     code, _, err = cli(
-        "documents", "edit", str(docs["venoe"]), "--title", "Venø, formand",
-        "--kind", "notes", "--date", "2025-03-05", "--language", "da",
+        "documents",
+        "edit",
+        str(docs["venoe"]),
+        "--title",
+        "Venø, formand",
+        "--kind",
+        "notes",
+        "--date",
+        "2025-03-05",
+        "--language",
+        "da",
     )
     assert code == 0, err
     row = {d["id"]: d for d in run_json(cli, "documents", "list")}[docs["venoe"]]
@@ -22,7 +31,13 @@ def test_title_from_heading_retitle_rekind_redate(cli: Cli, tmp_path: Path) -> N
     assert_error(cli("documents", "edit", str(docs["venoe"]), "--kind", "podcast"), "podcast")
     assert_error(cli("documents", "edit", str(docs["venoe"]), "--date", "5/3"), "date")
     assert_error(
-        cli("documents", "edit", str(docs["venoe"]), "--title", "Interview med Ida Holm, 3. marts 2025"),
+        cli(
+            "documents",
+            "edit",
+            str(docs["venoe"]),
+            "--title",
+            "Interview med Ida Holm, 3. marts 2025",
+        ),
         "another document",
     )
     assert_error(cli("documents", "edit", "99", "--title", "x"), "99")
@@ -35,7 +50,9 @@ def test_link_an_unknown_speaker_afterwards(cli: Cli, tmp_path: Path) -> None:
     assert {s["speaker"]: s["participant"] for s in speakers} == {"I": None, "Ekspert": None}
     cli("code", venoe, "--match", "de ressourcesvage venter længst", "--code", "1.2")
     # Not linked: a quote cannot be made, the coding has no participant.
-    assert_error(cli("quotes", "add", venoe, "--match", "de ressourcesvage venter længst"), "Ekspert")
+    assert_error(
+        cli("quotes", "add", venoe, "--match", "de ressourcesvage venter længst"), "Ekspert"
+    )
     assert run_json(cli, "codings", "list", "--document", venoe)[0]["participant"] is None
 
     result = run_json(cli, "documents", "link-speaker", venoe, "Ekspert", "Karl Venø")
@@ -57,13 +74,22 @@ def test_link_an_unknown_speaker_afterwards(cli: Cli, tmp_path: Path) -> None:
 def test_delete_lists_what_goes_blocks_sent_quotes_and_undoes(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
     holm = str(docs["holm"])
-    made = run_json(cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2")
+    made = run_json(
+        cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
+    )
     cli("memo", "set", "document", holm, "--text", "god stemning")
     quote = run_json(cli, "quotes", "add", holm, "--match", "De ressourcesvage venter længst")
     impact = run_json(cli, "documents", "delete", holm, "--dry-run")
-    assert (impact["codings"], impact["quotes"], impact["memos"], impact["deleted"]) == (1, 1, 1, False)
+    assert (impact["codings"], impact["quotes"], impact["memos"], impact["deleted"]) == (
+        1,
+        1,
+        1,
+        False,
+    )
     out = tmp_path / "packets"
-    assert cli("packets", "make", "--out", str(out), "--due", "2099-01-01", "--format", "md")[0] == 0
+    assert (
+        cli("packets", "make", "--out", str(out), "--due", "2099-01-01", "--format", "md")[0] == 0
+    )
     assert_error(cli("documents", "delete", holm), "went to an expert", f"Q{quote['id']}")
     assert len(run_json(cli, "documents", "list")) == 2  # unchanged
 
@@ -89,9 +115,29 @@ def test_edit_text_reanchors_codings_and_quotes(cli: Cli, tmp_path: Path) -> Non
     docs = make_study(cli, tmp_path)
     venoe = str(docs["venoe"])
     cli("documents", "link-speaker", venoe, "Ekspert", "Karl Venø")
-    exact = run_json(cli, "code", venoe, "--match", "de ressourcesvage venter længst", "--code", "1.2")
-    fuzzy = run_json(cli, "code", venoe, "--match", "Der mangler overblik over tilbuddene efter kræftbehandling", "--code", "5.3")
-    lost = run_json(cli, "code", venoe, "--match", "Hvad oplever jeres medlemmer?", "--code", "1", "--memo", "spørgsmål")
+    exact = run_json(
+        cli, "code", venoe, "--match", "de ressourcesvage venter længst", "--code", "1.2"
+    )
+    fuzzy = run_json(
+        cli,
+        "code",
+        venoe,
+        "--match",
+        "Der mangler overblik over tilbuddene efter kræftbehandling",
+        "--code",
+        "5.3",
+    )
+    lost = run_json(
+        cli,
+        "code",
+        venoe,
+        "--match",
+        "Hvad oplever jeres medlemmer?",
+        "--code",
+        "1",
+        "--memo",
+        "spørgsmål",
+    )
     quote = run_json(cli, "quotes", "add", venoe, "--match", "de ressourcesvage venter længst")
     corrected = tmp_path / "rettet.txt"
     corrected.write_text(

@@ -12,9 +12,19 @@ from .helpers import Cli, assert_error, make_study, run_json
 
 def test_area_filter_includes_its_attention_points(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
-    assert cli("code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.2")[0] == 0
-    assert cli("code", str(docs["holm"]), "--match", "Patienter med vage symptomer", "--code", "1")[0] == 0
-    assert cli("code", str(docs["venoe"]), "--match", "Der mangler overblik", "--code", "5.3")[0] == 0
+    assert (
+        cli(
+            "code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.2"
+        )[0]
+        == 0
+    )
+    assert (
+        cli("code", str(docs["holm"]), "--match", "Patienter med vage symptomer", "--code", "1")[0]
+        == 0
+    )
+    assert (
+        cli("code", str(docs["venoe"]), "--match", "Der mangler overblik", "--code", "5.3")[0] == 0
+    )
 
     area = run_json(cli, "codings", "list", "--code", "1")
     assert sorted(r["code"] for r in area) == ["1", "1.2"]
@@ -53,7 +63,16 @@ def test_code_counts_and_descendants(project, cli: Cli, tmp_path: Path) -> None:
 
 def test_code_report_markdown_and_docx(cli: Cli, tmp_path: Path) -> None:
     docs = make_study(cli, tmp_path)
-    cli("code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.2", "--memo", "kernen")
+    cli(
+        "code",
+        str(docs["holm"]),
+        "--match",
+        "De ressourcesvage venter længst",
+        "--code",
+        "1.2",
+        "--memo",
+        "kernen",
+    )
     cli("code", str(docs["venoe"]), "--match", "de ressourcesvage venter længst", "--code", "1.2")
     cli("documents", "link-speaker", str(docs["venoe"]), "Ekspert", "Karl Venø")
     code, out, err = cli("codings", "report", "--code", "1")

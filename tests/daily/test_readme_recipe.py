@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import re
 import shlex
 from pathlib import Path
@@ -22,7 +21,7 @@ Ove Lund;praktiserende læge;Lægehuset Bakken;almen praksis;role_only
 HOLMGAARD = """Interview med Birgitte Holmgaard
 
 Interviewer: Hvem venter længst på en diagnose?
-Birgitte Holmgaard: Det er tydeligt, at de ressourcesvage venter længst, også når symptomerne er vage.
+Birgitte Holmgaard: Det er tydeligt, at de ressourcesvage venter længst, også ved vage symptomer.
 Interviewer: Hvad skal der til?
 Birgitte Holmgaard: En national model for monitorering.
 """

@@ -47,7 +47,10 @@ def test_a_placement_always_lies_inside_the_new_text(
 
 def test_methods_in_order() -> None:
     old = "Første linje.\nDe ressourcesvage venter længst.\nSidste linje om data.\n"
-    new = "Ny indledning.\nFørste linje.\nDe ressourcesvage venter længst.\nSidste linje om nye data.\n"
+    new = (
+        "Ny indledning.\nFørste linje.\nDe ressourcesvage venter længst.\n"
+        "Sidste linje om nye data.\n"
+    )
     s = old.index("De ressourcesvage")
     assert place(old, new, s, s + 31).method == "mapped"
     t = old.index("Sidste linje om data")

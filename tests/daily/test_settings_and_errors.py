@@ -7,9 +7,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from qualcode_testutil import file_digest
 
 from qualcode.settings import letter_settings, list_settings, set_setting
-from qualcode_testutil import file_digest
 
 from .helpers import Cli, assert_error, make_study, run_json
 
@@ -25,7 +25,9 @@ def test_settings_show_set_and_the_letter(cli: Cli, project) -> None:  # type: i
     cli("settings", "set", "sender_name", "Mads Krog")
     letter = letter_settings(project)
     assert (letter.project_name, letter.sender_name, letter.due_days) == (
-        "Kræftplan V forstudie", "Mads Krog", 21,
+        "Kræftplan V forstudie",
+        "Mads Krog",
+        21,
     )
     assert project.name == "Kræftplan V forstudie"  # what the packet letter prints
     assert run_json(cli, "quotes", "sweep", "--today", "2025-01-01")["silence_as_consent"] is True
@@ -90,9 +92,19 @@ def test_bad_input_one_error_with_hint_project_unchanged(
 
 # Errors raised in the modules this helper owns must say what to do about them.
 OWN_MODULES = [
-    "coding.py", "codebook.py", "codebook_edit.py", "documents.py", "document_text.py",
-    "settings.py", "code_report.py", "cli/coding.py", "cli/codebook.py", "cli/documents.py",
-    "cli/settings.py", "cli/memos.py", "cli/sources.py",
+    "coding.py",
+    "codebook.py",
+    "codebook_edit.py",
+    "documents.py",
+    "document_text.py",
+    "settings.py",
+    "code_report.py",
+    "cli/coding.py",
+    "cli/codebook.py",
+    "cli/documents.py",
+    "cli/settings.py",
+    "cli/memos.py",
+    "cli/sources.py",
 ]
 
 
