@@ -188,6 +188,7 @@ def import_one(
             document_id=twin[0],
             title=twin[1],
             message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
+            hint=f"To correct that document's text: qualcode documents edit {twin[0]} --text-file FILE",
         )
     parsed = parse_bytes(str(path), data)
     return store_parsed(

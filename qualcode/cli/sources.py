@@ -60,6 +60,8 @@ def register(app: typer.Typer) -> None:
                     warn(f"hint: {o.hint or 'see `qualcode import --help` for the formats'}")
                     continue
                 say(o.message)
+                if o.status == "duplicate" and o.hint:
+                    say(f"  {o.hint}")
                 for link in o.speaker_links:
                     if link["method"] == "fuzzy":
                         say(
