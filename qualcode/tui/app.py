@@ -77,7 +77,7 @@ class QualcodeApp(App[None]):
                 key,
                 f"go('{name}')",
                 name,
-                show=name in ("dashboard", "documents", "codebook"),
+                show=False,  # the dashboard lists them; F1 and the palette have them all
                 id=ident,
                 tooltip=SCREEN_TIPS.get(name, f"Open {title}"),
             )
@@ -109,6 +109,7 @@ class QualcodeApp(App[None]):
         self.coder: str = coder or ""
         self._ask_coder = not coder
         self._marker: str | None = None
+        self.tree_share: int | None = None  # the coding view's codebook pane, % of the width
         self.title = f"qualcode · {project.name}"
 
     # ----- set-up --------------------------------------------------------------------

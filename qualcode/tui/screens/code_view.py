@@ -59,7 +59,7 @@ class CodeViewScreen(QualcodeScreen[None]):
         yield DataTable(id="codeview-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="codeview-detail-scroll"):
             yield Static(id="codeview-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -1,7 +1,7 @@
 """The codebook screen: the tree of codes with what each means and how much it is used.
 
 Counts are hierarchical: an area shows its own codings plus those of every code under it
-(the dashboard's figure); the detail pane gives both. ``v`` (or Enter) opens the code view
+(the dashboard's figure); the detail pane gives both. Enter opens the code view
 with every passage of the highlighted code across documents.
 
 Edits go through ``qualcode.codebook_edit`` (one transaction each; merge and delete are
@@ -60,9 +60,16 @@ class CodebookScreen(QualcodeScreen[None]):
             id="codebook.rename_en",
             tooltip="Rename (English label)",
         ),
-        Binding("v", "move", "move", id="codebook.move", tooltip="Move under another parent"),
         Binding(
-            "k", "recolour", "colour", id="codebook.recolour", tooltip="Give the code a new colour"
+            "v", "move", "move", show=False, id="codebook.move", tooltip="Move under another parent"
+        ),
+        Binding(
+            "k",
+            "recolour",
+            "colour",
+            show=False,
+            id="codebook.recolour",
+            tooltip="Give the code a new colour",
         ),
         Binding(
             "g",
@@ -78,15 +85,15 @@ class CodebookScreen(QualcodeScreen[None]):
             id="codebook.delete",
             tooltip="Delete (asks when codings would go)",
         ),
-        Binding("m", "memo", "memo", id="codebook.memo", tooltip="Memo on the code"),
+        Binding("m", "memo", "memo", show=False, id="codebook.memo", tooltip="Memo on the code"),
         Binding(
-            "v",
+            "enter",
             "code_view",
             "passages",
             id="codebook.code_view",
             tooltip="Every passage of the code (and the codes under it) across documents",
         ),
-        Binding("escape", "back", "back", id="codebook.back"),
+        Binding("escape", "back", "back", show=False, id="codebook.back"),
     ]
 
     def __init__(self) -> None:
@@ -103,7 +110,7 @@ class CodebookScreen(QualcodeScreen[None]):
             yield CodeTree("codebook", id="codebook-tree")
             with VerticalScroll(id="code-detail-scroll"):
                 yield Static(id="code-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

@@ -155,6 +155,22 @@ class CodingScreen(CodingScreenBase):
             tooltip="Previous open suggestion (across documents)",
         ),
         Binding(
+            "greater_than_sign",
+            "pane(8)",
+            "wider tree",
+            show=False,
+            id="coding.widen_tree",
+            tooltip="Widen the codebook pane",
+        ),
+        Binding(
+            "less_than_sign",
+            "pane(-8)",
+            "narrower tree",
+            show=False,
+            id="coding.narrow_tree",
+            tooltip="Narrow the codebook pane",
+        ),
+        Binding(
             "escape",
             "clear_or_back",
             "back",
@@ -387,6 +403,23 @@ class CodingScreen(CodingScreenBase):
             self.view.focus()
         else:
             self.set_filter(None if self.filter_code == code_id else code_id)
+
+    def action_pane(self, delta: int) -> None:
+        """Resize the codebook pane (kept as a share of the width while the app runs)."""
+        side = self.query_one("#coding-side")
+        width = self.size.width or 80
+        now = side.size.width or width // 3
+        share = min(max(round((now + delta) * 100 / width), 15), 70)
+        self.app.tree_share = share
+        side.styles.width = f"{share}%"
+        side.styles.max_width = None
+
+    def on_mount(self) -> None:
+        # (Textual also runs CodingScreenBase.on_mount: handlers are called along the MRO)
+        if self.app.tree_share is not None:
+            side = self.query_one("#coding-side")
+            side.styles.width = f"{self.app.tree_share}%"
+            side.styles.max_width = None
 
     def action_clear_or_back(self) -> None:
         if self.view.clear_selection():

@@ -56,7 +56,7 @@ class CodingScreenBase(QualcodeScreen[None]):
                 yield tree
                 yield Static(id="at-cursor", markup=False)
         yield Static(id="coding-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         view = self.view

@@ -11,6 +11,11 @@ from textual.widgets import Footer, Header, Static
 from qualcode.dashboard import DashboardFigures, dashboard_figures
 from qualcode.tui.base import QualcodeScreen
 
+KEYS = (
+    "o documents · c codebook · / search · Q quotes · S synthesis · R review · , settings · "
+    "d here · F1 help · ctrl+p everything"
+)
+
 
 class DashboardScreen(QualcodeScreen[None]):
     """Counts at a glance; d from anywhere comes back here."""
@@ -22,7 +27,8 @@ class DashboardScreen(QualcodeScreen[None]):
             yield Static(id="dash-quotes", classes="panel")
             with VerticalScroll(classes="panel wide", id="dash-areas-scroll"):
                 yield Static(id="dash-areas")
-        yield Footer()
+        yield Static(KEYS, id="dash-keys")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

@@ -97,20 +97,16 @@ class DocumentsScreen(QualcodeScreen[None]):
         with Horizontal(id="import-bar", classes="hidden"):
             yield Label("importing", id="import-label")
             yield ProgressBar(id="import-progress", show_eta=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("id", key="id")
-        table.add_column("title", key="title")
-        table.add_column("kind", key="kind")
-        table.add_column("participants", key="participants")
-        table.add_column("words", key="words")
-        table.add_column("codings", key="codings")
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_resize(self) -> None:
         self.reload()
 
     def __init__(self) -> None:
@@ -125,14 +121,25 @@ class DocumentsScreen(QualcodeScreen[None]):
             self.app.notify_error(exc)
             return
         keep = table.cursor_row
-        table.clear()
+        room = max((self.size.width or 120) - 46, 30)  # what id, kind, words, codings leave
+        title_width, people_width = min(room * 11 // 20, 70), min(room * 9 // 20, 60)
+        table.clear(columns=True)  # widths follow the screen: columns are made anew
+        for label, width in (
+            ("id", 3),
+            ("title", title_width),
+            ("kind", 9),
+            ("participants", people_width),
+            ("words", 6),
+            ("codings", 7),
+        ):
+            table.add_column(label, key=label, width=width)
         self.rows = {int(row["id"]): row for row in rows}
         for row in rows:
             table.add_row(
                 str(row["id"]),
-                _clip(row["title"], 40),
+                _clip(row["title"], title_width),
                 row["kind"],
-                _clip(", ".join(row["participants"]) or "—", 34),
+                _clip(", ".join(row["participants"]) or "—", people_width),
                 f"{row['words']:,}".replace(",", " "),
                 str(row["codings"]),
                 key=str(row["id"]),

@@ -140,24 +140,24 @@ class QuotesScreen(QualcodeScreen[None]):
     """The quotes board."""
 
     BINDINGS = [
-        Binding("f", "cycle_status", "status filter", id="quotes.filter_status",
+        Binding("f", "cycle_status", "status", id="quotes.filter_status",
                 tooltip="Show one status at a time (cycles)"),
-        Binding("e", "cycle_expert", "expert filter", id="quotes.filter_expert",
+        Binding("e", "cycle_expert", "expert", show=False, id="quotes.filter_expert",
                 tooltip="Show one expert at a time (cycles)"),
         Binding("n", "new_quote", "new", id="quotes.new", tooltip="Add a quote"),
         Binding("w", "edit_wording", "wording", id="quotes.wording",
                 tooltip="Edit the wording (candidates), with the fidelity check"),
         Binding("k", "set_code", "code", id="quotes.code", tooltip="The code the quote supports"),
         Binding("a", "approve", "approve", id="quotes.approve", tooltip="Record: approved"),
-        Binding("v", "revise", "revise", id="quotes.revise",
+        Binding("v", "revise", "revise", show=False, id="quotes.revise",
                 tooltip="Record: approved with changes (new wording)"),
         Binding("r", "reject", "reject", id="quotes.reject", tooltip="Record: rejected"),
-        Binding("x", "withdraw", "withdraw", id="quotes.withdraw", tooltip="Withdraw the quote"),
+        Binding("x", "withdraw", "withdraw", show=False, id="quotes.withdraw", tooltip="Withdraw the quote"),
         Binding("m", "make_packets", "packets", id="quotes.packets",
                 tooltip="Make packets for every expert with candidate quotes"),
-        Binding("s", "sweep", "sweep", id="quotes.sweep",
+        Binding("s", "sweep", "sweep", show=False, id="quotes.sweep",
                 tooltip="Overdue sent quotes become deemed accepted (if silence is consent)"),
-        Binding("g", "goto_source", "source", id="quotes.source",
+        Binding("g", "goto_source", "source", show=False, id="quotes.source",
                 tooltip="Open the passage in the coding view"),
         Binding("escape", "app.back", "back", show=False),
     ]  # fmt: skip
@@ -184,7 +184,7 @@ class QuotesScreen(QualcodeScreen[None]):
             with VerticalScroll(id="quotes-detail"):
                 yield Static(id="quotes-detail-text")
         yield ProgressBar(id="quotes-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -87,7 +87,7 @@ class SearchScreen(QualcodeScreen[None]):
             yield DataTable(id="search-hits", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="search-docs", cursor_type="row")
         yield ProgressBar(id="search-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         hits = self.query_one("#search-hits", DataTable)

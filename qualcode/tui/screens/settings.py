@@ -43,7 +43,7 @@ class SettingsScreen(QualcodeScreen[None]):
         yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="settings-help-scroll"):
             yield Static(id="settings-help", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

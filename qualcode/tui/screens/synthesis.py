@@ -155,7 +155,7 @@ class SynthesisScreen(Screen[None]):
             with VerticalScroll(id="synthesis-preview"):
                 yield Static("…", id="synthesis-preview-text")
         yield ProgressBar(id="synthesis-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
