@@ -73,9 +73,14 @@ def test_code_report_markdown_and_docx(cli: Cli, tmp_path: Path) -> None:
         "--memo",
         "kernen",
     )
-    cli("code", str(docs["venoe"]), "--match", "de ressourcesvage venter længst", "--code", "1.2")
+    cli(
+        "code", str(docs["venoe"]), "--match", "de ressourcesvage venter længst", "--code", "1.2",
+        "--memo", "Karl Venø siger det samme",
+    )
     cli("documents", "link-speaker", str(docs["venoe"]), "Ekspert", "Karl Venø")
     code, out, err = cli("codings", "report", "--code", "1")
+    # The report leaves the project: a role_only name in a memo is replaced.
+    assert "Venø" not in out and "[formand, Patientforeningen Lys] siger det samme" in out
     assert code == 0, err
     assert "2 passages in 2 documents" in out
     assert "Ida Holm, overlæge" in out and "*Memo:* kernen" in out
