@@ -102,7 +102,7 @@ class CodeViewScreen(QualcodeScreen[None]):
             table.add_row(
                 clip(p["document"], 24 if width < 120 else 36),
                 clip(_speaker(p), 16 if width < 120 else 24),
-                Text(p["code"], style=colours.get(p["code"], "")),
+                Text(clip(p["code"], 12), style=colours.get(p["code"], "")),
                 clip(" ".join(p["text"].split()), passage_width),
                 "✎" if p["memo"] else "",
                 key=str(p["id"]),

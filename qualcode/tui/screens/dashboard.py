@@ -63,23 +63,18 @@ class DashboardScreen(QualcodeScreen[None]):
         return table
 
     def _quotes_panel(self, f: DashboardFigures) -> Table:
+        """Quotes by status, one a line (statuses nobody has reached yet are left out)."""
         table = Table.grid(padding=(0, 1), expand=True)
         table.title = "Quotes"
-        table.add_column(justify="right", style="bold", width=3)
+        table.add_column(justify="right", style="bold", width=4)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column(justify="right", style="bold", width=3)
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        items = [(str(n), status.replace("_", " ")) for status, n in f.quotes.items()]
-        half = (len(items) + 1) // 2
-        left, right = items[:half], items[half:]
-        for i, (n, label) in enumerate(left):
-            other = right[i] if i < len(right) else ("", "")
-            table.add_row(n, label, other[0], other[1])
-        table.add_row("", "", "", "")
+        for status, n in f.quotes.items():
+            if n or status in ("candidate", "sent"):
+                table.add_row(str(n), status.replace("_", " "))
         due = f.nearest_deadline.isoformat() if f.nearest_deadline else "no deadline"
-        table.add_row("due", Text(due, style="bold"), "", "")
+        table.add_row("due", Text(due, style="bold"))
         if f.overdue:
-            table.add_row(str(f.overdue), Text("overdue", style="bold red"), "", "")
+            table.add_row(str(f.overdue), Text("overdue", style="bold red"))
         return table
 
     def _areas_panel(self, f: DashboardFigures) -> Table:

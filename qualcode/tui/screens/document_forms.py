@@ -25,6 +25,10 @@ class PropertiesForm(ModalScreen["DocumentProperties | None"]):
     """Title, kind, date and language of a document; Enter on the last field saves."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="document.form.cancel")]
+    DEFAULT_CSS = """
+    PropertiesForm .field-label { color: $text-muted; padding-top: 1; }
+    PropertiesForm Input { margin-left: 2; }
+    """
     FIELDS = (
         ("title", "Title"),
         ("kind", "Kind: " + " | ".join(DOCUMENT_KINDS)),
@@ -40,8 +44,8 @@ class PropertiesForm(ModalScreen["DocumentProperties | None"]):
         with Vertical(classes="dialog"):
             yield Label("Document properties", classes="dialog-title")
             for name, placeholder in self.FIELDS:
-                yield Label(placeholder, classes="dialog-help")
-                yield Input(value=getattr(self.current, name), id=f"doc-{name}")
+                yield Label(placeholder, classes="field-label")
+                yield Input(value=getattr(self.current, name), id=f"doc-{name}", compact=True)
             yield Static(
                 "enter: next field, on the last saves · escape cancels", classes="dialog-help"
             )

@@ -46,12 +46,8 @@ class SettingsScreen(QualcodeScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("setting", key="key")
-        table.add_column("value", key="value")
-        table.add_column("default", key="default")
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def reload(self) -> None:
         rows = self.app.guarded(settings.list_settings, self.app.project)
@@ -60,7 +56,10 @@ class SettingsScreen(QualcodeScreen[None]):
         self.rows = rows
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
+        table.clear(columns=True)  # a longer value widens its column
+        table.add_column("setting", key="key")
+        table.add_column("value", key="value")
+        table.add_column("default", key="default")
         for row in rows:
             value = Text(row.value or "—", style="bold" if row.is_set else "dim")
             table.add_row(row.key, value, row.default or "—", key=row.key)

@@ -62,10 +62,28 @@ def pickable(codes: list[Code]) -> list[PickableCode]:
     return out
 
 
-# A match at least this good is taken as what the user meant (typos like "ulihged" score
-# about 86); below it the first row offers to create a new code, and Enter takes that row
-# (substring and key matches score 100 and more). With a good match the create row is last.
+# A match is taken as what the user meant when what was typed is in a key, label or keyword
+# (scores of 100 and more), or is that word with a typo (similarity of the whole words at
+# least STRONG_MATCH: "ulihged" → "ulighed" is 86). Otherwise the first row offers to create a
+# new code and Enter takes that row; with a good match the create row is last.
 STRONG_MATCH = 80.0
+
+
+def strong_match(query: str, code: PickableCode) -> bool:
+    """Whether ``query`` names ``code``: a substring of its key, labels or keywords, or one
+    of them with a typo. (A fuzzy partial match like "tidspres i hjemmeplejen" ~ "… hjem"
+    is listed, but it is not taken for the user's meaning.)"""
+    folded = utils.default_process(query)
+    if not folded:
+        return False
+    one_word = " " not in folded
+    for text in code.haystacks():
+        t = utils.default_process(text) if text else ""
+        if t and (folded in t or fuzz.ratio(folded, t) >= STRONG_MATCH):
+            return True
+        if t and one_word and any(fuzz.ratio(folded, w) >= STRONG_MATCH for w in t.split()):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +196,7 @@ class CodePicker(ModalScreen["list[int] | NewCode | None"]):
         if query.strip():
             scored = scored[:50]
         self.shown = [c for _, c in scored]
-        weak = not scored or scored[0][0] < STRONG_MATCH
+        weak = not scored or not strong_match(query, scored[0][1])
         typed = query.strip()
         exact = any(
             typed.casefold() in (c.key.casefold(), c.label_da.casefold()) for c in self.shown
@@ -201,7 +219,7 @@ class CodePicker(ModalScreen["list[int] | NewCode | None"]):
             options.highlighted = 0
 
     def _label(self, code: PickableCode) -> Text:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append("✓ " if code.id in self.marked else "  ", style="bold")
         text.append("  " * code.depth if not self.query_one(Input).value.strip() else "")
         text.append("■ ", style=code.colour)

@@ -40,6 +40,9 @@ def importable_in(folder: Path) -> list[Path]:
 class ImportTree(DirectoryTree):
     """Folders and importable files; marked files carry a ✓."""
 
+    # space marks (Tree's space folds a folder; Enter still does that)
+    BINDINGS = [Binding("space", "screen.mark_here", "mark", show=False, id="files.tree_mark")]
+
     def __init__(self, path: Path, *, id: str | None = None) -> None:
         super().__init__(path, id=id)
         self.marked: list[Path] = []
@@ -75,6 +78,7 @@ class FilePicker(ModalScreen["list[Path] | None"]):
         Binding("backspace", "up", "up", id="files.up", tooltip="Go to the parent folder"),
         Binding("escape", "cancel", "cancel", id="files.cancel"),
     ]
+    AUTO_FOCUS = "#files-tree"
     DEFAULT_CSS = """
     FilePicker .files-dialog { width: 90%; max-width: 110; height: 85%; }
     FilePicker ImportTree { height: 1fr; }
