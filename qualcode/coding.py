@@ -246,11 +246,13 @@ def find_match(doc: Document, match: str) -> tuple[int, int]:
     near = fuzz.partial_ratio_alignment(match, doc.text, score_cutoff=70)
     hint = "Check the spelling; the text must match exactly (case, spaces, punctuation)."
     if near is not None:
-        snippet = doc.text[near.dest_start : near.dest_end].replace("\n", " ")
-        hint = (
-            f"Closest passage ({near.score:.0f}% similar) at {near.dest_start}-{near.dest_end}: "
-            f"{snippet[:120]!r}"
-        )
+        a, b = near.dest_start, near.dest_end
+        while a < b and doc.text[a].isspace():
+            a += 1
+        while b > a and doc.text[b - 1].isspace():
+            b -= 1
+        snippet = doc.text[a:b].replace("\n", " ")
+        hint = f"Closest passage ({near.score:.0f}% similar) at {a}-{b}: {snippet[:120]!r}"
     raise CodingError(f"the text was not found in {doc.title!r}", hint)
 
 
