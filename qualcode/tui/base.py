@@ -21,7 +21,7 @@ class QualcodeScreen(Screen[ResultType]):
     """A full screen of the qualcode app."""
 
     @property
-    def app(self) -> QualcodeApp:  # type: ignore[override]  # narrows Textual's App to ours
+    def app(self) -> QualcodeApp:  # narrows Textual's App to ours
         return cast("QualcodeApp", super().app)
 
 
@@ -29,5 +29,5 @@ class QualcodeModal(ModalScreen[ResultType]):
     """A dialog of the qualcode app that reads the project."""
 
     @property
-    def app(self) -> QualcodeApp:  # type: ignore[override]  # narrows Textual's App to ours
+    def app(self) -> QualcodeApp:  # narrows Textual's App to ours
         return cast("QualcodeApp", super().app)
