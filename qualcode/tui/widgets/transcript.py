@@ -505,12 +505,9 @@ class TranscriptView(ScrollView, can_focus=True):
         turn = self.turn_at(start)
         label_end = turn.label_end if turn and turn.start < end else start
         cuts = {start, end}
-        for s in spans:
-            cuts.add(min(max(s.start, start), end))
-            cuts.add(min(max(s.end, start), end))
-        for g in suggestions:
-            cuts.add(min(max(g.start, start), end))
-            cuts.add(min(max(g.end, start), end))
+        for x in [*spans, *suggestions]:
+            cuts.add(min(max(x.start, start), end))
+            cuts.add(min(max(x.end, start), end))
         if turn and start < label_end < end:
             cuts.add(label_end)
         heading = self._heading_in(start, end)
@@ -543,14 +540,7 @@ class TranscriptView(ScrollView, can_focus=True):
                 style = base
             if heading is not None and heading[1] <= a and b <= heading[2]:
                 style = style + HEADING_STYLE
-            for g in suggestions:
-                if g.start <= a and g.end >= b:
-                    colour = self.codes.get(g.code_id, CodeLook("?", "#888888")).colour
-                    if covering:
-                        style = style + Style(underline=True, italic=True)
-                    else:
-                        style = style + Style(underline=True, italic=True, color=colour)
-                    break
+            style = self._suggestion_style(style, suggestions, a, b, bool(covering))
             if with_cursor and (
                 (sel and sel[0] <= a and b <= sel[1]) or (not sel and a == self.cursor)
             ):
@@ -563,6 +553,18 @@ class TranscriptView(ScrollView, can_focus=True):
         # One cell per character unless the text has wide characters; then let Strip measure.
         strip = Strip(segments) if self._wide else Strip(segments, used)
         return strip.adjust_cell_length(width, base)
+
+    def _suggestion_style(
+        self, style: Style, suggestions: list[SuggestionMark], a: int, b: int, coded: bool
+    ) -> Style:
+        """Underline a piece an open suggestion covers (in the code's colour on plain text)."""
+        for g in suggestions:
+            if g.start <= a and g.end >= b:
+                if coded:
+                    return style + Style(underline=True, italic=True)
+                colour = self.codes.get(g.code_id, CodeLook("?", "#888888")).colour
+                return style + Style(underline=True, italic=True, color=colour)
+        return style
 
     def _gutter(
         self, line: int, start: int, end: int, spans: list[Span], base: Style
