@@ -85,7 +85,7 @@ async def _drive(project: object, document_id: int, repeats: int) -> dict[str, f
             view.scroll_to_offset_centered(view.cursor)
             await pilot.pause()
             start, end = view.cursor, min(view.cursor + 120, len(view.text))
-            view.select(start, end)
+            view.select_span(start, end)
             await pilot.pause()
             t0 = time.perf_counter()
             screen.apply_codes([code_ids[i % len(code_ids)]], start, end)

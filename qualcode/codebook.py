@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, CodebookError, NotFoundError
@@ -82,18 +82,46 @@ def _field_line(text: str, block_start: int, name: str) -> int:
     return block_start
 
 
+def _check_value_types(path: Path, text: str, line: int, raw: dict[str, Any]) -> None:
+    """Lists of strings where lists belong, strings everywhere else."""
+
+    for name, value in raw.items():
+        if name in _LIST_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise CodebookError(
+                    f"{path}, line {_field_line(text, line, name)}: {name} must be a list "
+                    "of strings",
+                    'Write it as keywords = ["ord", "andet ord"].',
+                )
+        elif not isinstance(value, str):
+            raise CodebookError(
+                f"{path}, line {_field_line(text, line, name)}: {name} must be a string",
+                'Put the value in double quotes: name = "value".',
+            )
+
+
 def parse_codebook_toml(path: Path) -> CodebookFile:
     """Read and validate a TOML codebook; every error names the file and the line."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise CodebookError(f"{path}: no such file") from exc
+        raise CodebookError(
+            f"{path}: no such file",
+            "Bundled codebooks load by name (`qualcode codebook load kraeftplan`); "
+            "`qualcode codebook load --list` shows them.",
+        ) from exc
+    except IsADirectoryError as exc:
+        raise CodebookError(f"{path}: is a folder", "Give a .toml or .qdc file.") from exc
     except UnicodeDecodeError as exc:
         raise CodebookError(f"{path}: not UTF-8 text", "Save the codebook as UTF-8.") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CodebookError(f"{path}: invalid TOML: {exc}") from exc
+        raise CodebookError(
+            f"{path}: invalid TOML: {exc}",
+            "Check the quotes and brackets on that line; see codebooks/kraeftplan.toml "
+            "(`qualcode codebook export --format toml --out FILE`) for a model.",
+        ) from exc
     unknown_top = set(data) - {"codebook", "code"}
     if unknown_top:
         raise CodebookError(
@@ -109,7 +137,9 @@ def parse_codebook_toml(path: Path) -> CodebookFile:
         )
     raw_codes = data.get("code", [])
     if not raw_codes:
-        raise CodebookError(f"{path}: no [[code]] entries")
+        raise CodebookError(
+            f"{path}: no [[code]] entries", "Each code is a [[code]] table with key and label_da."
+        )
     starts = _code_header_lines(text)
     specs: list[CodeSpec] = []
     seen: dict[str, int] = {}
@@ -125,21 +155,14 @@ def parse_codebook_toml(path: Path) -> CodebookFile:
             )
         key = str(raw.get("key", "")).strip()
         if not key:
-            raise CodebookError(f"{where}: a code without a key")
+            raise CodebookError(f"{where}: a code without a key", 'Add key = "..." to it.')
         if key in seen:
-            raise CodebookError(f"{where}: duplicate key {key!r} (first on line {seen[key]})")
+            raise CodebookError(
+                f"{where}: duplicate key {key!r} (first on line {seen[key]})",
+                "Every code needs its own key.",
+            )
         seen[key] = line
-        for name, value in raw.items():
-            if name in _LIST_FIELDS:
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise CodebookError(
-                        f"{path}, line {_field_line(text, line, name)}: {name} must be a list "
-                        "of strings"
-                    )
-            elif not isinstance(value, str):
-                raise CodebookError(
-                    f"{path}, line {_field_line(text, line, name)}: {name} must be a string"
-                )
+        _check_value_types(path, text, line, raw)
         label_da = raw.get("label_da", "").strip()
         label_en = raw.get("label_en", "").strip()
         if not label_da and not label_en:
@@ -150,13 +173,15 @@ def parse_codebook_toml(path: Path) -> CodebookFile:
         if kind not in CODE_KINDS:
             raise CodebookError(
                 f"{path}, line {_field_line(text, line, 'kind')}: kind {kind!r} is not one of "
-                + ", ".join(CODE_KINDS)
+                + ", ".join(CODE_KINDS),
+                did_you_mean(str(kind), CODE_KINDS) or "Leave kind out for a plain code.",
             )
         colour = raw.get("colour", "#888888")
         if not _COLOUR.match(colour):
             raise CodebookError(
                 f"{path}, line {_field_line(text, line, 'colour')}: colour {colour!r} is not "
-                "#RRGGBB"
+                "#RRGGBB",
+                'Write a hex colour such as colour = "#1f77b4".',
             )
         specs.append(
             CodeSpec(
@@ -188,7 +213,7 @@ def validate_hierarchy(specs: list[CodeSpec], source: str) -> None:
         if spec.parent is not None and spec.parent not in by_key:
             raise CodebookError(
                 f"{source}, line {spec.line}: code {spec.key!r} has unknown parent {spec.parent!r}",
-                did_you_mean(spec.parent, by_key),
+                did_you_mean(spec.parent, by_key) or "The parent must be the key of another code.",
             )
     for spec in specs:
         chain = [spec.key]
@@ -196,7 +221,10 @@ def validate_hierarchy(specs: list[CodeSpec], source: str) -> None:
         while cur.parent is not None:
             if cur.parent in chain:
                 loop = " -> ".join([*chain, cur.parent])
-                raise CodebookError(f"{source}, line {spec.line}: the parents form a cycle: {loop}")
+                raise CodebookError(
+                    f"{source}, line {spec.line}: the parents form a cycle: {loop}",
+                    "A code cannot be inside itself; change one parent.",
+                )
             chain.append(cur.parent)
             cur = by_key[cur.parent]
 
@@ -210,13 +238,77 @@ class CodebookLoadResult:
         return {"created": self.created, "updated": self.updated}
 
 
-def load_codebook(project: Project, path: Path) -> CodebookLoadResult:
-    """Load a codebook file into the project in one transaction.
+def bundled_codebooks_dir() -> Path:
+    """The codebooks shipped with qualcode: beside the package in a checkout, inside it when
+    installed (the same places ``demo.bundled_dir`` looks)."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir.parent / "codebooks", package_dir / "_bundled" / "codebooks"):
+        if candidate.is_dir():
+            return candidate
+    raise CodebookError(
+        "the bundled codebooks are missing from this installation",
+        "Reinstall qualcode (pip install .) from a complete checkout.",
+    )
+
+
+@dataclass
+class BundledCodebook:
+    """A codebook that ships with qualcode, loadable by its name."""
+
+    name: str
+    path: Path
+    title: str
+    codes: int
+
+
+def bundled_codebooks() -> list[BundledCodebook]:
+    """The bundled codebooks, by name (the file stem), with their title and code count."""
+    out = []
+    for path in sorted(bundled_codebooks_dir().glob("*.toml")):
+        book = parse_codebook_toml(path)
+        out.append(
+            BundledCodebook(path.stem, path, book.header.get("name", path.stem), len(book.codes))
+        )
+    return out
+
+
+def find_codebook_file(ref: str | Path) -> Path:
+    """A codebook file by path, or a bundled codebook by name (``kraeftplan``).
+
+    A path that exists wins; otherwise a bare name (or a path whose file name is a bundled
+    codebook's, as in the README's ``codebooks/kraeftplan.toml``) is the bundled one.
+    """
+    path = Path(ref)
+    if path.exists():
+        return path
+    try:
+        bundled = {b.name: b.path for b in bundled_codebooks()}
+    except CodebookError:
+        bundled = {}
+    stem = path.name.removesuffix(".toml")
+    if stem in bundled and path.suffix.lower() in ("", ".toml"):
+        return bundled[stem]
+    if path.suffix == "" and len(path.parts) == 1:
+        raise CodebookError(
+            f"no codebook named {str(ref)!r} and no such file",
+            (did_you_mean(str(ref), bundled) or "")
+            + (" " if bundled else "")
+            + "Bundled codebooks: "
+            + (", ".join(sorted(bundled)) or "none")
+            + " (`qualcode codebook load --list`).",
+        )
+    return path
+
+
+def load_codebook(project: Project, path: Path | str) -> CodebookLoadResult:
+    """Load a codebook file (or a bundled codebook by name) into the project in one
+    transaction.
 
     Codes are matched by key: existing ones are updated (their GUID and codings stay),
     new ones created. Codes missing from the file are kept — nothing coded is dropped.
     A ``.qdc`` file is loaded by ``qualcode.exchange.load_qdc`` (the faces route it there).
     """
+    path = find_codebook_file(path)
     if path.suffix.lower() == ".qdc":  # REFI-QDA: translated by qualcode.exchange.load_qdc
         raise CodebookError(
             f"{path}: a REFI-QDA codebook is loaded through the exchange module",
@@ -270,19 +362,110 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
 
 
 def all_codes(session: Session) -> list[Code]:
-    return list(session.exec(select(Code).order_by(Code.position, Code.id)))
+    return list(session.exec(select(Code).order_by(col(Code.position), col(Code.id))))
 
 
 def coding_counts(session: Session, visible: ColumnElement[bool] | None = None) -> dict[int, int]:
-    """Codings per code id; ``visible`` (``qualcode.visibility``) limits whose count."""
-    query = select(Coding.code_id, func.count()).group_by(Coding.code_id)
+    """Codings per code id, the code's own only (see ``code_counts`` for areas);
+    ``visible`` (``qualcode.visibility``) limits whose codings count."""
+    query = select(Coding.code_id, func.count()).group_by(col(Coding.code_id))
     if visible is not None:
         query = query.where(visible)
     rows = session.exec(query)
     return {code_id: n for code_id, n in rows}
 
 
-def code_dict(code: Code, keys_by_id: dict[int, str], counts: dict[int, int]) -> dict[str, Any]:
+def children_map(session: Session) -> dict[int | None, list[int]]:
+    """Each code id's direct children (``None``: the top-level codes)."""
+    children: dict[int | None, list[int]] = {}
+    for cid, parent in session.exec(select(Code.id, Code.parent_id).order_by(col(Code.position))):
+        if cid is not None:
+            children.setdefault(parent, []).append(cid)
+    return children
+
+
+def descendant_ids(
+    session: Session, code_id: int, children: dict[int | None, list[int]] | None = None
+) -> set[int]:
+    """Every code below ``code_id`` (children, their children, ...), not the code itself."""
+    children = children if children is not None else children_map(session)
+    out: set[int] = set()
+    todo = [code_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def code_scope(session: Session, code: Code, only: bool = False) -> set[int]:
+    """The code ids a filter by ``code`` means: the code and everything below it (an area
+    with its attention points), or with ``only`` the code alone."""
+    assert code.id is not None
+    return {code.id} if only else {code.id} | descendant_ids(session, code.id)
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    """Codings of a code: its ``own`` and ``with_descendants`` (an area with its points)."""
+
+    own: int
+    with_descendants: int
+
+    @property
+    def total(self) -> int:
+        """The same as ``with_descendants``."""
+        return self.with_descendants
+
+
+def descendants(codes: list[Code]) -> dict[int, set[int]]:
+    """For codes already loaded: each code id -> the ids of every code below it."""
+    children: dict[int | None, list[int]] = {}
+    for c in codes:
+        if c.id is not None:
+            children.setdefault(c.parent_id, []).append(c.id)
+    out: dict[int, set[int]] = {}
+    for c in codes:
+        if c.id is not None:
+            found: set[int] = set()
+            todo = [c.id]
+            while todo:
+                for child in children.get(todo.pop(), []):
+                    if child not in found:
+                        found.add(child)
+                        todo.append(child)
+            out[c.id] = found
+    return out
+
+
+def code_counts(
+    session: Session, visible: ColumnElement[bool] | None = None
+) -> dict[int, CodeCount]:
+    """Coding counts of every code (rows of the coding table: two coders, two codings).
+
+    The one place screens and exports get "how many codings": an area's
+    ``with_descendants`` includes its attention points' codings. ``visible`` limits whose
+    codings count (blind coding, ``qualcode.visibility``).
+    """
+    own = coding_counts(session, visible)
+    children = children_map(session)
+    totals: dict[int, int] = {}
+
+    def total(code_id: int, seen: frozenset[int]) -> int:
+        if code_id not in totals:
+            totals[code_id] = own.get(code_id, 0) + sum(
+                total(c, seen | {code_id}) for c in children.get(code_id, []) if c not in seen
+            )
+        return totals[code_id]
+
+    ids = [cid for ids in children.values() for cid in ids]
+    return {cid: CodeCount(own.get(cid, 0), total(cid, frozenset())) for cid in ids}
+
+
+def code_dict(
+    code: Code, keys_by_id: dict[int, str], counts: dict[int, CodeCount]
+) -> dict[str, Any]:
     return {
         "id": code.id,
         "key": code.key,
@@ -299,7 +482,8 @@ def code_dict(code: Code, keys_by_id: dict[int, str], counts: dict[int, int]) ->
         "keywords": list(code.keywords),
         "colour": code.colour,
         "guid": code.guid,
-        "codings": counts.get(code.id or 0, 0),
+        "codings": counts.get(code.id or 0, CodeCount(0, 0)).own,
+        "codings_with_descendants": counts.get(code.id or 0, CodeCount(0, 0)).with_descendants,
     }
 
 
@@ -308,8 +492,8 @@ def codebook_tree(project: Project, viewer: str | None = None) -> list[dict[str,
     those ``viewer`` may see under blind coding (None: every coding)."""
     with project.session() as s:
         codes = all_codes(s)
-        counts = coding_counts(s, visible_coder_filter(project, viewer) if viewer else None)
-    keys = {c.id: c.key for c in codes}
+        counts = code_counts(s, visible_coder_filter(project, viewer) if viewer else None)
+    keys = {c.id: c.key for c in codes if c.id is not None}
     nodes = {c.id: {**code_dict(c, keys, counts), "children": []} for c in codes}
     roots: list[dict[str, Any]] = []
     for c in codes:
@@ -351,7 +535,10 @@ def resolve_code(session: Session, name: str) -> Code:
             f"unknown code {name!r}: the project has no codebook",
             "Load one with `qualcode codebook load FILE`.",
         )
-    raise NotFoundError(f"unknown code {name!r}", did_you_mean(name, candidates))
+    raise NotFoundError(
+        f"unknown code {name!r}",
+        did_you_mean(name, candidates) or "See the keys with `qualcode codebook show`.",
+    )
 
 
 def export_codebook(project: Project, fmt: str, out: Path) -> Path:

@@ -9,6 +9,7 @@ otherwise behave exactly like ``qualcode.history.undo``/``redo``; the TUI's ctrl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func
@@ -16,11 +17,12 @@ from sqlmodel import Session, select
 
 from qualcode import history
 from qualcode.audit import log_event
-from qualcode.codebook import resolve_code
+from qualcode.codebook import descendant_ids, resolve_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODE_KINDS, ActionLog, Code, Coding, Memo, Quote, Suggestion
+from qualcode.naming import fold
 
 # A palette that reads on dark and light backgrounds, for codes added without a colour.
 PALETTE = (
@@ -45,7 +47,7 @@ def _code(session: Session, ref: str | int) -> Code:
     if isinstance(ref, int):
         code = session.get(Code, ref)
         if code is None:
-            raise NotFoundError(f"no code with id {ref}")
+            raise NotFoundError(f"no code with id {ref}", "See `qualcode codebook show`.")
         return code
     return resolve_code(session, ref)
 
@@ -66,18 +68,8 @@ def _check_colour(colour: str) -> str:
     return "#" + digits.lower()
 
 
-def _descendant_ids(session: Session, code_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for cid, parent in session.exec(select(Code.id, Code.parent_id)):
-        children.setdefault(parent, []).append(cid)  # type: ignore[arg-type]
-    out: set[int] = set()
-    todo = [code_id]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
+def _descendant_ids(session: Session, code_id: int | None) -> set[int]:
+    return descendant_ids(session, code_id) if code_id is not None else set()
 
 
 def code_usage(project: Project, code: str | int) -> dict[str, int]:
@@ -96,6 +88,44 @@ def code_usage(project: Project, code: str | int) -> dict[str, int]:
         return {"codings": int(codings), "children": int(children), "quotes": int(quotes)}
 
 
+def add_code_in(
+    session: Session,
+    key: str,
+    label_da: str,
+    parent: str | int | None = None,
+    label_en: str = "",
+    colour: str | None = None,
+    kind: str = "code",
+    description_da: str = "",
+) -> Code:
+    """Add a code inside the caller's transaction, last in the codebook; returns it flushed."""
+    key = key.strip()
+    if not key:
+        raise CodebookError("a code needs a key", "Keys are short: 1.7, ulighed, ...")
+    if not label_da.strip():
+        raise CodebookError("a code needs a (Danish) label", "Give the label, e.g. 'Ventetid'.")
+    if kind not in CODE_KINDS:
+        raise CodebookError(f"unknown kind {kind!r}", f"Use one of {', '.join(CODE_KINDS)}.")
+    if session.exec(select(Code).where(Code.key == key)).first() is not None:
+        raise CodebookError(f"the key {key!r} is taken", "Choose another key.")
+    parent_row = _code(session, parent) if parent is not None else None
+    position = session.exec(select(func.max(Code.position))).one() or 0
+    count = session.exec(select(func.count()).select_from(Code)).one()
+    code = Code(
+        key=key,
+        label_da=label_da.strip(),
+        label_en=label_en.strip(),
+        parent_id=parent_row.id if parent_row else None,
+        kind=kind,
+        colour=_check_colour(colour) if colour else PALETTE[int(count) % len(PALETTE)],
+        description_da=description_da,
+        position=int(position) + 1,
+    )
+    session.add(code)
+    session.flush()
+    return code
+
+
 def add_code(
     project: Project,
     key: str,
@@ -107,34 +137,33 @@ def add_code(
     description_da: str = "",
 ) -> int:
     """Add a code at the end of its parent's children; returns its id."""
-    key = key.strip()
-    if not key:
-        raise CodebookError("a code needs a key", "Keys are short: 1.7, ulighed, ...")
-    if not label_da.strip():
-        raise CodebookError("a code needs a (Danish) label")
-    if kind not in CODE_KINDS:
-        raise CodebookError(f"unknown kind {kind!r}", f"Use one of {', '.join(CODE_KINDS)}.")
     with project.transaction() as s:
-        if s.exec(select(Code).where(Code.key == key)).first() is not None:
-            raise CodebookError(f"the key {key!r} is taken", "Choose another key.")
-        parent_row = _code(s, parent) if parent is not None else None
-        position = s.exec(select(func.max(Code.position))).one() or 0
-        count = s.exec(select(func.count()).select_from(Code)).one()
-        code = Code(
-            key=key,
-            label_da=label_da.strip(),
-            label_en=label_en.strip(),
-            parent_id=parent_row.id if parent_row else None,
-            kind=kind,
-            colour=_check_colour(colour) if colour else PALETTE[int(count) % len(PALETTE)],
-            description_da=description_da,
-            position=int(position) + 1,
-        )
-        s.add(code)
-        s.flush()
+        code = add_code_in(s, key, label_da, parent, label_en, colour, kind, description_da)
         assert code.id is not None
         log_event(s, "", f"add code {key} {label_da.strip()}", "codebook")
         return code.id
+
+
+def next_key(session: Session, parent: str | int | None, label: str = "") -> str:
+    """A free key for a new code: the next ``<parent key>.<n>`` under a parent, a slug of
+    the label at the top level (``Lange ventetider`` -> ``lange-ventetider``)."""
+    taken = set(session.exec(select(Code.key)))
+    if parent is not None:
+        base = _code(session, parent).key
+        n = 1 + sum(
+            1
+            for c in session.exec(
+                select(Code.id).where(Code.parent_id == _code(session, parent).id)
+            )
+        )
+        while f"{base}.{n}" in taken:
+            n += 1
+        return f"{base}.{n}"
+    slug = re.sub(r"[^\w]+", "-", fold(label)).strip("-")[:40] or "kode"
+    key, n = slug, 2
+    while key in taken:
+        key, n = f"{slug}-{n}", n + 1
+    return key
 
 
 def rename_code(
@@ -150,13 +179,13 @@ def rename_code(
         if key is not None and key.strip() != row.key:
             key = key.strip()
             if not key:
-                raise CodebookError("a code needs a key")
+                raise CodebookError("a code needs a key", "Keys are short: 1.7, ulighed, ...")
             if s.exec(select(Code).where(Code.key == key)).first() is not None:
                 raise CodebookError(f"the key {key!r} is taken", "Choose another key.")
             row.key = key
         if label_da is not None:
             if not label_da.strip():
-                raise CodebookError("a code needs a (Danish) label")
+                raise CodebookError("a code needs a (Danish) label", "Give a non-empty label.")
             row.label_da = label_da.strip()
         if label_en is not None:
             row.label_en = label_en.strip()
@@ -172,7 +201,8 @@ def move_code(project: Project, code: str | int, new_parent: str | int | None) -
         if parent is not None:
             if parent.id == row.id or parent.id in _descendant_ids(s, row.id):  # type: ignore[arg-type]
                 raise CodebookError(
-                    f"cannot move {row.key} under {parent.key}: that is inside {row.key} itself"
+                    f"cannot move {row.key} under {parent.key}: that is inside {row.key} itself",
+                    f"Move {parent.key} out of {row.key} first, or choose another parent.",
                 )
         row.parent_id = parent.id if parent else None
         row.position = int(s.exec(select(func.max(Code.position))).one() or 0) + 1
@@ -193,7 +223,7 @@ def recolour_code(project: Project, code: str | int, colour: str) -> str:
     return value
 
 
-def _attach_codebook_payload(action: ActionLog, extra: dict[str, Any]) -> None:
+def attach_codebook_payload(action: ActionLog, extra: dict[str, Any]) -> None:
     action.payload = {**action.payload, "codebook": extra}
 
 
@@ -205,7 +235,7 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
         src = _code(s, source)
         tgt = _code(s, target)
         if src.id == tgt.id:
-            raise CodebookError("a code cannot be merged into itself")
+            raise CodebookError("a code cannot be merged into itself", "Name two different codes.")
         if tgt.id in _descendant_ids(s, src.id):  # type: ignore[arg-type]
             raise CodebookError(
                 f"cannot merge {src.key} into {tgt.key}: {tgt.key} is inside {src.key}",
@@ -222,11 +252,14 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
             child.parent_id = tgt.id
             s.add(child)
         moved: dict[str, list[int]] = {"quote": [], "suggestion": [], "memo": []}
-        for name, model in (("quote", Quote), ("suggestion", Suggestion)):
-            for row in s.exec(select(model).where(model.code_id == src.id)):
-                moved[name].append(row.id)
-                row.code_id = tgt.id
-                s.add(row)
+        for quote in s.exec(select(Quote).where(Quote.code_id == src.id)):
+            moved["quote"].append(quote.id)  # type: ignore[arg-type]  # a stored row has an id
+            quote.code_id = tgt.id
+            s.add(quote)
+        for suggestion in s.exec(select(Suggestion).where(Suggestion.code_id == src.id)):
+            moved["suggestion"].append(suggestion.id)  # type: ignore[arg-type]  # stored row
+            suggestion.code_id = tgt.id  # type: ignore[assignment]  # tgt is stored: has an id
+            s.add(suggestion)
         for memo in s.exec(
             select(Memo).where(Memo.target_kind == "code", Memo.target_id == src.id)
         ):
@@ -242,7 +275,7 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
             changed=changed,  # type: ignore[arg-type]
         )
         s.delete(src)
-        _attach_codebook_payload(
+        attach_codebook_payload(
             action,
             {
                 "deleted_codes": [snap],
@@ -275,7 +308,8 @@ def delete_code(project: Project, code: str | int, coder: str, force: bool = Fal
         if codings and not force:
             raise CodebookError(
                 f"{row.key} has {len(codings)} coding(s); deleting it deletes them too",
-                "Confirm the delete, or merge the code into another instead.",
+                "Confirm the delete (`--force` on the command line), or merge the code into "
+                "another instead.",
             )
         removed = [coding_snapshot(c) for c in codings]
         for c in codings:
@@ -284,7 +318,7 @@ def delete_code(project: Project, code: str | int, coder: str, force: bool = Fal
         s.flush()
         action = record_action(s, coder, f"delete code {row.key}", removed=removed)
         s.delete(row)
-        _attach_codebook_payload(action, {"deleted_codes": [snap], "parents": []})
+        attach_codebook_payload(action, {"deleted_codes": [snap], "parents": []})
         return len(codings)
 
 

@@ -8,18 +8,41 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 from rapidfuzz import fuzz
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from qualcode.codebook import resolve_code
+from qualcode.codebook import code_scope, resolve_code
+from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
 from qualcode.db import Project, lock_key
-from qualcode.documents import TurnIndex, resolve_document
+from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
-from qualcode.history import coding_snapshot, record_action
+from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
 from qualcode.visibility import visible_coder_filter
+from qualcode.participants import attribution
+
+
+class CodingRow(TypedDict):
+    """One coding as the CLI's ``--json`` and the screens see it."""
+
+    id: int
+    document_id: int
+    document: str
+    participant: str | None
+    attribution: str | None
+    speaker: str | None
+    code: str
+    code_label: str
+    start: int
+    end: int
+    text: str
+    coder: str | None
+    memo: str
+    origin: str
+    created: str | None
 
 
 def default_coder_name() -> str:
@@ -36,7 +59,7 @@ def default_coder_name() -> str:
 def get_or_create_coder(session: Session, name: str) -> Coder:
     name = name.strip()
     if not name:
-        raise CodingError("the coder name is empty", "Give --coder NAME.")
+        raise CodingError("the coder name is empty", "Give --coder NAME or set $QUALCODE_CODER.")
     coder = session.exec(select(Coder).where(Coder.name == name)).first()
     if coder is None:  # look again once no one else can be adding the same name
         lock_key(session, "coder", name)
@@ -72,7 +95,7 @@ def add_coding_in(
     """Add a coding inside the caller's transaction (no history entry)."""
     check_span(doc, start, end)
     if origin not in CODING_ORIGINS:
-        raise CodingError(f"unknown origin {origin!r}")
+        raise CodingError(f"unknown origin {origin!r}", f"Use one of {', '.join(CODING_ORIGINS)}.")
     coding = Coding(
         document_id=doc.id,  # type: ignore[arg-type]
         code_id=code.id,  # type: ignore[arg-type]
@@ -87,6 +110,34 @@ def add_coding_in(
     return coding
 
 
+def refuse_duplicate(
+    session: Session,
+    doc: Document,
+    code: Code,
+    start: int,
+    end: int,
+    coder: Coder,
+    ignore: int | None = None,
+) -> None:
+    """The same span with the same code by the same coder exists already: say so."""
+    twin = session.exec(
+        select(Coding.id).where(
+            Coding.document_id == doc.id,
+            Coding.code_id == code.id,
+            Coding.coder_id == coder.id,
+            Coding.start == start,
+            Coding.end == end,
+            col(Coding.id) != (ignore or -1),
+        )
+    ).first()
+    if twin is not None:
+        raise CodingError(
+            f"{doc.title!r} {start}-{end} is already coded {code.key} by {coder.name} "
+            f"(coding {twin})",
+            f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
+        )
+
+
 def apply_code(
     project: Project,
     document: str | int,
@@ -96,12 +147,13 @@ def apply_code(
     coder: str,
     memo: str = "",
     origin: str = "manual",
-) -> dict[str, Any]:
+) -> CodingRow:
     """Code ``[start, end)`` of a document; returns the new coding as a dict."""
     with project.transaction("rows") as s:
         doc = resolve_document(s, document)
         code_row = resolve_code(s, code)
         who = get_or_create_coder(s, coder)
+        refuse_duplicate(s, doc, code_row, start, end, who)
         coding = add_coding_in(s, doc, code_row, start, end, who, memo, origin)
         record_action(s, coder, f"code {code_row.key} at {start}-{end}", added=[coding])
         return coding_dict(s, coding)
@@ -120,24 +172,68 @@ def apply_codes(
     with project.transaction("rows") as s:
         doc = s.get(Document, document_id)
         if doc is None:
-            raise NotFoundError(f"no document {document_id}")
+            raise NotFoundError(f"no document {document_id}", "See `qualcode documents list`.")
         who = get_or_create_coder(s, coder)
         added = []
         keys = []
         for code_id in code_ids:
             code_row = s.get(Code, code_id)
             if code_row is None:
-                raise NotFoundError(f"no code {code_id}")
+                raise NotFoundError(f"no code {code_id}", "The codebook changed; pick again.")
+            refuse_duplicate(s, doc, code_row, start, end, who)
             added.append(add_coding_in(s, doc, code_row, start, end, who, origin=origin))
             keys.append(code_row.key)
         record_action(s, coder, f"code {', '.join(keys)} at {start}-{end}", added=added)
         return [c.id for c in added if c.id is not None]
 
 
+@dataclass(frozen=True)
+class NewCodeResult:
+    """What ``apply_new_code`` made: the new code (id and key) and its first coding."""
+
+    code_id: int
+    key: str
+    coding_id: int
+
+
+def apply_new_code(
+    project: Project,
+    document_id: int,
+    start: int,
+    end: int,
+    label_da: str,
+    parent: str | int | None,
+    coder: str,
+    key: str | None = None,
+    label_en: str = "",
+    colour: str | None = None,
+) -> NewCodeResult:
+    """Inductive coding: a new code and its first coding, as one undoable action.
+
+    The key is the next free ``<parent>.<n>`` (or a slug of the label at the top level)
+    unless given. One undo removes the coding and the code; redo brings both back.
+    """
+    with project.transaction() as s:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise NotFoundError(f"no document {document_id}", "See `qualcode documents list`.")
+        check_span(doc, start, end)
+        if not label_da.strip():
+            raise CodingError("the new code needs a label", "Type the label, e.g. 'Ventetid'.")
+        chosen = key or next_key(s, parent, label_da)
+        code = add_code_in(s, chosen, label_da, parent, label_en, colour)
+        who = get_or_create_coder(s, coder)
+        coding = add_coding_in(s, doc, code, start, end, who)
+        action = record_action(s, coder, f"new code {code.key} at {start}-{end}", added=[coding])
+        attach_codebook_payload(action, {"added_codes": [code_snapshot(code)], "parents": []})
+        assert code.id is not None and coding.id is not None
+        return NewCodeResult(code.id, code.key, coding.id)
+
+
 def find_match(doc: Document, match: str) -> tuple[int, int]:
     """The one place ``match`` occurs in the document, or an error that says why not."""
     if not match:
-        raise CodingError("--match is empty")
+        raise CodingError("--match is empty", "Give the exact text to code.")
     hits = []
     pos = doc.text.find(match)
     while pos != -1 and len(hits) < 20:
@@ -154,11 +250,13 @@ def find_match(doc: Document, match: str) -> tuple[int, int]:
     near = fuzz.partial_ratio_alignment(match, doc.text, score_cutoff=70)
     hint = "Check the spelling; the text must match exactly (case, spaces, punctuation)."
     if near is not None:
-        snippet = doc.text[near.dest_start : near.dest_end].replace("\n", " ")
-        hint = (
-            f"Closest passage ({near.score:.0f}% similar) at {near.dest_start}-{near.dest_end}: "
-            f"{snippet[:120]!r}"
-        )
+        a, b = near.dest_start, near.dest_end
+        while a < b and doc.text[a].isspace():
+            a += 1
+        while b > a and doc.text[b - 1].isspace():
+            b -= 1
+        snippet = doc.text[a:b].replace("\n", " ")
+        hint = f"Closest passage ({near.score:.0f}% similar) at {a}-{b}: {snippet[:120]!r}"
     raise CodingError(f"the text was not found in {doc.title!r}", hint)
 
 
@@ -170,7 +268,7 @@ def code_match(
     coder: str,
     memo: str = "",
     origin: str = "manual",
-) -> dict[str, Any]:
+) -> CodingRow:
     """Code the one passage of a document that equals ``match``."""
     with project.session() as s:
         doc = resolve_document(s, document)
@@ -178,12 +276,10 @@ def code_match(
     return apply_code(project, doc.id, code, start, end, coder, memo, origin)  # type: ignore[arg-type]
 
 
-def remove_coding(project: Project, coding_id: int, coder: str) -> dict[str, Any]:
+def remove_coding(project: Project, coding_id: int, coder: str) -> CodingRow:
     """Delete one coding (undoable); returns what it was."""
     with project.transaction("rows") as s:
-        coding = s.get(Coding, coding_id)
-        if coding is None:
-            raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
+        coding = _coding(s, coding_id)
         before = coding_dict(s, coding)
         snap = coding_snapshot(coding)
         s.delete(coding)
@@ -191,46 +287,94 @@ def remove_coding(project: Project, coding_id: int, coder: str) -> dict[str, Any
         return before
 
 
+def _coding(session: Session, coding_id: int) -> Coding:
+    coding = session.get(Coding, coding_id)
+    if coding is None:
+        raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
+    return coding
+
+
 def set_coding_memo(project: Project, coding_id: int, memo: str, coder: str) -> None:
     """Write (or clear) the memo on a coding (undoable)."""
-    with project.transaction("rows") as s:
-        coding = s.get(Coding, coding_id)
-        if coding is None:
-            raise NotFoundError(f"no coding {coding_id}")
-        before = {"memo": coding.memo}
-        coding.memo = memo
-        record_action(
-            s, coder, f"memo on coding {coding_id}", changed=[(coding_id, before, {"memo": memo})]
-        )
+    edit_coding(project, coding_id, coder, memo=memo)
+
+
+def recode_coding(project: Project, coding_id: int, code_id: int, coder: str) -> CodingRow:
+    """Give a coding another code (one undoable action); returns the coding after."""
+    return edit_coding(project, coding_id, coder, code=code_id)
+
+
+def edit_coding(
+    project: Project,
+    coding_id: int,
+    coder: str,
+    *,
+    code: str | int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    memo: str | None = None,
+) -> CodingRow:
+    """Change a coding's code, span and/or memo as one undoable action; returns it after."""
+    with project.transaction() as s:
+        coding = _coding(s, coding_id)
+        doc = s.get(Document, coding.document_id)
+        assert doc is not None
+        new: dict[str, object] = {}
+        if code is not None:
+            code_row = s.get(Code, code) if isinstance(code, int) else resolve_code(s, code)
+            if code_row is None:
+                raise NotFoundError(f"no code with id {code}", "See `qualcode codebook show`.")
+            if code_row.id != coding.code_id:
+                new["code_id"] = code_row.id
+        new_start = coding.start if start is None else start
+        new_end = coding.end if end is None else end
+        if (new_start, new_end) != (coding.start, coding.end):
+            check_span(doc, new_start, new_end)
+            new["start"], new["end"] = new_start, new_end
+        if memo is not None and memo != coding.memo:
+            new["memo"] = memo
+        if not new:
+            return coding_dict(s, coding)
+        if {"code_id", "start", "end"} & set(new):
+            target = s.get(Code, new.get("code_id", coding.code_id))
+            who = s.get(Coder, coding.coder_id)
+            assert target is not None and who is not None
+            refuse_duplicate(s, doc, target, new_start, new_end, who, ignore=coding.id)
+        before = {name: getattr(coding, name) for name in new}
+        for name, value in new.items():
+            setattr(coding, name, value)
+        s.add(coding)
+        label = f"change coding {coding_id}"
+        if set(new) == {"memo"}:
+            label = f"memo on coding {coding_id}"
+        elif set(new) == {"code_id"}:
+            old_code, new_code = s.get(Code, before["code_id"]), s.get(Code, new["code_id"])
+            assert old_code is not None and new_code is not None
+            label = f"recode coding {coding_id} {old_code.key} → {new_code.key}"
+        record_action(s, coder, label, changed=[(coding_id, before, new)])
+        return coding_dict(s, coding)
 
 
 def coding_dict(
     session: Session, coding: Coding, turns: TurnIndex | None = None, doc: Document | None = None
-) -> dict[str, Any]:
+) -> CodingRow:
+    """One coding with its document, speaker (and attribution as consent allows) and text."""
     doc = doc or session.get(Document, coding.document_id)
     code = session.get(Code, coding.code_id)
     coder = session.get(Coder, coding.coder_id)
-    assert doc is not None and code is not None
-    if turns is None:  # one coding: only the turn it starts in (an indexed lookup)
-        turns = TurnIndex(
-            list(
-                session.exec(
-                    select(Turn)
-                    .where(Turn.document_id == doc.id, Turn.start <= coding.start)
-                    .order_by(Turn.start.desc())  # type: ignore[attr-defined]  # sqlmodel column
-                    .limit(1)
-                )
-            )
-        )
+    assert doc is not None and code is not None and coding.id is not None
+    if turns is None:
+        turns = TurnIndex(document_turns(session, coding.document_id))
     turn = turns.at(coding.start)
     participant = (
         session.get(Participant, turn.participant_id) if turn and turn.participant_id else None
     )
     return {
         "id": coding.id,
-        "document_id": doc.id,
+        "document_id": coding.document_id,
         "document": doc.title,
         "participant": participant.name if participant else None,
+        "attribution": attribution(participant) if participant else None,
         "speaker": turn.speaker if turn else None,
         "code": code.key,
         "code_label": code.label_da,
@@ -244,42 +388,92 @@ def coding_dict(
     }
 
 
+def _rows(session: Session, codings: list[Coding]) -> list[CodingRow]:
+    docs: dict[int, Document] = {}
+    indexes: dict[int, TurnIndex] = {}
+    out = []
+    for c in codings:
+        if c.document_id not in docs:
+            d = session.get(Document, c.document_id)
+            assert d is not None
+            docs[c.document_id] = d
+            indexes[c.document_id] = TurnIndex(
+                list(session.exec(select(Turn).where(Turn.document_id == c.document_id)))
+            )
+        out.append(coding_dict(session, c, indexes[c.document_id], docs[c.document_id]))
+    return out
+
+
 def list_codings(
     project: Project,
     code: str | None = None,
     document: str | None = None,
     coder: str | None = None,
+    only: bool = False,
     viewer: str | None = None,
-) -> list[dict[str, Any]]:
-    """Codings with document, speaking participant, code, offsets, text, coder and memo
-    (with blind coding on, those ``viewer`` — default: this program's coder — may see)."""
+) -> list[CodingRow]:
+    """Codings with document, speaking participant, code, offsets, text, coder and memo.
+
+    ``code`` names a code and everything below it (an area with its attention points);
+    with ``only``, the code alone. With blind coding on, only what ``viewer`` (default:
+    this program's coder) may see.
+    """
     with project.session() as s:
-        query = select(Coding).order_by(Coding.document_id, Coding.start, Coding.id)
+        query = select(Coding).order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
         if code is not None:
-            code_row = resolve_code(s, code)
-            query = query.where(Coding.code_id == code_row.id)
+            scope = code_scope(s, resolve_code(s, code), only)
+            query = query.where(col(Coding.code_id).in_(scope))
         if document is not None:
             doc = resolve_document(s, document)
             query = query.where(Coding.document_id == doc.id)
         if coder is not None:
             who = s.exec(select(Coder).where(Coder.name == coder)).first()
             if who is None:
-                raise NotFoundError(f"no coder named {coder!r}")
+                names = list(s.exec(select(Coder.name)))
+                raise NotFoundError(
+                    f"no coder named {coder!r}",
+                    "Coders so far: " + (", ".join(names) or "none") + ".",
+                )
             query = query.where(Coding.coder_id == who.id)
         visible = visible_coder_filter(project, viewer or default_coder_name())
         if visible is not None:
             query = query.where(visible)
-        codings = s.exec(query).all()
-        docs: dict[int, Document] = {}
-        indexes: dict[int, TurnIndex] = {}
-        out = []
-        for c in codings:
-            if c.document_id not in docs:
-                d = s.get(Document, c.document_id)
-                assert d is not None
-                docs[c.document_id] = d
-                indexes[c.document_id] = TurnIndex(
-                    list(s.exec(select(Turn).where(Turn.document_id == c.document_id)))
-                )
-            out.append(coding_dict(s, c, indexes[c.document_id], docs[c.document_id]))
-        return out
+        return _rows(s, list(s.exec(query)))
+
+
+def code_passages(
+    session: Session, code: Code | int | str, include_descendants: bool = True
+) -> list[CodingRow]:
+    """Every passage coded with a code (and, by default, the codes below it) across all
+    documents, in document order: what the code view and ``codings report`` show."""
+    if isinstance(code, Code):
+        row = code
+    elif isinstance(code, int):
+        got = session.get(Code, code)
+        if got is None:
+            raise NotFoundError(f"no code with id {code}", "See `qualcode codebook show`.")
+        row = got
+    else:
+        row = resolve_code(session, code)
+    scope = code_scope(session, row, only=not include_descendants)
+    codings = session.exec(
+        select(Coding)
+        .where(col(Coding.code_id).in_(scope))
+        .order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
+    )
+    return _rows(session, list(codings))
+
+
+def covering_code(session: Session, document_id: int, start: int, end: int) -> Code | None:
+    """The one code whose codings cover ``[start, end)`` (a quote made from a coded span
+    takes it); None when no code or several codes cover it."""
+    code_ids = set(
+        session.exec(
+            select(Coding.code_id).where(
+                Coding.document_id == document_id, Coding.start <= start, Coding.end >= end
+            )
+        )
+    )
+    if len(code_ids) != 1:
+        return None
+    return session.get(Code, code_ids.pop())

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import bisect
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
 
 from qualcode.db import Project
-from qualcode.errors import AmbiguousNameError, NotFoundError
-from qualcode.models import Coding, Document, DocumentParticipant, Participant, Turn
+from qualcode.errors import AmbiguousNameError, NotFoundError, QualcodeError
+from qualcode.history import coding_snapshot, drop_rows, record_action, row_snapshot
+from qualcode.models import (
+    DOCUMENT_KINDS,
+    Coding,
+    Document,
+    DocumentParticipant,
+    Memo,
+    Participant,
+    Quote,
+    QuoteEvent,
+    Sentence,
+    Suggestion,
+    Token,
+    Turn,
+)
 from qualcode.naming import did_you_mean, fold
+from qualcode.participants import resolve_participant
+
+
+class DocumentError(QualcodeError):
+    """A document cannot be changed as asked."""
 
 
 def resolve_document(session: Session, ref: str | int) -> Document:
@@ -21,6 +42,13 @@ def resolve_document(session: Session, ref: str | int) -> Document:
         doc = session.get(Document, int(ref_text))
         if doc is not None:
             return doc
+        ids = sorted(i for i in session.exec(select(Document.id)) if i is not None)
+        raise NotFoundError(
+            f"no document with id {ref_text}",
+            "Document ids: "
+            + (", ".join(map(str, ids)) or "none yet")
+            + " (`qualcode documents list`).",
+        )
     rows = session.exec(select(Document.id, Document.title)).all()
     hits = [doc_id for doc_id, title in rows if fold(title) == fold(ref_text)]
     if not hits:
@@ -44,16 +72,18 @@ def document_participants(session: Session, document_id: int) -> list[Participan
     return list(
         session.exec(
             select(Participant)
-            .join(DocumentParticipant, DocumentParticipant.participant_id == Participant.id)
+            .join(
+                DocumentParticipant, col(DocumentParticipant.participant_id) == col(Participant.id)
+            )
             .where(DocumentParticipant.document_id == document_id)
-            .order_by(Participant.id)
+            .order_by(col(Participant.id))
         )
     )
 
 
 def document_turns(session: Session, document_id: int) -> list[Turn]:
     return list(
-        session.exec(select(Turn).where(Turn.document_id == document_id).order_by(Turn.start))
+        session.exec(select(Turn).where(Turn.document_id == document_id).order_by(col(Turn.start)))
     )
 
 
@@ -97,12 +127,12 @@ def list_documents(project: Project) -> list[dict[str, Any]]:
             ).order_by(Document.id)
         ).all()
         counts = dict(
-            s.exec(select(Coding.document_id, func.count()).group_by(Coding.document_id)).all()
+            s.exec(select(Coding.document_id, func.count()).group_by(col(Coding.document_id))).all()
         )
         people: dict[int, list[str]] = {}
         for doc_id, name in s.exec(
             select(DocumentParticipant.document_id, Participant.name).join(
-                Participant, Participant.id == DocumentParticipant.participant_id
+                Participant, col(Participant.id) == col(DocumentParticipant.participant_id)
             )
         ):
             people.setdefault(doc_id, []).append(name)
@@ -121,3 +151,262 @@ def list_documents(project: Project) -> list[dict[str, Any]]:
         }
         for doc_id, title, kind, language, words, date, source, chars in docs
     ]
+
+
+# --- fixing a document -------------------------------------------------------------------
+
+
+class SpeakerRow(TypedDict):
+    """A speaker label of a document and whom it is linked to."""
+
+    speaker: str
+    participant_id: int | None
+    participant: str | None
+    turns: int
+
+
+def resolve(session: Session, ref: str | int | Document) -> Document:
+    return ref if isinstance(ref, Document) else resolve_document(session, ref)
+
+
+def speakers(project: Project, doc: str | int) -> list[SpeakerRow]:
+    """The document's distinct speaker labels, in order of appearance, with their link."""
+    with project.session() as s:
+        row = resolve(s, doc)
+        out: dict[str, SpeakerRow] = {}
+        names = {p.id: p.name for p in s.exec(select(Participant))}
+        for turn in document_turns(s, row.id):  # type: ignore[arg-type]  # stored: has an id
+            entry = out.setdefault(
+                turn.speaker,
+                {
+                    "speaker": turn.speaker,
+                    "participant_id": turn.participant_id,
+                    "participant": names.get(turn.participant_id),
+                    "turns": 0,
+                },
+            )
+            entry["turns"] += 1
+        return list(out.values())
+
+
+def update_document(
+    project: Project,
+    doc: str | int,
+    title: str | None = None,
+    kind: str | None = None,
+    date: dt.date | None = None,
+    language: str | None = None,
+) -> int:
+    """Retitle, re-kind, re-date or change the language of a document; returns its id."""
+    with project.transaction() as s:
+        row = resolve(s, doc)
+        if title is not None:
+            title = " ".join(title.split())
+            if not title:
+                raise NotFoundError("a document needs a title", "Give a non-empty --title.")
+            twin = s.exec(select(Document.id).where(Document.title == title)).first()
+            if twin is not None and twin != row.id:
+                raise AmbiguousNameError(
+                    f"another document (id {twin}) is called {title!r}", "Choose another title."
+                )
+            row.title = title
+        if kind is not None:
+            if kind not in DOCUMENT_KINDS:
+                raise DocumentError(
+                    f"unknown kind {kind!r}", "Use one of: " + ", ".join(DOCUMENT_KINDS) + "."
+                )
+            row.kind = kind
+        if date is not None:
+            row.date = date
+        if language is not None:
+            if language not in ("da", "en"):
+                raise DocumentError(f"unknown language {language!r}", "Use da or en.")
+            row.language = language
+        s.add(row)
+        assert row.id is not None
+        return row.id
+
+
+@dataclass
+class SpeakerLinkResult:
+    """What linking a speaker changed: turns relinked, quotes that now name the new
+    speaker, and quotes left as they were (already sent to their expert)."""
+
+    speaker: str
+    participant: str | None
+    turns: int
+    quotes_updated: list[int] = field(default_factory=list)
+    quotes_kept: list[int] = field(default_factory=list)
+
+
+def link_speaker(
+    project: Project, doc: str | int, speaker: str, participant: str | int | None
+) -> SpeakerLinkResult:
+    """Link every turn of ``speaker`` in a document to a participant (None: unlink).
+
+    Codings follow at once (their speaker is read from the turns). Candidate quotes in
+    those turns take the new participant; quotes already sent keep theirs and are listed.
+    """
+    with project.transaction() as s:
+        row = resolve(s, doc)
+        turns = [t for t in document_turns(s, row.id) if t.speaker == speaker]  # type: ignore[arg-type]
+        if not turns:
+            labels = sorted({t.speaker for t in document_turns(s, row.id)})  # type: ignore[arg-type]
+            raise NotFoundError(
+                f"no speaker {speaker!r} in {row.title!r}",
+                did_you_mean(speaker, labels)
+                or "Speakers: " + (", ".join(labels) or "none (the document has no turns)") + ".",
+            )
+        person = None
+        if participant is not None:
+            person = (
+                s.get(Participant, participant)
+                if isinstance(participant, int)
+                else resolve_participant(s, participant)
+            )
+            if person is None:
+                raise NotFoundError(f"no participant {participant}", "See `participants list`.")
+        new_id = person.id if person else None
+        result = SpeakerLinkResult(speaker, person.name if person else None, len(turns))
+        for t in turns:
+            t.participant_id = new_id
+            s.add(t)
+        if person is not None and s.get(DocumentParticipant, (row.id, person.id)) is None:
+            s.add(DocumentParticipant(document_id=row.id, participant_id=person.id))  # type: ignore[arg-type]
+        s.flush()
+        _relink_quotes(s, row, turns, new_id, result)
+        _prune_participants(s, row)
+        return result
+
+
+def _relink_quotes(
+    session: Session,
+    doc: Document,
+    turns: list[Turn],
+    participant_id: int | None,
+    result: SpeakerLinkResult,
+) -> None:
+    for quote in session.exec(select(Quote).where(Quote.document_id == doc.id)):
+        inside = any(t.start <= quote.start < t.end for t in turns)
+        if not inside or quote.participant_id == participant_id:
+            continue
+        if quote.status == "candidate" and participant_id is not None:
+            quote.participant_id = participant_id
+            session.add(quote)
+            result.quotes_updated.append(quote.id)  # type: ignore[arg-type]  # stored row
+        else:
+            result.quotes_kept.append(quote.id)  # type: ignore[arg-type]  # stored row
+
+
+def _prune_participants(session: Session, doc: Document) -> None:
+    """A participant stays on a document while a turn or a quote there is theirs; a
+    document without turns keeps its participants as given at import."""
+    turns = document_turns(session, doc.id)  # type: ignore[arg-type]
+    if not turns:
+        return
+    speaking = {t.participant_id for t in turns}
+    quoted = set(session.exec(select(Quote.participant_id).where(Quote.document_id == doc.id)))
+    for link in session.exec(
+        select(DocumentParticipant).where(DocumentParticipant.document_id == doc.id)
+    ):
+        if link.participant_id not in speaking | quoted:
+            session.delete(link)
+
+
+class DeletionImpact(TypedDict):
+    """What deleting a document takes with it."""
+
+    document_id: int
+    title: str
+    codings: int
+    quotes: int
+    sent_quotes: list[int]
+    memos: int
+    suggestions: int
+
+
+def _dependants(session: Session, doc: Document) -> dict[str, list[Any]]:
+    codings = list(session.exec(select(Coding).where(Coding.document_id == doc.id)))
+    quotes = list(session.exec(select(Quote).where(Quote.document_id == doc.id)))
+    quote_ids = [q.id for q in quotes]
+    coding_ids = [c.id for c in codings]
+    memos = [
+        m
+        for m in session.exec(select(Memo))
+        if (m.target_kind == "document" and m.target_id == doc.id)
+        or (m.target_kind == "coding" and m.target_id in coding_ids)
+        or (m.target_kind == "quote" and m.target_id in quote_ids)
+    ]
+    events = [e for e in session.exec(select(QuoteEvent)) if e.quote_id in quote_ids]
+    return {
+        "codings": codings,
+        "quotes": quotes,
+        "events": events,
+        "memos": memos,
+        "suggestions": list(
+            session.exec(select(Suggestion).where(Suggestion.document_id == doc.id))
+        ),
+        "turns": document_turns(session, doc.id),  # type: ignore[arg-type]  # stored: has an id
+        "links": list(
+            session.exec(
+                select(DocumentParticipant).where(DocumentParticipant.document_id == doc.id)
+            )
+        ),
+    }
+
+
+def _impact(doc: Document, deps: dict[str, list[Any]]) -> DeletionImpact:
+    assert doc.id is not None
+    return {
+        "document_id": doc.id,
+        "title": doc.title,
+        "codings": len(deps["codings"]),
+        "quotes": len(deps["quotes"]),
+        "sent_quotes": [q.id for q in deps["quotes"] if q.status != "candidate"],
+        "memos": len(deps["memos"]),
+        "suggestions": len(deps["suggestions"]),
+    }
+
+
+def deletion_impact(project: Project, doc: str | int) -> DeletionImpact:
+    """What a delete would take: codings, quotes (and which were sent), memos, suggestions."""
+    with project.session() as s:
+        row = resolve(s, doc)
+        return _impact(row, _dependants(s, row))
+
+
+def delete_document(
+    project: Project, doc: str | int, coder: str, force: bool = False
+) -> DeletionImpact:
+    """Delete a document with its turns, codings, quotes, memos and suggestions.
+
+    Quotes that went to an expert (any status past ``candidate``) block the delete unless
+    ``force``. Undoable: ``qualcode undo`` (or ctrl+z) brings everything back; the search
+    index is rebuilt for it on the next search.
+    """
+    with project.transaction() as s:
+        row = resolve(s, doc)
+        deps = _dependants(s, row)
+        impact = _impact(row, deps)
+        if impact["sent_quotes"] and not force:
+            raise DocumentError(
+                f"{row.title!r} has {len(impact['sent_quotes'])} quote(s) that went to an expert "
+                f"({', '.join(f'Q{i}' for i in impact['sent_quotes'])})",
+                "Their answers would go too. Withdraw them first, or delete with --force.",
+            )
+        snapshot = (
+            [row_snapshot(row)]
+            + [row_snapshot(x) for x in deps["links"] + deps["turns"] + deps["quotes"]]
+            + [row_snapshot(x) for x in deps["events"] + deps["memos"] + deps["suggestions"]]
+        )
+        snapshot[0][1]["nlp_version"] = None  # the search index is rebuilt after an undo
+        removed = [coding_snapshot(c) for c in deps["codings"]]
+        for c in deps["codings"]:
+            s.delete(c)
+        s.flush()
+        action = record_action(s, coder, f"delete document {row.title!r}", removed=removed)
+        action.payload = {**action.payload, "codebook": {"deleted_rows": snapshot}}
+        for model in (Token, Sentence):
+            s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
+        drop_rows(s, snapshot)
+        return impact

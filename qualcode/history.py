@@ -17,6 +17,7 @@ from sqlalchemy import Column, Date, DateTime
 from sqlmodel import Session, SQLModel, col, select
 
 from qualcode.db import Project, WriteScope
+from qualcode.errors import ConflictError
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
 
@@ -70,6 +71,48 @@ def _date_kind(column: Column[Any]) -> type[dt.date] | None:
     return None
 
 
+def _models() -> dict[str, type[SQLModel]]:
+    return {m.__tablename__: m for m in SQLModel.__subclasses__() if hasattr(m, "__table__")}  # type: ignore[misc]  # table models carry __tablename__
+
+
+def row_snapshot(row: SQLModel) -> list[Any]:
+    """``[table, fields]`` of any stored row, JSON-ready, for ``restore_rows``."""
+    return [row.__tablename__, row.model_dump(mode="json")]
+
+
+def restore_rows(session: Session, rows: list[list[Any]]) -> None:
+    """Put snapshotted rows back, in the order given (parents first), as they were."""
+    models = _models()
+    for table, data in rows:
+        model = models[table]
+        if session.get(model, _ident(model, data)) is not None:
+            raise ConflictError(
+                f"cannot undo: {table} {_ident(model, data)} has been taken by a newer "
+                f"{table.replace('_', ' ')}",
+                "Something made after the delete took its place; delete that first, or "
+                "re-import the document.",
+            )
+        session.add(model.model_validate(data))
+        session.flush()
+
+
+def _ident(model: type[SQLModel], data: dict[str, Any]) -> Any:
+    keys = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]  # SQLModel table
+    ident = tuple(data[k] for k in keys)
+    return ident[0] if len(ident) == 1 else ident
+
+
+def drop_rows(session: Session, rows: list[list[Any]]) -> None:
+    """Delete snapshotted rows again (children first: the reverse order)."""
+    models = _models()
+    for table, data in reversed(rows):
+        model = models[table]
+        existing = session.get(model, _ident(model, data))
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+
+
 def record_action(
     session: Session,
     coder: str,
@@ -110,8 +153,15 @@ def _apply(session: Session, payload: dict[str, Any], reverse: bool) -> None:
             session.delete(existing)
     session.flush()
     for snap in to_insert:
-        if session.get(Coding, snap["id"]) is None:
+        existing = session.get(Coding, snap["id"])
+        if existing is None:
             session.add(_restore(snap))
+        elif existing.guid != snap["guid"]:
+            # The id was reused by a newer coding (SQLite reuses the highest id).
+            raise ConflictError(
+                f"cannot restore coding {snap['id']}: a newer coding has its id",
+                "Delete the newer coding first, or code the passage again.",
+            )
     for coding_id, before, after in payload["changed"]:
         coding = session.get(Coding, coding_id)
         if coding is not None:
@@ -171,20 +221,26 @@ def _step(project: Project, coder: str, reverse: bool) -> str | None:
 
 def _replay(s: Session, action: ActionLog, reverse: bool) -> None:
     extra = action.payload.get("codebook") or {}
-    deleted_codes = extra.get("deleted_codes", [])
+    # Codes an action deleted come back on undo; codes it added (a new code made while
+    # coding) come back on redo. Either way: codes first, then their codings.
+    restore = extra.get("deleted_codes" if reverse else "added_codes", [])
+    drop = extra.get("added_codes" if reverse else "deleted_codes", [])
+    for snap in restore:
+        if s.get(Code, snap["id"]) is None:
+            s.add(_restore(snap, Code))
+    # Rows a deleted document took with it (``documents.delete_document``).
     if reverse:
-        for snap in deleted_codes:
-            if s.get(Code, snap["id"]) is None:
-                s.add(_restore(snap, Code))
-        s.flush()
+        restore_rows(s, extra.get("deleted_rows", []))
+    s.flush()
     _apply(s, action.payload, reverse=reverse)
     _apply_codebook(s, extra, reverse)
+    s.flush()
+    for snap in drop:
+        existing = s.get(Code, snap["id"])
+        if existing is not None:
+            s.delete(existing)
     if not reverse:
-        s.flush()
-        for snap in deleted_codes:
-            existing = s.get(Code, snap["id"])
-            if existing is not None:
-                s.delete(existing)
+        drop_rows(s, extra.get("deleted_rows", []))
 
 
 def undo(project: Project, coder: str) -> str | None:

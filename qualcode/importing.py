@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,38 @@ def read_source(path: Path) -> bytes:
             )
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise ImportFormatError(str(path), "no such file") from exc
+        raise ImportFormatError(
+            str(path), "no such file", "Check the path; a pattern like *.docx must match files."
+        ) from exc
     except PermissionError as exc:
-        raise ImportFormatError(str(path), "permission denied") from exc
+        raise ImportFormatError(
+            str(path), "permission denied", "Check the file's permissions or copy it here."
+        ) from exc
     except OSError as exc:
-        raise ImportFormatError(str(path), f"cannot read ({exc.strerror})") from exc
+        raise ImportFormatError(
+            str(path), f"cannot read ({exc.strerror})", "Copy the file to a local folder."
+        ) from exc
+
+
+def heading_title(parsed: ParsedDocument) -> str | None:
+    """A title from the text's first line when it reads like a heading ("Interview med Ida
+    Holm, 3. marts"): short, before the first speaker turn, not a sentence or a label."""
+    text = parsed.text
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    offset = len(text) - len(stripped)
+    line = stripped.split("\n", 1)[0]
+    if "\n" not in stripped.strip():
+        return None  # a one-line text has no heading above a body
+    if parsed.turns and parsed.turns[0].start < offset + len(line):
+        return None  # the first line is a speaker's turn
+    candidate = " ".join(line.lstrip("#").replace("*", "").replace("_", " ").split())
+    if not 3 <= len(candidate) <= 120 or len(candidate.split()) > 14:
+        return None
+    if candidate[-1] in ".!?;," or re.match(r"^[^\s:]{1,40}:\s", candidate + " "):
+        return None
+    return candidate
 
 
 def _unique_title(session: Session, wanted: str) -> str:
@@ -117,7 +145,9 @@ def import_files(
     if kind is not None and kind not in DOCUMENT_KINDS:
         raise QualcodeError(f"unknown kind {kind!r}", "Use one of: " + ", ".join(DOCUMENT_KINDS))
     if title is not None and len(paths) > 1:
-        raise QualcodeError("--title works with one file at a time")
+        raise QualcodeError(
+            "--title works with one file at a time", "Import the files one by one with --title."
+        )
     outcomes: list[ImportOutcome] = []
     total = len(paths)
     for i, path in enumerate(paths):
@@ -184,6 +214,7 @@ def import_one(
             document_id=twin[0],
             title=twin[1],
             message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
+            hint=f"To correct that document's text: qualcode documents edit {twin[0]} --text-file FILE",
         )
     parsed = parse_bytes(str(path), data)
     return store_parsed(
@@ -240,7 +271,9 @@ def store_parsed(
                 links[turn.speaker] = link_speaker(turn.speaker, candidates, sole)
         chosen_kind = kind or ("interview" if parsed.turns else "document")
         doc = Document(
-            title=_unique_title(s, title or parsed.title or Path(source_name).stem),
+            title=_unique_title(
+                s, title or parsed.title or heading_title(parsed) or Path(source_name).stem
+            ),
             kind=chosen_kind,
             source_name=source_name,
             sha256=sha256,

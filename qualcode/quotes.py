@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode import fidelity
-from qualcode.codebook import area_of, code_label, resolve_code
-from qualcode.coding import check_span, find_match
+from qualcode.codebook import area_of, code_label, code_scope, resolve_code
+from qualcode.coding import check_span, covering_code, find_match
 from qualcode.db import Project
 from qualcode.documents import resolve_document
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
@@ -186,8 +186,12 @@ def list_quotes(
     participant: str | int | None = None,
     document: str | int | None = None,
     code: str | None = None,
+    only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Quotes (oldest first) with attribution, code, area and their events."""
+    """Quotes (oldest first) with attribution, code, area and their events.
+
+    ``code`` means the code and the codes below it (an area with its attention points);
+    with ``only``, the code alone."""
     language = report_language(project)
     with project.session() as s:
         stmt = select(Quote).order_by(Quote.id)
@@ -207,7 +211,7 @@ def list_quotes(
             stmt = stmt.where(Quote.document_id == doc.id)
         if code is not None:
             c = resolve_code(s, code)
-            stmt = stmt.where(Quote.code_id == c.id)
+            stmt = stmt.where(col(Quote.code_id).in_(code_scope(s, c, only)))
         rows = list(s.exec(stmt))
         events: dict[int, list[QuoteEvent]] = {}
         if rows:
@@ -312,7 +316,8 @@ def add_quote(
         if a >= b:
             raise QuoteError(f"the passage {start}-{end} is only whitespace")
         person = speaker_of(s, doc, a, b)
-        code_row = resolve_code(s, code) if code else None
+        # No --code: a span coded by exactly one code takes that code.
+        code_row = resolve_code(s, code) if code else covering_code(s, doc.id, a, b)  # type: ignore[arg-type]  # stored: has an id
         source = doc.text[a:b]
         text = (wording if wording is not None else source).strip()
         if not text:

@@ -35,8 +35,11 @@ app = typer.Typer(**_SETTINGS)
 COMMAND_MODULES = [
     "project",
     "sources",
+    "documents",
     "codebook",
     "coding",
+    "settings",
+    "memos",
     "teams",
     "quotes",
     "exchange",
@@ -77,15 +80,42 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"qualcode.cli.{_name}").register(app)
 
 
+GLOBAL_OPTIONS = ("--project", "-p", "--db-url")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move ``--project X``/``-p X``/``--db-url X`` given after the command to the front, so
+    ``qualcode documents list --project study.qualcode`` works like the documented order."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS and i > 0 and rest:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front += argv[i : i + 2]
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``qualcode`` script and ``python -m qualcode``; returns the exit code."""
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
         command = lazy_root(app, _SETTINGS, root)  # builds only the command that runs
-        result = command.main(args=argv, prog_name="qualcode", standalone_mode=False)
+        result = command.main(args=args, prog_name="qualcode", standalone_mode=False)
     except QualcodeError as exc:
         typer.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            typer.echo(f"hint: {exc.hint}", err=True)
+        typer.echo(f"hint: {exc.hint or 'see `qualcode --help`'}", err=True)
         return 1
     except click_exceptions.NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
@@ -97,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click_exceptions.ClickException as exc:
         typer.echo(f"error: {exc.format_message()}", err=True)
+        typer.echo("hint: see `qualcode --help`", err=True)
         return exc.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)

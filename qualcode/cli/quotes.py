@@ -107,7 +107,10 @@ def register(app: typer.Typer) -> None:
         status: list[str] = typer.Option(None, "--status", help="Only this status (repeatable)."),
         participant: str | None = typer.Option(None, help="Only this participant."),
         document: str | None = typer.Option(None, help="Only this document."),
-        code: str | None = typer.Option(None, "--code", help="Only this code."),
+        code: str | None = typer.Option(
+            None, "--code", help="Only this code and the codes below it (an area: its points)."
+        ),
+        only: bool = typer.Option(False, "--only", help="With --code: that code alone."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Quotes with status, attribution (by consent), code, due date and history."""
@@ -116,7 +119,7 @@ def register(app: typer.Typer) -> None:
         with open_from(ctx) as project:
             rows = list_quotes(
                 project, status=status or None, participant=participant, document=document,
-                code=code,
+                code=code, only=only,
             )  # fmt: skip
         if as_json:
             emit_json(rows)

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     progress_bar,
     say,
 )
+from qualcode.cli.words import plural
 from qualcode.errors import QualcodeError
 
 
@@ -30,7 +31,7 @@ def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
         say(f"... {result.total - len(result.hits)} more hits (use --limit 0 to show all)")
     if result.documents:
         say("")
-        say(f"{result.total} hits in {len(result.documents)} documents:")
+        say(f"{plural(result.total, 'hit')} in {plural(len(result.documents), 'document')}:")
         for d in result.documents:
             say(f"{d.count:>6}  {d.document_id:>4}  {d.kind:<9} {d.title}")
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
+from qualcode.cli.words import plural
 from qualcode.errors import QualcodeError
 
 
@@ -56,10 +57,11 @@ def register(app: typer.Typer) -> None:
             for o in outcomes:
                 if o.status == "failed":
                     warn(f"error: {o.message}")
-                    if o.hint:
-                        warn(f"hint: {o.hint}")
+                    warn(f"hint: {o.hint or 'see `qualcode import --help` for the formats'}")
                     continue
                 say(o.message)
+                if o.status == "duplicate" and o.hint:
+                    say(f"  {o.hint}")
                 for link in o.speaker_links:
                     if link["method"] == "fuzzy":
                         say(
@@ -67,32 +69,20 @@ def register(app: typer.Typer) -> None:
                             f"(fuzzy match, {link['score']:.0f}%)"
                         )
                     elif link["method"] == "none":
-                        say(f"  speaker {link['speaker']!r} matches no participant: not linked")
+                        say(
+                            f"  speaker {link['speaker']!r} matches no participant: not linked "
+                            f"(later: qualcode documents link-speaker {o.document_id} "
+                            f"{link['speaker']!r} NAME)"
+                        )
             if failed and len(outcomes) > 1:
                 warn(f"{len(failed)} of {len(outcomes)} files failed; the others were imported")
         if failed:
             raise typer.Exit(1)
 
-    documents_app = typer.Typer(help="List documents.", no_args_is_help=True)
-    app.add_typer(documents_app, name="documents")
+    _register_participants(app)
 
-    @documents_app.command("list")
-    def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-        """Documents with kind, participants, words and codings."""
-        from qualcode.documents import list_documents
 
-        with open_from(ctx) as project:
-            docs = list_documents(project)
-        if as_json:
-            emit_json(docs)
-            return
-        for d in docs:
-            people = ", ".join(d["participants"]) or "-"
-            say(
-                f"{d['id']:>4}  {d['title'][:50]:<50}  {d['kind']:<9}  {d['words']:>7} words  "
-                f"{d['codings']:>4} codings  {people}"
-            )
-
+def _register_participants(app: typer.Typer) -> None:
     participants_app = typer.Typer(help="Import and list participants.", no_args_is_help=True)
     app.add_typer(participants_app, name="participants")
 
@@ -110,7 +100,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(result.as_dict())
         else:
-            say(f"{len(result.created)} participants created, {len(result.updated)} updated")
+            say(
+                f"{plural(len(result.created), 'participant', 'participants')} created, "
+                f"{len(result.updated)} updated"
+            )
 
     @participants_app.command("list")
     def participants_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
@@ -122,6 +115,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(people)
             return
+        if not people:
+            say("no participants yet (qualcode participants import experts.csv)")
+            return
+        say(f"{'id':>4}  {'name':<28} {'consent':<10} title, organisation (expertise)")
         for p in people:
             say(
                 f"{p['id']:>4}  {p['name']:<28} {p['consent']:<10} {p['title']}, "

@@ -1,17 +1,17 @@
 """The qualcode TUI: the app shell shared by ``qualcode tui``, ``qualcode demo`` and the tests.
 
 ``make_app(project, coder=None)`` is the one factory. The shell owns the header (project and
-coder), the footer, the command palette, the help screen, the user keymap and the feature
-screens other modules register in ``qualcode.tui.screens.FEATURE_SCREENS``.
+coder), the footer, the command palette, the help screen (F1 or ?), the user keymap and one
+key per screen (``SCREENS`` below).
 """
 
 from __future__ import annotations
 
-import importlib
 import traceback
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,13 +19,48 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from qualcode.db import ChangeFeed, Project
+from qualcode import codebook_edit, exchange
+from qualcode.codebook import export_codebook
+from qualcode.coding import default_coder_name
+from qualcode.db import ChangeFeed, Project, backup
 from qualcode.errors import QualcodeError
+from qualcode.passages import document_titles
 from qualcode.tui import config
-from qualcode.tui.screens import FEATURE_SCREENS
+from qualcode.tui.screens.audit import AuditScreen
+from qualcode.tui.screens.codebook import CodebookScreen
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.dashboard import DashboardScreen
+from qualcode.tui.screens.documents import DocumentsScreen
+from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.quotes import QuotesScreen
+from qualcode.tui.screens.review import ReviewScreen
+from qualcode.tui.screens.search import SearchScreen
+from qualcode.tui.screens.settings import SettingsScreen
+from qualcode.tui.screens.synthesis import SynthesisScreen
+from qualcode.tui.widgets.dialogs import ErrorModal, TextPrompt
 
-# Keys the shell reserves; feature screens must not take them.
-RESERVED_KEYS = {"d", "o", "c", "question_mark", "?", "ctrl+p", "ctrl+z", "ctrl+y", "escape"}
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The screens one key away: (key, name, class, title, binding id). The ids are what a
+# keymap rebinds (the old "go.<class>" ids are kept for the feature screens).
+SCREENS: list[tuple[str, str, type[Screen[Any]], str, str]] = [
+    ("d", "dashboard", DashboardScreen, "Dashboard", "go.dashboard"),
+    ("o", "documents", DocumentsScreen, "Documents", "go.documents"),
+    ("c", "codebook", CodebookScreen, "Codebook", "go.codebook"),
+    ("slash", "search", SearchScreen, "Search", "go.searchscreen"),
+    ("R", "review", ReviewScreen, "Agreement review", "go.reviewscreen"),
+    ("Q", "quotes", QuotesScreen, "Quotes", "go.quotesscreen"),
+    ("S", "synthesis", SynthesisScreen, "Synthesis", "go.synthesisscreen"),
+    ("comma", "settings", SettingsScreen, "Settings", "go.settings"),
+    ("L", "audit", AuditScreen, "Audit log", "go.auditscreen"),
+]
+SCREEN_TIPS = {
+    "dashboard": "Counts, quotes and deadlines",
+    "documents": "List, open, fix and import documents",
+    "codebook": "Edit the codebook",
+}
+
 
 
 class QualcodeApp(App[None]):
@@ -37,22 +72,25 @@ class QualcodeApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
     BINDINGS = [
-        Binding(
-            "d",
-            "go('dashboard')",
-            "dashboard",
-            id="go.dashboard",
-            tooltip="Counts, quotes and deadlines",
+        *(
+            Binding(
+                key,
+                f"go('{name}')",
+                name,
+                show=False,  # the dashboard lists them; F1 and the palette have them all
+                id=ident,
+                tooltip=SCREEN_TIPS.get(name, f"Open {title}"),
+            )
+            for key, name, _cls, title, ident in SCREENS
         ),
         Binding(
-            "o",
-            "go('documents')",
-            "documents",
-            id="go.documents",
-            tooltip="List, open and import documents",
+            "f1,question_mark",
+            "help",
+            "help",
+            key_display="F1",
+            id="app.help",
+            tooltip="Keys and what they do",
         ),
-        Binding("c", "go('codebook')", "codebook", id="go.codebook", tooltip="Edit the codebook"),
-        Binding("question_mark", "help", "help", id="app.help", tooltip="Keys and what they do"),
         Binding(
             "ctrl+z",
             "undo",
@@ -70,25 +108,10 @@ class QualcodeApp(App[None]):
         self.project = project
         self.coder: str = coder or ""
         self._ask_coder = not coder
-        self.feature_screens = list(FEATURE_SCREENS)
+        self.tree_share: int | None = None  # the coding view's codebook pane, % of the width
         self.title = f"qualcode · {project.name}"
-        self._install_feature_bindings()
 
     # ----- set-up --------------------------------------------------------------------
-
-    def _install_feature_bindings(self) -> None:
-        """One binding (with an id a keymap can rebind) per registered feature screen."""
-        for module, cls, key, title in self.feature_screens:
-            if key in RESERVED_KEYS:
-                continue
-            binding = Binding(
-                key,
-                f"feature('{module}', '{cls}')",
-                title.lower(),
-                id=f"go.{cls.lower()}",
-                tooltip=f"Open {title}",
-            )
-            self._bindings.key_to_bindings.setdefault(key, []).append(binding)
 
     def on_mount(self) -> None:
         keymap, problem = config.load_keymap()
@@ -96,8 +119,6 @@ class QualcodeApp(App[None]):
             self.set_keymap(keymap)
         if problem:
             self.notify(problem, title="keymap", severity="warning")
-        from qualcode.tui.screens.dashboard import DashboardScreen
-
         self.push_screen(DashboardScreen())
         remembered = config.remembered_coder() if self._ask_coder else None
         if remembered:
@@ -122,19 +143,11 @@ class QualcodeApp(App[None]):
         except RuntimeError:  # the app is shutting down
             pass
 
-    def _preload(self) -> None:
-        """Import the coding view's modules while the user reads the dashboard, so the
-        first document opens as fast as the next."""
-        import qualcode.tui.screens.coding  # noqa: F401
-
     def action_switch_coder(self) -> None:
         """Ask for the coder again (the palette's "coder: switch")."""
         self._prompt_for_coder()
 
     def _prompt_for_coder(self) -> None:
-        from qualcode.coding import default_coder_name
-        from qualcode.tui.widgets.dialogs import TextPrompt
-
         suggested = config.remembered_coder() or default_coder_name()
 
         def chosen(name: str | None) -> None:
@@ -165,12 +178,10 @@ class QualcodeApp(App[None]):
             text = exc.message + (f"\nhint: {exc.hint}" if exc.hint else "")
             self.notify(text, title=title, severity="error", timeout=8, markup=False)
             return
-        from qualcode.tui.widgets.dialogs import ErrorModal
-
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         self.push_screen(ErrorModal("Something went wrong (this is a bug in qualcode)", detail))
 
-    def guarded(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def guarded(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """Call a domain function; errors become notifications and the call returns None."""
         try:
             return fn(*args, **kwargs)
@@ -179,79 +190,63 @@ class QualcodeApp(App[None]):
             return None
 
     def open_document(
-        self, document_id: int, start: int | None = None, end: int | None = None
+        self,
+        document_id: int,
+        start: int | None = None,
+        end: int | None = None,
+        replace: bool = False,
     ) -> None:
-        """Push the coding view on a document, with the cursor (or selection) at a span."""
-        from qualcode.tui.screens.coding import CodingScreen
+        """Push the coding view on a document, with the cursor (or selection) at a span.
 
+        ``replace``: a coding view on another document takes the current one's place (the
+        suggestion queue walks across documents without piling up screens)."""
         current = self.screen
         if isinstance(current, CodingScreen) and current.document_id == document_id:
             current.show_span(start, end)
             return
-        self.push_screen(CodingScreen(document_id, start=start, end=end))
+        screen = CodingScreen(document_id, start=start, end=end)
+        if replace and isinstance(current, CodingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     # ----- navigation ----------------------------------------------------------------
 
-    def _go_screen(self, name: str) -> Screen[Any]:
-        if name == "dashboard":
-            from qualcode.tui.screens.dashboard import DashboardScreen
-
-            return DashboardScreen()
-        if name == "documents":
-            from qualcode.tui.screens.documents import DocumentsScreen
-
-            return DocumentsScreen()
-        from qualcode.tui.screens.codebook import CodebookScreen
-
-        return CodebookScreen()
-
     def action_go(self, name: str) -> None:
-        """Show a main screen (replacing one of the same kind on the stack)."""
-        screen = self._go_screen(name)
+        """Show a screen (coming back to one of the same kind already on the stack)."""
+        classes = {n: cls for _key, n, cls, _title, _ident in SCREENS}
+        cls = classes[name]
         for i, existing in enumerate(self.screen_stack):
-            if type(existing) is type(screen) and i > 0:
+            if type(existing) is cls and i > 0:
                 while len(self.screen_stack) > i + 1:
                     self.pop_screen()
-                if hasattr(existing, "reload"):
-                    existing.reload()
+                reload = getattr(existing, "reload", None)
+                if callable(reload):
+                    reload()
                 return
-        self.push_screen(screen)
-
-    def action_feature(self, module: str, cls: str) -> None:
-        """Push a feature screen registered in FEATURE_SCREENS."""
         try:
-            screen_cls = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError) as exc:
-            self.notify(f"{cls} is not available: {exc}", severity="warning", markup=False)
-            return
-        try:
-            screen = screen_cls()
-        except Exception as exc:  # noqa: BLE001 - a broken feature must not take the app down
-            self.notify_error(exc, title=f"cannot open {cls}")
+            screen = cls()
+        except Exception as exc:  # noqa: BLE001 - a broken screen must not take the app down
+            self.notify_error(exc, title=f"cannot open {name}")
             return
         self.push_screen(screen)
 
     def action_help(self) -> None:
-        from qualcode.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # sync on purpose: screens call it
+        """Back to the previous screen, never past the dashboard."""
         if len(self.screen_stack) > 2:
             self.pop_screen()
 
     # ----- undo / redo ----------------------------------------------------------------
 
     def action_undo(self) -> None:
-        from qualcode import codebook_edit
-
         label = self.guarded(codebook_edit.undo, self.project, self.coder)
         self._after_history(label, "undid", "nothing to undo")
 
     def action_redo(self) -> None:
-        from qualcode import codebook_edit
-
         label = self.guarded(codebook_edit.redo, self.project, self.coder)
         self._after_history(label, "redid", "nothing to redo")
 
@@ -282,34 +277,23 @@ class QualcodeApp(App[None]):
     # ----- command palette ------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "go: Dashboard",
-            "Counts, quotes by status, deadlines",
-            partial(self.action_go, "dashboard"),
-        )
-        yield SystemCommand(
-            "go: Documents", "List, open and import documents", partial(self.action_go, "documents")
-        )
-        yield SystemCommand(
-            "go: Codebook",
-            "Add, rename, move, recolour, merge, delete codes",
-            partial(self.action_go, "codebook"),
-        )
-        yield SystemCommand("go: Help", "Every key and what it does", self.action_help)
-        for module, cls, _key, title in self.feature_screens:
+        for key, name, _cls, title, _ident in SCREENS:
             yield SystemCommand(
                 f"go: {title}",
-                f"Open the {title} screen",
-                partial(self.action_feature, module, cls),
+                f"{SCREEN_TIPS.get(name, f'Open {title}')} (key {key})",
+                partial(self.action_go, name),
             )
+        yield SystemCommand("go: Help", "Every key and what it does (F1)", self.action_help)
         yield SystemCommand("code: undo", "Undo your last coding action", self.action_undo)
         yield SystemCommand("code: redo", "Redo the last undone action", self.action_redo)
         yield SystemCommand(
             "coder: switch", "Code as someone else (remembered)", self.action_switch_coder
         )
         yield from self._document_commands()
-        provider = getattr(screen, "palette_commands", None)
-        if callable(provider):
+        provider: Callable[[], Iterable[SystemCommand]] | None = getattr(
+            screen, "palette_commands", None
+        )
+        if provider is not None:
             yield from provider()
         yield from self._binding_commands(screen)
         yield from self._export_commands()
@@ -338,13 +322,8 @@ class QualcodeApp(App[None]):
         self.call_later(self.run_action, action, node)
 
     def _document_commands(self) -> Iterable[SystemCommand]:
-        from sqlmodel import select
-
-        from qualcode.models import Document
-
         try:
-            with self.project.session() as s:
-                rows = s.exec(select(Document.id, Document.title).order_by(Document.id)).all()
+            rows = document_titles(self.project)
         except Exception:  # noqa: BLE001 - the palette must open even if the db is busy
             return
         for doc_id, title in rows:
@@ -378,7 +357,6 @@ class QualcodeApp(App[None]):
 
     def action_backup(self) -> None:
         """Ask where, then copy the project in a worker (a PostgreSQL copy takes a while)."""
-        from qualcode.tui.widgets.dialogs import TextPrompt
 
         def start(path: str | None) -> None:
             if path:
@@ -388,10 +366,6 @@ class QualcodeApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def _backup_worker(self, path: str) -> None:
-        from pathlib import Path
-
-        from qualcode.db import backup
-
         result = backup(self.project, Path(path).expanduser())
         self.call_from_thread(self.notify, f"backup written: {result.path}", markup=False)
 
@@ -417,18 +391,10 @@ class QualcodeApp(App[None]):
         )
 
     def _export_project(self, fmt: str) -> None:
-        from pathlib import Path
-
-        from qualcode.tui.widgets.dialogs import TextPrompt
+        fn = exchange.export_qdpx if fmt == "qdpx" else exchange.export_csv
 
         def write(path: str | None) -> None:
             if not path:
-                return
-            try:
-                module = importlib.import_module("qualcode.exchange")
-                fn = getattr(module, f"export_{fmt}")
-            except (ImportError, AttributeError):
-                self.notify(f"export to {fmt} is not available in this build", severity="warning")
                 return
             out = self.guarded(fn, self.project, Path(path).expanduser())
             if out is not None:

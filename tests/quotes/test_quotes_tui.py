@@ -12,6 +12,7 @@ from qualcode import quotes
 from qualcode.db import Project
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.quotes import QuoteForm, QuotesScreen, WordingEditor
+from qualcode.tui.widgets.code_picker import CodePicker
 from tests.quotes.helpers import PersonSpec, add_codes, add_interview
 
 pytestmark = pytest.mark.anyio
@@ -61,9 +62,12 @@ async def test_lifecycle_on_the_board(board_project: Project, tmp_path: Path) ->
         assert isinstance(form, QuoteForm)
         form.query_one("#form-document", Input).value = "Interview med Asta"
         form.query_one("#form-match", Input).value = TURNS[2]
-        form.query_one("#form-code", Input).value = "1.1"
         form.query_one("#form-wording", Input).focus()
         await pilot.press("enter")
+        await pilot.pause()
+        # the code comes from the same fuzzy picker as in the coding view
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press(*"1.1", "enter")
         await pilot.pause()
         assert app.screen is board and table.row_count == 3
 

@@ -133,7 +133,7 @@ async def test_memo_on_a_coding(tui_project: Project, document_id: int) -> None:
 
 
 async def test_memo_on_the_document(tui_project: Project, document_id: int) -> None:
-    from qualcode.tui.memos import read_memo
+    from qualcode.memos import read_memo
 
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         await open_view(pilot, document_id)
@@ -154,7 +154,7 @@ async def test_jump_and_filter(tui_project: Project, document_id: int) -> None:
         await pilot.press("f", *"ulighed", "enter")
         await pilot.pause()
         assert view.code_filter is not None
-        assert all(s.code_id == view.code_filter for s in view.visible_spans(0, len(view.text)))
+        assert all(s.code_id in view.code_filter for s in view.visible_spans(0, len(view.text)))
         await pilot.press("ctrl+home", "n")
         assert view.cursor == a3
         await pilot.press("f")  # again: show all
@@ -189,7 +189,7 @@ async def test_quote_from_selection(tui_project: Project, document_id: int) -> N
     start, end = span_of(INTERVIEW, "Færre skemaer og mere tid til patienterne.")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         view = await open_view(pilot, document_id)
-        view.select(start, end)
+        view.select_span(start, end)
         await pilot.press("u")
         await pilot.pause()
     try:
@@ -309,7 +309,7 @@ async def test_enter_on_a_code_in_the_tree(tui_project: Project, document_id: in
     start, end = span_of(INTERVIEW, "fast telefontid")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         view = await open_view(pilot, document_id)
-        view.select(start, end)
+        view.select_span(start, end)
         screen = pilot.app.screen
         tree = screen.query_one("#code-tree")
         tree.focus()

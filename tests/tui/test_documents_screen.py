@@ -12,8 +12,9 @@ from qualcode.db import Project
 from qualcode.documents import list_documents
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.coding import CodingScreen
-from qualcode.tui.screens.documents import DocumentsScreen, expand_import_paths
+from qualcode.tui.screens.documents import DocumentsScreen
 from qualcode.tui.widgets.dialogs import ErrorModal
+from qualcode.tui.widgets.file_picker import FilePicker, ImportTree
 
 SIZE = (120, 36)
 pytestmark = pytest.mark.anyio
@@ -29,17 +30,32 @@ async def test_open_with_enter(tui_project: Project) -> None:
         assert isinstance(app.screen, DocumentsScreen)
 
 
-async def test_import_from_a_path_prompt(tui_project: Project, tmp_path: Path) -> None:
-    folder = tmp_path / "new"
+async def test_import_through_the_file_picker(tui_project: Project, tmp_path: Path) -> None:
+    """A folder with spaces in its name, several files marked, one broken, one not offered."""
+    folder = tmp_path / "mine interviews 2025"
     folder.mkdir()
-    (folder / "a.txt").write_text("I: Hej.\n\nLone Bak: Hej med dig.\n", encoding="utf-8")
+    (folder / "a b.txt").write_text("I: Hej.\n\nLone Bak: Hej med dig.\n", encoding="utf-8")
     (folder / "b.md").write_text("# Noter\n\nEt kort referat af et møde.\n", encoding="utf-8")
     (folder / "broken.pdf").write_bytes(b"not a pdf at all")
+    (folder / "budget.xlsx").write_bytes(b"not offered")
     app = make_app(tui_project, coder="tester")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o", "i")
         await pilot.pause()
-        await pilot.press(*str(folder), "enter")
+        picker = app.screen
+        assert isinstance(picker, FilePicker)
+        path_line = picker.query_one("#files-path")
+        path_line.focus()
+        path_line.value = str(folder)  # one path, spaces and all
+        await pilot.press("enter")
+        await pilot.pause()
+        tree = picker.query_one(ImportTree)
+        await tree.reload()
+        await pilot.pause()
+        shown = {node.data.path.name for node in tree.root.children if node.data}
+        assert shown == {"a b.txt", "b.md", "broken.pdf"}  # no .xlsx
+        picker.mark(sorted(p for p in folder.iterdir() if p.suffix != ".xlsx"))
+        await pilot.press("i")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -51,6 +67,33 @@ async def test_import_from_a_path_prompt(tui_project: Project, tmp_path: Path) -
         assert table.row_count == 3
     titles = {d["title"] for d in list_documents(tui_project)}
     assert len(titles) == 3
+
+
+async def test_file_picker_marks_a_folder_and_cancel_imports_nothing(
+    tui_project: Project, tmp_path: Path
+) -> None:
+    tmp_path = tmp_path / "inbox"
+    tmp_path.mkdir()
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "y.docx").write_text("y", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("h", encoding="utf-8")
+    app = make_app(tui_project, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        app.push_screen(FilePicker(tmp_path))
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, FilePicker)
+        from qualcode.tui.widgets.file_picker import importable_in
+
+        picker.mark(importable_in(tmp_path))
+        assert [p.name for p in picker.files.marked] == ["x.txt", "y.docx"]
+        picker.mark(importable_in(tmp_path))  # again: unmarks them all
+        assert picker.files.marked == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DocumentsScreen)
+    assert len(list_documents(tui_project)) == 1
 
 
 async def test_import_can_be_cancelled(tui_project: Project, tmp_path: Path) -> None:
@@ -70,20 +113,6 @@ async def test_import_can_be_cancelled(tui_project: Project, tmp_path: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, DocumentsScreen)
     assert len(list_documents(tui_project)) < 31
-
-
-def test_expand_import_paths(tmp_path: Path) -> None:
-    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
-    (tmp_path / "y.docx").write_text("y", encoding="utf-8")
-    (tmp_path / ".hidden").write_text("h", encoding="utf-8")
-    assert [p.name for p in expand_import_paths(str(tmp_path))] == ["x.txt", "y.docx"]
-    assert [p.name for p in expand_import_paths(str(tmp_path / "*.txt"))] == ["x.txt"]
-    assert [
-        p.name for p in expand_import_paths(f"'{tmp_path / 'x.txt'}' {tmp_path / 'y.docx'}")
-    ] == [
-        "x.txt",
-        "y.docx",
-    ]
 
 
 async def test_an_import_that_fails_is_a_notification(

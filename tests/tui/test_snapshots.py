@@ -6,21 +6,12 @@ and look at the SVGs in ``__snapshots__`` before committing them.
 
 from __future__ import annotations
 
-import pytest
-
 from qualcode.db import Project
-from qualcode.tui import app as app_module
 from qualcode.tui.app import make_app
 
 from .conftest import INTERVIEW, span_of
 
 SIZE = (100, 30)
-
-
-@pytest.fixture(autouse=True)
-def _no_feature_screens(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The footer lists feature screens; keep these pictures about the shell's own screens."""
-    monkeypatch.setattr(app_module, "FEATURE_SCREENS", [])
 
 
 class TestDashboard:

@@ -47,8 +47,13 @@ def test_index_finds_exactly_the_overlapping_spans() -> None:
     assert removed is not None and 5 not in {s.id for s in index.overlapping(0, 200_000)}
     index.add(Span(9999, 1, 10, 20))
     assert 9999 in {s.id for s in index.overlapping(15, 16)}
-    nxt = index.next_start(10, code_id=1)
+    nxt = index.next_start(10, code_ids={1})
     assert nxt is not None and nxt.start > 10 and nxt.code_id == 1
+    # a code and the codes under it: the first span of any of them
+    both = index.next_start(10, code_ids={1, 2})
+    assert both is not None and both.code_id in (1, 2) and both.start <= nxt.start
+    prev = index.previous_start(nxt.start, code_ids={1})
+    assert prev is None or (prev.start < nxt.start and prev.code_id == 1)
 
 
 def test_sentence_bounds() -> None:

@@ -1,5 +1,9 @@
 """The codebook screen: the tree of codes with what each means and how much it is used.
 
+Counts are hierarchical: an area shows its own codings plus those of every code under it
+(the dashboard's figure); the detail pane gives both. Enter opens the code view
+with every passage of the highlighted code across documents.
+
 Edits go through ``qualcode.codebook_edit`` (one transaction each; merge and delete are
 undoable with ctrl+z like coding actions).
 """
@@ -11,27 +15,29 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from sqlmodel import select
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from qualcode import codebook_edit
-from qualcode.codebook import all_codes, coding_counts
-from qualcode.models import Code, Memo
-from qualcode.tui.screens.coding import edit_memo, pickable
-from qualcode.tui.widgets.code_picker import CodePicker, PickableCode
-from qualcode.tui.widgets.code_tree import fill_code_tree
+from qualcode.codebook import CodeCount, all_codes, code_counts
+from qualcode.memos import memo_counts
+from qualcode.models import Code
+from qualcode.tui.base import QualcodeScreen
+from qualcode.tui.screens.code_view import CodeViewScreen
+from qualcode.tui.widgets.code_picker import CodePicker, NewCode, PickableCode, pickable
+from qualcode.tui.widgets.code_tree import CodeTree, fill_code_tree
 from qualcode.tui.widgets.dialogs import Confirm, TextPrompt
+from qualcode.tui.widgets.format import plural
+from qualcode.tui.widgets.memo import edit_memo
 from qualcode.visibility import visible_coder_filter
 
 TOP_LEVEL = -1
 
 
-class CodebookScreen(Screen[None]):
+class CodebookScreen(QualcodeScreen[None]):
     """Browse and edit the codebook."""
 
     BINDINGS = [
@@ -55,9 +61,16 @@ class CodebookScreen(Screen[None]):
             id="codebook.rename_en",
             tooltip="Rename (English label)",
         ),
-        Binding("v", "move", "move", id="codebook.move", tooltip="Move under another parent"),
         Binding(
-            "k", "recolour", "colour", id="codebook.recolour", tooltip="Give the code a new colour"
+            "v", "move", "move", show=False, id="codebook.move", tooltip="Move under another parent"
+        ),
+        Binding(
+            "k",
+            "recolour",
+            "colour",
+            show=False,
+            id="codebook.recolour",
+            tooltip="Give the code a new colour",
         ),
         Binding(
             "g",
@@ -73,52 +86,55 @@ class CodebookScreen(Screen[None]):
             id="codebook.delete",
             tooltip="Delete (asks when codings would go)",
         ),
-        Binding("m", "memo", "memo", id="codebook.memo", tooltip="Memo on the code"),
-        Binding("escape", "back", "back", id="codebook.back"),
+        Binding("m", "memo", "memo", show=False, id="codebook.memo", tooltip="Memo on the code"),
+        Binding(
+            "enter",
+            "code_view",
+            "passages",
+            id="codebook.code_view",
+            tooltip="Every passage of the code (and the codes under it) across documents",
+        ),
+        Binding("escape", "back", "back", show=False, id="codebook.back"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.codes: dict[int, Code] = {}
-        self.counts: dict[int, int] = {}
+        self.counts: dict[int, CodeCount] = {}
+        self.memo_counts: dict[int, int] = {}
         self.nodes: dict[int, TreeNode[int]] = {}
         self._pending_select: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         with Horizontal(id="codebook-main"):
-            tree: Tree[int] = Tree("codebook", id="codebook-tree")
-            tree.show_root = False
-            tree.guide_depth = 2
-            yield tree
+            yield CodeTree("codebook", id="codebook-tree")
             with VerticalScroll(id="code-detail-scroll"):
                 yield Static(id="code-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one(Tree).focus()
+        self.query_one(CodeTree).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
     def reload(self, select_id: int | None = None) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.app.project
         try:
             with project.session() as s:
                 codes = all_codes(s)
-                self.counts = coding_counts(s, visible_coder_filter(project, self.app.coder))  # type: ignore[attr-defined]  # QualcodeApp
-                self.memo_counts = dict.fromkeys(
-                    s.exec(select(Memo.target_id).where(Memo.target_kind == "code")).all(), 1
-                )
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify_error(exc)  # type: ignore[attr-defined]
+                self.counts = code_counts(s, visible_coder_filter(project, self.app.coder))
+            self.memo_counts = memo_counts(project, "code")
+        except Exception as exc:  # noqa: BLE001 - a busy database: say so, keep the screen
+            self.app.notify_error(exc)
             return
         if select_id is not None:
             self._pending_select = select_id
         current = self._pending_select or self.current_code_id()
-        self.codes = {c.id: c for c in codes}  # type: ignore[misc]
-        tree: Tree[int] = self.query_one(Tree)
+        self.codes = {c.id: c for c in codes if c.id is not None}
+        tree = self.query_one(CodeTree)
         self.nodes = fill_code_tree(tree, codes, self._label)
         if not codes:
             self.query_one("#code-detail", Static).update(
@@ -138,32 +154,43 @@ class CodebookScreen(Screen[None]):
         self._pending_select = None
         node = self.nodes.get(code_id)
         if node is not None:
-            tree = self.query_one(Tree)
+            tree = self.query_one(CodeTree)
             tree._tree_lines  # noqa: B018 - builds the line numbers move_cursor needs
             tree.move_cursor(node)
             self._show_detail(code_id)
 
     def _select_line(self, line: int) -> None:
-        tree = self.query_one(Tree)
+        tree = self.query_one(CodeTree)
         tree.cursor_line = line
         node = tree.cursor_node
         if node is not None and node.data is not None:
             self._show_detail(node.data)
 
+    def own(self, code_id: int | None) -> int:
+        count = self.counts.get(code_id) if code_id is not None else None
+        return count.own if count else 0
+
+    def total(self, code_id: int | None) -> int:
+        """Codings of a code and of every code under it."""
+        count = self.counts.get(code_id) if code_id is not None else None
+        return count.with_descendants if count else 0
+
     def _label(self, code: Code) -> Text:
-        """Colour, key, number of codings, label: the count comes before the label so a
-        narrow terminal truncates the label, not the count."""
+        """Colour, key, codings (with the codes under it), memo mark, label: the count comes
+        before the label so a narrow terminal cuts the label (with "…"), not the count."""
         text = Text()
         text.append("■ ", style=code.colour)
         text.append(code.key, style="bold")
-        n = self.counts.get(code.id, 0)  # type: ignore[arg-type]
+        n = self.total(code.id)
         text.append(f" {n:>3} ", style="bold" if n else "dim")
+        if code.id in self.memo_counts:
+            text.append("✎ ", style="italic")
         text.append(code.label_da)
         return text
 
     def current_code_id(self) -> int | None:
         try:
-            node = self.query_one(Tree).cursor_node
+            node = self.query_one(CodeTree).cursor_node
         except Exception:  # noqa: BLE001 - not mounted yet
             return None
         return node.data if node is not None else None
@@ -183,8 +210,14 @@ class CodebookScreen(Screen[None]):
         if code.label_en:
             head.append(f"  ·  {code.label_en}", style="italic")
         parts.append(head)
-        n = self.counts.get(code_id, 0)
-        meta = f"{code.kind.replace('_', ' ')} · {n} codings · colour {code.colour}"
+        own, total = self.own(code_id), self.total(code_id)
+        counted = plural(total, "coding")
+        if total != own:
+            counted += f" ({own} its own, {total - own} under it)"
+        memos = self.memo_counts.get(code_id, 0)
+        meta = f"{code.kind.replace('_', ' ')} · {counted} · colour {code.colour}"
+        if memos:
+            meta += f" · {plural(memos, 'memo')} (m)"
         parts.append(Text(meta, style="dim"))
 
         def section(title: str, body: str) -> None:
@@ -215,14 +248,14 @@ class CodebookScreen(Screen[None]):
     ) -> Any:
         app = self.app
         try:
-            result = fn(app.project, *args)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
-            app.notify_error(exc)  # type: ignore[attr-defined]
+            result = fn(app.project, *args)
+        except Exception as exc:  # noqa: BLE001 - shown as a notification
+            app.notify_error(exc)
             return None
         if done:
             self.notify(done, timeout=3, markup=False)
-        self.app.note_own_write()  # type: ignore[attr-defined]
-        self.app.refresh_data()  # type: ignore[attr-defined]
+        app.note_own_write()
+        app.refresh_data()
         if select_id is not None:
             self.reload(select_id)
         return result if result is not None else True
@@ -323,8 +356,8 @@ class CodebookScreen(Screen[None]):
             *self._other_codes(code),
         ]
 
-        def moved(ids: list[int] | None) -> None:
-            if not ids:
+        def moved(ids: list[int] | NewCode | None) -> None:
+            if not isinstance(ids, list) or not ids:
                 return
             parent = None if ids[0] == TOP_LEVEL else ids[0]
             self._run(
@@ -344,20 +377,21 @@ class CodebookScreen(Screen[None]):
         if code is None:
             return
 
-        def merge_into(ids: list[int] | None) -> None:
-            if not ids or ids[0] not in self.codes:
+        def merge_into(ids: list[int] | NewCode | None) -> None:
+            if not isinstance(ids, list) or not ids or ids[0] not in self.codes:
                 return
-            target = self.codes[ids[0]]
-            n = self.counts.get(code.id, 0)  # type: ignore[arg-type]
+            target_id = ids[0]
+            target = self.codes[target_id]
+            n = self.own(code.id)
 
             def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.merge(code.id, target.id)  # type: ignore[arg-type]
+                if yes and code.id is not None:
+                    self.merge(code.id, target_id)
 
             self.app.push_screen(
                 Confirm(
                     f"Merge {code.key} {code.label_da} into {target.key} {target.label_da}?\n"
-                    f"Its {n} coding(s) move to {target.key} and {code.key} is removed "
+                    f"Its {plural(n, 'coding')} move to {target.key} and {code.key} is removed "
                     "(ctrl+z undoes).",
                     yes="Merge",
                 ),
@@ -372,20 +406,24 @@ class CodebookScreen(Screen[None]):
     def merge(self, source_id: int, target_id: int) -> None:
         moved = self._run(
             codebook_edit.merge_codes, source_id, target_id, self.app.coder, select_id=target_id
-        )  # type: ignore[attr-defined]
+        )
         if moved is not None:
-            self.notify(f"merged: {moved if moved is not True else 0} coding(s) moved", timeout=4)
+            n = moved if isinstance(moved, int) and moved is not True else 0
+            self.notify(f"merged: {plural(n, 'coding')} moved", timeout=4)
 
     def action_delete(self) -> None:
         code = self._need_code()
         if code is None:
             return
-        usage = self.app.guarded(codebook_edit.code_usage, self.app.project, code.id)  # type: ignore[attr-defined]
+        if code.id is None:
+            return
+        usage = self.app.guarded(codebook_edit.code_usage, self.app.project, code.id)
         if usage is None:
             return
         if usage["children"]:
             self.notify(
-                f"{code.key} has {usage['children']} child code(s): move or merge them first",
+                f"{code.key} has {plural(usage['children'], 'child code')}: "
+                "move or merge them first",
                 severity="warning",
             )
             return
@@ -398,7 +436,7 @@ class CodebookScreen(Screen[None]):
                     self.app.coder,
                     True,
                     done=f"deleted {code.key}",
-                )  # type: ignore[attr-defined]
+                )
 
         if usage["codings"] == 0:
             self._run(
@@ -407,13 +445,17 @@ class CodebookScreen(Screen[None]):
                 self.app.coder,
                 False,
                 done=f"deleted {code.key}",
-            )  # type: ignore[attr-defined]
+            )
             return
         self.app.push_screen(
             Confirm(
                 f"Delete {code.key} {code.label_da}?\n"
-                f"{usage['codings']} coding(s) will be deleted with it"
-                + (f", and {usage['quotes']} quote(s) lose their code" if usage["quotes"] else "")
+                f"{plural(usage['codings'], 'coding')} will be deleted with it"
+                + (
+                    f", and {plural(usage['quotes'], 'quote')} lose their code"
+                    if usage["quotes"]
+                    else ""
+                )
                 + ". ctrl+z undoes.",
                 yes="Delete",
             ),
@@ -422,11 +464,22 @@ class CodebookScreen(Screen[None]):
 
     def action_memo(self) -> None:
         code = self._need_code()
-        if code is not None:
-            edit_memo(self.app, "code", code.id, f"Memo on {code.key} {code.label_da}")  # type: ignore[arg-type]
+        if code is not None and code.id is not None:
+            edit_memo(self.app, "code", code.id, f"Memo on {code.key} {code.label_da}")
+
+    def action_code_view(self) -> None:
+        code = self._need_code()
+        if code is not None and code.id is not None:
+            self.app.push_screen(CodeViewScreen(code.id))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
+        """Enter on a code: its passages across documents."""
+        event.stop()
+        if event.node.data is not None:
+            self.app.push_screen(CodeViewScreen(event.node.data))
 
     def action_back(self) -> None:
-        self.app.action_back()  # type: ignore[attr-defined]
+        self.app.action_back()
 
     def palette_commands(self) -> list[SystemCommand]:
         return [

@@ -3,149 +3,36 @@ the cursor below, and a one-key fuzzy code picker.
 
 Select by keyboard (shift+arrows; w/b by word, s sentence, t turn) or mouse, press Enter,
 type a few letters, Enter: the codes are applied as one undoable action and the span is
-painted at once (only the visible lines are redrawn).
+painted at once (only the visible lines are redrawn). When nothing matches what was typed,
+Enter offers to create a code with that label (inductive coding).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from rich.text import Text
-from sqlalchemy import select as sa_select
-from sqlalchemy import true
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Tree
 
 from qualcode import coding as coding_domain
-from qualcode.codebook import all_codes
-from qualcode.db import Project
-from qualcode.errors import NotFoundError
-from qualcode.models import Code, Coder, Coding, Document, Turn
-from qualcode.participants import is_interviewer_label
-from qualcode.tui.widgets.code_picker import ChoicePicker, CodePicker, PickableCode
-from qualcode.tui.widgets.code_tree import fill_code_tree
+from qualcode import quotes, suggest
+from qualcode.passages import next_suggestion, open_suggestion_places
+from qualcode.suggestion_batch import decide_code_suggestions
+from qualcode.tui.screens.code_view import CodeViewScreen
+from qualcode.tui.screens.coding_base import CodingScreenBase
+from qualcode.tui.widgets.code_picker import ChoicePicker, CodePicker, NewCode, pickable
+from qualcode.tui.widgets.dialogs import MemoEditor
+from qualcode.tui.widgets.format import plural
+from qualcode.tui.widgets.memo import edit_memo
 from qualcode.tui.widgets.spans import Span
-from qualcode.tui.widgets.transcript import CodeLook, SuggestionMark, TranscriptView, TurnMark
-from qualcode.visibility import visible_coder_filter
+
+TOP_LEVEL = -1
+NO_CODE = -1
 
 
-@dataclass
-class LoadedDocument:
-    """Everything the coding view needs about one document, read in a few queries."""
-
-    id: int
-    title: str
-    text: str
-    spans: list[Span]
-    turns: list[TurnMark]
-
-
-def load_document(project: Project, document_id: int, viewer: str | None = None) -> LoadedDocument:
-    """Text, codings (with coder names) and speaker turns of a document.
-
-    Plain Core queries on one connection: building ORM rows for 5,000 codings would cost
-    more than everything else the coding view does to open a document. With blind coding
-    on, ``viewer`` sees only their own and the reviewed codings (``qualcode.visibility``).
-    """
-    visible = visible_coder_filter(project, viewer)
-    coding_t = Coding.__table__  # type: ignore[attr-defined]
-    coder_t = Coder.__table__  # type: ignore[attr-defined]
-    coding, coder = coding_t.c, coder_t.c
-    turn = Turn.__table__.c  # type: ignore[attr-defined]
-    document = Document.__table__.c  # type: ignore[attr-defined]
-    with project.engine.connect() as conn:
-        row = conn.execute(
-            sa_select(document.title, document.text).where(document.id == document_id)
-        ).first()
-        if row is None:
-            raise NotFoundError(f"no document {document_id}")
-        title, text = row
-        rows = conn.execute(
-            sa_select(coding.id, coding.code_id, coding.start, coding.end, coding.memo, coder.name)
-            .select_from(coding_t.join(coder_t, coder.id == coding.coder_id))
-            .where(coding.document_id == document_id)
-            .where(visible if visible is not None else true())
-        ).all()
-        turn_rows = conn.execute(
-            sa_select(turn.start, turn.end, turn.speaker, turn.participant_id)
-            .where(turn.document_id == document_id)
-            .order_by(turn.start)
-        ).all()
-    spans = [
-        Span(id=i, code_id=c, start=a, end=b, coder=name or "", memo=memo or "")
-        for i, c, a, b, memo, name in rows
-    ]
-    turns = []
-    for start, end, speaker, participant_id in turn_rows:
-        label_end = start
-        if text.startswith(speaker, start):
-            label_end = start + len(speaker)
-            if text.startswith(":", label_end):
-                label_end += 1
-        interviewer = participant_id is None and is_interviewer_label(speaker)
-        turns.append(TurnMark(start, end, speaker, label_end, interviewer))
-    return LoadedDocument(document_id, title, text, spans, turns)
-
-
-def load_codes(project: Project) -> list[Code]:
-    with project.session() as s:
-        return all_codes(s)
-
-
-def pickable(codes: list[Code]) -> list[PickableCode]:
-    """Codes in tree order (parents before children) with their depth, for the picker."""
-    by_parent: dict[int | None, list[Code]] = {}
-    ids = {c.id for c in codes}
-    for c in codes:
-        parent = c.parent_id if c.parent_id in ids else None
-        by_parent.setdefault(parent, []).append(c)
-    out: list[PickableCode] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for c in by_parent.get(parent, []):
-            out.append(
-                PickableCode(
-                    c.id,
-                    c.key,
-                    c.label_da,
-                    c.label_en,
-                    list(c.keywords or []),
-                    c.colour,
-                    depth,  # type: ignore[arg-type]
-                )
-            )
-            walk(c.id, depth + 1)
-
-    walk(None, 0)
-    return out
-
-
-def edit_memo(app: App[Any], kind: str, target_id: int, title: str) -> None:
-    """Open the memo editor on a document, code or project memo of the current coder."""
-    from qualcode.tui.memos import read_memo, write_memo
-    from qualcode.tui.widgets.dialogs import MemoEditor
-
-    project = app.project  # type: ignore[attr-defined]
-    coder = app.coder  # type: ignore[attr-defined]
-    current = app.guarded(read_memo, project, kind, target_id, coder)  # type: ignore[attr-defined]
-
-    def save(text: str | None) -> None:
-        if text is None:
-            return
-        app.guarded(write_memo, project, kind, target_id, text, coder)  # type: ignore[attr-defined]
-        app.note_own_write()  # type: ignore[attr-defined]
-        app.notify("memo saved" if text.strip() else "memo removed", timeout=3)
-
-    app.push_screen(MemoEditor(title, current or ""), save)
-
-
-class CodingScreen(Screen[None]):
+class CodingScreen(CodingScreenBase):
     """Code one document."""
 
     BINDINGS = [
@@ -154,16 +41,24 @@ class CodingScreen(Screen[None]):
             "apply",
             "code",
             id="coding.apply",
-            tooltip="Apply codes to the selection (fuzzy picker)",
+            tooltip="Apply codes to the selection (fuzzy picker; no match: create a code)",
         ),
         Binding(
             "delete,backspace",
             "remove",
-            "remove",
+            "uncode",
+            show=False,
             id="coding.remove",
             tooltip="Remove a coding at the cursor",
         ),
-        Binding("m", "memo", "memo", id="coding.memo", tooltip="Memo on a coding at the cursor"),
+        Binding(
+            "m",
+            "memo",
+            "memo",
+            show=False,
+            id="coding.memo",
+            tooltip="Memo on a coding at the cursor",
+        ),
         Binding(
             "M",
             "document_memo",
@@ -178,7 +73,8 @@ class CodingScreen(Screen[None]):
             "next",
             show=False,
             id="coding.next",
-            tooltip="Next coding (of the filtered code, or the code at the cursor)",
+            tooltip="Next coding of the filtered code (or the code at the cursor), "
+            "codes under it included",
         ),
         Binding(
             "p",
@@ -186,14 +82,21 @@ class CodingScreen(Screen[None]):
             "prev",
             show=False,
             id="coding.previous",
-            tooltip="Previous coding (of the filtered code, or the code at the cursor)",
+            tooltip="Previous coding of the filtered code (or the code at the cursor)",
         ),
         Binding(
             "f",
             "filter",
             "filter",
             id="coding.filter",
-            tooltip="Show only one code's codings (again: show all)",
+            tooltip="Show only one code (an area: with its attention points); again: show all",
+        ),
+        Binding(
+            "v",
+            "code_view",
+            "passages",
+            id="coding.code_view",
+            tooltip="Every passage of a code across documents",
         ),
         Binding(
             "u",
@@ -201,7 +104,7 @@ class CodingScreen(Screen[None]):
             "quote",
             show=False,
             id="coding.quote",
-            tooltip="Make a quote from the selection",
+            tooltip="Make a quote from the selection (it takes the code of the coded span)",
         ),
         Binding(
             "a",
@@ -220,225 +123,61 @@ class CodingScreen(Screen[None]):
             tooltip="Reject the suggestion at the cursor",
         ),
         Binding(
+            "A",
+            "decide_all(True)",
+            "accept all",
+            show=False,
+            id="coding.accept_all",
+            tooltip="Accept every open suggestion of the code at the cursor in this document",
+        ),
+        Binding(
+            "X",
+            "decide_all(False)",
+            "reject all",
+            show=False,
+            id="coding.reject_all",
+            tooltip="Reject every open suggestion of the code at the cursor in this document",
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_suggestion(1)",
+            "next suggestion",
+            show=False,
+            id="coding.next_suggestion",
+            tooltip="Next open suggestion (across documents)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "next_suggestion(-1)",
+            "prev suggestion",
+            show=False,
+            id="coding.previous_suggestion",
+            tooltip="Previous open suggestion (across documents)",
+        ),
+        Binding(
+            "greater_than_sign",
+            "pane(8)",
+            "wider tree",
+            show=False,
+            id="coding.widen_tree",
+            tooltip="Widen the codebook pane",
+        ),
+        Binding(
+            "less_than_sign",
+            "pane(-8)",
+            "narrower tree",
+            show=False,
+            id="coding.narrow_tree",
+            tooltip="Narrow the codebook pane",
+        ),
+        Binding(
             "escape",
             "clear_or_back",
             "back",
             id="coding.back",
-            tooltip="Clear the selection, or go back",
+            tooltip="Clear the selection or filter, or go back",
         ),
     ]
-
-    def __init__(self, document_id: int, start: int | None = None, end: int | None = None) -> None:
-        super().__init__()
-        self.document_id = document_id
-        self._initial = (start, end)
-        self.title_text = ""
-        self.codes: dict[int, Code] = {}
-        self.code_nodes: dict[int, TreeNode[int]] = {}
-        self.counts: dict[int, int] = {}
-        self.suggestion_marks: list[SuggestionMark] = []
-        self._suspended = False
-
-    # ----- layout --------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
-        with Horizontal(id="coding-main"):
-            yield TranscriptView(id="transcript")
-            with Vertical(id="coding-side"):
-                tree: Tree[int] = Tree("codebook", id="code-tree")
-                tree.show_root = False
-                tree.guide_depth = 2
-                tree.auto_expand = False  # Enter applies or filters; it does not fold
-                yield tree
-                yield Static(id="at-cursor", markup=False)
-        yield Static(id="coding-status", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        view = self.query_one(TranscriptView)
-        try:
-            doc = load_document(self.app.project, self.document_id, self.app.coder)  # type: ignore[attr-defined]
-            codes = load_codes(self.app.project)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify_error(exc)  # type: ignore[attr-defined]
-            self.app.call_later(self.app.pop_screen)
-            return
-        self.title_text = doc.title
-        self._set_codes(codes)
-        view.load(doc.text, doc.spans, self._looks(), doc.turns)
-        self._count_codes()
-        self._build_tree()
-        self._load_suggestions()
-        view.focus()
-        start, end = self._initial
-        if start is not None:
-            self.call_after_refresh(self.show_span, start, end)
-        self._update_side()
-
-    @property
-    def view(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
-
-    @property
-    def selection(self) -> tuple[int, int, int] | None:
-        """The current selection as ``(document_id, start, end)``, or None."""
-        sel = self.view.selection
-        return (self.document_id, sel[0], sel[1]) if sel else None
-
-    def show_span(self, start: int | None, end: int | None = None) -> None:
-        """Put the cursor (and selection, given ``end``) on a span and scroll it into view."""
-        if start is None:
-            return
-        view = self.view
-        if end is not None and end > start:
-            view.select(start, end)
-        else:
-            view.move_to(start)
-        view.scroll_to_offset_centered(start)
-
-    # ----- data ----------------------------------------------------------------------
-
-    def _set_codes(self, codes: list[Code]) -> None:
-        self.codes = {c.id: c for c in codes}  # type: ignore[misc]
-
-    def _looks(self) -> dict[int, CodeLook]:
-        return {cid: CodeLook(c.key, c.colour) for cid, c in self.codes.items()}
-
-    def _count_codes(self) -> None:
-        counts: dict[int, int] = {}
-        for span in self.view.spans.spans.values():
-            counts[span.code_id] = counts.get(span.code_id, 0) + 1
-        self.counts = counts
-
-    def _node_label(self, code: Code) -> Text:
-        """Colour, key, codings in this document (when any), label."""
-        text = Text()
-        text.append("■ ", style=code.colour)
-        text.append(code.key, style="bold")
-        n = self.counts.get(code.id, 0)  # type: ignore[arg-type]
-        if n:
-            text.append(f" {n}", style="bold reverse")
-        text.append(f" {code.label_da}")
-        return text
-
-    def _build_tree(self) -> None:
-        tree: Tree[int] = self.query_one("#code-tree", Tree)
-        self.code_nodes = fill_code_tree(tree, self.codes.values(), self._node_label)
-
-    def _refresh_counts(self, code_ids: set[int]) -> None:
-        self._count_codes()
-        for cid in code_ids:
-            node = self.code_nodes.get(cid)
-            code = self.codes.get(cid)
-            if node is not None and code is not None:
-                node.set_label(self._node_label(code))
-
-    def reload(self) -> None:
-        """Reread codings and codes (after undo/redo or a codebook edit elsewhere)."""
-        if not self.is_mounted:
-            return
-        view = self.view
-        try:
-            doc = load_document(self.app.project, self.document_id, self.app.coder)  # type: ignore[attr-defined]
-            codes = load_codes(self.app.project)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify_error(exc)  # type: ignore[attr-defined]
-            return
-        codes_changed = {c.id: (c.key, c.label_da, c.colour, c.parent_id) for c in codes} != {
-            c.id: (c.key, c.label_da, c.colour, c.parent_id) for c in self.codes.values()
-        }
-        self._set_codes(codes)
-        cursor, anchor = view.cursor, view.anchor
-        from qualcode.tui.widgets.spans import SpanIndex
-
-        view.spans = SpanIndex.build(doc.spans)
-        if codes_changed:
-            view.set_codes(self._looks())
-        self._count_codes()
-        if codes_changed:
-            self._build_tree()
-        else:
-            for cid in self.codes:
-                node = self.code_nodes.get(cid)
-                if node is not None:
-                    node.set_label(self._node_label(self.codes[cid]))
-        view.anchor, view.cursor = anchor, cursor
-        self._load_suggestions()
-        view.invalidate()
-        self._update_side()
-
-    def on_screen_suspend(self) -> None:
-        # Dialogs (picker, memo, confirm) change nothing behind the view's back: what they
-        # do is applied incrementally. Another full screen might (codebook, quotes, ...).
-        if not isinstance(self.app.screen, ModalScreen):
-            self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        """Back from a dialog or another screen: codings may have changed meanwhile."""
-        if self._suspended:
-            self._suspended = False
-            self.reload()
-
-    # ----- side panel and status --------------------------------------------------------
-
-    def on_transcript_view_cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
-        self._update_side()
-
-    def spans_at_cursor(self) -> list[Span]:
-        view = self.view
-        sel = view.selection
-        if sel:
-            spans = view.visible_spans(sel[0], sel[1])
-        else:
-            spans = view.visible_spans(view.cursor, view.cursor + 1)
-        return sorted(spans, key=lambda s: (s.start, s.id))
-
-    def suggestions_at_cursor(self) -> list[SuggestionMark]:
-        cursor = self.view.cursor
-        return [g for g in self.suggestion_marks if g.start <= cursor < g.end]
-
-    def _update_side(self) -> None:
-        view = self.view
-        panel = Text()
-        spans = self.spans_at_cursor()
-        if not spans:
-            panel.append("no codings here\n", style="dim")
-        for span in spans[:8]:
-            code = self.codes.get(span.code_id)
-            colour = code.colour if code else "#888888"
-            panel.append("■ ", style=colour)
-            panel.append(code.key if code else "?", style="bold")
-            panel.append(f" {code.label_da if code else ''}\n")
-            panel.append(f"  {span.coder} · {span.start}–{span.end}\n", style="dim")
-            if span.memo:
-                panel.append(f"  memo: {span.memo}\n", style="italic")
-        if len(spans) > 8:
-            panel.append(f"… and {len(spans) - 8} more\n", style="dim")
-        for g in self.suggestions_at_cursor()[:3]:
-            code = self.codes.get(g.code_id)
-            panel.append("suggested ", style="italic")
-            panel.append(code.key if code else "?", style="bold")
-            panel.append(f" ({g.score:.2f}) a accept · x reject\n", style="italic")
-            if g.reason:
-                panel.append(f"  {g.reason}\n", style="dim italic")
-        self.query_one("#at-cursor", Static).update(panel)
-        sel = view.selection
-        parts = [self.title_text]
-        line = view.line_of(view.cursor)
-        parts.append(f"line {line + 1}/{view.line_count}")
-        if sel:
-            parts.append(f"selected {sel[0]}–{sel[1]} ({sel[1] - sel[0]} chars)")
-        else:
-            parts.append(f"at {view.cursor}")
-        turn = view.turn_at(view.cursor)
-        if turn:
-            parts.append(turn.speaker)
-        if view.code_filter is not None and view.code_filter in self.codes:
-            parts.append(f"filter: {self.codes[view.code_filter].key}")
-        if sel is None:
-            parts.append("select: shift+arrows, s sentence, t turn · ⏎ code · ? help")
-        self.query_one("#coding-status", Static).update(" · ".join(parts))
 
     # ----- coding actions --------------------------------------------------------------
 
@@ -449,46 +188,93 @@ class CodingScreen(Screen[None]):
         if sel is None:
             self.notify("select a span first (shift+arrows, s sentence, t turn)", timeout=3)
             return
-        if not self.codes:
-            self.notify("the project has no codebook yet", severity="warning")
-            return
         preview = self.view.text[sel[0] : sel[1]].replace("\n", " ")
         hint = preview if len(preview) <= 70 else preview[:67] + "…"
 
-        def chosen(code_ids: list[int] | None) -> None:
-            if code_ids:
-                self.apply_codes(code_ids, sel[0], sel[1])
+        def chosen(choice: list[int] | NewCode | None) -> None:
+            if isinstance(choice, NewCode):
+                self.create_code(choice.label, sel[0], sel[1])
+            elif choice:
+                self.apply_codes(choice, sel[0], sel[1])
 
         self.app.push_screen(
-            CodePicker(pickable(list(self.codes.values())), hint=f"“{hint}”"), chosen
+            CodePicker(pickable(list(self.codes.values())), hint=f"“{hint}”", allow_create=True),
+            chosen,
         )
 
     def apply_codes(self, code_ids: list[int], start: int, end: int) -> list[int]:
         """Apply codes to ``[start, end)`` as one action; paint them; returns coding ids."""
         app = self.app
-        ids = app.guarded(  # type: ignore[attr-defined]
+        ids = app.guarded(
             coding_domain.apply_codes,
             app.project,
             self.document_id,
             code_ids,
             start,
             end,
-            app.coder,  # type: ignore[attr-defined]
+            app.coder,
         )
         if not ids:
             return []
-        app.note_own_write()  # type: ignore[attr-defined]
-        view = self.view
-        for coding_id, code_id in zip(ids, code_ids, strict=False):
-            view.spans.add(Span(coding_id, code_id, start, end, app.coder))  # type: ignore[attr-defined]
-        view.invalidate()
-        self._refresh_counts(set(code_ids))
-        self._update_side()
+        self._painted(ids, code_ids, start, end)
         keys = ", ".join(self.codes[c].key for c in code_ids if c in self.codes)
         self.notify(f"coded {keys}", timeout=2)
         return ids
 
-    def _choose_span(self, title: str, then: Any) -> None:
+    def _painted(self, coding_ids: list[int], code_ids: list[int], start: int, end: int) -> None:
+        self.app.note_own_write()
+        view = self.view
+        for coding_id, code_id in zip(coding_ids, code_ids, strict=False):
+            view.spans.add(Span(coding_id, code_id, start, end, self.app.coder))
+        view.invalidate()
+        self._refresh_counts(set(code_ids))
+        self._update_side()
+
+    def create_code(self, label: str, start: int, end: int) -> None:
+        """Inductive coding: choose where the new code goes (escape cancels), then create it
+        and code the span with it as one action (ctrl+z removes both)."""
+        near = self.spans_at_cursor()
+        default = near[0].code_id if near else self.filter_code
+        choices: list[tuple[int, Text | str]] = [(TOP_LEVEL, "at the top level (a free code)")]
+        highlighted = 0
+        for code in pickable(list(self.codes.values())):
+            row = Text("  " * code.depth)
+            row.append("■ ", style=code.colour)
+            row.append(f"under {code.key} {code.label_da}")
+            if code.id == default:
+                highlighted = len(choices)
+            choices.append((code.id, row))
+
+        def placed(parent: int | None) -> None:
+            if parent is None:
+                return
+            app = self.app
+            made = app.guarded(
+                coding_domain.apply_new_code,
+                app.project,
+                self.document_id,
+                start,
+                end,
+                label,
+                None if parent == TOP_LEVEL else parent,
+                app.coder,
+            )
+            if made is None:
+                return
+            self.reload()
+            self.notify(f"created {made.key} “{label}” and coded {start}–{end} with it", timeout=4)
+
+        self.app.push_screen(
+            ChoicePicker(
+                f"Create code “{label}” where?",
+                choices,
+                highlighted=highlighted,
+                help="enter creates it and codes the selection · ctrl+z undoes both · esc cancels",
+            ),
+            placed,
+        )
+
+    def _choose_span(self, title: str, then: Callable[[Span], None]) -> None:
         spans = self.spans_at_cursor()
         if not spans:
             self.notify("no coding at the cursor", timeout=3)
@@ -517,10 +303,10 @@ class CodingScreen(Screen[None]):
 
     def remove_coding(self, span: Span) -> None:
         app = self.app
-        done = app.guarded(coding_domain.remove_coding, app.project, span.id, app.coder)  # type: ignore[attr-defined]
+        done = app.guarded(coding_domain.remove_coding, app.project, span.id, app.coder)
         if done is None:
             return
-        app.note_own_write()  # type: ignore[attr-defined]
+        app.note_own_write()
         self.view.spans.remove(span.id)
         self.view.invalidate()
         self._refresh_counts({span.code_id})
@@ -531,8 +317,6 @@ class CodingScreen(Screen[None]):
         self._choose_span("Memo on which coding?", self.edit_coding_memo)
 
     def edit_coding_memo(self, span: Span) -> None:
-        from qualcode.tui.widgets.dialogs import MemoEditor
-
         code = self.codes.get(span.code_id)
 
         def save(text: str | None) -> None:
@@ -540,41 +324,38 @@ class CodingScreen(Screen[None]):
                 return
             app = self.app
             try:
-                coding_domain.set_coding_memo(app.project, span.id, text, app.coder)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001
-                app.notify_error(exc)  # type: ignore[attr-defined]
+                coding_domain.set_coding_memo(app.project, span.id, text, app.coder)
+            except Exception as exc:  # noqa: BLE001 - shown as a notification
+                app.notify_error(exc)
                 return
-            app.note_own_write()  # type: ignore[attr-defined]
+            app.note_own_write()
             span.memo = text
             self._update_side()
             self.notify("memo saved", timeout=2)
 
-        self.app.push_screen(
-            MemoEditor(
-                f"Memo on coding {code.key if code else ''} {span.start}–{span.end}", span.memo
-            ),
-            save,
-        )
+        title = f"Memo on coding {code.key if code else ''} {span.start}–{span.end}"
+        self.app.push_screen(MemoEditor(title, span.memo), save)
 
     def action_document_memo(self) -> None:
         edit_memo(self.app, "document", self.document_id, f"Memo on {self.title_text}")
 
+    # ----- moving and filtering ----------------------------------------------------------
+
     def _jump_code(self) -> int | None:
+        if self.filter_code is not None:
+            return self.filter_code
         view = self.view
-        if view.code_filter is not None:
-            return view.code_filter
         spans = view.visible_spans(view.cursor, view.cursor + 1)
-        if spans:
-            return min(spans, key=lambda s: s.length).code_id
-        return None
+        return min(spans, key=lambda s: s.length).code_id if spans else None
 
     def action_jump(self, direction: int) -> None:
         view = self.view
         code_id = self._jump_code()
+        ids = self.subtree(code_id) if code_id is not None else None
         if direction > 0:
-            span = view.spans.next_start(view.cursor, code_id)
+            span = view.spans.next_start(view.cursor, ids)
         else:
-            span = view.spans.previous_start(view.cursor, code_id)
+            span = view.spans.previous_start(view.cursor, ids)
         if span is None:
             what = self.codes[code_id].key if code_id in self.codes else "any code"
             self.notify(f"no {'next' if direction > 0 else 'previous'} coding of {what}", timeout=2)
@@ -583,13 +364,12 @@ class CodingScreen(Screen[None]):
         view.scroll_to_offset_centered(span.start)
 
     def action_filter(self) -> None:
-        view = self.view
-        if view.code_filter is not None:
+        if self.filter_code is not None:
             self.set_filter(None)
             return
 
-        def chosen(ids: list[int] | None) -> None:
-            if ids:
+        def chosen(ids: list[int] | NewCode | None) -> None:
+            if isinstance(ids, list) and ids:
                 self.set_filter(ids[0])
 
         self.app.push_screen(
@@ -599,11 +379,17 @@ class CodingScreen(Screen[None]):
 
     def set_filter(self, code_id: int | None) -> None:
         view = self.view
-        view.code_filter = code_id
+        self.filter_code = code_id if code_id in self.codes else None
+        view.code_filter = self.subtree(self.filter_code) if self.filter_code is not None else None
         view.invalidate()
         self._update_side()
-        if code_id is not None and code_id in self.codes:
-            self.notify(f"showing only {self.codes[code_id].key} (f shows all)", timeout=3)
+        if self.filter_code is not None:
+            code_id = self.filter_code
+            code = self.codes[code_id]
+            below = len(self.subtree(code_id)) - 1
+            also = f" and {plural(below, 'code')} under it" if below else ""
+            n = plural(self.total(code_id), "coding")
+            self.notify(f"showing only {code.key}{also}: {n} here (f shows all)", timeout=3)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
         """Enter on a code in the tree: apply it to the selection, or filter by it."""
@@ -616,89 +402,99 @@ class CodingScreen(Screen[None]):
             self.apply_codes([code_id], sel[0], sel[1])
             self.view.focus()
         else:
-            self.set_filter(None if self.view.code_filter == code_id else code_id)
+            self.set_filter(None if self.filter_code == code_id else code_id)
+
+    def action_pane(self, delta: int) -> None:
+        """Resize the codebook pane (kept as a share of the width while the app runs)."""
+        side = self.query_one("#coding-side")
+        width = self.size.width or 80
+        now = side.size.width or width // 3
+        share = min(max(round((now + delta) * 100 / width), 15), 70)
+        self.app.tree_share = share
+        side.styles.width = f"{share}%"
+        side.styles.max_width = None
+
+    def on_mount(self) -> None:
+        # (Textual also runs CodingScreenBase.on_mount: handlers are called along the MRO)
+        if self.app.tree_share is not None:
+            side = self.query_one("#coding-side")
+            side.styles.width = f"{self.app.tree_share}%"
+            side.styles.max_width = None
 
     def action_clear_or_back(self) -> None:
         if self.view.clear_selection():
             return
-        if self.view.code_filter is not None:
+        if self.filter_code is not None:
             self.set_filter(None)
             return
-        self.app.action_back()  # type: ignore[attr-defined]
+        self.app.action_back()
 
-    # ----- quotes and suggestions (wired lazily: the modules may not exist yet) -----------
+    def action_code_view(self) -> None:
+        """Every passage of the filtered code, the code at the cursor, or one picked."""
+        code_id = self._jump_code()
+        if code_id is not None:
+            self.app.push_screen(CodeViewScreen(code_id))
+            return
+
+        def chosen(ids: list[int] | NewCode | None) -> None:
+            if isinstance(ids, list) and ids:
+                self.app.push_screen(CodeViewScreen(ids[0]))
+
+        self.app.push_screen(
+            CodePicker(pickable(list(self.codes.values())), title="Passages of", multiple=False),
+            chosen,
+        )
+
+    # ----- quotes and suggestions ------------------------------------------------------
 
     def action_quote(self) -> None:
+        """A quote of the selection; it supports the code of the coded span it was made from
+        (asks when codings of several codes cover it)."""
         sel = self.view.selection
         if sel is None:
             self.notify("select the passage to quote first", timeout=3)
             return
-        try:
-            quotes = importlib.import_module("qualcode.quotes")
-            add_quote = quotes.add_quote
-        except (ImportError, AttributeError):
-            self.notify("quotes are not available in this build", severity="warning")
+        covering = [
+            s for s in self.view.visible_spans(*sel) if s.start <= sel[0] and s.end >= sel[1]
+        ]
+        code_ids = list(dict.fromkeys(s.code_id for s in covering if s.code_id in self.codes))
+        if len(code_ids) <= 1:
+            self._make_quote(sel, code_ids[0] if code_ids else None)
             return
+        choices: list[tuple[int, Text | str]] = []
+        for cid in code_ids:
+            row = Text("■ ", style=self.codes[cid].colour)
+            row.append(f"{self.codes[cid].key} {self.codes[cid].label_da}")
+            choices.append((cid, row))
+        choices.append((NO_CODE, "no code (choose later on the quotes board)"))
+
+        def picked(code_id: int | None) -> None:
+            if code_id is not None:
+                self._make_quote(sel, None if code_id == NO_CODE else code_id)
+
+        self.app.push_screen(ChoicePicker("The quote supports which code?", choices), picked)
+
+    def _make_quote(self, sel: tuple[int, int], code_id: int | None) -> None:
         app = self.app
+        key = self.codes[code_id].key if code_id is not None else None
         result = app.guarded(
-            add_quote, app.project, self.document_id, sel[0], sel[1], code=None, who=app.coder
-        )  # type: ignore[attr-defined]
+            quotes.add_quote, app.project, self.document_id, sel[0], sel[1], code=key, who=app.coder
+        )
         if result is not None:
-            app.note_own_write()  # type: ignore[attr-defined]
-            self.notify("quote added (see the quotes board)", timeout=3)
-
-    def _suggest_module(self) -> Any:
-        try:
-            module = importlib.import_module("qualcode.suggest")
-        except ImportError:
-            return None
-        return module if hasattr(module, "open_suggestions") else None
-
-    def _load_suggestions(self) -> None:
-        module = self._suggest_module()
-        if module is None:
-            return
-        try:
-            rows = module.open_suggestions(self.app.project, self.document_id)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify_error(exc)  # type: ignore[attr-defined]
-            return
-        by_key = {c.key: cid for cid, c in self.codes.items()}
-        marks = []
-        for row in rows:
-            code_id = by_key.get(row.get("code_key", ""))
-            if code_id is None:
-                continue
-            marks.append(
-                SuggestionMark(
-                    int(row["id"]),
-                    code_id,
-                    int(row["start"]),
-                    int(row["end"]),
-                    float(row.get("score", 0.0)),
-                    str(row.get("reason", "")),
-                )
-            )
-        self.suggestion_marks = marks
-        self.view.set_suggestions(marks)
+            app.note_own_write()
+            what = f" for {key}" if key else ""
+            self.notify(f"quote Q{result['id']} added{what} (Q: the quotes board)", timeout=3)
 
     def _decide_suggestion(self, accept: bool) -> None:
-        module = self._suggest_module()
-        if module is None:
-            self.notify("suggestions are not available in this build", severity="warning")
-            return
         here = self.suggestions_at_cursor()
         if not here:
-            self.notify("no suggestion at the cursor", timeout=2)
+            self.notify("no suggestion at the cursor (] goes to the next one)", timeout=2)
             return
-        fn = module.accept_suggestion if accept else module.reject_suggestion
+        fn = suggest.accept_suggestion if accept else suggest.reject_suggestion
         app = self.app
-        try:
-            fn(app.project, here[0].id, app.coder)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
-            app.notify_error(exc)  # type: ignore[attr-defined]
+        if app.guarded(fn, app.project, here[0].id, app.coder) is None:
             return
-        app.note_own_write()  # type: ignore[attr-defined]
+        app.note_own_write()
         self.reload()
         self.notify("suggestion accepted" if accept else "suggestion rejected", timeout=2)
 
@@ -708,6 +504,43 @@ class CodingScreen(Screen[None]):
     def action_reject_suggestion(self) -> None:
         self._decide_suggestion(False)
 
+    def action_decide_all(self, accept: bool) -> None:
+        """Accept or reject every open suggestion of the code suggested at the cursor."""
+        here = self.suggestions_at_cursor()
+        if not here:
+            self.notify("put the cursor on a suggestion of the code first", timeout=3)
+            return
+        app = self.app
+        done = app.guarded(
+            decide_code_suggestions,
+            app.project,
+            self.document_id,
+            here[0].code_id,
+            accept,
+            app.coder,
+        )
+        if done is None:
+            return
+        app.note_own_write()
+        self.reload()
+        verb = "accepted" if accept else "rejected"
+        self.notify(f"{verb} {plural(done.decided, 'suggestion')} of {done.code_key}", timeout=3)
+
+    def action_next_suggestion(self, direction: int) -> None:
+        """Go to the next (or previous) open suggestion, in this or another document."""
+        places = self.app.guarded(open_suggestion_places, self.app.project)
+        if places is None:
+            return
+        place = next_suggestion(places, self.document_id, self.view.cursor, direction)
+        if place is None:
+            self.notify("no open suggestions", timeout=2)
+            return
+        if place.document_id == self.document_id:
+            self.show_span(place.start)
+        else:
+            self.app.open_document(place.document_id, place.start, replace=True)
+        self.notify(f"{plural(len(places), 'open suggestion')} in all", timeout=2)
+
     # ----- palette -----------------------------------------------------------------------
 
     def palette_commands(self) -> list[SystemCommand]:
@@ -715,32 +548,27 @@ class CodingScreen(Screen[None]):
         commands = []
         sel = self.view.selection
         for code in self.codes.values():
+            cid = code.id
+            if cid is None:
+                continue
             if sel is not None:
                 commands.append(
                     SystemCommand(
                         f"code: apply {code.key} {code.label_da}",
                         f"Code {sel[0]}–{sel[1]} with {code.key}",
-                        lambda cid=code.id, a=sel[0], b=sel[1]: self.apply_codes([cid], a, b),
+                        lambda c=cid, a=sel[0], b=sel[1]: self.apply_codes([c], a, b),
                         discover=False,
                     )
                 )
             commands.append(
                 SystemCommand(
                     f"code: filter to {code.key} {code.label_da}",
-                    "Show only this code's codings",
-                    lambda cid=code.id: self.set_filter(cid),
+                    "Show only this code's codings (and those of the codes under it)",
+                    lambda c=cid: self.set_filter(c),
                     discover=False,
                 )
             )
         commands += [
-            SystemCommand(
-                "code: apply…", "Open the code picker for the selection", self.action_apply
-            ),
-            SystemCommand("code: remove coding at cursor", "Remove a coding", self.action_remove),
-            SystemCommand("memo: coding at cursor", "Write a memo on a coding", self.action_memo),
-            SystemCommand(
-                "memo: document", "Write a memo on this document", self.action_document_memo
-            ),
             SystemCommand(
                 "select: sentence",
                 "Select the sentence at the cursor",
@@ -750,21 +578,6 @@ class CodingScreen(Screen[None]):
                 "select: turn",
                 "Select the speaker turn at the cursor",
                 self.view.action_select_turn,
-            ),
-            SystemCommand(
-                "quote: make quote from selection",
-                "Add the selection as a quote candidate",
-                self.action_quote,
-            ),
-            SystemCommand(
-                "suggestion: accept at cursor",
-                "Accept the suggested coding",
-                self.action_accept_suggestion,
-            ),
-            SystemCommand(
-                "suggestion: reject at cursor",
-                "Reject the suggested coding",
-                self.action_reject_suggestion,
             ),
         ]
         return commands

@@ -23,7 +23,7 @@ INTRO = (
 class HelpScreen(ModalScreen[None]):
     """Keys of the current screen and of the whole app."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "close", id="help.close")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "close", id="help.close")]
 
     def __init__(self, origin: Screen[Any]) -> None:
         super().__init__()

@@ -14,6 +14,7 @@ recorded in the meantime is refused (ConflictError) instead of overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static, TextArea
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from qualcode import fidelity
 from qualcode import quotes as quotes_mod
+from qualcode.codebook import all_codes
+from qualcode.packets import make_packets
+from qualcode.tui.base import QualcodeScreen
+from qualcode.tui.widgets.code_picker import CodePicker, NewCode, pickable
+from qualcode.tui.widgets.dialogs import TextPrompt
+from qualcode.tui.widgets.format import plural
 
 STATUS_STYLE = {
     "candidate": "cyan",
@@ -96,7 +103,6 @@ class QuoteForm(ModalScreen[dict[str, str] | None]):
     FIELDS = (
         ("document", "Document (id or title)"),
         ("match", "Exact passage (occurs once in the document)"),
-        ("code", "Code key or label (optional)"),
         ("wording", "Wording for the report (optional)"),
     )
 
@@ -110,7 +116,11 @@ class QuoteForm(ModalScreen[dict[str, str] | None]):
             for name, placeholder in self.FIELDS:
                 value = self.document if name == "document" else ""
                 yield Input(value=value, placeholder=placeholder, id=f"form-{name}")
-            yield Static("enter on the last field adds, escape cancels", classes="dialog-help")
+            yield Static(
+                "enter on the last field goes on to the code picker (esc there: no code), "
+                "escape cancels",
+                classes="dialog-help",
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -126,28 +136,29 @@ class QuoteForm(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class QuotesScreen(Screen[None]):
+class QuotesScreen(QualcodeScreen[None]):
     """The quotes board."""
 
     BINDINGS = [
-        Binding("f", "cycle_status", "status filter", id="quotes.filter_status",
+        Binding("f", "cycle_status", "status", id="quotes.filter_status",
                 tooltip="Show one status at a time (cycles)"),
-        Binding("e", "cycle_expert", "expert filter", id="quotes.filter_expert",
+        Binding("e", "cycle_expert", "expert", show=False, id="quotes.filter_expert",
                 tooltip="Show one expert at a time (cycles)"),
         Binding("n", "new_quote", "new", id="quotes.new", tooltip="Add a quote"),
         Binding("w", "edit_wording", "wording", id="quotes.wording",
                 tooltip="Edit the wording (candidates), with the fidelity check"),
         Binding("k", "set_code", "code", id="quotes.code", tooltip="The code the quote supports"),
         Binding("a", "approve", "approve", id="quotes.approve", tooltip="Record: approved"),
-        Binding("v", "revise", "revise", id="quotes.revise",
+        Binding("v", "revise", "revise", show=False, id="quotes.revise",
                 tooltip="Record: approved with changes (new wording)"),
         Binding("r", "reject", "reject", id="quotes.reject", tooltip="Record: rejected"),
-        Binding("x", "withdraw", "withdraw", id="quotes.withdraw", tooltip="Withdraw the quote"),
+        Binding("x", "withdraw", "withdraw", show=False, id="quotes.withdraw",
+                tooltip="Withdraw the quote"),
         Binding("m", "make_packets", "packets", id="quotes.packets",
                 tooltip="Make packets for every expert with candidate quotes"),
-        Binding("s", "sweep", "sweep", id="quotes.sweep",
+        Binding("s", "sweep", "sweep", show=False, id="quotes.sweep",
                 tooltip="Overdue sent quotes become deemed accepted (if silence is consent)"),
-        Binding("g", "goto_source", "source", id="quotes.source",
+        Binding("g", "goto_source", "source", show=False, id="quotes.source",
                 tooltip="Open the passage in the coding view"),
         Binding("escape", "app.back", "back", show=False),
     ]  # fmt: skip
@@ -174,7 +185,7 @@ class QuotesScreen(Screen[None]):
             with VerticalScroll(id="quotes-detail"):
                 yield Static(id="quotes-detail-text")
         yield ProgressBar(id="quotes-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -187,11 +198,11 @@ class QuotesScreen(Screen[None]):
     def reload(self) -> None:
         """Read the quotes again (after any change, here or elsewhere)."""
         app = self.app
-        rows = app.guarded(quotes_mod.list_quotes, app.project)  # type: ignore[attr-defined]
+        rows = app.guarded(quotes_mod.list_quotes, app.project)
         self.rows = rows or []
         self._fill()
 
-    def visible(self) -> list[dict[str, Any]]:
+    def shown_quotes(self) -> list[dict[str, Any]]:
         return [
             q for q in self.rows
             if (self.status_filter is None or q["status"] == self.status_filter)
@@ -209,7 +220,7 @@ class QuotesScreen(Screen[None]):
         table = self.query_one(DataTable)
         keep = self.current()
         table.clear()
-        for q in self.visible():
+        for q in self.shown_quotes():
             check = q["fidelity"].get("approved_wording") or q["fidelity"].get("wording") or {}
             flags = check.get("flags") or []
             check_text = Text(
@@ -232,7 +243,7 @@ class QuotesScreen(Screen[None]):
                 key=str(q["id"]),
             )
         if keep is not None:
-            for i, q in enumerate(self.visible()):
+            for i, q in enumerate(self.shown_quotes()):
                 if q["id"] == keep["id"]:
                     table.move_cursor(row=i)
         self._update_bar()
@@ -244,7 +255,7 @@ class QuotesScreen(Screen[None]):
             counts[q["status"]] = counts.get(q["status"], 0) + 1
         overdue = sum(1 for q in self.rows if self._is_overdue(q))
         parts = [f"{s} {n}" for s, n in counts.items() if n]
-        bar = Text(f"Quotes: {len(self.visible())} shown · " + " · ".join(parts))
+        bar = Text(f"Quotes: {len(self.shown_quotes())} shown · " + " · ".join(parts))
         if overdue:
             bar.append(f" · {overdue} overdue", style="bold red")
         bar.append(f" · filter: {self.status_filter or 'all'} / {self.expert_filter or 'all'}")
@@ -256,7 +267,7 @@ class QuotesScreen(Screen[None]):
             table = self.query_one(DataTable)
         except Exception:  # noqa: BLE001 - before compose
             return None
-        visible = self.visible()
+        visible = self.shown_quotes()
         if not visible or table.row_count == 0:
             return None
         row = min(max(table.cursor_row, 0), len(visible) - 1)
@@ -319,7 +330,7 @@ class QuotesScreen(Screen[None]):
     # ----- writes --------------------------------------------------------------------------
 
     def _write(self, fn: Any, *args: Any, done: str = "", **kwargs: Any) -> Any:
-        result = self.app.guarded(fn, *args, **kwargs)  # type: ignore[attr-defined]
+        result = self.app.guarded(fn, *args, **kwargs)
         self.reload()
         if result is not None and done:
             self.notify(done, timeout=3, markup=False)
@@ -330,11 +341,15 @@ class QuotesScreen(Screen[None]):
             if not values or not values.get("document") or not values.get("match"):
                 return
             app = self.app
-            self._write(
-                quotes_mod.add_quote_by_match, app.project, values["document"], values["match"],
-                values.get("code") or None, app.coder,  # type: ignore[attr-defined]
-                wording=values.get("wording") or None, done="quote added",
-            )  # fmt: skip
+
+            def coded(code: str | None) -> None:
+                self._write(
+                    quotes_mod.add_quote_by_match, app.project, values["document"],
+                    values["match"], code, app.coder,
+                    wording=values.get("wording") or None, done="quote added",
+                )  # fmt: skip
+
+            self.pick_code("The quote supports which code? (esc: none yet)", coded)
 
         self.app.push_screen(QuoteForm(), added)
 
@@ -351,7 +366,7 @@ class QuotesScreen(Screen[None]):
         def save(text: str | None) -> None:
             if text:
                 app = self.app
-                self._write(quotes_mod.edit_quote, app.project, q["id"], app.coder,  # type: ignore[attr-defined]
+                self._write(quotes_mod.edit_quote, app.project, q["id"], app.coder,
                             wording=text, expected_version=version,
                             done="wording saved")  # fmt: skip
 
@@ -359,9 +374,19 @@ class QuotesScreen(Screen[None]):
             WordingEditor(f"Wording of Q{q['id']}", q["source_text"], q["wording"]), save
         )
 
-    def action_set_code(self) -> None:
-        from qualcode.tui.widgets.dialogs import TextPrompt
+    def pick_code(self, title: str, then: Callable[[str | None], None]) -> None:
+        """The same fuzzy picker as the coding view; ``then`` gets the code's key (or None
+        when the picker was closed with escape)."""
+        with self.app.project.session() as s:
+            codes = all_codes(s)
+        keys = {c.id: c.key for c in codes}
 
+        def chosen(ids: list[int] | NewCode | None) -> None:
+            then(keys.get(ids[0]) if isinstance(ids, list) and ids else None)
+
+        self.app.push_screen(CodePicker(pickable(codes), title=title, multiple=False), chosen)
+
+    def action_set_code(self) -> None:
         q = self.current()
         if q is None:
             return
@@ -370,14 +395,11 @@ class QuotesScreen(Screen[None]):
         def save(code: str | None) -> None:
             if code is not None:
                 app = self.app
-                self._write(quotes_mod.edit_quote, app.project, q["id"], app.coder,  # type: ignore[attr-defined]
+                self._write(quotes_mod.edit_quote, app.project, q["id"], app.coder,
                             code=code, expected_version=version,
                             done=f"Q{q['id']}: code {code}")  # fmt: skip
 
-        self.app.push_screen(
-            TextPrompt(f"Code for Q{q['id']} (key or label)", q["code"] or "",
-                       help="The area or attention point the quote supports."),
-            save)  # fmt: skip
+        self.pick_code(f"Q{q['id']} supports which code?", save)
 
     def respond(self, action: str, text: str | None = None, note: str = "") -> Any:
         """Record an answer for the quote under the cursor (also used by tests)."""
@@ -385,7 +407,7 @@ class QuotesScreen(Screen[None]):
         if q is None:
             return None
         return self._write(
-            quotes_mod.respond, self.app.project, q["id"], action, self.app.coder,  # type: ignore[attr-defined]
+            quotes_mod.respond, self.app.project, q["id"], action, self.app.coder,
             text=text, note=note, expected_version=q["version"],
             done=f"Q{q['id']}: {action} recorded",
         )  # fmt: skip
@@ -407,7 +429,6 @@ class QuotesScreen(Screen[None]):
                           q["approved_wording"] or q["wording"]), save)  # fmt: skip
 
     def action_reject(self) -> None:
-        from qualcode.tui.widgets.dialogs import TextPrompt
 
         if self.current() is None:
             return
@@ -421,16 +442,17 @@ class QuotesScreen(Screen[None]):
         q = self.current()
         if q is None:
             return
-        self._write(quotes_mod.withdraw, self.app.project, q["id"], self.app.coder,  # type: ignore[attr-defined]
+        self._write(quotes_mod.withdraw, self.app.project, q["id"], self.app.coder,
                     expected_version=q["version"], done=f"Q{q['id']} withdrawn")  # fmt: skip
 
     def action_sweep(self) -> None:
         result = self._write(quotes_mod.sweep, self.app.project, self.today,
-                             who=self.app.coder)  # type: ignore[attr-defined]  # fmt: skip
+                             who=self.app.coder)  # fmt: skip
         if result is None:
             return
         if result["silence_as_consent"]:
-            self.notify(f"{len(result['deemed_accepted'])} overdue quote(s) deemed accepted")
+            n = len(result["deemed_accepted"])
+            self.notify(f"{plural(n, 'overdue quote')} deemed accepted")
         else:
             self.notify(f"{len(result['overdue'])} overdue; silence is not consent here",
                         severity="warning")  # fmt: skip
@@ -438,12 +460,11 @@ class QuotesScreen(Screen[None]):
     def action_goto_source(self) -> None:
         q = self.current()
         if q is not None:
-            self.app.open_document(q["document_id"], q["start"], q["end"])  # type: ignore[attr-defined]
+            self.app.open_document(q["document_id"], q["start"], q["end"])
 
     # ----- packets (a worker with a progress bar) ----------------------------------------
 
     def action_make_packets(self) -> None:
-        from qualcode.tui.widgets.dialogs import TextPrompt
 
         default_due = (self.today + dt.timedelta(days=14)).isoformat()
 
@@ -475,8 +496,6 @@ class QuotesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="packets")
     def _packets_worker(self, out: Path, due: dt.date) -> list[dict[str, Any]]:
-        from qualcode.packets import make_packets
-
         worker = get_current_worker()
 
         def progress(done: int, total: int, label: str) -> None:
@@ -484,7 +503,7 @@ class QuotesScreen(Screen[None]):
                 self.app.call_from_thread(self._progress, done, total)
 
         app = self.app
-        result = make_packets(app.project, out, due, who=app.coder, today=self.today,  # type: ignore[attr-defined]
+        result = make_packets(app.project, out, due, who=app.coder, today=self.today,
                               progress=progress)  # fmt: skip
         app.call_from_thread(self._packets_done, result)
         return result
@@ -496,11 +515,9 @@ class QuotesScreen(Screen[None]):
         self.last_packets = result
         self.query_one("#quotes-progress", ProgressBar).add_class("hidden")
         n = sum(len(p["quotes"]) for p in result)
-        self.notify(f"{len(result)} packet(s) with {n} quote(s) written", timeout=5)
+        self.notify(f"{plural(len(result), 'packet')} with {plural(n, 'quote')} written", timeout=5)
         self.reload()
 
-    def on_worker_state_changed(self, event: Any) -> None:
-        from textual.worker import WorkerState
-
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "packets" and event.state == WorkerState.ERROR:
             self.query_one("#quotes-progress", ProgressBar).add_class("hidden")

@@ -17,14 +17,19 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from qualcode import search as search_mod
+from qualcode import suggest as suggest_mod
+from qualcode.codebook import all_codes
 from qualcode.models import DOCUMENT_KINDS
+from qualcode.progress import Progress
+from qualcode.tui.base import QualcodeScreen
+from qualcode.tui.widgets.code_picker import CodePicker, NewCode, pickable
+from qualcode.tui.widgets.format import plural
 
-MODES = list(search_mod.MODES)
+MODES: list[str] = list(search_mod.MODES)
 KINDS: list[str | None] = [None, *DOCUMENT_KINDS]
 HIT_LIMIT = 500
 SIDE = 42  # characters of context each side in the list
@@ -39,7 +44,7 @@ def kwic_line(hit: search_mod.SearchHit, side: int = SIDE) -> Text:
     return line
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(QualcodeScreen[None]):
     """Search the corpus; jump to passages; code all hits; make suggestions."""
 
     BINDINGS = [
@@ -82,7 +87,7 @@ class SearchScreen(Screen[None]):
             yield DataTable(id="search-hits", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="search-docs", cursor_type="row")
         yield ProgressBar(id="search-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         hits = self.query_one("#search-hits", DataTable)
@@ -115,7 +120,7 @@ class SearchScreen(Screen[None]):
             docs.add_row(str(d.count), d.title, key=str(d.document_id))
         more = f" (showing {len(result.hits)})" if result.truncated else ""
         self.message = (
-            f"{result.total} hits in {len(result.documents)} documents{more}"
+            f"{plural(result.total, 'hit')} in {plural(len(result.documents), 'document')}{more}"
             if result.total
             else f"no hits for {result.query!r}"
         )
@@ -138,7 +143,7 @@ class SearchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def _search_worker(self, query: str, mode: str, kind: str | None) -> None:
-        app: Any = self.app
+        app = self.app
         worker = get_current_worker()
         result = search_mod.search(
             app.project,
@@ -192,49 +197,44 @@ class SearchScreen(Screen[None]):
         hit = self._current_hit()
         if hit is None:
             return
-        app: Any = self.app
-        app.open_document(hit.document_id, hit.start, hit.end)
+        self.app.open_document(hit.document_id, hit.start, hit.end)
 
-    def _goto_document(self, table: DataTable) -> None:  # type: ignore[type-arg]
+    def _goto_document(self, table: DataTable[Any]) -> None:
         if self.result is None or not self.result.documents:
             return
         row = table.cursor_row
         if 0 <= row < len(self.result.documents):
             doc = self.result.documents[row]
-            app: Any = self.app
             first = doc.offsets[0]
             hit = next((h for h in self.result.hits if h.document_id == doc.document_id), None)
-            app.open_document(doc.document_id, first, hit.end if hit else None)
+            self.app.open_document(doc.document_id, first, hit.end if hit else None)
 
     def action_code_all(self) -> None:
         result = self.result
         if result is None or result.total == 0:
             self.notify("search first: there are no hits to code", severity="warning")
             return
-        from qualcode.codebook import all_codes
-        from qualcode.tui.screens.coding import pickable
-        from qualcode.tui.widgets.code_picker import CodePicker
-
-        app: Any = self.app
+        app = self.app
         with app.project.session() as s:
             codes = list(all_codes(s))
         keys = {c.id: c.key for c in codes}
 
-        def chosen(ids: list[int] | None) -> None:
-            if not ids:
+        def chosen(ids: list[int] | NewCode | None) -> None:
+            if not isinstance(ids, list) or not ids:
                 return
             done = app.guarded(search_mod.code_hits, app.project, result, keys[ids[0]], app.coder)
             if done is not None:
                 skipped = f" ({done['skipped']} already coded)" if done["skipped"] else ""
                 self.notify(
-                    f"coded {done['coded']} hits with {done['code']}{skipped}; ctrl+z undoes",
+                    f"coded {plural(done['coded'], 'hit')} with {done['code']}{skipped}; "
+                    "ctrl+z undoes",
                     timeout=5,
                 )
 
         app.push_screen(
             CodePicker(
                 pickable(codes),
-                title=f"Code all {result.total} hits of “{result.query}” with",
+                title=f"Code all {plural(result.total, 'hit')} of “{result.query}” with",
                 multiple=False,
             ),
             chosen,
@@ -248,7 +248,7 @@ class SearchScreen(Screen[None]):
     def action_train(self) -> None:
         self._suggest_worker(train=True)
 
-    def _progress_callback(self, worker: Any) -> Any:
+    def _progress_callback(self, worker: Worker[Any]) -> Progress:
         def progress(done: int, total: int, label: str) -> None:
             if not worker.is_cancelled and total:
                 self.app.call_from_thread(self._progress, done, total, label)
@@ -265,9 +265,7 @@ class SearchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
     def _suggest_worker(self, train: bool) -> None:
-        from qualcode import suggest as suggest_mod
-
-        app: Any = self.app
+        app = self.app
         worker = get_current_worker()
         progress = self._progress_callback(worker)
         trained = None
@@ -281,6 +279,8 @@ class SearchScreen(Screen[None]):
         self.query_one("#search-progress", ProgressBar).add_class("hidden")
         docs = len({r["document_id"] for r in rows})
         model = f"model trained on {trained['passages']} passages; " if trained else ""
-        self.message = f"{model}{len(rows)} open suggestions in {docs} documents"
+        self.message = (
+            f"{model}{plural(len(rows), 'open suggestion')} in {plural(docs, 'document')}"
+        )
         self._show_bar()
         self.notify(f"{self.message}; open a document to accept or reject them", timeout=6)

@@ -24,12 +24,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from qualcode.synthesis import SYNTHESIS_FORMATS, build_synthesis, export_synthesis, headings
+from qualcode.tui.base import QualcodeScreen
 
 
 def preview(data: dict[str, Any], area_key: str) -> RenderableType:
@@ -117,7 +117,7 @@ def _coverage_table(data: dict[str, Any], area_key: str, h: dict[str, str]) -> T
     return table
 
 
-class SynthesisScreen(Screen[None]):
+class SynthesisScreen(QualcodeScreen[None]):
     """Preview the synthesis per area and export it (all areas or one) in a worker."""
 
     BINDINGS = [
@@ -155,7 +155,7 @@ class SynthesisScreen(Screen[None]):
             with VerticalScroll(id="synthesis-preview"):
                 yield Static("…", id="synthesis-preview-text")
         yield ProgressBar(id="synthesis-progress", show_eta=False, classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -169,7 +169,7 @@ class SynthesisScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="synthesis-load")
     def _load(self) -> dict[str, Any]:
-        data = build_synthesis(self.app.project, language=self.language)  # type: ignore[attr-defined]
+        data = build_synthesis(self.app.project, language=self.language)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, data)
         return data
@@ -279,7 +279,7 @@ class SynthesisScreen(Screen[None]):
                 self.app.call_from_thread(self._progress, done, total)
 
         result = export_synthesis(
-            self.app.project,  # type: ignore[attr-defined]
+            self.app.project,
             fmt,
             out,
             area=area,
@@ -308,4 +308,4 @@ class SynthesisScreen(Screen[None]):
             self._update_bar()
             error = event.worker.error
             if error is not None:
-                self.app.notify_error(error)  # type: ignore[attr-defined]
+                self.app.notify_error(error)

@@ -2,6 +2,8 @@
 
 Enter applies the highlighted code (or every code marked with tab) — one key from the
 coding view, a few letters, Enter. Also used to choose one code (filter, merge target).
+When nothing matches well, the first row offers to create a new code with what was typed
+(inductive coding): Enter on it dismisses with a ``NewCode``, never with the nearest code.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from qualcode.models import Code
 
 
 @dataclass(slots=True)
@@ -34,11 +38,66 @@ class PickableCode:
         return [self.key, self.label_da, self.label_en, *self.keywords]
 
 
-def rank_codes(query: str, codes: list[PickableCode], limit: int = 50) -> list[PickableCode]:
-    """Codes best matching ``query``: exact key, key prefix, then fuzzy over labels/keywords."""
+def pickable(codes: list[Code]) -> list[PickableCode]:
+    """Codes in tree order (parents before children) with their depth, for the picker."""
+    by_parent: dict[int | None, list[Code]] = {}
+    ids = {c.id for c in codes}
+    for c in codes:
+        parent = c.parent_id if c.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(c)
+    out: list[PickableCode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for c in by_parent.get(parent, []):
+            if c.id is None:
+                continue
+            out.append(
+                PickableCode(
+                    c.id, c.key, c.label_da, c.label_en, list(c.keywords or []), c.colour, depth
+                )
+            )
+            walk(c.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+# A match is taken as what the user meant when what was typed is in a key, label or keyword
+# (scores of 100 and more), or is that word with a typo (similarity of the whole words at
+# least STRONG_MATCH: "ulihged" → "ulighed" is 86). Otherwise the first row offers to create a
+# new code and Enter takes that row; with a good match the create row is last.
+STRONG_MATCH = 80.0
+
+
+def strong_match(query: str, code: PickableCode) -> bool:
+    """Whether ``query`` names ``code``: a substring of its key, labels or keywords, or one
+    of them with a typo. (A fuzzy partial match like "tidspres i hjemmeplejen" ~ "… hjem"
+    is listed, but it is not taken for the user's meaning.)"""
+    folded = utils.default_process(query)
+    if not folded:
+        return False
+    one_word = " " not in folded
+    for text in code.haystacks():
+        t = utils.default_process(text) if text else ""
+        if t and (folded in t or fuzz.ratio(folded, t) >= STRONG_MATCH):
+            return True
+        if t and one_word and any(fuzz.ratio(folded, w) >= STRONG_MATCH for w in t.split()):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class NewCode:
+    """The picker's answer when the user chose to create a code with the typed label."""
+
+    label: str
+
+
+def score_codes(query: str, codes: list[PickableCode]) -> list[tuple[float, PickableCode]]:
+    """Codes matching ``query`` with their score, best first (60 and up)."""
     q = query.strip()
     if not q:
-        return codes[:limit] if limit else list(codes)
+        return [(0.0, c) for c in codes]
     folded = utils.default_process(q)
     scored: list[tuple[float, int, PickableCode]] = []
     for i, code in enumerate(codes):
@@ -48,23 +107,34 @@ def rank_codes(query: str, codes: list[PickableCode], limit: int = 50) -> list[P
             score = 200.0 - len(code.key)
         else:
             score = 0.0
-            for text in code.haystacks():
-                if not text:
+            for n, text in enumerate(code.haystacks()):
+                t = utils.default_process(text) if text else ""
+                if not t:
                     continue
-                t = utils.default_process(text)
                 if folded and folded in t:
                     s = 150.0 - t.index(folded) * 0.5
+                elif n == 0 or len(t) < len(folded):
+                    # a key, or a word shorter than what was typed: "a" is in "tema", but
+                    # "xyzzy nyt tema" does not mean code A
+                    s = fuzz.ratio(folded, t)
                 else:
                     s = max(fuzz.WRatio(folded, t), fuzz.partial_ratio(folded, t) * 0.95)
                 score = max(score, s)
         if score >= 60:
             scored.append((score, -i, code))
     scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
-    return [c for _, _, c in scored[:limit]]
+    return [(score, c) for score, _, c in scored]
 
 
-class CodePicker(ModalScreen[list[int] | None]):
-    """Pick one or more codes by fuzzy search; dismisses with their ids or None."""
+def rank_codes(query: str, codes: list[PickableCode], limit: int = 50) -> list[PickableCode]:
+    """Codes best matching ``query``: exact key, key prefix, then fuzzy over labels/keywords."""
+    ranked = [c for _, c in score_codes(query, codes)]
+    return ranked[:limit] if limit else ranked
+
+
+class CodePicker(ModalScreen["list[int] | NewCode | None"]):
+    """Pick one or more codes by fuzzy search; dismisses with their ids, a ``NewCode`` (only
+    with ``allow_create``) or None."""
 
     BINDINGS = [
         Binding("escape", "cancel", "cancel", id="picker.cancel"),
@@ -87,9 +157,13 @@ class CodePicker(ModalScreen[list[int] | None]):
         title: str = "Apply code",
         multiple: bool = True,
         hint: str = "",
+        allow_create: bool = False,
     ) -> None:
         super().__init__()
         self.codes = codes
+        self.allow_create = allow_create
+        self.create_label: str | None = None  # the "create code" row is shown for this
+        self.create_first = False  # ... first (nothing matches well) or last
         self.picker_title = title
         self.multiple = multiple
         self.hint = hint
@@ -118,15 +192,34 @@ class CodePicker(ModalScreen[list[int] | None]):
         self._refill(event.value)
 
     def _refill(self, query: str) -> None:
-        self.shown = rank_codes(query, self.codes, limit=0 if not query.strip() else 50)
+        scored = score_codes(query, self.codes)
+        if query.strip():
+            scored = scored[:50]
+        self.shown = [c for _, c in scored]
+        weak = not scored or not strong_match(query, scored[0][1])
+        typed = query.strip()
+        exact = any(
+            typed.casefold() in (c.key.casefold(), c.label_da.casefold()) for c in self.shown
+        )
+        self.create_label = typed if self.allow_create and typed and not exact else None
+        self.create_first = weak
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(self._label(c), id=str(c.id)) for c in self.shown])
-        if self.shown:
+        rows = [Option(self._label(c), id=str(c.id)) for c in self.shown]
+        if self.create_label is not None:
+            row = Text()
+            row.append("+ ", style="bold green")
+            row.append("create code ", style="bold")
+            row.append(f"“{self.create_label}”", style="bold green")
+            row.append("  (enter: choose where)", style="dim")
+            create = Option(row, id="create")
+            rows = [create, *rows] if weak else [*rows, create]
+        options.add_options(rows)
+        if options.option_count:
             options.highlighted = 0
 
     def _label(self, code: PickableCode) -> Text:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append("✓ " if code.id in self.marked else "  ", style="bold")
         text.append("  " * code.depth if not self.query_one(Input).value.strip() else "")
         text.append("■ ", style=code.colour)
@@ -138,7 +231,9 @@ class CodePicker(ModalScreen[list[int] | None]):
 
     def highlighted_code(self) -> PickableCode | None:
         index = self.query_one(OptionList).highlighted
-        if index is None or index >= len(self.shown):
+        if index is not None and self.create_label is not None and self.create_first:
+            index -= 1
+        if index is None or not 0 <= index < len(self.shown):
             return None
         return self.shown[index]
 
@@ -158,8 +253,8 @@ class CodePicker(ModalScreen[list[int] | None]):
         else:
             self.marked.append(code.id)
         options = self.query_one(OptionList)
-        index = options.highlighted
-        options.replace_option_prompt_at_index(index, self._label(code))  # type: ignore[arg-type]
+        if options.highlighted is not None:
+            options.replace_option_prompt_at_index(options.highlighted, self._label(code))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -169,6 +264,13 @@ class CodePicker(ModalScreen[list[int] | None]):
         if self.marked:
             self.dismiss(list(self.marked))
             return
+        options = self.query_one(OptionList)
+        index = options.highlighted
+        if index is not None and self.create_label is not None:
+            create_at = 0 if self.create_first else options.option_count - 1
+            if index == create_at:
+                self.dismiss(NewCode(self.create_label))
+                return
         code = self.highlighted_code()
         if code is not None:
             self.dismiss([code.id])
@@ -182,19 +284,29 @@ class ChoicePicker(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="choice.cancel")]
 
-    def __init__(self, title: str, choices: list[tuple[int, Text | str]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        choices: list[tuple[int, Text | str]],
+        highlighted: int = 0,
+        help: str = "",
+    ) -> None:
         super().__init__()
         self.choice_title = title
         self.choices = choices
+        self.initial = highlighted
+        self.help_text = help
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
             yield Label(self.choice_title, classes="dialog-title")
             yield OptionList(*[Option(label, id=str(value)) for value, label in self.choices])
+            if self.help_text:
+                yield Static(self.help_text, classes="dialog-help")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = 0
+        options.highlighted = min(max(self.initial, 0), max(len(self.choices) - 1, 0))
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

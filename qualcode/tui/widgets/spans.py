@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+
+from qualcode.passages import CodedSpan as Span
 
 # Codings longer than this are kept in a short side list scanned on every query, so that
 # the bisect window for ordinary codings stays narrow.
@@ -19,8 +21,23 @@ LONG_SPAN = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def display_text(text: str) -> str:
-    """The text with tabs and stray control characters as spaces (one cell each).
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(?=\S)", re.MULTILINE)
+
+
+def heading_ranges(text: str) -> list[tuple[int, int, int]]:
+    """Markdown headings (``# Title`` at a line start): (marker start, title start, line end)."""
+    if "#" not in text:
+        return []
+    out = []
+    for m in _HEADING.finditer(text):
+        end = text.find("\n", m.end())
+        out.append((m.start(), m.end(), len(text) if end == -1 else end))
+    return out
+
+
+def display_text(text: str, headings: list[tuple[int, int, int]] | None = None) -> str:
+    """The text as painted: tabs and stray control characters as spaces, and the ``#``
+    markers of markdown headings blanked (the title is painted as a heading).
 
     Offsets are unchanged (one character in, one out). ``str.translate`` would take about
     100 ms on a million characters; a search that usually finds nothing takes a few.
@@ -29,7 +46,34 @@ def display_text(text: str) -> str:
         text = text.replace("\t", " ")
     if _CONTROL.search(text):
         text = _CONTROL.sub(" ", text)
+    if headings:
+        parts, pos = [], 0
+        for marker, title, _ in headings:
+            parts += [text[pos:marker], " " * (title - marker)]
+            pos = title
+        parts.append(text[pos:])
+        text = "".join(parts)
     return text
+
+
+@dataclass(slots=True)
+class CodeLook:
+    """How a code is painted: its key and colour."""
+
+    key: str
+    colour: str
+
+
+@dataclass(slots=True)
+class SuggestionMark:
+    """An open suggestion, drawn as a coloured underline."""
+
+    id: int
+    code_id: int
+    start: int
+    end: int
+    score: float = 0.0
+    reason: str = ""
 
 
 # Characters that take two terminal cells (CJK, Hangul, full-width forms, most emoji).
@@ -133,22 +177,6 @@ def _wrap_cells(text: str, width: int) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-@dataclass(slots=True)
-class Span:
-    """A coding as the view knows it (enough to paint it and describe it)."""
-
-    id: int
-    code_id: int
-    start: int
-    end: int
-    coder: str = ""
-    memo: str = ""
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-
 @dataclass
 class SpanIndex:
     """Spans ordered by start, queried by overlap with bisect (an interval index)."""
@@ -203,21 +231,22 @@ class SpanIndex:
                 out.append(span)
         return out
 
-    def next_start(self, offset: int, code_id: int | None = None) -> Span | None:
-        """The first span starting after ``offset`` (optionally of one code)."""
+    def next_start(self, offset: int, code_ids: Container[int] | None = None) -> Span | None:
+        """The first span starting after ``offset`` (optionally of some codes: a code and
+        the codes under it)."""
         i = bisect.bisect_right(self._keys, (offset, 1 << 62))
         for _, sid in self._keys[i:]:
             span = self.spans[sid]
-            if code_id is None or span.code_id == code_id:
+            if code_ids is None or span.code_id in code_ids:
                 return span
         return None
 
-    def previous_start(self, offset: int, code_id: int | None = None) -> Span | None:
-        """The last span starting before ``offset`` (optionally of one code)."""
+    def previous_start(self, offset: int, code_ids: Container[int] | None = None) -> Span | None:
+        """The last span starting before ``offset`` (optionally of some codes)."""
         i = bisect.bisect_left(self._keys, (offset, -1))
         for _, sid in reversed(self._keys[:i]):
             span = self.spans[sid]
-            if code_id is None or span.code_id == code_id:
+            if code_ids is None or span.code_id in code_ids:
                 return span
         return None
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import time
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -28,11 +27,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from qualcode.passages import TurnMark
 from qualcode.tui.widgets.spans import (
+    CodeLook,
     Span,
     SpanIndex,
+    SuggestionMark,
     display_text,
     has_wide_characters,
+    heading_ranges,
     readable_on,
     sentence_bounds,
     word_end,
@@ -43,35 +46,12 @@ from qualcode.tui.widgets.spans import (
 GUTTER = 4
 
 
-@dataclass(slots=True)
-class CodeLook:
-    """How a code is painted: its key and colour."""
-
-    key: str
-    colour: str
+HEADING_STYLE = Style(bold=True, underline=True)
 
 
-@dataclass(slots=True)
-class TurnMark:
-    """A speaker turn: where it starts and ends, and how long its speaker label is."""
-
-    start: int
-    end: int
-    speaker: str
-    label_end: int
-    interviewer: bool
-
-
-@dataclass(slots=True)
-class SuggestionMark:
-    """An open suggestion, drawn as a coloured underline."""
-
-    id: int
-    code_id: int
-    start: int
-    end: int
-    score: float = 0.0
-    reason: str = ""
+def _hidden(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
+    """A key that works in the text but is not shown in the footer (the help lists it)."""
+    return Binding(key, action, description, show=False, id=id, tooltip=tooltip)
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -86,80 +66,48 @@ class TranscriptView(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("left", "move(-1)", "left", show=False, id="transcript.left"),
-        Binding("right", "move(1)", "right", show=False, id="transcript.right"),
-        Binding("up", "move_line(-1)", "up", show=False, id="transcript.up"),
-        Binding("down", "move_line(1)", "down", show=False, id="transcript.down"),
-        Binding(
-            "shift+left", "move(-1, True)", "extend left", show=False, id="transcript.extend_left"
+        _hidden("left", "move(-1)", "left", "transcript.left"),
+        _hidden("right", "move(1)", "right", "transcript.right"),
+        _hidden("up", "move_line(-1)", "up", "transcript.up"),
+        _hidden("down", "move_line(1)", "down", "transcript.down"),
+        _hidden("shift+left", "move(-1, True)", "extend left", "transcript.extend_left"),
+        _hidden("shift+right", "move(1, True)", "extend right", "transcript.extend_right"),
+        _hidden("shift+up", "move_line(-1, True)", "extend up", "transcript.extend_up"),
+        _hidden("shift+down", "move_line(1, True)", "extend down", "transcript.extend_down"),
+        _hidden("ctrl+left", "word(-1)", "word left", "transcript.word_left"),
+        _hidden("ctrl+right", "word(1)", "word right", "transcript.word_right"),
+        _hidden(
+            "ctrl+shift+left", "word(-1, True)", "extend word left", "transcript.extend_word_left"
         ),
-        Binding(
-            "shift+right", "move(1, True)", "extend right", show=False, id="transcript.extend_right"
+        _hidden(
+            "ctrl+shift+right", "word(1, True)", "extend word right", "transcript.extend_word_right"
         ),
-        Binding(
-            "shift+up", "move_line(-1, True)", "extend up", show=False, id="transcript.extend_up"
-        ),
-        Binding(
-            "shift+down",
-            "move_line(1, True)",
-            "extend down",
-            show=False,
-            id="transcript.extend_down",
-        ),
-        Binding("ctrl+left", "word(-1)", "word left", show=False, id="transcript.word_left"),
-        Binding("ctrl+right", "word(1)", "word right", show=False, id="transcript.word_right"),
-        Binding(
-            "ctrl+shift+left",
-            "word(-1, True)",
-            "extend word left",
-            show=False,
-            id="transcript.extend_word_left",
-        ),
-        Binding(
-            "ctrl+shift+right",
-            "word(1, True)",
-            "extend word right",
-            show=False,
-            id="transcript.extend_word_right",
-        ),
-        Binding("w", "word(1, True)", "+word", show=False, id="transcript.extend_word"),
-        Binding("b", "word(-1, True)", "-word", show=False, id="transcript.shrink_word"),
-        Binding(
+        _hidden("w", "word(1, True)", "+word", "transcript.extend_word"),
+        _hidden("b", "word(-1, True)", "-word", "transcript.shrink_word"),
+        _hidden(
             "s",
             "select_sentence",
             "sentence",
-            show=False,
-            id="transcript.sentence",
-            tooltip="Select the sentence at the cursor; again extends by a sentence",
+            "transcript.sentence",
+            "Select the sentence at the cursor; again extends by a sentence",
         ),
-        Binding(
+        _hidden(
             "t",
             "select_turn",
             "turn",
-            show=False,
-            id="transcript.turn",
-            tooltip="Select the speaker turn at the cursor; again extends by a turn",
+            "transcript.turn",
+            "Select the speaker turn at the cursor; again extends by a turn",
         ),
-        Binding("home", "line_edge(-1)", "line start", show=False, id="transcript.home"),
-        Binding("end", "line_edge(1)", "line end", show=False, id="transcript.end"),
-        Binding(
-            "shift+home",
-            "line_edge(-1, True)",
-            "extend to line start",
-            show=False,
-            id="transcript.extend_home",
+        _hidden("home", "line_edge(-1)", "line start", "transcript.home"),
+        _hidden("end", "line_edge(1)", "line end", "transcript.end"),
+        _hidden(
+            "shift+home", "line_edge(-1, True)", "extend to line start", "transcript.extend_home"
         ),
-        Binding(
-            "shift+end",
-            "line_edge(1, True)",
-            "extend to line end",
-            show=False,
-            id="transcript.extend_end",
-        ),
-        Binding("pageup", "page(-1)", "page up", show=False, id="transcript.page_up"),
-        Binding("pagedown", "page(1)", "page down", show=False, id="transcript.page_down"),
-        Binding("ctrl+home", "document_edge(-1)", "top", show=False, id="transcript.top"),
-        Binding("ctrl+end", "document_edge(1)", "bottom", show=False, id="transcript.bottom"),
+        _hidden("shift+end", "line_edge(1, True)", "extend to line end", "transcript.extend_end"),
+        _hidden("pageup", "page(-1)", "page up", "transcript.page_up"),
+        _hidden("pagedown", "page(1)", "page down", "transcript.page_down"),
+        _hidden("ctrl+home", "document_edge(-1)", "top", "transcript.top"),
+        _hidden("ctrl+end", "document_edge(1)", "bottom", "transcript.bottom"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -189,8 +137,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self._turn_starts: list[int] = []
         self.suggestions: list[SuggestionMark] = []
         self._suggestion_starts: list[int] = []
-        self.anchor: int | None = None
-        self.code_filter: int | None = None
+        self.sel_anchor: int | None = None
+        self.code_filter: frozenset[int] | None = None  # a code and the codes under it
+        self.headings: list[tuple[int, int, int]] = []
         self._line_starts: list[int] = [0]
         self._line_ends: list[int] = [0]
         self._wrap_width = 0
@@ -214,13 +163,14 @@ class TranscriptView(ScrollView, can_focus=True):
     ) -> None:
         """Show a document: its text, codings, code colours and speaker turns."""
         self.text = text
-        self._display = display_text(text)
+        self.headings = heading_ranges(text)
+        self._display = display_text(text, self.headings)
         self._wide = has_wide_characters(self._display)
         self.codes = codes
         self.spans = SpanIndex.build(spans)
         self.turns = sorted(turns, key=lambda t: t.start)
         self._turn_starts = [t.start for t in self.turns]
-        self.anchor = None
+        self.sel_anchor = None
         self._wrap_width = 0
         self._rewrap()
         self.cursor = min(self.cursor, len(text))
@@ -290,34 +240,34 @@ class TranscriptView(ScrollView, can_focus=True):
     @property
     def selection(self) -> tuple[int, int] | None:
         """The selected ``(start, end)``, or None when nothing is selected."""
-        if self.anchor is None or self.anchor == self.cursor:
+        if self.sel_anchor is None or self.sel_anchor == self.cursor:
             return None
-        return (min(self.anchor, self.cursor), max(self.anchor, self.cursor))
+        return (min(self.sel_anchor, self.cursor), max(self.sel_anchor, self.cursor))
 
-    def select(self, start: int, end: int) -> None:
+    def select_span(self, start: int, end: int) -> None:
         """Select ``[start, end)`` and put the cursor at its end."""
         n = len(self.text)
         start, end = max(0, min(start, n)), max(0, min(end, n))
         old = self._painted_range()
-        self.anchor = start
+        self.sel_anchor = start
         self._set_cursor(end, old)
 
     def clear_selection(self) -> bool:
         """Drop the selection; True when there was one."""
-        if self.anchor is None:
+        if self.sel_anchor is None:
             return False
         old = self._painted_range()
-        self.anchor = None
+        self.sel_anchor = None
         self._set_cursor(self.cursor, old)
         return True
 
     def move_to(self, offset: int, extend: bool = False) -> None:
         old = self._painted_range()
         if extend:
-            if self.anchor is None:
-                self.anchor = self.cursor
+            if self.sel_anchor is None:
+                self.sel_anchor = self.cursor
         else:
-            self.anchor = None
+            self.sel_anchor = None
         self._set_cursor(max(0, min(offset, len(self.text))), old)
 
     def _painted_range(self) -> tuple[int, int]:
@@ -414,15 +364,15 @@ class TranscriptView(ScrollView, can_focus=True):
         if sel is not None:
             nxt = self.turn_at(sel[1] + 1) or self._next_turn(sel[1])
             if nxt is not None:
-                self.select(sel[0], nxt.end)
+                self.select_span(sel[0], nxt.end)
             return
         self.cursor = self._skip_space(self.cursor)
         turn = self.turn_at(self.cursor) or self._next_turn(self.cursor)
         if turn is None:
             lo, hi = self._paragraph(self.cursor)
-            self.select(lo, hi)
+            self.select_span(lo, hi)
             return
-        self.select(*self._turn_body(turn))
+        self.select_span(*self._turn_body(turn))
 
     def _next_turn(self, offset: int) -> TurnMark | None:
         i = bisect.bisect_right(self._turn_starts, offset)
@@ -453,12 +403,12 @@ class TranscriptView(ScrollView, can_focus=True):
             turn = self.turn_at(pos)
             lo2, hi2 = self._turn_body(turn) if turn else self._paragraph(pos)
             _, end = sentence_bounds(self.text, min(pos + 1, len(self.text)), lo2, hi2)
-            self.select(sel[0], max(end, sel[1]))
+            self.select_span(sel[0], max(end, sel[1]))
             return
         start, end = sentence_bounds(self.text, self.cursor, lo, hi)
         if turn is not None and start < lo:
             start = lo
-        self.select(start, end)
+        self.select_span(start, end)
 
     # ----- mouse ---------------------------------------------------------------------
 
@@ -467,7 +417,7 @@ class TranscriptView(ScrollView, can_focus=True):
         offset = self.offset_at(event.x, event.y)
         self.move_to(offset, extend=event.shift)
         if not event.shift:
-            self.anchor = offset
+            self.sel_anchor = offset
         self.capture_mouse()
         event.stop()
 
@@ -498,8 +448,17 @@ class TranscriptView(ScrollView, can_focus=True):
     def visible_spans(self, start: int, end: int) -> list[Span]:
         spans = self.spans.overlapping(start, end)
         if self.code_filter is not None:
-            spans = [s for s in spans if s.code_id == self.code_filter]
+            spans = [s for s in spans if s.code_id in self.code_filter]
         return spans
+
+    def _heading_in(self, start: int, end: int) -> tuple[int, int, int] | None:
+        """The markdown heading (its ``#`` start, text start, end) on a line, if any."""
+        if not self.headings:
+            return None
+        i = bisect.bisect_right(self.headings, (end, -1, -1)) - 1
+        if i >= 0 and self.headings[i][2] > start:
+            return self.headings[i]
+        return None
 
     def _suggestions_in(self, start: int, end: int) -> list[SuggestionMark]:
         if not self.suggestions:
@@ -546,14 +505,14 @@ class TranscriptView(ScrollView, can_focus=True):
         turn = self.turn_at(start)
         label_end = turn.label_end if turn and turn.start < end else start
         cuts = {start, end}
-        for s in spans:
-            cuts.add(min(max(s.start, start), end))
-            cuts.add(min(max(s.end, start), end))
-        for g in suggestions:
-            cuts.add(min(max(g.start, start), end))
-            cuts.add(min(max(g.end, start), end))
+        for x in [*spans, *suggestions]:
+            cuts.add(min(max(x.start, start), end))
+            cuts.add(min(max(x.end, start), end))
         if turn and start < label_end < end:
             cuts.add(label_end)
+        heading = self._heading_in(start, end)
+        if heading is not None:
+            cuts.update(min(max(x, start), end) for x in heading[1:])
         sel = self.selection if with_cursor else None
         if with_cursor:
             if sel:
@@ -579,14 +538,9 @@ class TranscriptView(ScrollView, can_focus=True):
                 style = base + (interviewer_style if turn and turn.interviewer else speaker_style)
             else:
                 style = base
-            for g in suggestions:
-                if g.start <= a and g.end >= b:
-                    colour = self.codes.get(g.code_id, CodeLook("?", "#888888")).colour
-                    if covering:
-                        style = style + Style(underline=True, italic=True)
-                    else:
-                        style = style + Style(underline=True, italic=True, color=colour)
-                    break
+            if heading is not None and heading[1] <= a and b <= heading[2]:
+                style = style + HEADING_STYLE
+            style = self._suggestion_style(style, suggestions, a, b, bool(covering))
             if with_cursor and (
                 (sel and sel[0] <= a and b <= sel[1]) or (not sel and a == self.cursor)
             ):
@@ -599,6 +553,18 @@ class TranscriptView(ScrollView, can_focus=True):
         # One cell per character unless the text has wide characters; then let Strip measure.
         strip = Strip(segments) if self._wide else Strip(segments, used)
         return strip.adjust_cell_length(width, base)
+
+    def _suggestion_style(
+        self, style: Style, suggestions: list[SuggestionMark], a: int, b: int, coded: bool
+    ) -> Style:
+        """Underline a piece an open suggestion covers (in the code's colour on plain text)."""
+        for g in suggestions:
+            if g.start <= a and g.end >= b:
+                if coded:
+                    return style + Style(underline=True, italic=True)
+                colour = self.codes.get(g.code_id, CodeLook("?", "#888888")).colour
+                return style + Style(underline=True, italic=True, color=colour)
+        return style
 
     def _gutter(
         self, line: int, start: int, end: int, spans: list[Span], base: Style
