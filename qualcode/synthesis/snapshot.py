@@ -6,7 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
 from qualcode.db import Project
 from qualcode.documents import TurnIndex
@@ -84,8 +85,8 @@ def load_snapshot(project: Project) -> Snapshot:
     """Read everything the synthesis needs in one session, without per-coding queries."""
     with project.session() as s:
         settings = {r.key: r.value for r in s.exec(select(ProjectSetting))}
-        codes = list(s.exec(select(Code).order_by(Code.position, Code.id)))
-        participants = list(s.exec(select(Participant).order_by(Participant.id)))
+        codes = list(s.exec(select(Code).order_by(col(Code.position), col(Code.id))))
+        participants = list(s.exec(select(Participant).order_by(col(Participant.id))))
         docs = {
             row[0]: SnapshotDocument(
                 id=row[0],
@@ -95,47 +96,56 @@ def load_snapshot(project: Project) -> Snapshot:
                 language=row[4],
                 text=row[5],
             )
-            for row in s.exec(
-                select(
-                    Document.id,
-                    Document.title,
-                    Document.kind,
-                    Document.date,
-                    Document.language,
-                    Document.text,
-                ).order_by(Document.id)
+            for row in s.execute(
+                sa_select(
+                    col(Document.id),
+                    col(Document.title),
+                    col(Document.kind),
+                    col(Document.date),
+                    col(Document.language),
+                    col(Document.text),
+                ).order_by(col(Document.id))
             )
         }
         for doc_id, pid in s.exec(
             select(DocumentParticipant.document_id, DocumentParticipant.participant_id).order_by(
-                DocumentParticipant.document_id, DocumentParticipant.participant_id
+                col(DocumentParticipant.document_id), col(DocumentParticipant.participant_id)
             )
         ):
             if doc_id in docs:
                 docs[doc_id].participant_ids.append(pid)
         turns_by_doc: dict[int, list[_TurnRow]] = defaultdict(list)
         speakers: dict[int, tuple[str, int | None]] = {}
-        for tid, doc_id, start, end, speaker, pid in s.exec(
-            select(
-                Turn.id, Turn.document_id, Turn.start, Turn.end, Turn.speaker, Turn.participant_id
+        for tid, doc_id, start, end, speaker, pid in s.execute(
+            sa_select(
+                col(Turn.id),
+                col(Turn.document_id),
+                col(Turn.start),
+                col(Turn.end),
+                col(Turn.speaker),
+                col(Turn.participant_id),
             )
         ):
             turns_by_doc[doc_id].append(_TurnRow(tid, start, end))
             speakers[tid] = (speaker, pid)
         codings = [
             SnapshotCoding(*row)
-            for row in s.exec(
-                select(
-                    Coding.id, Coding.document_id, Coding.code_id, Coding.start, Coding.end
-                ).order_by(Coding.document_id, Coding.start, Coding.id)
+            for row in s.execute(
+                sa_select(
+                    col(Coding.id),
+                    col(Coding.document_id),
+                    col(Coding.code_id),
+                    col(Coding.start),
+                    col(Coding.end),
+                ).order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
             )
         ]
-        quotes = list(s.exec(select(Quote).order_by(Quote.id)))
+        quotes = list(s.exec(select(Quote).order_by(col(Quote.id))))
         memos: dict[int, list[str]] = defaultdict(list)
         for target_id, text in s.exec(
             select(Memo.target_id, Memo.text)
             .where(Memo.target_kind == "code")
-            .order_by(Memo.created, Memo.id)
+            .order_by(col(Memo.created), col(Memo.id))
         ):
             if target_id is not None and text.strip():
                 memos[target_id].append(text.strip())
