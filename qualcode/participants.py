@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.db import Project
 from qualcode.documents import TurnIndex, document_participants, document_turns
@@ -203,7 +203,7 @@ def participant_dict(p: Participant) -> dict[str, Any]:
 
 def list_participants(project: Project) -> list[dict[str, Any]]:
     with project.session() as s:
-        people = s.exec(select(Participant).order_by(Participant.id)).all()
+        people = s.exec(select(Participant).order_by(col(Participant.id))).all()
         return [participant_dict(p) for p in people]
 
 

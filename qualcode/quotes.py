@@ -119,13 +119,13 @@ def quote_dict(
     person = session.get(Participant, q.participant_id)
     assert doc is not None and person is not None
     if codes is None:
-        codes = {c.id: c for c in session.exec(select(Code))}  # type: ignore[misc]
+        codes = {c.id: c for c in session.exec(select(Code)) if c.id is not None}
     code = codes.get(q.code_id) if q.code_id is not None else None
     area = area_of(code, codes) if code is not None else None
     if events is None:
         events = list(
             session.exec(
-                select(QuoteEvent).where(QuoteEvent.quote_id == q.id).order_by(QuoteEvent.id)
+                select(QuoteEvent).where(QuoteEvent.quote_id == q.id).order_by(col(QuoteEvent.id))
             )
         )
     return {
@@ -194,7 +194,7 @@ def list_quotes(
     with ``only``, the code alone."""
     language = report_language(project)
     with project.session() as s:
-        stmt = select(Quote).order_by(Quote.id)
+        stmt = select(Quote).order_by(col(Quote.id))
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             for st in wanted:
@@ -219,7 +219,7 @@ def list_quotes(
             for e in s.exec(
                 select(QuoteEvent)
                 .where(QuoteEvent.quote_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(QuoteEvent.id)
+                .order_by(col(QuoteEvent.id))
             ):
                 events.setdefault(e.quote_id, []).append(e)
         codes = {c.id: c for c in s.exec(select(Code))}
@@ -555,7 +555,7 @@ def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") ->
     enabled = silence_as_consent(project)
 
     def work(s: Session) -> list[int]:
-        sent = s.exec(select(Quote).where(Quote.status == SENT).order_by(Quote.id))  # type: ignore[arg-type]  # sqlmodel column
+        sent = s.exec(select(Quote).where(Quote.status == SENT).order_by(col(Quote.id)))  # type: ignore[arg-type]  # sqlmodel column
         rows = [q for q in sent if overdue(q.status, q.due_date, today)]
         if enabled:
             for q in rows:

@@ -10,9 +10,11 @@ project name only, never a person's name.
 from __future__ import annotations
 
 import io
+from typing import Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -21,8 +23,9 @@ from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 
-from qualcode.formats.packet_content import PacketContent
+from qualcode.formats.packet_content import PacketContent, PacketQuote
 
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _GREY = RGBColor(0x66, 0x66, 0x66)
@@ -78,13 +81,55 @@ def _set_text(cell, text: str, bold: bool = False, italic: bool = False) -> None
         run.italic = italic
 
 
+def _quote_table(
+    doc: DocxDocument,
+    content: PacketContent,
+    item: PacketQuote,
+    rows: list[tuple[str, str, str]],
+    grid: Any,
+) -> None:
+    """One quote's table: labels on the left, values (and the answer fields) on the right."""
+    table = doc.add_table(rows=len(rows), cols=2)
+    table.style = grid
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _fixed_widths(table, (_LABEL_WIDTH, _VALUE_WIDTH))
+    for row, (key, value, kind) in zip(table.rows, rows, strict=True):
+        label_cell, value_cell = row.cells
+        label_cell.width, value_cell.width = _LABEL_WIDTH, _VALUE_WIDTH
+        _set_text(label_cell, content.texts[key], bold=True)
+        _shade(label_cell, _LABEL_FILL)
+        if kind == "context":
+            para = value_cell.paragraphs[0]
+            para.add_run(item.context_before)
+            strong = para.add_run(item.context_quote)
+            strong.bold = True
+            para.add_run(item.context_after)
+        elif kind == "quote":
+            _set_text(value_cell, f"»{value}«", italic=True)
+        elif kind == "answer":
+            _shade(value_cell, _ANSWER_FILL)
+            row.height = _ANSWER_HEIGHT
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        elif kind == "flag":
+            _set_text(value_cell, value, bold=True)
+            for run in value_cell.paragraphs[0].runs:
+                run.font.color.rgb = _FLAG
+        else:
+            _set_text(value_cell, value)
+    for row in table.rows[:-1]:  # keep one quote's block on one page where it fits
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
+
+
 def write_packet_docx(content: PacketContent) -> bytes:
     """The packet as .docx bytes (deterministic apart from the document's timestamps)."""
     doc = Document()
     section = doc.sections[0]
     section.left_margin = section.right_margin = Cm(2.2)
     section.top_margin = section.bottom_margin = Cm(2.0)
-    normal = doc.styles["Normal"]
+    normal = cast(ParagraphStyle, doc.styles["Normal"])
     normal.font.name = "Calibri"
     normal.font.size = Pt(10.5)
 
@@ -98,15 +143,17 @@ def write_packet_docx(content: PacketContent) -> bytes:
     props.category = ""
     props.language = content.language
 
+    package = doc.part.package
+    assert package is not None  # a new document always has its package
     part = Part(
         PackURI("/docProps/custom.xml"),
         CT.OFC_CUSTOM_PROPERTIES,
         _custom_properties_xml(
             {"qualcode_packet": content.token, "qualcode_project": content.project_id}
         ),
-        doc.part.package,
+        package,
     )
-    doc.part.package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
     if content.researcher:
         banner = doc.add_paragraph()
@@ -130,7 +177,8 @@ def write_packet_docx(content: PacketContent) -> bytes:
 
     total = len(content.quotes)
     # Style objects, not names: looking a style up by name scans every style each time.
-    heading2, grid = doc.styles["Heading 2"], doc.styles["Table Grid"]
+    heading2 = cast(ParagraphStyle, doc.styles["Heading 2"])
+    grid = doc.styles["Table Grid"]
     for n, item in enumerate(content.quotes, start=1):
         doc.add_paragraph(content.t("quote_heading", n=n, total=total), style=heading2)
         rows: list[tuple[str, str, str]] = [("ref", item.ref, "plain")]
@@ -145,38 +193,7 @@ def write_packet_docx(content: PacketContent) -> bytes:
             rows.append(("check", item.check, "flag" if item.flagged else "plain"))
         rows += [("answer", "", "answer"), ("new_wording", "", "answer"),
                  ("comment", "", "answer")]  # fmt: skip
-        table = doc.add_table(rows=len(rows), cols=2)
-        table.style = grid
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        _fixed_widths(table, (_LABEL_WIDTH, _VALUE_WIDTH))
-        for row, (key, value, kind) in zip(table.rows, rows, strict=True):
-            label_cell, value_cell = row.cells
-            label_cell.width, value_cell.width = _LABEL_WIDTH, _VALUE_WIDTH
-            _set_text(label_cell, content.texts[key], bold=True)
-            _shade(label_cell, _LABEL_FILL)
-            if kind == "context":
-                para = value_cell.paragraphs[0]
-                para.add_run(item.context_before)
-                strong = para.add_run(item.context_quote)
-                strong.bold = True
-                para.add_run(item.context_after)
-            elif kind == "quote":
-                _set_text(value_cell, f"»{value}«", italic=True)
-            elif kind == "answer":
-                _shade(value_cell, _ANSWER_FILL)
-                row.height = _ANSWER_HEIGHT
-                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-            elif kind == "flag":
-                _set_text(value_cell, value, bold=True)
-                for run in value_cell.paragraphs[0].runs:
-                    run.font.color.rgb = _FLAG
-            else:
-                _set_text(value_cell, value)
-        for row in table.rows[:-1]:  # keep one quote's block on one page where it fits
-            for cell in row.cells:
-                for para in cell.paragraphs:
-                    para.paragraph_format.keep_with_next = True
+        _quote_table(doc, content, item, rows, grid)
         doc.add_paragraph()
 
     doc.add_paragraph(content.texts["thanks"])

@@ -16,12 +16,13 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from docx import Document as new_document
 from docx.oxml.parser import oxml_parser
 from docx.shared import Cm, Pt
-from lxml import etree
+from docx.styles.style import ParagraphStyle
+from lxml import etree  # pyright: ignore[reportAttributeAccessIssue]  # lxml ships no stubs
 
 from qualcode.formats.synthesis_text import headings
 from qualcode.progress import Progress, no_progress
@@ -75,7 +76,7 @@ class _Writer:
         self.h = headings(data["language"])
         self.doc = new_document()
         styles = self.doc.styles
-        normal = styles["Normal"]
+        normal = cast(ParagraphStyle, styles["Normal"])
         normal.font.name = "Calibri"
         normal.font.size = Pt(10.5)
         self.style_ids = {
@@ -439,5 +440,5 @@ def write_docx(
         progress(i, len(steps) + 1, label)
         step()
     progress(len(steps), len(steps) + 1, "saving")
-    w.doc.save(out)
+    w.doc.save(os.fspath(out) if isinstance(out, str | os.PathLike) else out)
     progress(len(steps) + 1, len(steps) + 1, "done")

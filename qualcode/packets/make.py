@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode import quotes as quotes_mod
 from qualcode.db import Project
@@ -121,7 +121,7 @@ def _plan_packets(
                 packet,
                 person.name,
                 name,
-                [(q.id, q.version) for q in rows],
+                [(q.id or 0, q.version) for q in rows],
                 files,  # type: ignore[misc]  # ids are set
                 researcher_copy,
                 redactor.total,
@@ -132,7 +132,7 @@ def _plan_packets(
 
 def _open_quotes(s: Session, participant: str | None, resend: bool) -> dict[int, list[Quote]]:
     statuses = (quotes_mod.CANDIDATE, quotes_mod.SENT) if resend else (quotes_mod.CANDIDATE,)
-    stmt = select(Quote).where(Quote.status.in_(statuses)).order_by(Quote.id)  # type: ignore[attr-defined]  # sqlmodel column
+    stmt = select(Quote).where(Quote.status.in_(statuses)).order_by(col(Quote.id))  # type: ignore[attr-defined]  # sqlmodel column
     if participant is not None:
         person = resolve_participant(s, participant)
         stmt = stmt.where(Quote.participant_id == person.id)
@@ -264,7 +264,7 @@ def make_packets(
 def list_packets(project: Project) -> list[dict[str, Any]]:
     """Every packet made: recipient, due date, file and the state of its quotes."""
     with project.session() as s:
-        rows = s.exec(select(Packet).order_by(Packet.id)).all()
+        rows = s.exec(select(Packet).order_by(col(Packet.id))).all()
         counts: dict[int, dict[str, int]] = {}
         for pid, status in s.exec(select(Quote.packet_id, Quote.status)):
             if pid is not None:

@@ -103,7 +103,11 @@ def read_packets(
             if ret.token in seen_tokens:
                 raise PacketError(f"{ret.path.name}: the same packet was given twice")
             seen_tokens.add(ret.token)
-            in_packet = {q.id: q for q in s.exec(select(Quote).where(Quote.packet_id == packet.id))}
+            in_packet = {
+                q.id: q
+                for q in s.exec(select(Quote).where(Quote.packet_id == packet.id))
+                if q.id is not None
+            }
             seen: set[int] = set()
             for a in ret.answers:
                 q = in_packet.get(a.quote_id) or s.get(Quote, a.quote_id)

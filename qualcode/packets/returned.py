@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
+from lxml import etree  # pyright: ignore[reportAttributeAccessIssue]  # lxml ships no stubs
 
 from qualcode.errors import PacketError
 from qualcode.formats.packet_content import TEXTS
