@@ -63,7 +63,11 @@ MASK = "[…]"
 MAX_FILENAME = 80
 
 # Characters that can sit inside a written name without changing how it reads.
-_IGNORABLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+# (soft hyphen, zero-width characters, and control characters other than line breaks/tabs)
+_IGNORABLE_CHARS = frozenset(
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff\x7f" + "".join(map(chr, [*range(9), *range(14, 32)]))
+)
+_IGNORABLE = "".join(re.escape(c) for c in sorted(_IGNORABLE_CHARS))  # a regex class body
 _IGNORABLE_RE = re.compile(f"[{_IGNORABLE}]")
 _SPACE = rf"(?:[\s{_IGNORABLE}]+)"
 _HYPHEN = rf"(?:[\s{_IGNORABLE}]*[-\u2010\u2011\u2012\u2013\u2014][\s{_IGNORABLE}]*|{_SPACE}|)"
@@ -94,7 +98,7 @@ def _letter(ch: str, transliterate: bool) -> str:
 def _atoms(needle: str) -> list[str]:
     """The regex atoms of ``needle``, one per letter or separator (keys of the trie)."""
     needle = unicodedata.normalize("NFC", " ".join(needle.split()))
-    needle = "".join(c for c in needle if c not in _IGNORABLE)
+    needle = "".join(c for c in needle if c not in _IGNORABLE_CHARS)
     transliterate = len(needle) >= 4
     atoms: list[str] = []
     for ch in needle:
@@ -128,10 +132,18 @@ def _trie_regex(needles: list[list[str]]) -> str:
             node.end = idx
 
     def emit(node: _Node) -> str:
+        # A run of single-child nodes is written in a loop: recursion only at branches.
+        chain: list[str] = []
+        while len(node.children) == 1 and node.end is None:
+            atom, node = next(iter(node.children.items()))
+            chain.append(atom)
         branches = [atom + emit(child) for atom, child in node.children.items()]
         if node.end is not None:
             branches.append(f"(?P<r{node.end}>)")
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if not branches:
+            return "".join(chain)
+        alt = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "".join(chain) + alt
 
     return emit(root)
 
@@ -144,20 +156,22 @@ def _shadow(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     if unicodedata.is_normalized("NFC", text) and _IGNORABLE_RE.search(text) is None:
         return text, None, None
     if unicodedata.is_normalized("NFC", text):
-        starts = [i for i, c in enumerate(text) if c not in _IGNORABLE]
+        starts = [i for i, c in enumerate(text) if c not in _IGNORABLE_CHARS]
         return "".join(text[i] for i in starts), starts, [i + 1 for i in starts]
     chars: list[str] = []
     starts = []
     ends: list[int] = []
     i, n = 0, len(text)
     while i < n:
-        if text[i] in _IGNORABLE:
+        if text[i] in _IGNORABLE_CHARS:
             i += 1
             continue
         j = i + 1
-        while j < n and (unicodedata.combining(text[j]) or text[j] in _IGNORABLE):
+        while j < n and (unicodedata.combining(text[j]) or text[j] in _IGNORABLE_CHARS):
             j += 1
-        cluster = unicodedata.normalize("NFC", "".join(c for c in text[i:j] if c not in _IGNORABLE))
+        cluster = unicodedata.normalize(
+            "NFC", "".join(c for c in text[i:j] if c not in _IGNORABLE_CHARS)
+        )
         for c in cluster:
             chars.append(c)
             starts.append(i)

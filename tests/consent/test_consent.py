@@ -232,3 +232,24 @@ def test_text_without_names_is_unchanged(text: str) -> None:
         return
     assert r.redact(text) == text
     assert r.counts.total == 0
+
+
+def test_long_names_and_control_characters() -> None:
+    long = Participant(id=5, name="Ulla " + "Langenavn-" * 300 + "Sen", consent="anonymous",
+                       pseudonym="Ekspert 5")  # fmt: skip
+    ctrl = Participant(id=6, name="Bir\x07te Kjær", consent="role_only", title="jordemoder")
+    r = Redactor.for_participants([long, ctrl])
+    assert r.redact("Ulla sagde") == "[Ekspert 5] sagde"
+    assert r.redact("Birte og Bir\x07te og KJÆR") == "[jordemoder] og [jordemoder] og [jordemoder]"
+
+
+def test_participants_csv_is_normalised_to_nfc(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.participants import read_participants_csv
+
+    path = tmp_path / "p.csv"
+    name = unicodedata.normalize("NFD", "Åse\u00a0 Søgaard")
+    path.write_text(f"name;title;organisation;expertise;consent\n{name};læge;Ø\u00adst;x;anonym\n",
+                    encoding="utf-8")  # fmt: skip
+    row = read_participants_csv(path)[0]
+    assert row["name"] == "Åse Søgaard" and unicodedata.is_normalized("NFC", row["name"])
+    assert row["organisation"] == "Øst"
