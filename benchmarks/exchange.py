@@ -1,4 +1,5 @@
-"""Exchange speed: REFI-QDA export and import, CSV export, inter-coder agreement.
+"""Exchange speed: REFI-QDA export (code points and UTF-16 for NVivo) and import, CSV and
+Excel export, inter-coder agreement.
 
 A generated project (interviews with codings by two coders) is exported to .qdpx, imported
 into a fresh project (without NLP annotation, which the NLP benchmark measures), exported as
@@ -45,7 +46,7 @@ def _project(folder: Path, n: int, codings: int, words: int):  # -> qualcode.db.
 def run(quick: bool = False) -> dict[str, float]:
     from qualcode.agreement import compute_agreement
     from qualcode.db import open_project
-    from qualcode.exchange import export_csv, export_qdpx, import_qdpx
+    from qualcode.exchange import export_csv, export_qdpx, export_xlsx, import_qdpx
 
     n, codings, words = (10, 2_000, 5_000) if quick else (100, 10_000, 10_000)
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,6 +57,10 @@ def run(quick: bool = False) -> dict[str, float]:
         t1 = time.perf_counter()
         export_csv(project, folder / "out.csv")
         t2 = time.perf_counter()
+        export_xlsx(project, folder / "out.xlsx")
+        t2x = time.perf_counter()
+        export_qdpx(project, folder / "nvivo.qdpx", positions="utf16")
+        t2u = time.perf_counter()
         report = compute_agreement(project, ["ida", "mads"])
         t3 = time.perf_counter()
         fresh = open_project(folder / "fresh.qualcode", create=True)
@@ -71,7 +76,9 @@ def run(quick: bool = False) -> dict[str, float]:
         "exchange_codings": float(codings),
         "exchange_qdpx_export_s": t1 - t0,
         "exchange_csv_export_s": t2 - t1,
+        "exchange_xlsx_export_s": t2x - t2,
+        "exchange_qdpx_utf16_export_s": t2u - t2x,
         "exchange_qdpx_import_s": t5 - t4,
-        "agreement_s": t3 - t2,
+        "agreement_s": t3 - t2u,
         "agreement_units": float(report.units),
     }
