@@ -145,6 +145,12 @@ def register(app: typer.Typer) -> None:
         else:
             say(f"copied {sum(rows.values())} rows in {len(rows)} tables to the target")
 
+    _register_agreement(app)
+    _register_log(app)
+    _register_blind(app)
+
+
+def _register_agreement(app: typer.Typer) -> None:
     @app.command("agreement")
     def agreement(
         ctx: typer.Context,
@@ -187,6 +193,8 @@ def register(app: typer.Typer) -> None:
             _print_summary(report)
         _print_disagreements(report, limit)
 
+
+def _register_log(app: typer.Typer) -> None:
     @app.command("log")
     def log(
         ctx: typer.Context,
@@ -225,6 +233,8 @@ def register(app: typer.Typer) -> None:
             when = e["at"][:19].replace("T", " ")
             say(f"{when}  {e['who'][:16]:<16} {e['kind']:<8} {e['what']}{state}")
 
+
+def _register_blind(app: typer.Typer) -> None:
     blind = typer.Typer(help="Blind coding: coders see only their own codings until review.")
     app.add_typer(blind, name="blind")
 

@@ -156,7 +156,7 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def _compute(self) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.app.project  # type: ignore[attr-defined]  # QualcodeApp
         reviewer = getattr(self.app, "coder", "") or None
         self.pairs = coder_pairs(project, reviewer=reviewer)
         pair = self.coders or default_review_pair(project, reviewer=reviewer)
@@ -319,7 +319,7 @@ class ReviewScreen(Screen[None]):
         reviewer = getattr(self.app, "coder", "") or "reviewer"
         a, b = self.report.coders[:2]
         try:
-            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]
+            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]  # QualcodeApp
         except Exception as exc:  # noqa: BLE001 - a domain error becomes a notification
             notify_error = getattr(self.app, "notify_error", None)
             if callable(notify_error):
