@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import true
 from sqlmodel import select
 
 from qualcode.db import Project
@@ -43,6 +44,7 @@ from qualcode.participants import attribution, is_interviewer_label, pseudonym
 from qualcode.progress import Progress, no_progress
 from qualcode.review import ReviewDocument, review_codes
 from qualcode.safe_write import atomic_write_bytes
+from qualcode.visibility import reviewed_only
 
 FINAL_STATUSES = ("approved", "approved_with_changes", "deemed_accepted")
 PENDING_STATUSES = ("candidate", "sent")
@@ -104,6 +106,7 @@ class _TurnRow:
 
 def load_snapshot(project: Project) -> Snapshot:
     """Read everything the synthesis needs in one session, without per-coding queries."""
+    counted = reviewed_only(project)
     with project.session() as s:
         settings = {r.key: r.value for r in s.exec(select(ProjectSetting))}
         codes = list(s.exec(select(Code).order_by(Code.position, Code.id)))
@@ -147,9 +150,9 @@ def load_snapshot(project: Project) -> Snapshot:
         codings = [
             SnapshotCoding(*row)
             for row in s.exec(
-                select(
-                    Coding.id, Coding.document_id, Coding.code_id, Coding.start, Coding.end
-                ).order_by(Coding.document_id, Coding.start, Coding.id)
+                select(Coding.id, Coding.document_id, Coding.code_id, Coding.start, Coding.end)
+                .where(counted if counted is not None else true())  # blind coding: reviewed only
+                .order_by(Coding.document_id, Coding.start, Coding.id)
             )
         ]
         quotes = list(s.exec(select(Quote).order_by(Quote.id)))
