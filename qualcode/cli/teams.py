@@ -25,6 +25,10 @@ def _pair(f: Figures) -> str:
     return f"{_fmt(f['cohen_kappa'])} {_fmt(f['krippendorff_alpha'])}"
 
 
+def _three(f: Figures) -> str:
+    return f"{_fmt(f['percent_agreement'])} {_pair(f)}"
+
+
 def _print_summary(report: AgreementReport) -> None:
     sources = ", ".join(f"{n} by {k}" for k, n in report.unit_sources.items())
     say(
@@ -48,27 +52,28 @@ def _print_summary(report: AgreementReport) -> None:
 
 def _print_by_code(report: AgreementReport) -> None:
     """Per code and per area, both unit sets side by side, named."""
-    names = " / ".join(report.coders)
     say(f"coders {', '.join(report.coders)}: {report.units} sentence units")
+    say(f"{'':<21} {'units':>7}  {'all units':^13}  {'coded units':^20}")
     say(
-        f"{'code':<12} {'area':<10} {'units (' + names + ')':<22} "
-        f"{'all units: kappa  alpha':>23} {'coded units: kappa  alpha':>26} {'diff':>5}"
+        f"{'code':<12} {'area':<8} {'coded':>7}  {'kappa  alpha':>13}  "
+        f"{'agree  kappa  alpha':>20} diff"
     )
     for row in report.codes:
         coded = "/".join(str(n) for n in row["units_coded"].values())
         say(
-            f"{row['code'][:12]:<12} {row['area'][:10]:<10} {coded:<22} "
-            f"{'':>9}{_pair(row['all_units'])} {'':>12}{_pair(row['coded_units'])} "
-            f"{row['disagreements']:>5}"
+            f"{row['code'][:12]:<12} {row['area'][:8]:<8} {coded:>7}  "
+            f"{_pair(row['all_units'])}  {_three(row['coded_units'])} {row['disagreements']:>4}"
         )
     for area in report.areas:
+        if area["codes"] == [area["area"]]:
+            continue  # a code without sub-codes: its line above says it all
         say(
-            f"{'area ' + area['area'][:7]:<12} {'':<10} {len(area['codes']):>3} codes{'':<13} "
-            f"{'':>9}{_pair(area['all_units'])} {'':>12}{_pair(area['coded_units'])} "
-            f"{area['disagreements']:>5}"
+            f"{'area ' + area['area'][:14]:<20} {len(area['codes']):>2} codes  "
+            f"{_pair(area['all_units'])}  {_three(area['coded_units'])} {area['disagreements']:>4}"
         )
-    say("all units: every sentence of the shared documents; coded units: the sentences at")
-    say("least one coder marked with the code (not inflated by text nobody coded).")
+    say("all units: every sentence of the shared documents; coded units: only the sentences")
+    say("a coder marked with the code (not inflated by text nobody coded). units coded: per")
+    say(f"coder ({' / '.join(report.coders)}). '-': undefined (e.g. no variation to compare).")
 
 
 def _print_disagreements(report: AgreementReport, limit: int) -> None:
@@ -200,7 +205,9 @@ def _register_log(app: typer.Typer) -> None:
         ctx: typer.Context,
         coder: str = typer.Option("", "--coder", help="Only what this coder did."),
         since: str = typer.Option(
-            "", "--since", help="Only since then: 2026-11-30, 2026-11-30T09:00, 30m, 6h, 2d, 1w."
+            "",
+            "--since",
+            help="Only since then: today, yesterday, 2026-11-30, 2026-11-30T09:00, 6h, 2d.",
         ),
         kind: list[str] = typer.Option(
             [], "--kind", help="Only this kind (repeatable): " + ", ".join(KINDS) + "."

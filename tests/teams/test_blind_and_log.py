@@ -131,6 +131,7 @@ def test_the_log_says_who_did_what_when(project: Project, cli) -> None:  # type:
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     code, out, _ = cli("log", "--since", tomorrow)
     assert code == 0 and "nothing logged" in out
+    assert cli("log", "--since", "today")[0] == 0
     code, _, err = cli("log", "--since", "last tuesday")
     assert code == 1 and "hint:" in err
     # Logged entries are records only: undo never takes them.
