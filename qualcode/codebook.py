@@ -215,15 +215,14 @@ def load_codebook(project: Project, path: Path) -> CodebookLoadResult:
 
     Codes are matched by key: existing ones are updated (their GUID and codings stay),
     new ones created. Codes missing from the file are kept — nothing coded is dropped.
-    A ``.qdc`` file goes through the REFI-QDA reader.
+    A ``.qdc`` file is loaded by ``qualcode.exchange.load_qdc`` (the faces route it there).
     """
-    if path.suffix.lower() == ".qdc":
-        from qualcode.formats import qdpx
-
-        book = qdpx.read_codebook_file(path)
-    else:
-        book = parse_codebook_toml(path)
-    return store_codebook(project, book)
+    if path.suffix.lower() == ".qdc":  # REFI-QDA: translated by qualcode.exchange.load_qdc
+        raise CodebookError(
+            f"{path}: a REFI-QDA codebook is loaded through the exchange module",
+            "Use `qualcode codebook load FILE.qdc` or `qualcode import FILE.qdc`.",
+        )
+    return store_codebook(project, parse_codebook_toml(path))
 
 
 def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
@@ -358,11 +357,11 @@ def resolve_code(session: Session, name: str) -> Code:
 def export_codebook(project: Project, fmt: str, out: Path) -> Path:
     """Write the codebook as toml, md or (REFI-QDA) qdc."""
     fmt = fmt.lower()
-    if fmt == "qdc":
-        from qualcode.formats import qdpx
-
-        qdpx.write_codebook_file(project, out)
-        return out
+    if fmt == "qdc":  # REFI-QDA, with consent: qualcode.exchange.export_qdc
+        raise CodebookError(
+            "a REFI-QDA codebook is written through the exchange module",
+            "Use `qualcode codebook export --format qdc --out FILE`.",
+        )
     tree = codebook_tree(project)
     settings = project.settings()
     if fmt == "toml":

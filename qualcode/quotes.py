@@ -23,10 +23,10 @@ from qualcode import fidelity
 from qualcode.codebook import area_of, code_label, resolve_code
 from qualcode.coding import check_span, find_match
 from qualcode.db import Project
-from qualcode.documents import TurnIndex, document_participants, document_turns, resolve_document
+from qualcode.documents import resolve_document
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
 from qualcode.models import Code, Document, Participant, Quote, QuoteEvent, utcnow
-from qualcode.participants import attribution, resolve_participant
+from qualcode.participants import attribution, resolve_participant, speaker_of
 
 CANDIDATE = "candidate"
 SENT = "sent"
@@ -91,41 +91,6 @@ def _check_move(quote: Quote, to_status: str) -> None:
 
 
 # --- finding who said it ---------------------------------------------------------------
-
-
-def speaker_of(session: Session, doc: Document, start: int, end: int) -> Participant:
-    """The participant who speaks the whole span; a span across two speakers is an error."""
-    turns = TurnIndex(document_turns(session, doc.id)).spanning(start, end)  # type: ignore[arg-type]
-    text = doc.text
-    # A turn touched only by whitespace at the edge of the span does not count.
-    turns = [t for t in turns if text[max(t.start, start) : min(t.end, end)].strip()] or turns
-    if turns:
-        speakers = {(t.participant_id, t.speaker) for t in turns}
-        ids = {t.participant_id for t in turns}
-        if len(ids) > 1 or (None in ids and len(speakers) > 1):
-            names = ", ".join(dict.fromkeys(t.speaker for t in turns))
-            raise QuoteError(
-                f"the passage {start}-{end} spans more than one speaker ({names})",
-                "A quote is one person's words: shorten it to a single speaker turn.",
-            )
-        pid = turns[0].participant_id
-        if pid is None:
-            raise QuoteError(
-                f"the passage {start}-{end} is spoken by {turns[0].speaker!r}, who is not a "
-                "registered participant",
-                "Quote an expert's turn, or link the speaker to a participant.",
-            )
-        participant = session.get(Participant, pid)
-        assert participant is not None
-        return participant
-    people = document_participants(session, doc.id)  # type: ignore[arg-type]
-    if len(people) == 1:
-        return people[0]
-    raise QuoteError(
-        f"cannot tell who said the passage {start}-{end} of {doc.title!r}: it has no speaker "
-        f"turns and {len(people)} participants",
-        "Import the document with --participant NAME (one participant), or with speaker labels.",
-    )
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -260,14 +225,28 @@ def list_quotes(
         ]
 
 
+def overdue(status: str, due_date: dt.date | str | None, today: dt.date) -> bool:
+    """The one rule: a ``sent`` quote is overdue from the day *after* its due date."""
+    if status != SENT or not due_date:
+        return False
+    due = dt.date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
+    return due < today
+
+
 def overdue_quotes(project: Project, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Sent quotes whose due date has passed (the dashboard's "overdue" list)."""
     today = today or dt.date.today()
     return [
-        q
-        for q in list_quotes(project, status=SENT)
-        if q["due_date"] and dt.date.fromisoformat(q["due_date"]) < today
+        q for q in list_quotes(project, status=SENT) if overdue(q["status"], q["due_date"], today)
     ]
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many quotes are in each state (every state listed, zeros included)."""
+    counts = dict.fromkeys(TRANSITIONS, 0)
+    for status in session.exec(select(Quote.status)):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -571,13 +550,8 @@ def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") ->
     enabled = silence_as_consent(project)
 
     def work(s: Session) -> list[int]:
-        rows = list(
-            s.exec(
-                select(Quote)
-                .where(Quote.status == SENT, Quote.due_date < today)  # type: ignore[operator]
-                .order_by(Quote.id)
-            )
-        )
+        sent = s.exec(select(Quote).where(Quote.status == SENT).order_by(Quote.id))  # type: ignore[arg-type]  # sqlmodel column
+        rows = [q for q in sent if overdue(q.status, q.due_date, today)]
         if enabled:
             for q in rows:
                 _guarded_update(s, q, None, status=DEEMED_ACCEPTED, approved_wording=q.wording)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,12 @@ from typing import Any
 from sqlalchemy import true
 from sqlmodel import select
 
+from qualcode.consent import Redactor
 from qualcode.db import Project
 from qualcode.documents import TurnIndex
 from qualcode.errors import ExportError, NotFoundError
+from qualcode.formats import writers
+from qualcode.formats.synthesis_text import STATUS_TEXT, headings
 from qualcode.models import (
     Code,
     Coding,
@@ -40,7 +42,7 @@ from qualcode.models import (
     Turn,
 )
 from qualcode.naming import did_you_mean, fold
-from qualcode.participants import attribution, is_interviewer_label, pseudonym
+from qualcode.participants import is_interviewer_label
 from qualcode.progress import Progress, no_progress
 from qualcode.review import ReviewDocument, review_codes
 from qualcode.safe_write import atomic_write_bytes
@@ -183,187 +185,11 @@ def load_snapshot(project: Project) -> Snapshot:
 # --------------------------------------------------------------------------------------------
 
 
-def expert_label(p: Participant, language: str = "da") -> str:
+def expert_label(p: Participant, redactor: Redactor) -> str:
     """The short label of an expert in tables: the name only when consent allows it."""
-    if p.consent == "named":
+    if redactor.attribution(p).startswith(p.name) and p.name:
         return p.name
-    return attribution(p, language)
-
-
-_WORD = re.compile(r"\w+")
-
-
-class Redactor:
-    """Replaces names that consent does not allow with the label it does allow.
-
-    For ``role_only`` and ``anonymous`` participants the full name and each part of it
-    (that is not also part of a named participant's name) are replaced; for ``anonymous``
-    ones their organisation and multi-word title too, since those identify a person.
-    A single name part is replaced only where it is capitalised, so a surname that is also
-    an ordinary word ("Fisker", "fisker") leaves the ordinary word alone.
-    """
-
-    def __init__(self, participants: list[Participant], language: str = "da") -> None:
-        named_parts = {
-            part.casefold() for p in participants if p.consent == "named" for part in p.name.split()
-        }
-        replacements: dict[str, str] = {}
-        parts: set[str] = set()
-        for p in participants:
-            if p.consent == "named":
-                continue
-            shown = pseudonym(p, language) if p.consent == "anonymous" else attribution(p, language)
-            label = f"[{shown}]"
-            replacements.setdefault(p.name.casefold(), label)
-            for part in p.name.replace("-", " ").split():
-                key = part.casefold()
-                if len(part) >= 3 and key not in named_parts and key not in replacements:
-                    replacements[key] = label
-                    parts.add(key)
-            if p.consent == "anonymous":
-                if len(p.organisation) >= 3:
-                    replacements.setdefault(p.organisation.casefold(), "[…]")
-                if len(p.title.split()) > 1:
-                    replacements.setdefault(p.title.casefold(), "[…]")
-        self._replacements = replacements
-        self._parts = parts
-        # The first word of every replaced string: a text without any of them is left
-        # alone without running the (long) alternation at all — the common case.
-        self._first_words = {
-            m.group(0) for alt in replacements if (m := _WORD.search(alt)) is not None
-        }
-        if replacements:
-            alternatives = sorted(replacements, key=len, reverse=True)
-            self._pattern: re.Pattern[str] | None = re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)",
-                re.IGNORECASE,
-            )
-        else:
-            self._pattern = None
-
-    def might_match(self, text: str) -> bool:
-        """False when ``text`` certainly holds no name to replace (cheap pre-check)."""
-        if self._pattern is None or not text:
-            return False
-        return not self._first_words.isdisjoint(_WORD.findall(text.casefold()))
-
-    def clean(self, text: str) -> str:
-        if not self.might_match(text):
-            return text
-        return self._pattern.sub(self._replace, text)
-
-    def _replace(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        key = found.casefold()
-        if key in self._parts and not found[:1].isupper():
-            return found
-        return self._replacements[key]
-
-
-# --------------------------------------------------------------------------------------------
-# Headings in the codebook's language.
-# --------------------------------------------------------------------------------------------
-
-HEADINGS: dict[str, dict[str, str]] = {
-    "da": {
-        "title": "Syntese",
-        "draft": "Udkast – citater markeret som afventende er endnu ikke godkendt",
-        "final": "Endelig version – kun godkendte citater",
-        "guiding_question": "Styrende spørgsmål",
-        "key_points": "Hovedpunkter",
-        "attention_points": "Opmærksomhedspunkter",
-        "narrative": "Analytikerens noter",
-        "quotes": "Citater",
-        "excerpts": "Kodede uddrag efter ekspert",
-        "co_occurring": "Koder der ofte optræder sammen med",
-        "cross_cutting": "Tværgående temaer",
-        "coverage": "Eksperter og udviklingsområder",
-        "expert": "Ekspert",
-        "expertise": "Ekspertise",
-        "total": "I alt",
-        "code_frequencies": "Kodefrekvenser",
-        "code": "Kode",
-        "codings": "kodninger",
-        "experts": "eksperter",
-        "documents": "dokumenter",
-        "saturation": "Mætning",
-        "saturation_intro": "Antal eksperter, der har udtalt sig om punktet, efter hvert "
-        "interview (i datoorden).",
-        "saturated_after": "ingen nye eksperter efter interview",
-        "document_review": "Dokumentgennemgang",
-        "mentions": "omtaler",
-        "no_mentions": "Ikke nævnt i de gennemgåede dokumenter.",
-        "pending": "AFVENTER GODKENDELSE",
-        "status": "Status",
-        "unattributed": "Uden tilknyttet ekspert",
-        "none": "Ingen endnu.",
-        "counts": "{codings} kodninger · {experts} eksperter · {documents} dokumenter",
-        "runs_through": "Går igen i",
-        "line": "linje",
-    },
-    "en": {
-        "title": "Synthesis",
-        "draft": "Draft – quotes marked as pending are not yet approved",
-        "final": "Final version – approved quotes only",
-        "guiding_question": "Guiding question",
-        "key_points": "Key points",
-        "attention_points": "Attention points",
-        "narrative": "Analyst's notes",
-        "quotes": "Quotes",
-        "excerpts": "Coded excerpts by expert",
-        "co_occurring": "Codes that often occur with it",
-        "cross_cutting": "Cross-cutting themes",
-        "coverage": "Experts and development areas",
-        "expert": "Expert",
-        "expertise": "Expertise",
-        "total": "Total",
-        "code_frequencies": "Code frequencies",
-        "code": "Code",
-        "codings": "codings",
-        "experts": "experts",
-        "documents": "documents",
-        "saturation": "Saturation",
-        "saturation_intro": "Number of experts who spoke to the point after each interview "
-        "(in date order).",
-        "saturated_after": "no new experts after interview",
-        "document_review": "Document review",
-        "mentions": "mentions",
-        "no_mentions": "Not mentioned in the reviewed documents.",
-        "pending": "PENDING APPROVAL",
-        "status": "Status",
-        "unattributed": "Not attributed to an expert",
-        "none": "None yet.",
-        "counts": "{codings} codings · {experts} experts · {documents} documents",
-        "runs_through": "Runs through",
-        "line": "line",
-    },
-}
-
-
-STATUS_TEXT: dict[str, dict[str, str]] = {
-    "da": {
-        "candidate": "kandidat",
-        "sent": "sendt til godkendelse",
-        "approved": "godkendt",
-        "approved_with_changes": "godkendt med ændringer",
-        "deemed_accepted": "godkendt ved fristens udløb",
-        "rejected": "afvist",
-        "withdrawn": "trukket tilbage",
-    },
-    "en": {
-        "candidate": "candidate",
-        "sent": "sent for approval",
-        "approved": "approved",
-        "approved_with_changes": "approved with changes",
-        "deemed_accepted": "accepted by silence after the deadline",
-        "rejected": "rejected",
-        "withdrawn": "withdrawn",
-    },
-}
-
-
-def headings(language: str) -> dict[str, str]:
-    return HEADINGS.get(language, HEADINGS["en"])
+    return redactor.attribution(p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,14 +249,12 @@ class _Context:
         self.snap = snap
         self.language = language
         self.codings = _distinct_passages(snap.codings)
-        self.redactor = Redactor(snap.participants, language)
+        self.redactor = Redactor.for_participants(snap.participants, language=language)
         self.codes = {c.id: c for c in snap.codes if c.id is not None}
         self.people = {p.id: p for p in snap.participants if p.id is not None}
         self.docs = {d.id: d for d in snap.documents}
         self._titles: dict[int, str] = {}
         self._people: dict[int | None, dict[str, Any] | None] = {}
-        # Documents whose text holds no name to replace need no per-excerpt redaction.
-        self.needs_redaction = {d.id: self.redactor.might_match(d.text) for d in snap.documents}
         self.children: dict[int, list[Code]] = defaultdict(list)
         for c in snap.codes:
             if c.parent_id is not None and c.parent_id in self.codes:
@@ -531,8 +355,8 @@ class _Context:
         p = self.people[pid]
         return {
             "id": pid,
-            "label": expert_label(p, self.language),
-            "attribution": attribution(p, self.language),
+            "label": expert_label(p, self.redactor),
+            "attribution": self.redactor.attribution(p),
             "consent": p.consent,
             "expertise": p.expertise,
         }
@@ -540,7 +364,7 @@ class _Context:
     def title(self, doc_id: int) -> str:
         if doc_id not in self._titles:
             doc = self.docs.get(doc_id)
-            self._titles[doc_id] = self.redactor.clean(doc.title) if doc else f"#{doc_id}"
+            self._titles[doc_id] = self.redactor.redact(doc.title) if doc else f"#{doc_id}"
         return self._titles[doc_id]
 
 
@@ -557,9 +381,9 @@ def _quote_dict(ctx: _Context, q: Quote) -> dict[str, Any]:
         "status": q.status,
         "status_text": STATUS_TEXT[ctx.language].get(q.status, q.status),
         "pending": q.status not in FINAL_STATUSES,
-        "wording": ctx.redactor.clean(q.approved_wording or q.wording),
-        "attribution": attribution(person, ctx.language) if person else "",
-        "expert": person and expert_label(person, ctx.language),
+        "wording": ctx.redactor.redact(q.approved_wording or q.wording),
+        "attribution": ctx.redactor.attribution(person) if person else "",
+        "expert": person and expert_label(person, ctx.redactor),
         "expert_id": q.participant_id,
         "document_id": q.document_id,
         "document": ctx.title(q.document_id),
@@ -603,11 +427,7 @@ def _section(
                 "document": ctx.title(c.document_id),
                 "start": c.start,
                 "end": c.end,
-                "text": (
-                    ctx.redactor.clean(" ".join(text.split()))
-                    if ctx.needs_redaction.get(c.document_id, True)
-                    else " ".join(text.split())
-                ),
+                "text": ctx.redactor.redact(" ".join(text.split())),
             }
         )
     order = sorted(
@@ -636,7 +456,7 @@ def _section(
         for cid, n in ranked
         if ctx.codes[cid].kind == "cross_cutting"
     ]
-    memos = [ctx.redactor.clean(m) for m in ctx.snap.code_memos.get(code.id, [])]  # type: ignore[arg-type]
+    memos = [ctx.redactor.redact(m) for m in ctx.snap.code_memos.get(code.id, [])]  # type: ignore[arg-type]
     return {
         "key": code.key,
         "label": _label(code, lang),
@@ -834,7 +654,7 @@ def synthesise(
 
     progress(len(areas) + 2, total_steps, "coverage")
     data = {
-        "project": ctx.redactor.clean(snap.project_name),
+        "project": ctx.redactor.redact(snap.project_name),
         "language": lang,
         "final": final,
         "area": chosen.key if chosen else None,
@@ -850,7 +670,9 @@ def synthesise(
                 "title": ctx.title(d.id),
                 "date": d.date.isoformat() if d.date else None,
                 "experts": [
-                    expert_label(ctx.people[p], lang) for p in d.participant_ids if p in ctx.people
+                    expert_label(ctx.people[p], ctx.redactor)
+                    for p in d.participant_ids
+                    if p in ctx.people
                 ],
             }
             for d in interviews
@@ -869,6 +691,7 @@ def synthesise(
         a["desk_mentions"] = mentions.get(a["key"], 0)
         for p in a["attention_points"]:
             p["desk_mentions"] = mentions.get(p["key"], 0)
+    data["redactions"] = ctx.redactor.counts.as_dict()
     return data
 
 
@@ -992,9 +815,9 @@ def _document_review(ctx: _Context, areas: list[Code], with_cross: bool) -> dict
             entry["title"] = ctx.title(dm.document_id)
             for hit in entry["hits"]:
                 for part in ("left", "match", "right"):
-                    hit[part] = ctx.redactor.clean(hit[part])
+                    hit[part] = ctx.redactor.redact(hit[part])
                 if hit["section"]:
-                    hit["section"] = ctx.redactor.clean(hit["section"])
+                    hit["section"] = ctx.redactor.redact(hit["section"])
             docs.append(entry)
         out_codes.append(
             {
@@ -1034,35 +857,12 @@ SYNTHESIS_FORMATS = ("md", "html", "docx", "json")
 
 def render_synthesis(data: dict[str, Any], fmt: str, progress: Progress = no_progress) -> bytes:
     """The bytes of a synthesis in one format (md, html, docx or json)."""
-    fmt = fmt.lower()
-    if fmt == "json":
-        import json
-
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if fmt == "md":
-        from qualcode.formats.synthesis_md import render_markdown
-
-        return render_markdown(data).encode("utf-8")
-    if fmt == "html":
-        from qualcode.formats.synthesis_html import render_html
-
-        return render_html(data).encode("utf-8")
-    if fmt == "docx":
-        import io
-
-        from qualcode.formats.synthesis_docx import write_docx
-
-        buffer = io.BytesIO()
-        write_docx(data, buffer, progress)
-        return buffer.getvalue()
-    raise ExportError(
-        f"unknown synthesis format {fmt!r}", "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + "."
-    )
+    return writers.render("synthesis", fmt, data, progress)
 
 
 def export_synthesis(
     project: Project,
-    fmt: str,
+    fmt: str | None,
     out: str | os.PathLike[str],
     area: str | None = None,
     final: bool = False,
@@ -1073,13 +873,8 @@ def export_synthesis(
 
     The file appears complete or not at all: it is written beside ``out`` and renamed.
     """
-    fmt = fmt.lower()
-    if fmt not in SYNTHESIS_FORMATS:
-        raise ExportError(
-            f"unknown synthesis format {fmt!r}",
-            "Use one of: " + ", ".join(SYNTHESIS_FORMATS) + ".",
-        )
     target = Path(out)
+    fmt = writers.choose_format("synthesis", fmt, target)
     if not target.parent.is_dir():
         raise ExportError(
             f"cannot write {target}: folder {target.parent} does not exist",
@@ -1101,5 +896,6 @@ def export_synthesis(
         "quotes": sum(len(p["quotes"]) for a in data["areas"] for p in [a, *a["attention_points"]])
         + sum(len(c["quotes"]) for c in data["cross_cutting"]),
         "pending_quotes": len(data["pending_quotes"]),
+        "redactions": data["redactions"],
         "bytes": len(payload),
     }

@@ -8,14 +8,15 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.synthesis import export_synthesis
 
 
 def register(app: typer.Typer) -> None:
     @app.command("synthesis")
     def synthesis(
         ctx: typer.Context,
-        fmt: str = typer.Option(..., "--format", help="md | html | docx | json"),
+        fmt: str | None = typer.Option(
+            None, "--format", help="md | html | docx | json (default: from --out's extension)"
+        ),
         out: Path = typer.Option(..., "--out", help="The file to write."),
         area: str | None = typer.Option(
             None, "--area", help="Only this development area (key or label, e.g. 6)."
@@ -37,6 +38,8 @@ def register(app: typer.Typer) -> None:
         A draft marks quotes that are not approved yet as pending; --final refuses, and
         lists them, until every quote it would use is approved.
         """
+        from qualcode.synthesis import export_synthesis
+
         with (
             open_from(ctx) as project,
             progress_bar("synthesis", enabled=not as_json and sys.stderr.isatty()) as progress,
@@ -49,8 +52,8 @@ def register(app: typer.Typer) -> None:
             return
         kind = "final" if final else "draft"
         say(
-            f"wrote {out} ({kind}, {fmt}, areas {', '.join(result['areas'])}, "
-            f"{result['quotes']} quotes)"
+            f"wrote {out} ({kind}, {result['format']}, areas {', '.join(result['areas'])}, "
+            f"{result['quotes']} quotes, {result['redactions']['total']} redaction(s))"
         )
         if result["pending_quotes"]:
             warn(f"{result['pending_quotes']} quotes are pending approval (marked in the draft)")

@@ -4,17 +4,20 @@ log; blind coding."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from qualcode.agreement import AgreementReport, Figures, compute_agreement
-from qualcode.audit import KINDS, audit_log, parse_since
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
-from qualcode.coding import default_coder_name
-from qualcode.db import backup as backup_project
-from qualcode.db import copy_project
 from qualcode.errors import QualcodeError
-from qualcode.visibility import BlindSettings, open_review, read_settings, set_blind, set_lead
+
+if TYPE_CHECKING:  # the domain is imported by the commands that use it (start-up time)
+    from qualcode.agreement import AgreementReport, Figures
+    from qualcode.visibility import BlindSettings
+
+# The audit log's kinds, for --help without importing the database layer; the `log`
+# command checks them against qualcode.audit.KINDS.
+LOG_KINDS = ("coding", "review", "codebook", "import", "quote")
 
 
 def _fmt(value: float | None) -> str:
@@ -117,6 +120,8 @@ def register(app: typer.Typer) -> None:
         Works on a SQLite project and on a PostgreSQL database (--db-url) alike; open the
         copy with `qualcode --project FILE`.
         """
+        from qualcode.db import backup as backup_project
+
         with open_from(ctx) as project:
             with progress_bar("backing up", enabled=not as_json) as progress:
                 result = backup_project(project, file, overwrite=force, progress=progress)
@@ -142,6 +147,8 @@ def register(app: typer.Typer) -> None:
         How a study that began as a file moves onto the team's PostgreSQL server:
         `qualcode -p study.qualcode copy postgresql+psycopg://ida@db.example.org/kraeftplan`.
         """
+        from qualcode.db import copy_project
+
         with open_from(ctx) as project:
             with progress_bar("copying", enabled=not as_json) as progress:
                 rows = copy_project(project, target, progress=progress)
@@ -185,6 +192,8 @@ def _register_agreement(app: typer.Typer) -> None:
         disagreement passages one key at a time.
         """
         names = [n for raw in coders or [] for n in raw.split(",") if n.strip()]
+        from qualcode.agreement import compute_agreement
+
         with open_from(ctx) as project:
             report = compute_agreement(
                 project, names, codes=code or None, documents=document or None
@@ -210,13 +219,15 @@ def _register_log(app: typer.Typer) -> None:
             help="Only since then: today, yesterday, 2026-11-30, 2026-11-30T09:00, 6h, 2d.",
         ),
         kind: list[str] = typer.Option(
-            [], "--kind", help="Only this kind (repeatable): " + ", ".join(KINDS) + "."
+            [], "--kind", help="Only this kind (repeatable): " + ", ".join(LOG_KINDS) + "."
         ),
         limit: int = typer.Option(200, "--limit", help="At most this many lines (0: all)."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Who did what when: codings, reviews, codebook edits, imports and quote answers,
         newest first (undone actions are marked)."""
+        from qualcode.audit import KINDS, audit_log, parse_since
+
         unknown = [k for k in kind if k not in KINDS]
         if unknown:
             raise QualcodeError(f"unknown kind {unknown[0]!r}", "Kinds: " + ", ".join(KINDS))
@@ -248,8 +259,10 @@ def _register_blind(app: typer.Typer) -> None:
     @blind.command("status")
     def blind_status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Whether blind coding is on, for whom, who leads, whether review is open."""
+        from qualcode import visibility
+
         with open_from(ctx) as project:
-            settings = read_settings(project)
+            settings = visibility.read_settings(project)
         if as_json:
             emit_json(
                 {
@@ -268,8 +281,10 @@ def _register_blind(app: typer.Typer) -> None:
         coder: str = typer.Option("", "--coder", help="Only for this coder."),
     ) -> None:
         """Hide other coders' codings (for everyone, or one --coder) until a lead opens review."""
+        from qualcode import visibility
+
         with open_from(ctx) as project:
-            say(_describe(set_blind(project, True, coder or None)))
+            say(_describe(visibility.set_blind(project, True, coder or None)))
 
     @blind.command("off")
     def blind_off(
@@ -277,8 +292,10 @@ def _register_blind(app: typer.Typer) -> None:
         coder: str = typer.Option("", "--coder", help="Only for this coder."),
     ) -> None:
         """Everyone sees everyone's codings again (or: this --coder does)."""
+        from qualcode import visibility
+
         with open_from(ctx) as project:
-            say(_describe(set_blind(project, False, coder or None)))
+            say(_describe(visibility.set_blind(project, False, coder or None)))
 
     @blind.command("lead")
     def blind_lead(
@@ -287,8 +304,10 @@ def _register_blind(app: typer.Typer) -> None:
         remove: bool = typer.Option(False, "--remove", help="No longer a lead."),
     ) -> None:
         """Make NAME a lead: sees every coder's codings and opens review."""
+        from qualcode import visibility
+
         with open_from(ctx) as project:
-            say(_describe(set_lead(project, name, not remove)))
+            say(_describe(visibility.set_lead(project, name, not remove)))
 
     @blind.command("review")
     def blind_review(
@@ -297,5 +316,8 @@ def _register_blind(app: typer.Typer) -> None:
         lead: str = typer.Option("", "--as", help="The lead (default: $QUALCODE_CODER)."),
     ) -> None:
         """A lead opens review: the blind phase ends and everyone sees everyone."""
+        from qualcode import visibility
+        from qualcode.coding import default_coder_name
+
         with open_from(ctx) as project:
-            say(_describe(open_review(project, lead or default_coder_name(), not close)))
+            say(_describe(visibility.open_review(project, lead or default_coder_name(), not close)))

@@ -10,7 +10,6 @@ project name only, never a person's name.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from docx import Document
@@ -23,8 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-if TYPE_CHECKING:
-    from qualcode.packets import PacketContent
+from qualcode.formats.packet_content import PacketContent
 
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _GREY = RGBColor(0x66, 0x66, 0x66)

@@ -7,12 +7,10 @@ mail body or a web page, with answers recorded by ``qualcode quotes respond``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-if TYPE_CHECKING:
-    from qualcode.packets import PacketContent
+from qualcode.formats.packet_content import PacketContent
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -23,8 +23,8 @@ from docx.oxml.parser import oxml_parser
 from docx.shared import Cm, Pt
 from lxml import etree
 
+from qualcode.formats.synthesis_text import headings
 from qualcode.progress import Progress, no_progress
-from qualcode.synthesis import headings
 
 MUTED_HEX = "5B6475"
 WARN_HEX = "A3261B"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qualcode.formats.synthesis_md import environment
-from qualcode.synthesis import headings
+from qualcode.formats.synthesis_text import headings
 
 
 def render_html(data: dict[str, Any]) -> str:

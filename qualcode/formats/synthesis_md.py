@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from qualcode.synthesis import headings
+from qualcode.formats.synthesis_text import headings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -399,11 +399,16 @@ class QualcodeApp(App[None]):
         from pathlib import Path
 
         from qualcode.codebook import export_codebook
+        from qualcode.exchange import export_qdc
         from qualcode.tui.widgets.dialogs import TextPrompt
 
         def write(path: str | None) -> None:
             if path:
-                out = self.guarded(export_codebook, self.project, fmt, Path(path).expanduser())
+                target = Path(path).expanduser()
+                if fmt == "qdc":  # REFI-QDA goes through exchange (consent applies)
+                    out = self.guarded(export_qdc, self.project, target)
+                else:
+                    out = self.guarded(export_codebook, self.project, fmt, target)
                 if out is not None:
                     self.notify(f"wrote {out}", markup=False)
 

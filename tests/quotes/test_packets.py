@@ -104,19 +104,34 @@ def test_answers_that_cannot_be_read_change_nothing_for_that_quote(
     packet = _asta_packet(study, tmp_path / "out")
     returned = tmp_path / "svar.docx"
     fill_docx(Path(packet["path"]), [
-        ("måske", "", ""),
+        ("Afvis", "", ""),
         ("ret", "", ""),  # changes asked for, no new wording
         ("Approve", "", ""),
         ("", "Kun den nye tekst", ""),  # a new wording alone means approve with changes
     ], returned)  # fmt: skip
     r = read_packets(study, [returned])[0]
     ids = packet["quotes"]
-    assert {p["quote_id"] for p in r["problems"]} == {ids[0], ids[1]}
-    assert "måske" in r["problems"][0]["problem"]
+    assert {p["quote_id"] for p in r["problems"]} == {ids[1]}
     assert [(x["quote_id"], x["status"]) for x in r["recorded"]] == [
-        (ids[2], "approved"), (ids[3], "approved_with_changes")
+        (ids[0], "rejected"), (ids[2], "approved"), (ids[3], "approved_with_changes")
     ]  # fmt: skip
-    assert quotes.get_quote(study, ids[0])["status"] == "sent"
+    assert quotes.get_quote(study, ids[1])["status"] == "sent"
+
+
+def test_an_unknown_answer_word_refuses_the_file_naming_the_quote(
+    study: Project, tmp_path: Path
+) -> None:
+    packet = _asta_packet(study, tmp_path / "out")
+    returned = tmp_path / "svar.docx"
+    fill_docx(Path(packet["path"]), [("Godkend", "", ""), ("måske", "", ""),
+                                     ("Approve", "", ""), ("Afvis", "", "")], returned)  # fmt: skip
+    before = _state(study)
+    with pytest.raises(PacketError) as err:
+        read_packets(study, [returned])
+    ref = f"Q{packet['quotes'][1]}-"
+    assert ref in err.value.message and "måske" in err.value.message
+    assert "nothing was recorded" in err.value.message
+    assert _state(study) == before
 
 
 @pytest.mark.parametrize(
@@ -222,7 +237,7 @@ def test_packet_letter_follows_the_silence_setting(study: Project, tmp_path: Pat
 
 
 def test_make_writes_nothing_when_it_fails(study: Project, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import qualcode.packets as packets_mod
+    import qualcode.packets.make as packets_mod
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
@@ -251,7 +266,9 @@ def random_study(draw):  # type: ignore[no-untyped-def]
             for k in range(draw(st.integers(min_value=1, max_value=3)))
         ]
         people.append(PersonSpec(
-            name=f"Navn{i}q {draw(_word).title()}",
+            # The surname carries the marker too: the consent engine redacts another
+            # participant's name part in any case, so a random turn word must not be one.
+            name=f"Navn{i}q {draw(_word).title()}q",
             title=f"titel{i}q",
             organisation=f"Org{i}q {draw(_word)}",
             consent=draw(st.sampled_from(["named", "role_only", "anonymous"])),
@@ -361,7 +378,7 @@ def test_a_quote_changed_while_packets_are_rendered(
     study: Project, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The files are built without the write lock; a change meanwhile cancels the lot."""
-    import qualcode.packets as packets_mod
+    import qualcode.packets.make as packets_mod
     from qualcode.errors import ConflictError
 
     real_render = packets_mod.render

@@ -43,6 +43,7 @@ def test_cli_json_summary(known: Built, tmp_path: Path, capsys) -> None:  # type
         "areas": ["1"],
         "quotes": 2,
         "pending_quotes": 1,
+        "redactions": {"total": 3, "by_participant": {"2": 2, "3": 1}, "by_kind": {"name": 3}},
         "bytes": out.stat().st_size,
     }
 

@@ -207,7 +207,7 @@ def test_codebook_language_setting_decides_default(known: Built) -> None:
 
 def test_redactor_replaces_names_but_not_ordinary_words() -> None:
     from qualcode.models import Participant
-    from qualcode.synthesis import Redactor
+    from qualcode.consent import Redactor
 
     people = [
         Participant(id=1, name="Hanne Fisker", title="forskningsleder", organisation="Klinik Ø",
@@ -217,13 +217,13 @@ def test_redactor_replaces_names_but_not_ordinary_words() -> None:
                     pseudonym="Ekspert 2"),
         Participant(id=3, name="Erik Holm", title="overlæge", consent="named"),
     ]  # fmt: skip
-    r = Redactor(people, "da")
-    assert r.clean("Hanne Fisker sagde det.") == "[forskningsleder, Klinik Ø] sagde det."
+    r = Redactor.for_participants(people, language="da")
+    assert r.redact("Hanne Fisker sagde det.") == "[forskningsleder, Klinik Ø] sagde det."
     assert (
-        r.clean("Fisker mener, at en fisker") == "[forskningsleder, Klinik Ø] mener, at en fisker"
+        r.redact("Fisker mener, at en fisker") == "[forskningsleder, Klinik Ø] mener, at en fisker"
     )
-    assert r.clean("Lindahl, professor of data ethics at Nordic Data Institute") == (
-        "[Ekspert 2], […] at […]"
+    assert r.redact("Lindahl, professor of data ethics at Nordic Data Institute") == (
+        "[Ekspert 2], […]"
     )
-    assert r.clean("Erik Holm og Erik Lindahl") == "Erik Holm og [Ekspert 2]"
-    assert r.clean("ingen navne her") == "ingen navne her"
+    assert r.redact("Erik Holm og Erik Lindahl") == "Erik Holm og [Ekspert 2]"
+    assert r.redact("ingen navne her") == "ingen navne her"
