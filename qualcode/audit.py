@@ -52,6 +52,10 @@ def log_event(session: Session, who: str, what: str, kind: str) -> None:
 def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     """``2026-11-30``, ``2026-11-30T09:00`` or relative: ``30m``, ``6h``, ``2d``, ``1w``."""
     now = now or dt.datetime.now(dt.UTC)
+    word = text.strip().lower()
+    if word in ("today", "yesterday"):
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - dt.timedelta(days=1 if word == "yesterday" else 0)
     found = _RELATIVE.match(text.strip().lower())
     if found:
         return now - dt.timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
@@ -60,7 +64,8 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     except ValueError:
         raise QualcodeError(
             f"cannot read --since {text!r}",
-            "Give a date (2026-11-30), a time (2026-11-30T09:00) or an age (30m, 6h, 2d, 1w).",
+            "Give today, yesterday, a date (2026-11-30), a time (2026-11-30T09:00) "
+            "or an age (30m, 6h, 2d, 1w).",
         ) from None
     return _aware(when)
 

@@ -313,7 +313,7 @@ def store_parsed(
 
             store_annotation(s, doc.id, annotation)
             doc.nlp_version = NLP_VERSION
-        log_event(s, "", f"import {doc.title} ({label})", "import")
+        log_event(s, "", f"import {doc.title} ({Path(label).name})", "import")
         outcome = ImportOutcome(
             path=label,
             status="imported",

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
 
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
@@ -50,12 +51,8 @@ def _names(value: str | None) -> frozenset[str]:
 
 
 def read_settings_in(session: Session) -> BlindSettings:
-    rows = {
-        r.key: r.value
-        for r in session.exec(
-            select(ProjectSetting).where(ProjectSetting.key.startswith(BLIND))
-        ).scalars()  # type: ignore[union-attr]  # sqlmodel column
-    }
+    query = sm_select(ProjectSetting).where(col(ProjectSetting.key).startswith(BLIND))
+    rows = {r.key: r.value for r in session.exec(query)}
     return BlindSettings(
         project_wide=rows.get(BLIND) == "on",
         coders=frozenset(

@@ -7,7 +7,7 @@ units, and over the units at least one coder marked (not inflated by uncoded tex
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import TypedDict
@@ -63,7 +63,7 @@ def krippendorff_alpha_nominal(data: Sequence[Sequence[Hashable | None]]) -> flo
         return None
     # Units with the same values contribute the same pairs: count each pattern once.
     patterns: Counter[tuple[Hashable | None, ...]] = Counter(zip(*data, strict=True))
-    coincidences: Counter[tuple[Hashable, Hashable]] = Counter()
+    coincidences: defaultdict[tuple[Hashable, Hashable], float] = defaultdict(float)
     for column, times in patterns.items():
         values = [v for v in column if v is not None]
         m = len(values)
@@ -72,7 +72,7 @@ def krippendorff_alpha_nominal(data: Sequence[Sequence[Hashable | None]]) -> flo
         for i, j in combinations(range(m), 2):
             coincidences[(values[i], values[j])] += times / (m - 1)
             coincidences[(values[j], values[i])] += times / (m - 1)
-    totals: Counter[Hashable] = Counter()
+    totals: defaultdict[Hashable, float] = defaultdict(float)
     for (c, _k), weight in coincidences.items():
         totals[c] += weight
     n = sum(totals.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.models import Document, Sentence
 
@@ -37,7 +37,7 @@ def document_units(session: Session, doc: Document) -> tuple[list[tuple[int, int
     rows = session.exec(
         select(Sentence.start, Sentence.end)
         .where(Sentence.document_id == doc.id)
-        .order_by(Sentence.ordinal)
+        .order_by(col(Sentence.ordinal))
     ).all()
     if rows:
         return [(s, e) for s, e in rows if e > s], "nlp"

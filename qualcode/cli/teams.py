@@ -28,6 +28,10 @@ def _pair(f: Figures) -> str:
     return f"{_fmt(f['cohen_kappa'])} {_fmt(f['krippendorff_alpha'])}"
 
 
+def _three(f: Figures) -> str:
+    return f"{_fmt(f['percent_agreement'])} {_pair(f)}"
+
+
 def _print_summary(report: AgreementReport) -> None:
     sources = ", ".join(f"{n} by {k}" for k, n in report.unit_sources.items())
     say(
@@ -51,27 +55,28 @@ def _print_summary(report: AgreementReport) -> None:
 
 def _print_by_code(report: AgreementReport) -> None:
     """Per code and per area, both unit sets side by side, named."""
-    names = " / ".join(report.coders)
     say(f"coders {', '.join(report.coders)}: {report.units} sentence units")
+    say(f"{'':<21} {'units':>7}  {'all units':^13}  {'coded units':^20}")
     say(
-        f"{'code':<12} {'area':<10} {'units (' + names + ')':<22} "
-        f"{'all units: kappa  alpha':>23} {'coded units: kappa  alpha':>26} {'diff':>5}"
+        f"{'code':<12} {'area':<8} {'coded':>7}  {'kappa  alpha':>13}  "
+        f"{'agree  kappa  alpha':>20} diff"
     )
     for row in report.codes:
         coded = "/".join(str(n) for n in row["units_coded"].values())
         say(
-            f"{row['code'][:12]:<12} {row['area'][:10]:<10} {coded:<22} "
-            f"{'':>9}{_pair(row['all_units'])} {'':>12}{_pair(row['coded_units'])} "
-            f"{row['disagreements']:>5}"
+            f"{row['code'][:12]:<12} {row['area'][:8]:<8} {coded:>7}  "
+            f"{_pair(row['all_units'])}  {_three(row['coded_units'])} {row['disagreements']:>4}"
         )
     for area in report.areas:
+        if area["codes"] == [area["area"]]:
+            continue  # a code without sub-codes: its line above says it all
         say(
-            f"{'area ' + area['area'][:7]:<12} {'':<10} {len(area['codes']):>3} codes{'':<13} "
-            f"{'':>9}{_pair(area['all_units'])} {'':>12}{_pair(area['coded_units'])} "
-            f"{area['disagreements']:>5}"
+            f"{'area ' + area['area'][:14]:<20} {len(area['codes']):>2} codes  "
+            f"{_pair(area['all_units'])}  {_three(area['coded_units'])} {area['disagreements']:>4}"
         )
-    say("all units: every sentence of the shared documents; coded units: the sentences at")
-    say("least one coder marked with the code (not inflated by text nobody coded).")
+    say("all units: every sentence of the shared documents; coded units: only the sentences")
+    say("a coder marked with the code (not inflated by text nobody coded). units coded: per")
+    say(f"coder ({' / '.join(report.coders)}). '-': undefined (e.g. no variation to compare).")
 
 
 def _print_disagreements(report: AgreementReport, limit: int) -> None:
@@ -152,6 +157,12 @@ def register(app: typer.Typer) -> None:
         else:
             say(f"copied {sum(rows.values())} rows in {len(rows)} tables to the target")
 
+    _register_agreement(app)
+    _register_log(app)
+    _register_blind(app)
+
+
+def _register_agreement(app: typer.Typer) -> None:
     @app.command("agreement")
     def agreement(
         ctx: typer.Context,
@@ -196,12 +207,16 @@ def register(app: typer.Typer) -> None:
             _print_summary(report)
         _print_disagreements(report, limit)
 
+
+def _register_log(app: typer.Typer) -> None:
     @app.command("log")
     def log(
         ctx: typer.Context,
         coder: str = typer.Option("", "--coder", help="Only what this coder did."),
         since: str = typer.Option(
-            "", "--since", help="Only since then: 2026-11-30, 2026-11-30T09:00, 30m, 6h, 2d, 1w."
+            "",
+            "--since",
+            help="Only since then: today, yesterday, 2026-11-30, 2026-11-30T09:00, 6h, 2d.",
         ),
         kind: list[str] = typer.Option(
             [], "--kind", help="Only this kind (repeatable): " + ", ".join(LOG_KINDS) + "."
@@ -236,6 +251,8 @@ def register(app: typer.Typer) -> None:
             when = e["at"][:19].replace("T", " ")
             say(f"{when}  {e['who'][:16]:<16} {e['kind']:<8} {e['what']}{state}")
 
+
+def _register_blind(app: typer.Typer) -> None:
     blind = typer.Typer(help="Blind coding: coders see only their own codings until review.")
     app.add_typer(blind, name="blind")
 

@@ -7,10 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import true
 from sqlmodel import col, select
 
 from qualcode.db import Project
 from qualcode.documents import TurnIndex
+from qualcode.visibility import reviewed_only
 from qualcode.models import (
     Code,
     Coding,
@@ -83,6 +85,7 @@ class _TurnRow:
 
 def load_snapshot(project: Project) -> Snapshot:
     """Read everything the synthesis needs in one session, without per-coding queries."""
+    counted = reviewed_only(project)
     with project.session() as s:
         settings = {r.key: r.value for r in s.exec(select(ProjectSetting))}
         codes = list(s.exec(select(Code).order_by(col(Code.position), col(Code.id))))
@@ -137,7 +140,9 @@ def load_snapshot(project: Project) -> Snapshot:
                     col(Coding.code_id),
                     col(Coding.start),
                     col(Coding.end),
-                ).order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
+                )
+                .where(counted if counted is not None else true())  # blind coding: reviewed only
+                .order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
             )
         ]
         quotes = list(s.exec(select(Quote).order_by(col(Quote.id))))

@@ -42,7 +42,11 @@ def test_backup_of_a_project_being_coded_is_whole(project: Project, tmp_path: Pa
                 from qualcode.models import ActionLog, Coding
 
                 codings = s.exec(select(func.count()).select_from(Coding)).one()
-                actions = s.exec(select(func.count()).select_from(ActionLog)).one()
+                actions = s.exec(
+                    select(func.count())
+                    .select_from(ActionLog)
+                    .where(ActionLog.state != "logged")  # imports etc.: the audit log's own
+                ).one()
             assert codings == actions == result.tables["coding"]
             assert copy.is_sqlite and copy.name
     final = backup(project, tmp_path / "final.qualcode")

@@ -131,7 +131,20 @@ def test_the_log_says_who_did_what_when(project: Project, cli) -> None:  # type:
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     code, out, _ = cli("log", "--since", tomorrow)
     assert code == 0 and "nothing logged" in out
+    assert cli("log", "--since", "today")[0] == 0
     code, _, err = cli("log", "--since", "last tuesday")
     assert code == 1 and "hint:" in err
     # Logged entries are records only: undo never takes them.
     assert undo(project, "tester") is None
+
+
+def test_the_synthesis_counts_reviewed_codings_when_blind(project: Project) -> None:
+    from qualcode.synthesis import load_snapshot
+
+    prepare(project)
+    apply_code(project, 1, "1", 0, 20, "anna")
+    apply_code(project, 1, "1", 30, 50, "bo")
+    settled = apply_code(project, 1, "1", 0, 20, "lise", origin="review")
+    assert len(load_snapshot(project).codings) == 3  # blind off: every coding
+    set_blind(project, True)
+    assert [c.id for c in load_snapshot(project).codings] == [settled["id"]]

@@ -32,6 +32,8 @@ from qualcode.agreement import (
     resolve_disagreement,
 )
 
+TABLE_ROWS = 12  # codes shown at once in the by-code table
+
 DECISION_LABELS = {
     "keep_a": "keep A",
     "keep_b": "keep B",
@@ -49,6 +51,7 @@ class ReviewScreen(Screen[None]):
         height: auto; max-height: 40%; border: round $primary; padding: 0 1;
     }
     ReviewScreen #review-sides { height: 1fr; }
+    ReviewScreen #review-unit.table { max-height: 100%; }
     ReviewScreen .review-side { width: 1fr; border: round $secondary; padding: 0 1; }
     ReviewScreen .review-side.coded { border: round $success; }
     ReviewScreen #review-resolution { height: auto; padding: 0 1; }
@@ -156,7 +159,7 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def _compute(self) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.app.project  # type: ignore[attr-defined]  # QualcodeApp
         reviewer = getattr(self.app, "coder", "") or None
         self.pairs = coder_pairs(project, reviewer=reviewer)
         pair = self.coders or default_review_pair(project, reviewer=reviewer)
@@ -221,7 +224,7 @@ class ReviewScreen(Screen[None]):
         mark = "▶" if chosen else " "
         return (
             f"{mark} {row['code'][:10]:<10} {two(dict(row['all_units']))}   "
-            f"{two(dict(row['coded_units']))}   {row['disagreements']:>4}  {row['label'][:30]}"
+            f"{two(dict(row['coded_units']))}   {row['disagreements']:>4}  {row['label'][:20]}"
         )
 
     def _show_table(self) -> None:
@@ -235,9 +238,14 @@ class ReviewScreen(Screen[None]):
             f"  {'code':<10} {'all units':^12}   {'coded units':^12}   diff",
             f"  {'':<10} {'kappa alpha':>12}   {'kappa alpha':>12}",
         ]
+        # A window of rows around the cursor: the panel does not scroll.
+        first = max(0, min(self.code_cursor - TABLE_ROWS // 2, len(report.codes) - TABLE_ROWS))
+        shown = report.codes[first : first + TABLE_ROWS]
         lines += [
-            self._table_line(row, n == self.code_cursor) for n, row in enumerate(report.codes)
+            self._table_line(row, first + n == self.code_cursor) for n, row in enumerate(shown)
         ]
+        if len(report.codes) > TABLE_ROWS:
+            lines.append(f"  ({self.code_cursor + 1} of {len(report.codes)} codes)")
         self.query_one("#review-unit", Static).update("\n".join(lines))
         self.query_one("#review-a", Static).update("")
         self.query_one("#review-b", Static).update("")
@@ -248,6 +256,8 @@ class ReviewScreen(Screen[None]):
     def _show(self) -> None:
         report = self.report
         assert report is not None
+        self.query_one("#review-sides").display = not self.table_open
+        self.query_one("#review-unit").set_class(self.table_open, "table")
         if self.table_open:
             self._show_table()
             return
@@ -319,7 +329,7 @@ class ReviewScreen(Screen[None]):
         reviewer = getattr(self.app, "coder", "") or "reviewer"
         a, b = self.report.coders[:2]
         try:
-            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]
+            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]  # QualcodeApp
         except Exception as exc:  # noqa: BLE001 - a domain error becomes a notification
             notify_error = getattr(self.app, "notify_error", None)
             if callable(notify_error):
