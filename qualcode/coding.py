@@ -21,8 +21,8 @@ from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
-from qualcode.visibility import visible_coder_filter
 from qualcode.participants import attribution
+from qualcode.visibility import visible_coder_filter
 
 
 class CodingRow(TypedDict):

@@ -7,11 +7,8 @@ from typing import Any
 
 import typer
 
-from qualcode import codebook_edit
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
 from qualcode.cli.words import plural
-from qualcode.codebook import bundled_codebooks, codebook_tree, export_codebook, load_codebook
-from qualcode.coding import default_coder_name
 from qualcode.errors import CodebookError
 
 EXPORT_FORMATS = ("qdc", "toml", "md")
@@ -33,6 +30,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Load (or update) the codebook; codes are matched by key, none is deleted."""
+        from qualcode.codebook import bundled_codebooks, load_codebook
+
         if list_bundled:
             books = bundled_codebooks()
             if as_json:
@@ -73,6 +72,8 @@ def _register_show(codebook_app: typer.Typer) -> None:
     @codebook_app.command("show")
     def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """The codebook as a tree with codings per code (own / with the codes below)."""
+        from qualcode.codebook import codebook_tree
+
         with open_from(ctx) as project:
             tree = codebook_tree(project)
         if as_json:
@@ -104,6 +105,8 @@ def _register_show(codebook_app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="The file to write."),
     ) -> None:
         """Write the codebook as REFI-QDA .qdc, TOML or Markdown."""
+        from qualcode.codebook import export_codebook
+
         chosen = fmt or out.suffix.lower().lstrip(".")
         if chosen not in EXPORT_FORMATS:
             raise CodebookError(
@@ -137,6 +140,8 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Add a code."""
+        from qualcode import codebook_edit
+
         with open_from(ctx) as project:
             code_id = codebook_edit.add_code(
                 project, key, label, parent, label_en, colour, kind, description
@@ -157,6 +162,8 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         key: str | None = typer.Option(None, help="New key (codings follow)."),
     ) -> None:
         """Change a code's labels or key."""
+        from qualcode import codebook_edit
+
         if label is None and label_en is None and key is None:
             raise CodebookError("say what to rename", "Give --label, --label-en or --key.")
         with open_from(ctx) as project:
@@ -171,6 +178,8 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         top: bool = typer.Option(False, "--top", help="Move it to the top level."),
     ) -> None:
         """Put a code under another parent (or at the top level)."""
+        from qualcode import codebook_edit
+
         if (parent is None) == (not top):
             raise CodebookError("say where to", "Give --parent CODE or --top.")
         with open_from(ctx) as project:
@@ -184,6 +193,8 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         colour: str = typer.Argument(..., help="Hex colour, e.g. #3cb44b."),
     ) -> None:
         """Give a code another colour."""
+        from qualcode import codebook_edit
+
         with open_from(ctx) as project:
             value = codebook_edit.recolour_code(project, code, colour)
         say(f"{code} is now {value}")
@@ -197,6 +208,9 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Merge one code into another (codings, children, quotes, memos move; undoable)."""
+        from qualcode import codebook_edit
+        from qualcode.coding import default_coder_name
+
         with open_from(ctx) as project:
             moved = codebook_edit.merge_codes(
                 project, source, target, coder or default_coder_name()
@@ -215,6 +229,9 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Delete a code (with codings only with --force; undoable)."""
+        from qualcode import codebook_edit
+        from qualcode.coding import default_coder_name
+
         with open_from(ctx) as project:
             gone = codebook_edit.delete_code(project, code, coder or default_coder_name(), force)
         if as_json:

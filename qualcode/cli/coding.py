@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.bulk import FROM_HELP, click_exceptions, code_from
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
 from qualcode.cli.words import plural
-from qualcode.code_report import build_code_report, format_for, write_code_report
-from qualcode.coding import (
-    CodingRow,
-    apply_code,
-    code_match,
-    default_coder_name,
-    edit_coding,
-    list_codings,
-    remove_coding,
-)
 from qualcode.errors import QualcodeError
-from qualcode.formats.code_report import render_markdown
-from qualcode.history import redo, undo
 
 CODER_OPTION = typer.Option(None, "--coder", help="Coder name (default: $QUALCODE_CODER or you).")
+
+if TYPE_CHECKING:  # the domain is imported by the commands that use it (start-up)
+    from qualcode.coding import CodingRow
 
 
 def _line(r: CodingRow) -> str:
@@ -53,7 +45,7 @@ def _register_code(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Apply a code to a span given by offsets or by its exact text."""
-        from qualcode.coding import apply_code, code_match
+        from qualcode.coding import apply_code, code_match, default_coder_name
 
         if from_file is not None:
             single = {"DOC": doc, "--code": code_name, "--start": start, "--end": end}
@@ -131,6 +123,8 @@ def _register_changes(codings_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Change a coding's code, span or memo (one undoable action)."""
+        from qualcode.coding import default_coder_name, edit_coding
+
         if code_name is None and start is None and end is None and memo is None:
             raise QualcodeError("say what to change", "Give --code, --start/--end or --memo.")
         with open_from(ctx) as project:
@@ -159,6 +153,8 @@ def _register_changes(codings_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Delete codings (each one undoable action)."""
+        from qualcode.coding import default_coder_name, remove_coding
+
         who = coder or default_coder_name()
         removed = []
         with open_from(ctx) as project:
@@ -182,6 +178,9 @@ def _register_changes(codings_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Every passage of a code (or area) across documents, with speaker and memo."""
+        from qualcode.code_report import build_code_report, format_for, write_code_report
+        from qualcode.formats.code_report import render_markdown
+
         chosen = format_for(out, fmt)
         if out is None and chosen == "docx":
             raise QualcodeError("a Word report needs a file", "Add --out report.docx.")
@@ -216,6 +215,9 @@ def _register_history(app: typer.Typer) -> None:
         ctx: typer.Context, coder: str | None = CODER_OPTION, as_json: bool = JSON_OPTION
     ) -> None:
         """Undo your last action (coding, code merge/delete, document delete) — the TUI's ctrl+z."""
+        from qualcode.coding import default_coder_name
+        from qualcode.history import undo
+
         with open_from(ctx) as project:
             label = undo(project, coder or default_coder_name())
         _report_step("undid", label, as_json)
@@ -225,6 +227,9 @@ def _register_history(app: typer.Typer) -> None:
         ctx: typer.Context, coder: str | None = CODER_OPTION, as_json: bool = JSON_OPTION
     ) -> None:
         """Redo the action you undid last — the TUI's ctrl+y."""
+        from qualcode.coding import default_coder_name
+        from qualcode.history import redo
+
         with open_from(ctx) as project:
             label = redo(project, coder or default_coder_name())
         _report_step("redid", label, as_json)

@@ -11,26 +11,11 @@ import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say, warn
 from qualcode.cli.words import plural
-from qualcode.coding import default_coder_name, list_codings
-from qualcode.document_text import edit_text
-from qualcode.documents import (
-    DocumentError,
-    delete_document,
-    deletion_impact,
-    document_participants,
-    document_turns,
-    link_speaker,
-    list_documents,
-    resolve_document,
-    speakers,
-    update_document,
-)
-from qualcode.formats import parse_bytes
-from qualcode.importing import read_source
-from qualcode.participants import attribution
 
 
 def _date(value: str | None) -> dt.date | None:
+    from qualcode.documents import DocumentError
+
     if value is None:
         return None
     try:
@@ -46,6 +31,8 @@ def register(app: typer.Typer) -> None:
     @documents_app.command("list")
     def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Documents with kind, participants, words and codings."""
+        from qualcode.documents import list_documents
+
         with open_from(ctx) as project:
             docs = list_documents(project)
         if as_json:
@@ -95,6 +82,12 @@ def _register_fixes(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Fix a document: title, kind, date, language, or its text (codings re-anchored)."""
+        from qualcode.coding import default_coder_name
+        from qualcode.document_text import edit_text
+        from qualcode.documents import DocumentError, resolve_document, update_document
+        from qualcode.formats import parse_bytes
+        from qualcode.importing import read_source
+
         if all(v is None for v in (title, kind, date, language, text_file)):
             raise DocumentError(
                 "say what to change", "Give --title, --kind, --date, --language or --text-file."
@@ -138,6 +131,8 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """The speaker labels of a document and the participant each is linked to."""
+        from qualcode.documents import speakers
+
         with open_from(ctx) as project:
             rows = speakers(project, doc)
         if as_json:
@@ -163,6 +158,8 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Link a speaker label to a participant (codings and candidate quotes follow)."""
+        from qualcode.documents import DocumentError, link_speaker
+
         if (participant is None) != unlink:
             raise DocumentError(
                 "name the participant, or give --unlink",
@@ -201,6 +198,9 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Delete a document with its codings, quotes, memos (undoable: qualcode undo)."""
+        from qualcode.coding import default_coder_name
+        from qualcode.documents import delete_document, deletion_impact
+
         with open_from(ctx) as project:
             if dry_run:
                 impact = deletion_impact(project, doc)
@@ -219,6 +219,10 @@ def _register_speakers(documents_app: typer.Typer) -> None:
 
 
 def _show_data(project: Any, doc: str) -> dict[str, Any]:
+    from qualcode.coding import list_codings
+    from qualcode.documents import document_participants, document_turns, resolve_document
+    from qualcode.participants import attribution
+
     with project.session() as s:
         row = resolve_document(s, doc)
         assert row.id is not None

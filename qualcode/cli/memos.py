@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
-from qualcode.codebook import resolve_code
-from qualcode.coding import default_coder_name, set_coding_memo
-from qualcode.db import Project
-from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
-from qualcode.memos import read_memo, write_memo
-from qualcode.models import Coding
 
 TARGETS = ("project", "document", "code", "coding")
 
+if TYPE_CHECKING:  # the domain is imported by the commands that use it (start-up)
+    from qualcode.db import Project
+
 
 def _target(project: Project, kind: str, ref: str | None) -> int | None:
+    from qualcode.codebook import resolve_code
+    from qualcode.documents import resolve_document
+
     if kind not in TARGETS:
         raise QualcodeError(
             f"memos go on {', '.join(TARGETS)}, not {kind!r}", "e.g. memo show code 1.2"
@@ -52,6 +54,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Your memo on something ('' when there is none)."""
+        from qualcode.coding import default_coder_name
+        from qualcode.memos import read_memo
+        from qualcode.models import Coding
+
         who = coder or default_coder_name()
         with open_from(ctx) as project:
             target = _target(project, kind, ref)
@@ -77,6 +83,9 @@ def register(app: typer.Typer) -> None:
         coder: str | None = typer.Option(None, help="Whose memo (default: yours)."),
     ) -> None:
         """Write (or with --text '' delete) your memo; a coding's memo is undoable."""
+        from qualcode.coding import default_coder_name, set_coding_memo
+        from qualcode.memos import write_memo
+
         who = coder or default_coder_name()
         with open_from(ctx) as project:
             target = _target(project, kind, ref)

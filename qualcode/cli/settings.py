@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
-from qualcode.settings import list_settings, set_setting, spec
 
 
 def register(app: typer.Typer) -> None:
@@ -15,6 +14,8 @@ def register(app: typer.Typer) -> None:
     @settings_app.command("show")
     def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Every setting with its value, whether it was set, and what it does."""
+        from qualcode.settings import list_settings
+
         with open_from(ctx) as project:
             rows = list_settings(project)
         if as_json:
@@ -46,6 +47,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Change a setting (checked: true/false, da/en, a number of days...)."""
+        from qualcode.settings import set_setting, spec
+
         spec(key)  # an unknown key fails before the project is opened
         with open_from(ctx) as project:
             stored = set_setting(project, key, value)

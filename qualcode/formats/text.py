@@ -12,9 +12,9 @@ import re
 import unicodedata
 
 from qualcode.errors import ImportFormatError
-from qualcode.lexicon import known_word
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.formats.turns import detect_turns
+from qualcode.lexicon import known_word
 
 # Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (

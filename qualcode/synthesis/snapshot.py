@@ -12,7 +12,6 @@ from sqlmodel import col, select
 
 from qualcode.db import Project
 from qualcode.documents import TurnIndex
-from qualcode.visibility import reviewed_only
 from qualcode.models import (
     Code,
     Coding,
@@ -24,6 +23,7 @@ from qualcode.models import (
     Quote,
     Turn,
 )
+from qualcode.visibility import reviewed_only
 
 FINAL_STATUSES = ("approved", "approved_with_changes", "deemed_accepted")
 PENDING_STATUSES = ("candidate", "sent")

@@ -372,7 +372,6 @@ class QualcodeApp(App[None]):
     def _export_codebook(self, fmt: str) -> None:
         from pathlib import Path
 
-        from qualcode.codebook import export_codebook
         from qualcode.exchange import export_qdc
         from qualcode.tui.widgets.dialogs import TextPrompt
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.exchange import archive as exchange
-from qualcode.exchange import restore as exchange_restore
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError
+from qualcode.exchange import archive as exchange
 from qualcode.exchange import export_qdpx, import_qdpx
+from qualcode.exchange import restore as exchange_restore
 from tests.exchange.helpers import build_project, table_counts, write_qdpx
 
 MINIMAL = """<?xml version="1.0" encoding="UTF-8"?>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualcode.codebook import codebook_tree, load_codebook
+from qualcode.codebook import codebook_tree
 from qualcode.coding import list_codings
 from qualcode.db import Project, open_project
 from qualcode.documents import list_documents

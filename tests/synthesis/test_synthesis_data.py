@@ -206,8 +206,8 @@ def test_codebook_language_setting_decides_default(known: Built) -> None:
 
 
 def test_redactor_replaces_names_but_not_ordinary_words() -> None:
-    from qualcode.models import Participant
     from qualcode.consent import Redactor
+    from qualcode.models import Participant
 
     people = [
         Participant(id=1, name="Hanne Fisker", title="forskningsleder", organisation="Klinik Ø",
