@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-MODULES = ["importing", "nlp", "tui", "quotes", "synthesis", "exchange", "teams"]
+MODULES = ["importing", "nlp", "tui", "quotes", "synthesis", "exchange", "teams", "cli"]
 # name -> (comparison, budget): ">=" means at least, "<=" at most.
 BUDGETS = {
     "import_words_per_s": (">=", 400_000),
@@ -29,6 +29,13 @@ BUDGETS = {
     "tui_apply_code_ms": ("<=", 50),
     "tui_memory_mb": ("<=", 400),
     "synthesis_docx_s": ("<=", 2),
+    # issue 13: whole processes, median of 5 (benchmarks/cli.py)
+    "cli_help_ms": ("<=", 150),
+    "cli_list_ms": ("<=", 300),
+    "cli_lemma_search_ms": ("<=", 500),
+    "demo_build_s": ("<=", 5),
+    "bulk_codings_per_s": (">=", 5_000),
+    "tui_first_paint_ms": ("<=", 1_000),
 }
 
 

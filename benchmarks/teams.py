@@ -1,9 +1,18 @@
-"""Several coders at once: codings per second with 4 processes writing at the same time.
+"""Several coders at once: throughput, latency under an import, and live refresh.
 
-``run(quick)`` reports ``concurrent_codings_per_s_sqlite`` and
-``concurrent_codings_per_s_postgres``, plus ``change_marker_ms`` (one poll of the TUI's
-change marker) and ``backup_s`` (``qualcode backup`` of a SQLite project), both on a
-project of 200 interviews x 10,000 words with 10,000 codings (quick: 20 interviews).
+``run(quick)`` reports, per backend (``_sqlite``, ``_postgres``):
+
+* ``concurrent_codings_per_s``: 4 processes applying codes at the same time
+  (budgets: >= 1,000/s on PostgreSQL, >= 400/s on SQLite);
+* ``coding_p95_ms_during_import``: one coder's 95th-percentile time to apply a code while
+  another process imports a 200-interview corpus (quick: 20) (budget: <= 50 ms);
+* ``live_refresh_ms``: median time from a colleague's commit to the ``ChangeFeed``
+  callback of an open screen (budget: <= 300 ms; PostgreSQL LISTEN/NOTIFY, SQLite polls
+  every 0.5 s);
+
+plus ``change_marker_ms`` (one poll) and ``backup_s`` (``qualcode backup`` of a SQLite
+project), both on a project of 200 interviews x 10,000 words with 10,000 codings (quick:
+20 interviews).
 PostgreSQL uses ``$QUALCODE_BENCH_POSTGRES_URL`` or
 ``$QUALCODE_TEST_POSTGRES_URL`` (a database on a server where we may create databases);
 without either, a throw-away server is started from the local PostgreSQL binaries, and if
@@ -31,7 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 PROCESSES = 4
 
 
-def _worker(target: str, coder: str, n: int, go: mp.synchronize.Event, out: mp.Queue) -> None:  # type: ignore[name-defined,type-arg]
+def _worker(
+    target: str,
+    coder: str,
+    n: int,
+    go: mp.synchronize.Event,  # type: ignore[name-defined]  # multiprocessing's own types
+    out: mp.Queue,  # type: ignore[type-arg]  # multiprocessing's own types
+    ready: mp.Queue,  # type: ignore[type-arg]  # multiprocessing's own types
+) -> None:
     from qualcode.coding import apply_code
     from qualcode.db import open_project
     from qualcode.errors import QualcodeError
@@ -41,6 +57,7 @@ def _worker(target: str, coder: str, n: int, go: mp.synchronize.Event, out: mp.Q
     with open_project(target) as project:
         with project.session() as s:
             length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+        ready.put(coder)
         go.wait()
         for j in range(n):
             start = (j * 37) % (length - 20)
@@ -67,13 +84,15 @@ def concurrent_codings_per_s(target: str, each: int) -> float:
     ctx = mp.get_context("spawn")
     go = ctx.Event()
     out = ctx.Queue()
+    ready = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(target, f"bench{i}", each, go, out))
+        ctx.Process(target=_worker, args=(target, f"bench{i}", each, go, out, ready))
         for i in range(PROCESSES)
     ]
     for p in procs:
         p.start()
-    time.sleep(3.0)  # let every process import qualcode and open the project
+    for _ in procs:  # every process has imported qualcode and opened the project
+        ready.get(timeout=300)
     began = time.perf_counter()
     go.set()
     errors = sum(out.get(timeout=900) for _ in procs)
@@ -160,7 +179,7 @@ def temporary_postgres() -> Iterator[str | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _postgres_figure(server_url: str, each: int) -> float:
+def _postgres_figures(server_url: str, each: int, quick: bool) -> dict[str, float]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -172,7 +191,7 @@ def _postgres_figure(server_url: str, each: int) -> float:
     target = url.set(database=name).render_as_string(hide_password=False)
     try:
         _prepare(target, create=True)
-        return concurrent_codings_per_s(target, each)
+        return _backend_figures(target, each, quick, "postgres")
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -204,28 +223,114 @@ def marker_and_backup(quick: bool) -> dict[str, float]:
     return {"change_marker_ms": marker_ms, "backup_s": backup_s}
 
 
+def _import_worker(target: str, folder: str, done: mp.Queue) -> None:  # type: ignore[type-arg]  # multiprocessing's own types
+    from qualcode.db import open_project
+    from qualcode.importing import import_files
+
+    with open_project(target) as project:
+        paths = sorted(Path(folder).glob("*.txt"))
+        done.put(("started", len(paths)))
+        import_files(project, paths)
+    done.put(("done", 0))
+
+
+def coding_p95_during_import(target: str, quick: bool) -> float:
+    """One coder applies codes one by one while another process imports a corpus."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import generate_corpus
+
+    from qualcode.coding import apply_code
+    from qualcode.db import open_project
+
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as folder:
+        generate_corpus(Path(folder), 20 if quick else 200, 2_000)
+        done = ctx.Queue()
+        proc = ctx.Process(target=_import_worker, args=(target, folder, done))
+        proc.start()
+        latencies: list[float] = []
+        with open_project(target) as project:
+            assert done.get(timeout=300)[0] == "started"
+            j = 0
+            while done.empty():
+                start = (j * 37) % 2000
+                began = time.perf_counter()
+                apply_code(project, 1, "1", start, start + 10, "during-import")
+                latencies.append(time.perf_counter() - began)
+                j += 1
+        proc.join()
+    latencies.sort()
+    return latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else math.nan
+
+
+def live_refresh_ms(target: str, rounds: int = 15) -> float:
+    """Median ms from a colleague's commit returning to the open screen's callback."""
+    import statistics
+    import threading
+
+    from qualcode.coding import apply_code
+    from qualcode.db import ChangeFeed, open_project
+
+    arrived = threading.Event()
+    seen: list[float] = []
+
+    def on_change() -> None:
+        seen.append(time.perf_counter())
+        arrived.set()
+
+    delays = []
+    with open_project(target) as screen, open_project(target) as colleague:
+        feed = ChangeFeed(screen, on_change)
+        feed.start()
+        try:
+            feed.listening.wait(30)
+            for j in range(rounds):
+                arrived.clear()
+                apply_code(colleague, 1, "1", j, j + 5, "colleague")
+                committed = time.perf_counter()
+                if not arrived.wait(30):
+                    return math.nan
+                delays.append((seen[-1] - committed) * 1000)
+        finally:
+            feed.stop()
+    return statistics.median(delays)
+
+
+def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[str, float]:
+    return {
+        f"concurrent_codings_per_s_{backend}": concurrent_codings_per_s(target, each),
+        f"live_refresh_ms_{backend}": live_refresh_ms(target),
+        f"coding_p95_ms_during_import_{backend}": coding_p95_during_import(target, quick),
+    }
+
+
 def run(quick: bool) -> dict[str, float]:
     each = 100 if quick else 500
     results: dict[str, float] = marker_and_backup(quick)
     with tempfile.TemporaryDirectory() as tmp:
         target = str(Path(tmp) / "bench.qualcode")
         _prepare(target, create=True)
-        results["concurrent_codings_per_s_sqlite"] = concurrent_codings_per_s(target, each)
+        results.update(_backend_figures(target, each, quick, "sqlite"))
     url = os.environ.get("QUALCODE_BENCH_POSTGRES_URL") or os.environ.get(
         "QUALCODE_TEST_POSTGRES_URL"
     )
     if url:
-        results["concurrent_codings_per_s_postgres"] = _postgres_figure(url, each)
+        results.update(_postgres_figures(url, each, quick))
     else:
         with temporary_postgres() as local:
             if local is None:
                 print(
-                    "teams: no PostgreSQL server or binaries: postgres figure is NaN",
+                    "teams: no PostgreSQL server or binaries: postgres figures are NaN",
                     file=sys.stderr,
                 )
-                results["concurrent_codings_per_s_postgres"] = math.nan
+                for name in (
+                    "concurrent_codings_per_s",
+                    "live_refresh_ms",
+                    "coding_p95_ms_during_import",
+                ):
+                    results[f"{name}_postgres"] = math.nan
             else:
-                results["concurrent_codings_per_s_postgres"] = _postgres_figure(local, each)
+                results.update(_postgres_figures(local, each, quick))
     return {k: round(v, 2) for k, v in results.items()}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, select
 
 from qualcode.db import Project
@@ -18,6 +18,7 @@ from qualcode.errors import AmbiguousNameError, CodebookError, NotFoundError
 from qualcode.models import CODE_KINDS, Code, Coding
 from qualcode.naming import did_you_mean, fold
 from qualcode.safe_write import atomic_write_text
+from qualcode.visibility import visible_coder_filter
 
 # The text fields a code carries from a codebook file into the Code table, in file order.
 TEXT_FIELDS = (
@@ -214,15 +215,14 @@ def load_codebook(project: Project, path: Path) -> CodebookLoadResult:
 
     Codes are matched by key: existing ones are updated (their GUID and codings stay),
     new ones created. Codes missing from the file are kept — nothing coded is dropped.
-    A ``.qdc`` file goes through the REFI-QDA reader.
+    A ``.qdc`` file is loaded by ``qualcode.exchange.load_qdc`` (the faces route it there).
     """
-    if path.suffix.lower() == ".qdc":
-        from qualcode.formats import qdpx
-
-        book = qdpx.read_codebook_file(path)
-    else:
-        book = parse_codebook_toml(path)
-    return store_codebook(project, book)
+    if path.suffix.lower() == ".qdc":  # REFI-QDA: translated by qualcode.exchange.load_qdc
+        raise CodebookError(
+            f"{path}: a REFI-QDA codebook is loaded through the exchange module",
+            "Use `qualcode codebook load FILE.qdc` or `qualcode import FILE.qdc`.",
+        )
+    return store_codebook(project, parse_codebook_toml(path))
 
 
 def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
@@ -273,8 +273,12 @@ def all_codes(session: Session) -> list[Code]:
     return list(session.exec(select(Code).order_by(Code.position, Code.id)))
 
 
-def coding_counts(session: Session) -> dict[int, int]:
-    rows = session.exec(select(Coding.code_id, func.count()).group_by(Coding.code_id))
+def coding_counts(session: Session, visible: ColumnElement[bool] | None = None) -> dict[int, int]:
+    """Codings per code id; ``visible`` (``qualcode.visibility``) limits whose count."""
+    query = select(Coding.code_id, func.count()).group_by(Coding.code_id)
+    if visible is not None:
+        query = query.where(visible)
+    rows = session.exec(query)
     return {code_id: n for code_id, n in rows}
 
 
@@ -299,11 +303,12 @@ def code_dict(code: Code, keys_by_id: dict[int, str], counts: dict[int, int]) ->
     }
 
 
-def codebook_tree(project: Project) -> list[dict[str, Any]]:
-    """The codebook as nested dicts (roots first, each with ``children``)."""
+def codebook_tree(project: Project, viewer: str | None = None) -> list[dict[str, Any]]:
+    """The codebook as nested dicts (roots first, each with ``children``); the counts are
+    those ``viewer`` may see under blind coding (None: every coding)."""
     with project.session() as s:
         codes = all_codes(s)
-        counts = coding_counts(s)
+        counts = coding_counts(s, visible_coder_filter(project, viewer) if viewer else None)
     keys = {c.id: c.key for c in codes}
     nodes = {c.id: {**code_dict(c, keys, counts), "children": []} for c in codes}
     roots: list[dict[str, Any]] = []
@@ -320,6 +325,9 @@ def resolve_code(session: Session, name: str) -> Code:
 
     Unknown or ambiguous names are errors that list the nearest candidates.
     """
+    exact = session.exec(select(Code).where(Code.key == name.strip())).first()
+    if exact is not None:  # the common case, one indexed row (every coding names its code)
+        return exact
     codes = all_codes(session)
     for c in codes:
         if c.key == name.strip():
@@ -349,11 +357,11 @@ def resolve_code(session: Session, name: str) -> Code:
 def export_codebook(project: Project, fmt: str, out: Path) -> Path:
     """Write the codebook as toml, md or (REFI-QDA) qdc."""
     fmt = fmt.lower()
-    if fmt == "qdc":
-        from qualcode.formats import qdpx
-
-        qdpx.write_codebook_file(project, out)
-        return out
+    if fmt == "qdc":  # REFI-QDA, with consent: qualcode.exchange.export_qdc
+        raise CodebookError(
+            "a REFI-QDA codebook is written through the exchange module",
+            "Use `qualcode codebook export --format qdc --out FILE`.",
+        )
     tree = codebook_tree(project)
     settings = project.settings()
     if fmt == "toml":

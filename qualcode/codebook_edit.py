@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from qualcode import history
+from qualcode.audit import log_event
 from qualcode.codebook import resolve_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError, NotFoundError
@@ -132,6 +133,7 @@ def add_code(
         s.add(code)
         s.flush()
         assert code.id is not None
+        log_event(s, "", f"add code {key} {label_da.strip()}", "codebook")
         return code.id
 
 
@@ -159,6 +161,7 @@ def rename_code(
         if label_en is not None:
             row.label_en = label_en.strip()
         s.add(row)
+        log_event(s, "", f"rename code {row.key}: {row.label_da}", "codebook")
 
 
 def move_code(project: Project, code: str | int, new_parent: str | int | None) -> None:
@@ -174,6 +177,9 @@ def move_code(project: Project, code: str | int, new_parent: str | int | None) -
         row.parent_id = parent.id if parent else None
         row.position = int(s.exec(select(func.max(Code.position))).one() or 0) + 1
         s.add(row)
+        log_event(
+            s, "", f"move code {row.key} under {parent.key if parent else 'top level'}", "codebook"
+        )
 
 
 def recolour_code(project: Project, code: str | int, colour: str) -> str:
@@ -183,6 +189,7 @@ def recolour_code(project: Project, code: str | int, colour: str) -> str:
         row = _code(s, code)
         row.colour = value
         s.add(row)
+        log_event(s, "", f"recolour code {row.key} {value}", "codebook")
     return value
 
 

@@ -14,11 +14,12 @@ from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
 from qualcode.codebook import resolve_code
-from qualcode.db import Project
-from qualcode.documents import TurnIndex, document_turns, resolve_document
+from qualcode.db import Project, lock_key
+from qualcode.documents import TurnIndex, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
+from qualcode.visibility import visible_coder_filter
 
 
 def default_coder_name() -> str:
@@ -37,6 +38,9 @@ def get_or_create_coder(session: Session, name: str) -> Coder:
     if not name:
         raise CodingError("the coder name is empty", "Give --coder NAME.")
     coder = session.exec(select(Coder).where(Coder.name == name)).first()
+    if coder is None:  # look again once no one else can be adding the same name
+        lock_key(session, "coder", name)
+        coder = session.exec(select(Coder).where(Coder.name == name)).first()
     if coder is None:
         coder = Coder(name=name)
         session.add(coder)
@@ -94,7 +98,7 @@ def apply_code(
     origin: str = "manual",
 ) -> dict[str, Any]:
     """Code ``[start, end)`` of a document; returns the new coding as a dict."""
-    with project.transaction() as s:
+    with project.transaction("rows") as s:
         doc = resolve_document(s, document)
         code_row = resolve_code(s, code)
         who = get_or_create_coder(s, coder)
@@ -113,7 +117,7 @@ def apply_codes(
     origin: str = "manual",
 ) -> list[int]:
     """Apply several codes to one span as one undoable action (the TUI picker's path)."""
-    with project.transaction() as s:
+    with project.transaction("rows") as s:
         doc = s.get(Document, document_id)
         if doc is None:
             raise NotFoundError(f"no document {document_id}")
@@ -176,7 +180,7 @@ def code_match(
 
 def remove_coding(project: Project, coding_id: int, coder: str) -> dict[str, Any]:
     """Delete one coding (undoable); returns what it was."""
-    with project.transaction() as s:
+    with project.transaction("rows") as s:
         coding = s.get(Coding, coding_id)
         if coding is None:
             raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
@@ -189,7 +193,7 @@ def remove_coding(project: Project, coding_id: int, coder: str) -> dict[str, Any
 
 def set_coding_memo(project: Project, coding_id: int, memo: str, coder: str) -> None:
     """Write (or clear) the memo on a coding (undoable)."""
-    with project.transaction() as s:
+    with project.transaction("rows") as s:
         coding = s.get(Coding, coding_id)
         if coding is None:
             raise NotFoundError(f"no coding {coding_id}")
@@ -207,8 +211,17 @@ def coding_dict(
     code = session.get(Code, coding.code_id)
     coder = session.get(Coder, coding.coder_id)
     assert doc is not None and code is not None
-    if turns is None:
-        turns = TurnIndex(document_turns(session, doc.id))  # type: ignore[arg-type]
+    if turns is None:  # one coding: only the turn it starts in (an indexed lookup)
+        turns = TurnIndex(
+            list(
+                session.exec(
+                    select(Turn)
+                    .where(Turn.document_id == doc.id, Turn.start <= coding.start)
+                    .order_by(Turn.start.desc())  # type: ignore[attr-defined]  # sqlmodel column
+                    .limit(1)
+                )
+            )
+        )
     turn = turns.at(coding.start)
     participant = (
         session.get(Participant, turn.participant_id) if turn and turn.participant_id else None
@@ -236,8 +249,10 @@ def list_codings(
     code: str | None = None,
     document: str | None = None,
     coder: str | None = None,
+    viewer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Codings with document, speaking participant, code, offsets, text, coder and memo."""
+    """Codings with document, speaking participant, code, offsets, text, coder and memo
+    (with blind coding on, those ``viewer`` — default: this program's coder — may see)."""
     with project.session() as s:
         query = select(Coding).order_by(Coding.document_id, Coding.start, Coding.id)
         if code is not None:
@@ -251,6 +266,9 @@ def list_codings(
             if who is None:
                 raise NotFoundError(f"no coder named {coder!r}")
             query = query.where(Coding.coder_id == who.id)
+        visible = visible_coder_filter(project, viewer or default_coder_name())
+        if visible is not None:
+            query = query.where(visible)
         codings = s.exec(query).all()
         docs: dict[int, Document] = {}
         indexes: dict[int, TurnIndex] = {}

@@ -15,6 +15,7 @@ from qualcode.codebook import load_codebook
 from qualcode.db import Project, open_project
 from qualcode.errors import ProjectError, QualcodeError
 from qualcode.importing import import_one
+from qualcode.nlp.store import annotate_documents
 from qualcode.participants import import_participants
 from qualcode.progress import Progress, no_progress
 
@@ -68,6 +69,7 @@ def build_demo(
         progress(1, total, "participants")
         import_participants(project, corpus / "participants.csv")
         step = 2
+        imported: list[int] = []
         for entry in manifest:
             progress(step, total, entry["file"])
             outcome = import_one(
@@ -78,10 +80,13 @@ def build_demo(
                 language=entry.get("language"),
                 title=entry.get("title"),
                 date=dt.date.fromisoformat(entry["date"]) if entry.get("date") else None,
+                annotate=False,
             )
-            if outcome.status != "imported":
+            if outcome.status != "imported" or outcome.document_id is None:
                 raise QualcodeError(f"demo corpus: {outcome.message}")
+            imported.append(outcome.document_id)
             step += 1
+        annotate_documents(project, imported)  # all at once: nlp.pipe batches, one commit
         codings = quotes = 0
         for coding_file in coding_files:
             progress(step, total, coding_file.name)
@@ -116,34 +121,31 @@ def _participant_names(corpus: Path) -> list[str]:
 def _apply_demo_codings(
     project: Project, coding_file: Path, manifest: list[dict[str, Any]]
 ) -> tuple[int, int]:
-    """Apply the pre-coded passages and candidate quotes of one codings file."""
-    from qualcode.coding import code_match
+    """Apply the pre-coded passages and candidate quotes of one codings file.
+
+    Through the bulk path a ``qualcode code --from`` file takes: one transaction (and one
+    undo step) per coder for the codings, one for the quotes.
+    """
+    from qualcode.bulk import BulkRow, add_coding_rows, add_quote_rows
 
     titles = {entry["file"]: entry["title"] for entry in manifest}
     data = _load_toml(coding_file)
+    by_coder: dict[str, list[BulkRow]] = {}
+    for n, item in enumerate(data.get("coding", []), start=1):
+        coder = item.get("coder", "ida")
+        values = {"document": titles[item["document"]], "match": item["match"]}
+        values |= {"code": item["code"], "memo": item.get("memo", ""), "coder": coder}
+        by_coder.setdefault(coder, []).append(BulkRow(n, values))
     n_codings = 0
-    for item in data.get("coding", []):
-        code_match(
-            project,
-            titles[item["document"]],
-            item["match"],
-            item["code"],
-            item.get("coder", "ida"),
-            item.get("memo", ""),
-        )
-        n_codings += 1
-    from qualcode.quotes import add_quote_by_match
-
-    n_quotes = 0
-    for item in data.get("quote", []):
-        add_quote_by_match(
-            project,
-            titles[item["document"]],
-            item["match"],
-            item.get("code"),
-            item.get("coder", "ida"),
-            wording=item.get("wording"),
-            draft_paragraph=item.get("draft", ""),
-        )
-        n_quotes += 1
+    for coder, rows in by_coder.items():
+        n_codings += add_coding_rows(project, rows, coder, coding_file.name)["added"]
+    quotes = []
+    for n, item in enumerate(data.get("quote", []), start=1):
+        values = {"document": titles[item["document"]], "match": item["match"]}
+        values |= {"code": item.get("code") or "", "coder": item.get("coder", "ida")}
+        values |= {"draft": item.get("draft", "")}
+        if item.get("wording") is not None:
+            values["wording"] = item["wording"]
+        quotes.append(BulkRow(n, values))
+    n_quotes = add_quote_rows(project, quotes, "ida", coding_file.name)["added"] if quotes else 0
     return n_codings, n_quotes

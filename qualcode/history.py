@@ -10,66 +10,64 @@ ctrl+z undoes your own last action, not a colleague's.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Date, DateTime
+from sqlmodel import Session, SQLModel, col, select
 
-from qualcode.db import Project
+from qualcode.db import Project, WriteScope
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
-_CODE_FIELDS = (
-    "id",
-    "key",
-    "parent_id",
-    "kind",
-    "label_da",
-    "label_en",
-    "description_da",
-    "description_en",
-    "guiding_question_da",
-    "guiding_question_en",
-    "use_when",
-    "not_when",
-    "keywords",
-    "colour",
-    "position",
-    "guid",
-)
-_CODING_FIELDS = (
-    "id",
-    "document_id",
-    "code_id",
-    "coder_id",
-    "start",
-    "end",
-    "memo",
-    "origin",
-    "guid",
-)
+
+def _columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
+    return tuple(model.__table__.columns)  # type: ignore[attr-defined]  # sqlmodel table
+
+
+def _snapshot(row: SQLModel) -> dict[str, Any]:
+    """Every column of a row, JSON-ready: read from the table, so a new column is kept."""
+    snap: dict[str, Any] = {}
+    for column in _columns(type(row)):
+        value = getattr(row, column.name)
+        if isinstance(value, dt.date):  # datetimes too: both have isoformat
+            value = value.isoformat()
+        elif isinstance(value, list | dict):
+            value = json.loads(json.dumps(value))  # a copy, never the row's own list
+        snap[column.name] = value
+    return snap
 
 
 def coding_snapshot(coding: Coding) -> dict[str, Any]:
     """Everything needed to put a coding back exactly as it was."""
-    snap = {name: getattr(coding, name) for name in _CODING_FIELDS}
-    snap["created"] = coding.created.isoformat() if coding.created else None
-    return snap
+    return _snapshot(coding)
 
 
 def code_snapshot(code: Code) -> dict[str, Any]:
     """Every field of a code, JSON-ready, so a deleted code can be put back as it was."""
-    snap = {name: getattr(code, name) for name in _CODE_FIELDS}
-    snap["keywords"] = list(code.keywords or [])
-    snap["created"] = code.created.isoformat() if code.created else None
-    return snap
+    return _snapshot(code)
 
 
 def _restore(snap: dict[str, Any], model: type[Coding] | type[Code] = Coding) -> Any:
-    data = dict(snap)
-    created = data.pop("created", None)
-    row = model(**data)
-    if created:
-        row.created = dt.datetime.fromisoformat(created)
-    return row
+    data: dict[str, Any] = {}
+    for column in _columns(model):
+        if column.name not in snap:
+            continue  # a snapshot older than the column: the default applies
+        value = snap[column.name]
+        kind = _date_kind(column)
+        if isinstance(value, str) and kind is not None:
+            value = kind.fromisoformat(value)
+        data[column.name] = value
+    return model(**data)
+
+
+def _date_kind(column: Column[Any]) -> type[dt.date] | None:
+    """``datetime`` or ``date`` for a column holding one (also under a TypeDecorator)."""
+    kind = getattr(column.type, "impl", column.type)
+    if isinstance(kind, DateTime):
+        return dt.datetime
+    if isinstance(kind, Date):
+        return dt.date
+    return None
 
 
 def record_action(
@@ -141,35 +139,52 @@ def _apply_codebook(session: Session, extra: dict[str, Any], reverse: bool) -> N
                 memo.target_id = code_id
 
 
-def _step(project: Project, coder: str, reverse: bool) -> str | None:
+def _next_action(session: Session, coder: str, reverse: bool) -> ActionLog | None:
     # Undone actions are always the newest ones (a new action clears them), undone newest
     # first: undo takes the newest done action, redo the oldest undone one.
     order = col(ActionLog.id).desc() if reverse else col(ActionLog.id)
-    with project.transaction() as s:
-        action = s.exec(
-            select(ActionLog)
-            .where(ActionLog.coder == coder, ActionLog.state == ("done" if reverse else "undone"))
-            .order_by(order)
-        ).first()
+    return session.exec(
+        select(ActionLog)
+        .where(ActionLog.coder == coder, ActionLog.state == ("done" if reverse else "undone"))
+        .order_by(order)
+    ).first()
+
+
+def _step(project: Project, coder: str, reverse: bool) -> str | None:
+    """Undo or redo the coder's next action; only their own rows are touched, so other
+    coders write on meanwhile (a codebook action takes the exclusive lock it had)."""
+    with project.session() as s:
+        peek = _next_action(s, coder, reverse)
+    if peek is None:
+        return None
+    scope: WriteScope = "structure" if peek.payload.get("codebook") else "rows"
+    with project.transaction(scope) as s:
+        action = _next_action(s, coder, reverse)
         if action is None:
             return None
-        extra = action.payload.get("codebook") or {}
-        deleted_codes = extra.get("deleted_codes", [])
-        if reverse:
-            for snap in deleted_codes:
-                if s.get(Code, snap["id"]) is None:
-                    s.add(_restore(snap, Code))
-            s.flush()
-        _apply(s, action.payload, reverse=reverse)
-        _apply_codebook(s, extra, reverse)
-        if not reverse:
-            s.flush()
-            for snap in deleted_codes:
-                existing = s.get(Code, snap["id"])
-                if existing is not None:
-                    s.delete(existing)
+        if action.id != peek.id and scope == "rows" and action.payload.get("codebook"):
+            return None  # the same coder changed their history meanwhile: nothing done
+        _replay(s, action, reverse)
         action.state = "undone" if reverse else "done"
         return action.label
+
+
+def _replay(s: Session, action: ActionLog, reverse: bool) -> None:
+    extra = action.payload.get("codebook") or {}
+    deleted_codes = extra.get("deleted_codes", [])
+    if reverse:
+        for snap in deleted_codes:
+            if s.get(Code, snap["id"]) is None:
+                s.add(_restore(snap, Code))
+        s.flush()
+    _apply(s, action.payload, reverse=reverse)
+    _apply_codebook(s, extra, reverse)
+    if not reverse:
+        s.flush()
+        for snap in deleted_codes:
+            existing = s.get(Code, snap["id"])
+            if existing is not None:
+                s.delete(existing)
 
 
 def undo(project: Project, coder: str) -> str | None:

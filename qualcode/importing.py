@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from qualcode.audit import log_event
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
+from qualcode.exchange import EXCHANGE_SUFFIXES, ExchangeOutcome, import_exchange_file
 from qualcode.formats import parse_bytes
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
+from qualcode.naming import unique_name
 from qualcode.nlp.language import detect_language
 from qualcode.participants import link_speaker, resolve_participant
 from qualcode.progress import Progress, no_progress
@@ -75,13 +78,18 @@ def read_source(path: Path) -> bytes:
 
 
 def _unique_title(session: Session, wanted: str) -> str:
-    taken = set(session.exec(select(Document.title)).all())
-    if wanted not in taken:
-        return wanted
-    n = 2
-    while f"{wanted} ({n})" in taken:
-        n += 1
-    return f"{wanted} ({n})"
+    return unique_name(wanted, session.exec(select(Document.title)).all())
+
+
+def _exchange_outcome(got: ExchangeOutcome) -> ImportOutcome:
+    """A REFI-QDA project or codebook import as one outcome among the files."""
+    return ImportOutcome(
+        path=got.path,
+        status=got.status,
+        title=got.title,
+        message=got.message,
+        details=dict(got.details),
+    )
 
 
 def import_files(
@@ -98,6 +106,10 @@ def import_files(
 ) -> list[ImportOutcome]:
     """Import each file in its own transaction; one bad file does not stop the others.
 
+    With ``annotate`` (the default) the imported documents are annotated (words, lemmas,
+    sentences) before this returns, in batches after the files are committed; without it,
+    the first search or ``nlp.store.annotate_missing`` does it.
+
     Failures come back as outcomes with status ``failed`` (the caller decides the exit
     code); a file whose bytes are already in the project is ``duplicate`` and adds nothing.
     """
@@ -110,10 +122,8 @@ def import_files(
     for i, path in enumerate(paths):
         progress(i, total, path.name)
         try:
-            if path.suffix.lower() == ".qdpx":
-                from qualcode import exchange
-
-                outcomes.append(exchange.import_qdpx(project, path))
+            if path.suffix.lower() in EXCHANGE_SUFFIXES:
+                outcomes.append(_exchange_outcome(import_exchange_file(project, path)))
             else:
                 outcomes.append(
                     import_one(
@@ -124,7 +134,7 @@ def import_files(
                         language=language,
                         title=title,
                         date=date,
-                        annotate=annotate,
+                        annotate=False,
                     )
                 )
         except QualcodeError as exc:
@@ -132,7 +142,24 @@ def import_files(
                 ImportOutcome(path=str(path), status="failed", message=str(exc), hint=exc.hint)
             )
     progress(total, total, "")
+    if annotate:
+        _annotate_imported(project, outcomes, progress)
     return outcomes
+
+
+def _annotate_imported(project: Project, outcomes: list[ImportOutcome], progress: Progress) -> None:
+    """Annotate the documents just stored, in ``nlp.pipe`` batches after their commits.
+
+    Each file is committed as soon as it is parsed and stored, so its text is in the
+    project (and a failure in one file costs only that file); the words and lemmas that
+    search reads follow here, batch by batch. A document this does not reach (the process
+    was interrupted) is annotated by the first search that needs it
+    (``nlp.store.annotate_missing``).
+    """
+    from qualcode.nlp.store import annotate_documents
+
+    ids = [o.document_id for o in outcomes if o.status == "imported" and o.document_id]
+    annotate_documents(project, [i for i in ids if i is not None], progress)
 
 
 def import_one(
@@ -204,7 +231,7 @@ def store_parsed(
         from qualcode.nlp.pipeline import annotate_text
 
         annotation = annotate_text(parsed.text, chosen_language)
-    with project.transaction() as s:
+    with project.transaction("import") as s:
         named = [resolve_participant(s, name) for name in participants or []]
         candidates = named or list(s.exec(select(Participant)))
         sole = named[0] if len(named) == 1 else None
@@ -254,6 +281,7 @@ def store_parsed(
 
             store_annotation(s, doc.id, annotation)
             doc.nlp_version = NLP_VERSION
+        log_event(s, "", f"import {doc.title} ({label})", "import")
         outcome = ImportOutcome(
             path=label,
             status="imported",

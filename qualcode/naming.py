@@ -32,3 +32,14 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     if not close:
         return None
     return "Did you mean: " + ", ".join(repr(c) for c in close) + "?"
+
+
+def unique_name(wanted: str, taken: Iterable[str]) -> str:
+    """``wanted``, or ``wanted (2)``, ``(3)``… — the first that is not in ``taken``."""
+    used = set(taken)
+    if wanted not in used:
+        return wanted
+    n = 2
+    while f"{wanted} ({n})" in used:
+        n += 1
+    return f"{wanted} ({n})"

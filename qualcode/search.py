@@ -9,7 +9,9 @@ form and lemma of every word, both indexed) and never re-runs spaCy over the cor
   ``palliation``);
 - fuzzy: each query word matches the corpus vocabulary by rapidfuzz — whole words within a
   few typos, and compounds that start or end with it (``palliation`` →
-  ``palliationsindsats``).
+  ``palliationsindsats``) — and also its exact form and every inflection (lemma). Hits are
+  ranked: exact first, then inflections, then the rest by score; each hit says which it is
+  (``match``: ``exact`` | ``lemma`` | ``compound`` | ``fuzzy``) and its score.
 
 A query of several words is a phrase: the words in order, adjacent, not across punctuation.
 Plain SQL over indexed columns, so it works the same on SQLite and PostgreSQL.
@@ -45,6 +47,8 @@ _MIN_TYPO = 5  # a query word shorter than this matches only itself in fuzzy mod
 _INNER_COMPOUND = 7  # from this length a query word may also sit inside a compound
 _FUZZY_COMPOUND = 8  # from this length a compound's first/last part may carry a typo
 _SQL_IN_CHUNK = 900
+# How a fuzzy-mode hit matched, best first: hits are shown in this order, then by score.
+MATCH_RANK = {"exact": 0, "lemma": 1, "compound": 2, "fuzzy": 3}
 
 
 class SearchError(QualcodeError):
@@ -65,6 +69,7 @@ class SearchHit:
     right: str = ""
     score: float = 100.0
     speaker: str | None = None
+    match: str = "exact"  # exact | lemma | compound | fuzzy (how the hit matched the query)
 
     @property
     def context(self) -> str:
@@ -82,6 +87,7 @@ class SearchHit:
             "left": self.left,
             "right": self.right,
             "score": round(self.score, 1),
+            "match": self.match,
             "speaker": self.speaker,
         }
 
@@ -326,6 +332,20 @@ def _speakers(session: Session, spans: list[tuple[int, int, int]]) -> dict[tuple
     return out
 
 
+def split_query(query: str) -> list[tuple[str, str]]:
+    """The query's words as ``(lower, lower)``, split exactly as documents are split.
+
+    A query of plain words (letters only, as nearly every query is) splits at white space:
+    the Danish tokenizer splits no such word further (``tests/test_search.py`` checks its
+    exception table), so spaCy is not even imported for it. Anything else goes through the
+    tokenizer itself (``nlp.pipeline.query_words``).
+    """
+    parts = query.split()
+    if parts and all(part.isalpha() for part in parts):
+        return [(part.lower(), part.lower()) for part in parts]
+    return query_words(query, lemmas=False)
+
+
 def search(
     project: Project,
     query: str,
@@ -352,7 +372,7 @@ def search(
         )
     annotate_missing(project, progress)
     with project.session() as s:
-        words = query_words(query, lemmas=mode == "lemma")
+        words = split_query(query)
         if not words:
             raise SearchError(
                 f"the query {query!r} has no words to search for", "Give at least one word."
@@ -374,21 +394,12 @@ def search(
                 per_word.append(keys)
                 variants.append({"word": lower, "lemmas": keys})
         else:
-            vocabulary = _vocabulary(s, project.url)
-            per_word = []
-            for lower, _ in words:
-                found = fuzzy_word_matches(lower, vocabulary, fuzzy_score)
-                ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-                per_word.append([w for w, _ in ranked])
-                variants.append(
-                    {
-                        "word": lower,
-                        "matches": [{"word": w, "score": round(v, 1)} for w, v in ranked],
-                    }
-                )
-        word_scores: list[dict[str, float]] = []
+            per_word, variants = _fuzzy_variants(s, project.url, words, fuzzy_score)
+        word_kinds: list[dict[str, tuple[str, float]]] = []
         if mode == "fuzzy":
-            word_scores = [{m["word"]: m["score"] for m in v["matches"]} for v in variants]
+            word_kinds = [
+                {m["word"]: (m["match"], m["score"]) for m in v["matches"]} for v in variants
+            ]
         raw: list[tuple[int, int, int, int]] = []
         if doc_filter is None or doc_filter:
             # very long variant lists are searched in chunks of the pivot-free single word case
@@ -406,40 +417,73 @@ def search(
             DocumentCount(d, info[d][0], info[d][1], len(offs), offs)
             for d, offs in sorted(per_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
-        shown = spans if limit is None else spans[:limit]
-        contexts = _contexts(s, shown, context_chars)
+        # fuzzy: every hit is ranked (exact, lemma, then by score) before the limit applies
+        ranked = spans
+        contexts = _contexts(s, spans if mode == "fuzzy" else spans[:limit], context_chars)
+        kinds: dict[tuple[int, int, int], tuple[str, float]] = {}
+        if mode == "fuzzy":
+            for span in spans:
+                kinds[span] = _fuzzy_hit_kind(contexts.get(span, ("", "", ""))[1], word_kinds)
+            ranked = sorted(spans, key=lambda sp: (MATCH_RANK[kinds[sp][0]], -kinds[sp][1], sp))
+        shown = ranked if limit is None else ranked[:limit]
         speakers = _speakers(s, shown)
         hits = []
-        for d, st, en in shown:
-            left, text, right = contexts.get((d, st, en), ("", "", ""))
-            score = 100.0
-            if word_scores:
-                score = _fuzzy_hit_score(text, word_scores)
-            hits.append(
-                SearchHit(
-                    d,
-                    info[d][0],
-                    info[d][1],
-                    st,
-                    en,
-                    text,
-                    left,
-                    right,
-                    score,
-                    speakers.get((d, st)),
-                )
-            )
+        for span in shown:
+            d, st, en = span
+            left, text, right = contexts.get(span, ("", "", ""))
+            kind, score = kinds.get(span, (mode, 100.0))
+            hit = SearchHit(d, info[d][0], info[d][1], st, en, text, left, right, score)
+            hit.speaker = speakers.get((d, st))
+            hit.match = kind
+            hits.append(hit)
     return SearchResult(query, mode, len(spans), hits, documents, variants, spans)
 
 
-def _fuzzy_hit_score(text: str, word_scores: list[dict[str, float]]) -> float:
+def _fuzzy_variants(
+    session: Session, url: str, words: list[tuple[str, str]], fuzzy_score: float
+) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Per query word: the corpus words it matches in fuzzy mode, and how each matches.
+
+    A word matches itself (``exact``), any word of the same lemma (``lemma``), longer
+    words that contain it (``compound``) and words within a few typos (``fuzzy``).
+    """
+    vocabulary = _vocabulary(session, url)
+    langs = _languages(session, url)
+    per_word: list[list[str]] = []
+    variants: list[dict[str, Any]] = []
+    for lower, _ in words:
+        found: dict[str, tuple[str, float]] = {}
+        for w, v in fuzzy_word_matches(lower, vocabulary, fuzzy_score).items():
+            compound = len(w) > len(lower) and v >= 100.0
+            found[w] = ("compound" if compound else "fuzzy", float(v))
+        keys = sorted({lemma_key(lower, lang) for lang in langs})
+        stmt = select(Token.lower).where(col(Token.lemma).in_(keys)).distinct()
+        for w in session.exec(stmt).all():
+            if w:
+                found[w] = ("lemma", 100.0)
+        found[lower] = ("exact", 100.0)
+        ranked = sorted(found.items(), key=lambda kv: (MATCH_RANK[kv[1][0]], -kv[1][1], kv[0]))
+        per_word.append([w for w, _ in ranked])
+        variants.append(
+            {
+                "word": lower,
+                "lemmas": keys,
+                "matches": [
+                    {"word": w, "match": kind, "score": round(v, 1)} for w, (kind, v) in ranked
+                ],
+            }
+        )
+    return per_word, variants
+
+
+def _fuzzy_hit_kind(text: str, word_kinds: list[dict[str, tuple[str, float]]]) -> tuple[str, float]:
+    """How a fuzzy-mode hit matched: its weakest word's kind and score."""
     words = text.lower().split()
-    scores = [ws.get(w, 0.0) for w, ws in zip(words, word_scores, strict=False)]
-    return (
-        min(scores)
-        if scores and all(scores)
-        else min((max(ws.values()) for ws in word_scores), default=100.0)
-    )
+    found = [wk.get(w) for w, wk in zip(words, word_kinds, strict=False)]
+    if not found or any(f is None for f in found):  # spacing differs from the query's
+        return "fuzzy", min((max(v for _, v in wk.values()) for wk in word_kinds), default=100.0)
+    worst = max(found, key=lambda f: (MATCH_RANK[f[0]], -f[1]))  # type: ignore[index]
+    return worst[0], min(f[1] for f in found)  # type: ignore[index]
 
 
 def code_hits(

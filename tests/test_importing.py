@@ -205,3 +205,45 @@ def test_a_large_transcript_imports_whole(cli, ready, tmp_path):  # type: ignore
     assert outcome["turns"] == 24
     [doc] = _docs(ready)
     assert len(doc.text) > 1_000_000
+
+
+def _annotated_import(project, path):  # type: ignore[no-untyped-def]
+    from qualcode.importing import import_files
+    from qualcode.nlp.store import documents_needing_annotation
+
+    [outcome] = import_files(project, [path], kind="interview")
+    assert outcome.status == "imported"
+    assert documents_needing_annotation(project) == []  # searchable when import returns
+    return outcome.document_id
+
+
+def test_a_long_text_annotated_in_segments_searches_like_one_piece(  # type: ignore[no-untyped-def]
+    project, tmp_path, monkeypatch
+):
+    """Long texts are annotated segment by segment (bounded memory); search must not tell."""
+    from qualcode.nlp import store
+    from qualcode.search import search
+
+    paragraphs = [
+        f"Ekspert {i % 3}: Udredningen af patienterne tager tid, og palliationen kommer sent "
+        f"i forløb nummer {i}. Henvisningen skal være bedre."
+        for i in range(60)
+    ]
+    path = tmp_path / "lang.txt"
+    path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    whole = search_spans = None
+    _annotated_import(project, path)
+    whole = {q: search(project, q, mode=m).spans for q, m in (
+        ("udredning", "lemma"), ("palliationen kommer", "exact"), ("henvisning", "lemma"))}
+    search_spans = whole
+    monkeypatch.setattr(store, "SEGMENT_CHARS", 700)
+    path2 = tmp_path / "lang2.txt"
+    path2.write_text("\n\n".join(paragraphs) + "\n\n", encoding="utf-8")  # new bytes
+    second = _annotated_import(project, path2)
+    for (q, m), spans in zip(
+        (("udredning", "lemma"), ("palliationen kommer", "exact"), ("henvisning", "lemma")),
+        search_spans.values(),
+        strict=True,
+    ):
+        mine = [(st, en) for d, st, en in search(project, q, mode=m).spans if d == second]
+        assert mine == [(st, en) for d, st, en in spans if d != second] and len(mine) == 60

@@ -97,6 +97,37 @@ def test_fuzzy_finds_compounds_and_typos_not_unrelated_words(corpus: Project) ->
     assert short == {"tal"}  # not "hospitalet", not "taler"
 
 
+def test_fuzzy_ranks_exact_then_lemma_then_by_score_and_marks_each_hit(
+    corpus: Project,
+) -> None:
+    result = search(corpus, "palliation", mode="fuzzy", fuzzy_score=85)
+    kinds = [(h.match, h.text.lower()) for h in result.hits]
+    ranks = [("exact", "lemma", "compound", "fuzzy").index(k) for k, _ in kinds]
+    assert ranks == sorted(ranks), kinds  # exact first, then inflections, then the rest
+    assert [t for k, t in kinds if k == "exact"] == ["palliation"] * 3
+    assert ("lemma", "palliationen") in kinds  # an inflection, not a typo
+    assert ("compound", "palliationsindsatsen") in kinds
+    typo = [h for h in result.hits if h.text == "Paliation"]
+    assert len(typo) == 1 and typo[0].match == "fuzzy" and 85 <= typo[0].score < 100
+    fuzzy_scores = [h.score for h in result.hits if h.match == "fuzzy"]
+    assert fuzzy_scores == sorted(fuzzy_scores, reverse=True)
+    assert all(h.score == 100 for h in result.hits if h.match in ("exact", "lemma"))
+    # the limit keeps the best: capped results start with the exact hits
+    capped = search(corpus, "palliation", mode="fuzzy", limit=2)
+    assert [h.match for h in capped.hits] == ["exact", "exact"] and capped.total == result.total
+    # JSON carries the mark; exact and lemma modes mark every hit with their own mode
+    assert result.as_dict()["hits"][0]["match"] == "exact"
+    assert {h.match for h in search(corpus, "palliation", mode="lemma").hits} == {"lemma"}
+
+
+def test_fuzzy_cli_labels_each_hit_with_how_it_matched(cli, corpus: Project) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("search", "paliation", "--fuzzy", "85", "--limit", "0")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if "[" in line]
+    assert lines[0].startswith("exact") and "[Paliation]" in lines[0]
+    assert any(line.startswith("fuzzy") and "[palliation]" in line for line in lines)
+
+
 def test_fuzzy_word_matches_rules() -> None:
     vocabulary = ["kommunen", "kommunikation", "palliationsindsats", "application", "tale"]
     assert "kommunikation" not in fuzzy_word_matches("kommune", vocabulary, 85)
@@ -216,3 +247,24 @@ async def test_search_screen_kwic_jump_and_code_all(demo_path: Path) -> None:
             assert len(coded) == screen.result.total
     finally:
         project.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["palliation", "Basal Palliation", "uspecifikke  symptomer", "Ærø Øst Åbenrå", "ikke i dag"],
+)
+def test_plain_word_queries_split_as_the_tokenizer_splits_them(query: str) -> None:
+    from qualcode.nlp.pipeline import query_words
+    from qualcode.search import split_query
+
+    assert split_query(query) == query_words(query, lemmas=False)
+
+
+def test_the_danish_tokenizer_splits_no_plain_word() -> None:
+    """``split_query`` splits plain-word queries at white space without spaCy; that holds
+    only while no tokenizer exception splits a word of letters alone."""
+    from qualcode.nlp.pipeline import tokenizer_pipeline
+
+    nlp = tokenizer_pipeline("da")
+    split = [word for word in nlp.tokenizer.rules if word.isalpha() and len(nlp(word)) != 1]
+    assert split == []

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from qualcode.cli.common import CliState
+from qualcode.cli.lazy import lazy_root
 from qualcode.errors import QualcodeError
 
 try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
@@ -21,14 +22,15 @@ try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
 except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
-app = typer.Typer(
-    name="qualcode",
-    help="Qualitative interview research: import, code, quote, approve, synthesise.",
-    add_completion=False,
-    no_args_is_help=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+_SETTINGS: dict[str, Any] = {
+    "name": "qualcode",
+    "help": "Qualitative interview research: import, code, quote, approve, synthesise.",
+    "add_completion": False,
+    "no_args_is_help": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+}
+app = typer.Typer(**_SETTINGS)
 
 COMMAND_MODULES = [
     "project",
@@ -78,7 +80,8 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``qualcode`` script and ``python -m qualcode``; returns the exit code."""
     try:
-        result = app(args=argv, prog_name="qualcode", standalone_mode=False)
+        command = lazy_root(app, _SETTINGS, root)  # builds only the command that runs
+        result = command.main(args=argv, prog_name="qualcode", standalone_mode=False)
     except QualcodeError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         if exc.hint:
@@ -100,14 +103,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except typer.Exit as exc:
         return exc.exit_code
-    except OperationalError as exc:
-        typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)
-        typer.echo("hint: another program may hold a lock on it; try again.", err=True)
-        return 1
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
+    except Exception as exc:
+        if not _is_database_refusal(exc):
+            raise
+        typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)  # type: ignore[attr-defined]  # OperationalError
+        typer.echo("hint: another program may hold a lock on it; try again.", err=True)
+        return 1
     return result if isinstance(result, int) else 0
+
+
+def _is_database_refusal(exc: Exception) -> bool:
+    """SQLAlchemy's ``OperationalError`` (a lock, a refused connection), checked without
+    importing SQLAlchemy: a command that raised it has loaded it already."""
+    exc_module = sys.modules.get("sqlalchemy.exc")
+    return exc_module is not None and isinstance(exc, exc_module.OperationalError)
 
 
 def run() -> None:

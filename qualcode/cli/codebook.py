@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
-from qualcode.codebook import codebook_tree, export_codebook, load_codebook
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +21,18 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Load (or update) the codebook; codes are matched by key, none is deleted."""
+        from qualcode.codebook import load_codebook
+
+        if file.suffix.lower() == ".qdc":
+            from qualcode.exchange import load_qdc
+
+            with open_from(ctx) as project:
+                qdc = load_qdc(project, file)
+            if as_json:
+                emit_json(qdc.as_dict())
+            else:
+                say(qdc.message())
+            return
         with open_from(ctx) as project:
             result = load_codebook(project, file)
         if as_json:
@@ -32,6 +43,8 @@ def register(app: typer.Typer) -> None:
     @codebook_app.command("show")
     def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """The codebook as a tree with codings per code."""
+        from qualcode.codebook import codebook_tree
+
         with open_from(ctx) as project:
             tree = codebook_tree(project)
         if as_json:
@@ -54,6 +67,16 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="The file to write."),
     ) -> None:
         """Write the codebook as REFI-QDA .qdc, TOML or Markdown."""
+        from qualcode.codebook import export_codebook
+
         with open_from(ctx) as project:
+            if fmt.lower() == "qdc":
+                from qualcode.exchange import export_qdc
+                from qualcode.exchange.redact import describe_redactions
+
+                result = export_qdc(project, out)
+                say(f"wrote {out}: {result['codes']} codes, "
+                    f"{describe_redactions(result['redactions'])}")  # fmt: skip
+                return
             export_codebook(project, fmt, out)
         say(f"wrote {out}")

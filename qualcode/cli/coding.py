@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
-from qualcode.coding import apply_code, code_match, default_coder_name, list_codings
+from qualcode.cli.bulk import FROM_HELP, click_exceptions, code_from
+from qualcode.cli.common import JSON_OPTION, default_coder_name, emit_json, open_from, say
 from qualcode.errors import QualcodeError
 
 
@@ -13,16 +15,26 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def code(
         ctx: typer.Context,
-        doc: str = typer.Argument(..., metavar="DOC", help="Document id or title."),
-        code_name: str = typer.Option(..., "--code", help="Code key or label."),
+        doc: str | None = typer.Argument(None, metavar="DOC", help="Document id or title."),
+        code_name: str | None = typer.Option(None, "--code", help="Code key or label."),
         start: int | None = typer.Option(None, help="Start offset (characters)."),
         end: int | None = typer.Option(None, help="End offset (exclusive)."),
         match: str | None = typer.Option(None, help="Exact text to code (must occur once)."),
         coder: str | None = typer.Option(None, help="Coder name (default: your user name)."),
         memo: str = typer.Option("", help="A memo on the coding."),
+        from_file: Path | None = typer.Option(None, "--from", metavar="FILE", help=FROM_HELP),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Apply a code to a span given by offsets or by its exact text."""
+        from qualcode.coding import apply_code, code_match
+
+        if from_file is not None:
+            single = {"DOC": doc, "--code": code_name, "--start": start, "--end": end}
+            return code_from(ctx, from_file, coder, as_json, {**single, "--match": match})
+        if doc is None or code_name is None:
+            raise click_exceptions.UsageError(
+                "Missing argument 'DOC'." if doc is None else "Missing option '--code'.", ctx
+            )
         who = coder or default_coder_name()
         with open_from(ctx) as project:
             if match is not None:
@@ -55,6 +67,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Codings with document, participant, code, offsets, text, coder and memo."""
+        from qualcode.coding import list_codings
+
         with open_from(ctx) as project:
             rows = list_codings(project, code=code_name, document=document, coder=coder)
         if as_json:

@@ -1,4 +1,11 @@
-"""What every CLI command shares: the open project, JSON output, progress bars."""
+"""What every CLI command shares: the open project, JSON output, progress bars.
+
+Start-up matters here (a script may call ``qualcode`` thousands of times): this module and
+every command module import only Typer and the standard library at module level; a
+command imports the domain modules it uses in its body, so ``qualcode --help`` never loads
+SQLAlchemy, spaCy, Textual or the file-format libraries. ``tests/cli/test_startup.py`` pins
+which heavy modules each fast path may load.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from qualcode.db import Project, open_project
 from qualcode.progress import Progress
+
+if TYPE_CHECKING:
+    from qualcode.db import Project
 
 JSON_OPTION = typer.Option(
     False, "--json", help="Print one JSON document on stdout and nothing else."
@@ -39,7 +48,17 @@ def state(ctx: typer.Context) -> CliState:
 
 def open_from(ctx: typer.Context, create: bool = False) -> Project:
     """Open the project the global options name (migrating it if it is older)."""
+    from qualcode.db import open_project
+
     return open_project(state(ctx).target(), create=create)
+
+
+def default_coder_name() -> str:
+    """``$QUALCODE_CODER``, else the operating-system user name (``coding.default_coder_name``,
+    imported when a command needs it rather than when the CLI starts)."""
+    from qualcode.coding import default_coder_name as from_domain
+
+    return from_domain()
 
 
 def emit_json(data: Any) -> None:

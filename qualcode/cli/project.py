@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from qualcode.cli.common import open_from, progress_bar, say, state
-from qualcode.coding import default_coder_name
-from qualcode.db import Project, open_project
+from qualcode.cli.common import default_coder_name, open_from, progress_bar, say, state
 from qualcode.errors import ProjectError
+
+if TYPE_CHECKING:
+    from qualcode.db import Project
 
 
 def run_tui(ctx: typer.Context, project: Project | None = None, coder: str | None = None) -> None:
@@ -33,6 +35,8 @@ def register(app: typer.Typer) -> None:
         name: str | None = typer.Option(None, help="A name for the project."),
     ) -> None:
         """Create a new, empty project (a file, or the schema in --db-url's database)."""
+        from qualcode.db import open_project
+
         st = state(ctx)
         target = st.db_url or (str(path) if path else None)
         if target is None:
@@ -55,6 +59,7 @@ def register(app: typer.Typer) -> None:
         path: Path = typer.Option(Path("demo.qualcode"), "--path", help="Where to build it."),
     ) -> None:
         """Build demo.qualcode here from the bundled corpus and codebook, then open the TUI."""
+        from qualcode.db import open_project
         from qualcode.demo import build_demo
 
         if path.exists() and not fresh:

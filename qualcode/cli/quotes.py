@@ -7,8 +7,16 @@ from pathlib import Path
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.coding import default_coder_name
+from qualcode.cli.bulk import FROM_HELP, quotes_from
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+    warn,
+)
 from qualcode.errors import QualcodeError
 
 
@@ -54,11 +62,16 @@ def register(app: typer.Typer) -> None:
         ),
         draft: str = typer.Option("", help="The draft paragraph the quote will stand in."),
         coder: str | None = typer.Option(None, help="Who adds it (default: your user name)."),
+        from_file: Path | None = typer.Option(None, "--from", metavar="FILE", help=FROM_HELP),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Make a candidate quote of a passage; the speaker turn says whose words they are."""
         from qualcode.quotes import add_quote, add_quote_by_match, add_quote_from_coding
 
+        if from_file is not None:
+            single = {"DOC": doc, "--match": match, "--coding": coding, "--code": code}
+            single |= {"--start": start, "--end": end, "--wording": wording, "--draft": draft}
+            return quotes_from(ctx, from_file, coder, as_json, single)
         who = coder or default_coder_name()
         if (coding is None) == (doc is None):
             raise QualcodeError(

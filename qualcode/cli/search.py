@@ -7,16 +7,24 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say
-from qualcode.coding import default_coder_name
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+)
 from qualcode.errors import QualcodeError
 
 
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
     for hit in result.hits:
         left = hit.left[-45:].rjust(45)
+        mark = f"{hit.match:<8} {hit.score:>3.0f} " if result.mode == "fuzzy" else ""
         say(
-            f"{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] {hit.right[:45]}"
+            f"{mark}{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] "
+            f"{hit.right[:45]}"
         )
     if result.truncated:
         say(f"... {result.total - len(result.hits)} more hits (use --limit 0 to show all)")
@@ -189,8 +197,26 @@ def _print_evaluation(report: dict[str, Any]) -> None:
             f"attention point top-1 {point['top1']}  top-3 {point['top3']}   "
             f"macro-F1 {part['macro_f1']}"
         )
+    if "model_weight" in report:
+        say(f"model weight chosen by cross-validation: {report['model_weight']}")
     best = report.get("combined") or report["codebook"]
-    say("")
-    say(f"per code ({best['method']}): precision / recall / support")
-    for key, v in best["per_code"].items():
-        say(f"  {key:<8} {v['precision']:.2f} / {v['recall']:.2f} / {v['support']}")
+    quality = best["suggestions"]
+    say(
+        f"suggestions: area precision {quality['area_precision']}, attention point precision "
+        f"{quality['point_precision']}, cross-cutting precision "
+        f"{quality['cross_cutting_precision']}, coverage {quality['coverage']}"
+    )
+    curve = report.get("learning_curve") or []
+    if curve:
+        say("")
+        say("learning curve (area top-1 on the documents not yet coded):")
+        for row in curve:
+            say(
+                f"  {row['coded_share']:>4.0%} coded ({row['documents_coded']} documents): "
+                f"codebook {row['codebook']}  model {row['model']}  combined {row['combined']}"
+            )
+    for title, table in (("area", best["per_area"]), ("attention point", best["per_code"])):
+        say("")
+        say(f"per {title} ({best['method']}): precision / recall / support")
+        for key, v in table.items():
+            say(f"  {key:<14} {v['precision']:.2f} / {v['recall']:.2f} / {v['support']}")

@@ -8,10 +8,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.documents import list_documents
 from qualcode.errors import QualcodeError
-from qualcode.importing import import_files
-from qualcode.participants import import_participants, list_participants
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -38,6 +35,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Import files, each in one transaction; already imported bytes are skipped."""
+        from qualcode.importing import import_files
+
         with open_from(ctx) as project:
             with progress_bar("importing", enabled=len(files) > 1 and not as_json) as progress:
                 outcomes = import_files(
@@ -80,6 +79,8 @@ def register(app: typer.Typer) -> None:
     @documents_app.command("list")
     def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Documents with kind, participants, words and codings."""
+        from qualcode.documents import list_documents
+
         with open_from(ctx) as project:
             docs = list_documents(project)
         if as_json:
@@ -102,6 +103,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Create or update participants from a CSV (`,` or `;`, UTF-8 or cp1252)."""
+        from qualcode.participants import import_participants
+
         with open_from(ctx) as project:
             result = import_participants(project, csv_file)
         if as_json:
@@ -112,6 +115,8 @@ def register(app: typer.Typer) -> None:
     @participants_app.command("list")
     def participants_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Participants with title, organisation, expertise and consent."""
+        from qualcode.participants import list_participants
+
         with open_from(ctx) as project:
             people = list_participants(project)
         if as_json:

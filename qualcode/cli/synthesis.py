@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.synthesis import export_synthesis
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +38,8 @@ def register(app: typer.Typer) -> None:
         A draft marks quotes that are not approved yet as pending; --final refuses, and
         lists them, until every quote it would use is approved.
         """
+        from qualcode.synthesis import export_synthesis
+
         with (
             open_from(ctx) as project,
             progress_bar("synthesis", enabled=not as_json and sys.stderr.isatty()) as progress,

@@ -35,6 +35,8 @@ _PARSERS: dict[str, Callable[[str, bytes], ParsedDocument]] = {
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_PARSERS)
+# REFI-QDA exchange files: imported as projects or codebooks, not parsed here.
+EXCHANGE_SUFFIXES: tuple[str, ...] = (".qdpx", ".qde", ".qdc")
 
 
 def parse_bytes(filename: str, data: bytes) -> ParsedDocument:
@@ -42,11 +44,13 @@ def parse_bytes(filename: str, data: bytes) -> ParsedDocument:
     suffix = PurePath(filename).suffix.lower()
     parser = _PARSERS.get(suffix)
     if parser is None:
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        supported = ", ".join([*sorted(SUPPORTED_SUFFIXES), *EXCHANGE_SUFFIXES])
         raise ImportFormatError(
             filename,
             f"unsupported file type {suffix or '(no suffix)'!r}; qualcode imports {supported}",
-            "Save the file in one of those formats, e.g. as .docx or .txt.",
+            "Save the file in one of those formats, e.g. as .docx or .txt; a project from "
+            "NVivo, ATLAS.ti or MAXQDA comes in as REFI-QDA (.qdpx, or .qde with its Sources/ "
+            "folder), a codebook as .qdc.",
         )
     if not data:
         raise ImportFormatError(

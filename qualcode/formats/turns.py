@@ -106,6 +106,7 @@ def find_labels(text: str, extra: Mapping[int, str] | None = None) -> list[Label
     candidates: list[tuple[int, str]] = []
     for match in _LABEL.finditer(text):
         group = match.lastgroup  # "bold" or "plain"
+        assert group is not None  # the pattern's two alternatives are both named
         speaker = match.group(group).strip()
         if looks_like_speaker(speaker):
             candidates.append((match.start(group) - (2 if group == "bold" else 0), speaker))
@@ -141,3 +142,38 @@ def turns_from_labels(text: str, labels: Sequence[Label]) -> list[ParsedTurn]:
 def detect_turns(text: str, extra: Mapping[int, str] | None = None) -> list[ParsedTurn]:
     """The speaker turns of a normalised text (see the module docstring for the rules)."""
     return turns_from_labels(text, find_labels(text, extra))
+
+
+# An interview has a few voices that take turns; a comment thread or a news text has many
+# names at line starts ("Orbán: …"), most once, or one name quoted over and over.
+MAX_INTERVIEW_SPEAKERS = 6
+MAX_SAME_SPEAKER_RUN_SHARE = 0.5
+
+
+def labels_recur_like_an_interview(labels: Sequence[Label]) -> bool:
+    """Do these labels look like an interview's: 2-6 speakers, each twice or more (or a
+    known interviewer label), mostly alternating rather than one voice line after line?"""
+    counts = Counter(speaker for _, speaker in labels)
+    if not 2 <= len(counts) <= MAX_INTERVIEW_SPEAKERS:
+        return False
+    if any(n < 2 and speaker not in KNOWN_LABELS for speaker, n in counts.items()):
+        return False
+    same = sum(1 for a, b in zip(labels, labels[1:], strict=False) if a.speaker == b.speaker)
+    return same <= MAX_SAME_SPEAKER_RUN_SHARE * max(len(labels) - 1, 1)
+
+
+def detect_interview_turns(text: str, known: Mapping[int, str] | None = None) -> list[ParsedTurn]:
+    """Turns of a source from another tool, where nothing says it is an interview.
+
+    Labels the caller knows (a REFI-QDA case linked to the source, as name or attribution)
+    always count; other labels count only when they recur like an interview's (see
+    ``labels_recur_like_an_interview``), never one turn per "Name:" line of a thread.
+    """
+    labels = find_labels(text)
+    found = labels if labels_recur_like_an_interview(labels) else []
+    if known:
+        found = found or [label for label in labels if label.speaker in KNOWN_LABELS]
+        merged = {start: speaker for start, speaker in found}
+        merged.update(known)
+        found = [Label(start, speaker) for start, speaker in sorted(merged.items())]
+    return turns_from_labels(text, found)

@@ -133,12 +133,19 @@ def documents_needing_annotation(project: Project) -> list[int]:
 def annotate_missing(
     project: Project, progress: Progress = no_progress, batch_words: int = 400_000
 ) -> int:
-    """Annotate every document that lacks current annotation; returns how many were done.
+    """Annotate every document that lacks current annotation; returns how many were done."""
+    return annotate_documents(project, documents_needing_annotation(project), progress, batch_words)
 
-    Documents go in batches of about ``batch_words`` words, each batch one transaction, so a
-    document is never half-annotated.
+
+def annotate_documents(
+    project: Project, todo: list[int], progress: Progress = no_progress, batch_words: int = 400_000
+) -> int:
+    """Annotate these documents (ids) in batches of about ``batch_words`` words.
+
+    Each batch goes through ``nlp.pipe`` together and is stored in one transaction (a
+    document is never half-annotated; its token rows go into the indexes sorted, once per
+    batch). Returns how many documents were annotated.
     """
-    todo = documents_needing_annotation(project)
     if not todo:
         return 0
     with project.session() as s:
@@ -164,11 +171,70 @@ def annotate_missing(
                 for d in s.exec(select(Document).where(col(Document.id).in_(ids)))
             ]
         progress(done, total, "annotating")
-        annotations = list(annotate_texts([(text, lang) for _, text, lang in docs]))
-        with project.transaction() as s:
-            store_annotations(
-                s, [(doc_id, ann) for (doc_id, _, _), ann in zip(docs, annotations, strict=True)]
-            )
+        if len(docs) == 1 and len(docs[0][1]) > SEGMENT_CHARS:
+            _annotate_large(project, *docs[0])
+        else:
+            annotations = list(annotate_texts([(text, lang) for _, text, lang in docs]))
+            with project.transaction() as s:
+                pairs = [
+                    (doc_id, ann) for (doc_id, _, _), ann in zip(docs, annotations, strict=True)
+                ]
+                store_annotations(s, pairs)
         done += len(docs)
     progress(total, total, "")
     return done
+
+
+SEGMENT_CHARS = 1_000_000  # a longer text is annotated and stored one segment at a time
+
+
+def _segments(text: str, size: int) -> list[tuple[int, int]]:
+    """``(start, end)`` segments of about ``size`` characters, cut at a paragraph break,
+    else a line break, else white space."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > size:
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = text.rfind(sep, start + size // 2, start + size)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut == -1:
+            cut = start + size
+        out.append((start, cut))
+        start = cut
+    out.append((start, len(text)))
+    return out
+
+
+def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None:
+    """Annotate one long text segment by segment inside one transaction, so memory follows
+    the segment (a million characters), not the whole text, and the document is still
+    never half-annotated. A phrase does not run across segments, as it does not across
+    the pieces spaCy is given (``nlp.pipeline``)."""
+    with project.transaction() as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
+        s.execute(delete(Token).where(col(Token.document_id) == doc_id))
+        s.execute(delete(Sentence).where(col(Sentence.document_id) == doc_id))
+        ordinal_base = sentence_base = 0
+        for start, end in _segments(text, SEGMENT_CHARS):
+            annotation = annotate_text(text[start:end], lang)
+            tokens = [
+                (doc_id, o + ordinal_base, a + start, b + start, lower[:200], lemma[:200], stop)
+                for o, a, b, lower, lemma, stop in annotation.tokens
+            ]
+            tokens.sort(key=lambda row: (row[5], row[4]))
+            _bulk_insert(s, Token.__table__, _TOKEN_COLUMNS, tokens)  # type: ignore[attr-defined]
+            sentences = [
+                (doc_id, sentence_base + n, a + start, b + start)
+                for n, (a, b) in enumerate(annotation.sentences)
+            ]
+            _bulk_insert(s, Sentence.__table__, _SENTENCE_COLUMNS, sentences)  # type: ignore[attr-defined]
+            ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
+            sentence_base += len(sentences)
+        s.execute(
+            update(Document).where(col(Document.id) == doc_id).values(nlp_version=NLP_VERSION)
+        )

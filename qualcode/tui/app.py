@@ -19,13 +19,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from qualcode.db import Project
+from qualcode.db import ChangeFeed, Project
 from qualcode.errors import QualcodeError
 from qualcode.tui import config
 from qualcode.tui.screens import FEATURE_SCREENS
-
-# How often the app looks for changes other coders (or the CLI) made to the project.
-POLL_SECONDS = 2.0
 
 # Keys the shell reserves; feature screens must not take them.
 RESERVED_KEYS = {"d", "o", "c", "question_mark", "?", "ctrl+p", "ctrl+z", "ctrl+y", "escape"}
@@ -74,7 +71,6 @@ class QualcodeApp(App[None]):
         self.coder: str = coder or ""
         self._ask_coder = not coder
         self.feature_screens = list(FEATURE_SCREENS)
-        self._marker: str | None = None
         self.title = f"qualcode · {project.name}"
         self._install_feature_bindings()
 
@@ -113,8 +109,18 @@ class QualcodeApp(App[None]):
         else:
             self._show_coder()
         self.call_after_refresh(self._preload)
-        self._marker = self._read_marker()
-        self.set_interval(POLL_SECONDS, self._poll_changes)
+        self._feed = ChangeFeed(self.project, self._changed_elsewhere)
+        self._feed.start()
+
+    def on_unmount(self) -> None:
+        self._feed.stop()
+
+    def _changed_elsewhere(self) -> None:
+        """From the change feed's thread: someone else committed (LISTEN/NOTIFY or poll)."""
+        try:
+            self.call_from_thread(self.refresh_data)
+        except RuntimeError:  # the app is shutting down
+            pass
 
     def _preload(self) -> None:
         """Import the coding view's modules while the user reads the dashboard, so the
@@ -257,28 +263,14 @@ class QualcodeApp(App[None]):
         self.note_own_write()
         self.refresh_data()
 
-    def _read_marker(self) -> str | None:
-        try:
-            from qualcode.db import change_marker
-        except ImportError:
-            return None
-        try:
-            return change_marker(self.project)
-        except Exception:  # noqa: BLE001 - a busy database must not break the poll
-            return None
-
     def note_own_write(self) -> None:
-        """After this app wrote to the project: remember the new state, so the poll does not
-        reload what the screen already shows."""
-        self._marker = self._read_marker()
+        """Kept for the screens that call it: the change feed tells this app's own commits
+        from everyone else's (``qualcode.db.ChangeFeed``), so there is nothing to note."""
 
     def _poll_changes(self) -> None:
-        """Reload the screens when someone else changed the project (teams, the CLI)."""
-        marker = self._read_marker()
-        if marker is None or marker == self._marker:
-            return
-        self._marker = marker
-        self.refresh_data()
+        """Reload the screens now if someone else changed the project (teams, the CLI)."""
+        if self._feed.check():
+            self.refresh_data()
 
     def refresh_data(self) -> None:
         """Tell every screen on the stack that project data changed."""
@@ -407,11 +399,16 @@ class QualcodeApp(App[None]):
         from pathlib import Path
 
         from qualcode.codebook import export_codebook
+        from qualcode.exchange import export_qdc
         from qualcode.tui.widgets.dialogs import TextPrompt
 
         def write(path: str | None) -> None:
             if path:
-                out = self.guarded(export_codebook, self.project, fmt, Path(path).expanduser())
+                target = Path(path).expanduser()
+                if fmt == "qdc":  # REFI-QDA goes through exchange (consent applies)
+                    out = self.guarded(export_qdc, self.project, target)
+                else:
+                    out = self.guarded(export_codebook, self.project, fmt, target)
                 if out is not None:
                     self.notify(f"wrote {out}", markup=False)
 

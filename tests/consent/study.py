@@ -8,6 +8,7 @@ are also Danish words ("Anders", "Bo", "Lykke"), a surname in a source file name
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import zipfile
@@ -145,10 +146,21 @@ def readable_parts(path: Path) -> list[tuple[str, str]]:
             for info in zf.infolist():
                 parts.append((f"{path.name}!{info.filename} (name)", info.filename))
                 body = zf.read(info)
-                parts.append((f"{path.name}!{info.filename}", body.decode("utf-8", "replace")))
+                parts += _decoded(f"{path.name}!{info.filename}", body)
     else:
-        parts.append((path.name, data.decode("utf-8", "replace")))
+        parts += _decoded(path.name, data)
     return parts
+
+
+def _decoded(where: str, body: bytes) -> list[tuple[str, str]]:
+    """The text of ``body`` (UTF-16 with a BOM, else UTF-8), and again with XML/HTML
+    character references resolved, so ``&#xE6;`` cannot hide a letter from the scan."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = body.decode("utf-16", "replace")
+    else:
+        text = body.decode("utf-8", "replace")
+    unescaped = html.unescape(text)
+    return [(where, text)] + ([(where + " (unescaped)", unescaped)] if unescaped != text else [])
 
 
 def leaks(path: Path, people: tuple[Person, ...]) -> list[str]:

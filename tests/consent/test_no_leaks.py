@@ -22,9 +22,6 @@ from tests.consent.study import (
 CODEBOOK = Path(__file__).resolve().parents[2] / "codebooks" / "kraeftplan.toml"
 SYNTHESIS_FORMATS = ("md", "html", "docx", "json")
 PACKET_FORMATS = ("docx", "html", "md")
-XFAIL_EXCHANGE = pytest.mark.xfail(
-    strict=True, reason="exchange helper switches qdpx/csv to consent.py"
-)
 
 
 def _ok(result: tuple[int, str, str]) -> str:
@@ -111,10 +108,13 @@ def exports(
         target = root / f"final.{fmt}"
         _ok(run("synthesis", "--format", fmt, "--out", str(target), "--final"))
         out[f"synthesis-final-{fmt}"] = [(target, None)]
-    for fmt in ("qdpx", "csv"):
+    for fmt in ("qdpx", "csv", "xlsx"):
         target = root / f"export.{fmt}"
         _ok(run("export", fmt, str(target)))
         out[f"export-{fmt}"] = [(target, None)]
+    target = root / "export-nvivo.qdpx"
+    _ok(run("export", "qdpx", str(target), "--for", "nvivo"))
+    out["export-qdpx-nvivo"] = [(target, None)]
     target = root / "codebook.qdc"
     _ok(run("codebook", "export", "--format", "qdc", "--out", str(target)))
     out["codebook-qdc"] = [(target, None)]
@@ -123,7 +123,7 @@ def exports(
 
 CASES = [f"synthesis-{k}-{f}" for k in ("draft", "final") for f in SYNTHESIS_FORMATS]
 CASES += [f"packets-{f}" for f in PACKET_FORMATS] + ["codebook-qdc"]
-EXCHANGE_CASES = [pytest.param(f"export-{f}", marks=XFAIL_EXCHANGE) for f in ("qdpx", "csv")]
+EXCHANGE_CASES = [f"export-{f}" for f in ("qdpx", "csv", "xlsx", "qdpx-nvivo")]
 
 
 def scan(files: list[tuple[Path, Person | None]]) -> list[str]:

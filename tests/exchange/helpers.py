@@ -15,7 +15,14 @@ from qualcode.db import Project
 from qualcode.importing import import_one
 from qualcode.participants import import_participants
 
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "refi-qda"
+SCHEMA_DIR = next(
+    (
+        p / "shared" / "refi-qda"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "refi-qda").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "refi-qda",
+)
 
 CODEBOOK_TOML = """\
 [codebook]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from qualcode.codebook import codebook_tree, load_codebook
+from qualcode.codebook import codebook_tree
 from qualcode.coding import list_codings
 from qualcode.db import Project
-from qualcode.exchange import import_qdpx, normalise_with_map
+from qualcode.exchange import import_qdpx, load_qdc, normalise_with_map
 from qualcode.formats.text import normalise
 from qualcode.models import Coder, Memo, Participant
 from tests.exchange.helpers import write_qdpx
@@ -265,7 +265,8 @@ def test_inline_text_pdf_representation_and_unknown_consent(
     archive = write_qdpx(tmp_path / "inline.qdpx", qde, {"Sources/r.txt": pdf_text})
     d = import_qdpx(project, archive).details
     assert (d["documents"], d["codings_placed"], d["cases"]) == (2, 2, 1)
-    assert any("PictureSource" in w and "skipped" in w for w in d["warnings"])
+    assert d["not_imported"]["sources_without_text"] == 1
+    assert any("PictureSource 'tavle.jpg'" in item for item in d["not_imported_items"])
     assert any("no consent" in w for w in d["warnings"])
     texts = {c["document"]: c["text"] for c in list_codings(project)}
     assert texts == {"Inline-noter": "Ældre patienter", "referat.pdf": "data om ulighed"}
@@ -306,7 +307,7 @@ def test_codebook_namespaces(project: Project, tmp_path: Path, ns: str) -> None:
     path.write_text(
         QDC.format(ns=ns, a=G["c_root"], b=G["c_wait"], c=G["c_staff"]), encoding="utf-8"
     )
-    result = load_codebook(project, path)
+    result = load_qdc(project, path)
     assert len(result.created) == 3
     tree = codebook_tree(project)
     assert [n["label_da"] for n in tree] == ["Organisering", "Økonomi"]
@@ -388,9 +389,10 @@ def test_codebook_with_schema_location_sets_and_plain_ids(project: Project, tmp_
         '<Sets><Set name="Gruppe" guid="s1"><MemberCode guid="c"/></Set></Sets></CodeBook>',
         encoding="utf-8",
     )
-    load_codebook(project, path)
+    result = load_qdc(project, path)
     tree = codebook_tree(project)
     assert tree[0]["label_da"] == "Forælder" and tree[0]["children"][0]["label_da"] == "Barn"
+    assert result.sets == ["'Gruppe' (1 codes, 0 sources, 0 notes)"]  # listed, not dropped
 
 
 def test_project_with_plain_ids_keeps_references(project: Project, tmp_path: Path) -> None:

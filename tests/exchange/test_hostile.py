@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qualcode import exchange
+from qualcode.exchange import archive as exchange
+from qualcode.exchange import restore as exchange_restore
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError
 from qualcode.exchange import export_qdpx, import_qdpx
@@ -151,12 +152,12 @@ def test_doctype_in_utf16_xml_is_refused(populated: Project, tmp_path: Path) -> 
 
 def test_doctype_in_a_codebook_is_refused(tmp_path: Path) -> None:
     from qualcode.errors import CodebookError
-    from qualcode.formats.qdpx import read_codebook_file
+    from qualcode.exchange import read_qdc
 
     path = tmp_path / "evil.qdc"
     path.write_text(XXE.replace("Project", "CodeBook"), encoding="utf-8")
     with pytest.raises(CodebookError, match="DOCTYPE"):
-        read_codebook_file(path)
+        read_qdc(path)
 
 
 def test_archive_without_qde(populated: Project, tmp_path: Path) -> None:
@@ -217,7 +218,7 @@ def test_failure_while_writing_rolls_everything_back(
             def __init__(self, *args: object, **kwargs: object) -> None:
                 raise Boom("disk full")
 
-        monkeypatch.setattr(exchange, "Memo", ExplodingMemo)
+        monkeypatch.setattr(exchange_restore, "Memo", ExplodingMemo)  # memos restored last
         with pytest.raises(Boom):
             import_qdpx(fresh, archive)
         assert table_counts(fresh) == before

@@ -8,7 +8,7 @@ from qualcode.codebook import codebook_tree, load_codebook
 from qualcode.coding import list_codings
 from qualcode.db import Project, open_project
 from qualcode.documents import list_documents
-from qualcode.exchange import export_qdpx, import_qdpx
+from qualcode.exchange import export_qdc, export_qdpx, import_qdpx, load_qdc
 from qualcode.models import Memo
 from tests.exchange.helpers import DANISH_TEXT, EMOJI_TEXT, build_project
 
@@ -113,15 +113,16 @@ def test_roundtrip_memos_become_notes_and_back(project: Project, tmp_path: Path)
 
 def test_qdc_roundtrip_keeps_keys_guids_and_hierarchy(project: Project, tmp_path: Path) -> None:
     build_project(project, tmp_path, with_people=False)
-    from qualcode.codebook import export_codebook
-
     qdc = tmp_path / "book.qdc"
-    export_codebook(project, "qdc", qdc)
+    export_qdc(project, qdc)
     fresh = open_project(tmp_path / "fresh.qualcode", create=True)
     try:
-        result = load_codebook(fresh, qdc)
+        result = load_qdc(fresh, qdc)
         assert sorted(result.created) == ["1", "1.1", "ulighed"]
         assert _codes(fresh) == _codes(project)
+        again = load_qdc(fresh, qdc)  # an unchanged codebook: nothing to report
+        assert again.created == [] and again.updated == [] and again.unchanged == 3
+        assert "nothing changed" in again.message()
     finally:
         fresh.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from qualcode.errors import ImportFormatError
 from qualcode.formats import SUPPORTED_SUFFIXES, parse_bytes
-from qualcode.formats.text import decode_text, markdown_title, normalise
+from qualcode.formats.text import decode_text, markdown_title, normalise, parse_text
 
 DANISH = "Rødgrød med fløde: æøå ÆØÅ – kræftforløb på sygehuset."
 
@@ -136,3 +137,51 @@ def test_markdown_title(source: str, title: str | None) -> None:
 
 def test_plain_text_has_no_title() -> None:
     assert parse_bytes("x.txt", b"# not markdown").title is None
+
+
+# --- de-hyphenation of text extracted from PDFs (fixtures written for this test) ---------
+
+_DEHYPH = Path(__file__).parent.parent / "data" / "dehyphenation_da.jsonl"
+
+
+def _dehyph_cases() -> list[dict[str, str]]:
+    import json
+
+    return [json.loads(line) for line in _DEHYPH.read_text(encoding="utf-8").splitlines()]
+
+
+def test_dehyphenation_joins_split_words_and_keeps_suspended_compounds() -> None:
+    from qualcode.formats.text import undo_line_hyphenation
+
+    cases = _dehyph_cases()
+    joins = [c for c in cases if c["kind"] == "join"]
+    keeps = [c for c in cases if c["kind"] == "keep"]
+    joined = sum(undo_line_hyphenation(c["text"]) == c["expect"] for c in joins)
+    false_joins = [c["text"] for c in keeps if undo_line_hyphenation(c["text"]) != c["expect"]]
+    assert len(joins) >= 40 and len(keeps) >= 15
+    assert joined / len(joins) >= 0.95  # measured 40 of 40
+    assert false_joins == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("en opfølg-\n\nningsplan for alle", "en opfølgningsplan for alle"),
+        ("en opfølg-\nningsplan", "en opfølgningsplan"),
+        ("Kræft- og\nhjertepatienter", "Kræft- og\nhjertepatienter"),
+        ("Kræft-\nog hjertepatienter", "Kræft-\nog hjertepatienter"),
+        ("Region Midt-\nJylland", "Region Midt-\nJylland"),
+        ("det nye it-\nsystem", "det nye it-system"),
+    ],
+)
+def test_dehyphenation_cases(raw: str, expected: str) -> None:
+    from qualcode.formats.text import undo_line_hyphenation
+
+    assert undo_line_hyphenation(raw) == expected
+
+
+def test_txt_import_undoes_pdf_line_hyphenation_across_a_blank_line() -> None:
+    data = "Referat\n\nGruppen drøftede en kræftopfølg-\n\nningsplan.\n".encode()
+    parsed = parse_text("referat.txt", data)
+    assert "kræftopfølgningsplan" in parsed.text
+    assert "-\n" not in parsed.text

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import qualcode.db
+import qualcode.store.copying
 from qualcode.db import (
     Project,
     backup,
@@ -137,7 +138,7 @@ def test_no_migration_when_the_backup_before_it_fails(
     def no_space(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(qualcode.db, "backup_sqlite", no_space)
+    monkeypatch.setattr(qualcode.store.copying, "backup_sqlite", no_space)
     upgraded: list[object] = []
     monkeypatch.setattr(qualcode.db, "upgrade", lambda *a, **k: upgraded.append(a))
     with pytest.raises(ProjectError, match="backup before it failed"):

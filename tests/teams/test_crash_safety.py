@@ -16,6 +16,7 @@ from sqlmodel import select
 from qualcode.db import Project, integrity_problems, open_project
 from qualcode.models import Document, Sentence, Token, Turn
 from teams.helpers import prepare, result_of, start_worker, target_of
+from teams.workers import REPORT_AFTER
 
 KILLS = 20
 
@@ -99,7 +100,10 @@ def test_a_project_killed_while_coding_still_opens(project: Project, tmp_path: P
     start = tmp_path / "go"
     proc = start_worker("code", target_of(project), "killed", "5000", str(start))
     start.touch()
-    time.sleep(1.5)
+    assert proc.stderr is not None
+    # Kill once the worker has committed some codings: a fixed sleep killed it before its
+    # first commit on a busy machine ("assert 0 > 0").
+    assert proc.stderr.readline().strip() == f"committed {REPORT_AFTER}"
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     with open_project(target_of(project)) as after:
@@ -110,7 +114,7 @@ def test_a_project_killed_while_coding_still_opens(project: Project, tmp_path: P
             codings = s.exec(select(func.count()).select_from(Coding)).one()
             actions = s.exec(select(func.count()).select_from(ActionLog)).one()
     # Each coding and its undo entry are one transaction: they come and go together.
-    assert codings == actions > 0
+    assert codings == actions >= REPORT_AFTER
 
 
 def _timed_run(*args: str) -> float:

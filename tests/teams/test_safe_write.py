@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -64,7 +63,6 @@ def test_a_writer_killed_midway_leaves_the_old_file(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
-    time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert target.read_bytes() == b"complete old export\n"

@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+# After this many codings the "code" worker says so on stderr (once).
+REPORT_AFTER = 25
+
 
 def wait_for(start_file: str) -> None:
     deadline = time.monotonic() + 120
@@ -47,6 +50,8 @@ def code_domain(target: str, coder: str, n: int, start_file: str) -> dict[str, o
                 apply_code(project, 1, "1", start, end, coder)
             except QualcodeError as exc:
                 errors.append(str(exc))
+            if j + 1 == REPORT_AFTER:  # the crash test kills us once this many are in
+                print(f"committed {j + 1}", file=sys.stderr, flush=True)
         seconds = time.perf_counter() - began
     return {"coder": coder, "errors": errors, "seconds": seconds}
 

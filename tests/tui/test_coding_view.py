@@ -256,12 +256,14 @@ async def test_select_with_the_mouse(tui_project: Project, document_id: int) -> 
 
 async def test_changes_by_another_coder_show_up(tui_project: Project, document_id: int) -> None:
     from qualcode.coding import apply_code
+    from qualcode.db import open_project
 
     start, end = span_of(INTERVIEW, "fælles overblik over ventetider")
     async with make_app(tui_project, coder="tester").run_test(size=SIZE) as pilot:
         view = await open_view(pilot, document_id)
         assert not view.spans.overlapping(start, end)
-        apply_code(tui_project, document_id, "A", start, end, "mads")  # e.g. from the CLI
+        with open_project(tui_project.url) as colleague:  # e.g. the CLI, another program
+            apply_code(colleague, document_id, "A", start, end, "mads")
         pilot.app._poll_changes()
         await pilot.pause()
         assert [s.coder for s in view.spans.overlapping(start, end)] == ["mads"]

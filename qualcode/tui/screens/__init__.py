@@ -13,4 +13,5 @@ FEATURE_SCREENS: list[tuple[str, str, str, str]] = [
     ("qualcode.tui.screens.review", "ReviewScreen", "R", "Agreement review"),
     ("qualcode.tui.screens.quotes", "QuotesScreen", "Q", "Quotes"),
     ("qualcode.tui.screens.synthesis", "SynthesisScreen", "S", "Synthesis"),
+    ("qualcode.tui.screens.audit", "AuditScreen", "L", "Audit log"),
 ]

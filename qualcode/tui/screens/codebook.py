@@ -26,6 +26,7 @@ from qualcode.tui.screens.coding import edit_memo, pickable
 from qualcode.tui.widgets.code_picker import CodePicker, PickableCode
 from qualcode.tui.widgets.code_tree import fill_code_tree
 from qualcode.tui.widgets.dialogs import Confirm, TextPrompt
+from qualcode.visibility import visible_coder_filter
 
 TOP_LEVEL = -1
 
@@ -106,7 +107,7 @@ class CodebookScreen(Screen[None]):
         try:
             with project.session() as s:
                 codes = all_codes(s)
-                self.counts = coding_counts(s)
+                self.counts = coding_counts(s, visible_coder_filter(project, self.app.coder))  # type: ignore[attr-defined]  # QualcodeApp
                 self.memo_counts = dict.fromkeys(
                     s.exec(select(Memo.target_id).where(Memo.target_kind == "code")).all(), 1
                 )

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.text import Text
 from sqlalchemy import select as sa_select
+from sqlalchemy import true
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,6 +32,7 @@ from qualcode.tui.widgets.code_picker import ChoicePicker, CodePicker, PickableC
 from qualcode.tui.widgets.code_tree import fill_code_tree
 from qualcode.tui.widgets.spans import Span
 from qualcode.tui.widgets.transcript import CodeLook, SuggestionMark, TranscriptView, TurnMark
+from qualcode.visibility import visible_coder_filter
 
 
 @dataclass
@@ -44,12 +46,14 @@ class LoadedDocument:
     turns: list[TurnMark]
 
 
-def load_document(project: Project, document_id: int) -> LoadedDocument:
+def load_document(project: Project, document_id: int, viewer: str | None = None) -> LoadedDocument:
     """Text, codings (with coder names) and speaker turns of a document.
 
     Plain Core queries on one connection: building ORM rows for 5,000 codings would cost
-    more than everything else the coding view does to open a document.
+    more than everything else the coding view does to open a document. With blind coding
+    on, ``viewer`` sees only their own and the reviewed codings (``qualcode.visibility``).
     """
+    visible = visible_coder_filter(project, viewer)
     coding_t = Coding.__table__  # type: ignore[attr-defined]
     coder_t = Coder.__table__  # type: ignore[attr-defined]
     coding, coder = coding_t.c, coder_t.c
@@ -66,6 +70,7 @@ def load_document(project: Project, document_id: int) -> LoadedDocument:
             sa_select(coding.id, coding.code_id, coding.start, coding.end, coding.memo, coder.name)
             .select_from(coding_t.join(coder_t, coder.id == coding.coder_id))
             .where(coding.document_id == document_id)
+            .where(visible if visible is not None else true())
         ).all()
         turn_rows = conn.execute(
             sa_select(turn.start, turn.end, turn.speaker, turn.participant_id)
@@ -253,7 +258,7 @@ class CodingScreen(Screen[None]):
     def on_mount(self) -> None:
         view = self.query_one(TranscriptView)
         try:
-            doc = load_document(self.app.project, self.document_id)  # type: ignore[attr-defined]
+            doc = load_document(self.app.project, self.document_id, self.app.coder)  # type: ignore[attr-defined]
             codes = load_codes(self.app.project)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001
             self.app.notify_error(exc)  # type: ignore[attr-defined]
@@ -335,7 +340,7 @@ class CodingScreen(Screen[None]):
             return
         view = self.view
         try:
-            doc = load_document(self.app.project, self.document_id)  # type: ignore[attr-defined]
+            doc = load_document(self.app.project, self.document_id, self.app.coder)  # type: ignore[attr-defined]
             codes = load_codes(self.app.project)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001
             self.app.notify_error(exc)  # type: ignore[attr-defined]

@@ -3,8 +3,10 @@
 Each disagreement is one sentence and one code that coder A marked and coder B did not (or
 the other way round). ``a`` keeps A's codings, ``b`` keeps B's, ``t`` keeps both, ``n``
 neither; the kept codings are copied as the reviewer's own (origin ``review``) and the
-decision is recorded, so the screen shows it next time. The figures are computed in a thread
-worker; the screen never blocks.
+decision is recorded, so the screen shows it next time. ``p`` moves to the next pair of
+coders who coded a same document; ``c`` shows the figures by code (all units and coded
+units, side by side), where ``enter`` jumps to that code's first disagreement. The figures
+are computed in a thread worker; the screen never blocks.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from textual.widgets import Footer, Header, LoadingIndicator, Static
 
 from qualcode.agreement import (
     AgreementReport,
+    CodeRow,
     Disagreement,
+    coder_pairs,
     compute_agreement,
     default_review_pair,
     resolve_disagreement,
@@ -94,6 +98,16 @@ class ReviewScreen(Screen[None]):
             id="review.open",
             tooltip="Open the sentence in the coding view",
         ),
+        Binding(
+            "p", "next_pair", "pair", id="review.pair", tooltip="Review the next pair of coders"
+        ),
+        Binding(
+            "c",
+            "toggle_table",
+            "by code",
+            id="review.by_code",
+            tooltip="Figures by code; enter jumps to a code's disagreements",
+        ),
         Binding("escape", "app.back", "back", id="review.back"),
     ]
 
@@ -110,6 +124,9 @@ class ReviewScreen(Screen[None]):
         self.coders = coders
         self.report: AgreementReport | None = None
         self.index = 0
+        self.pairs: list[list[str]] = []
+        self.table_open = False
+        self.code_cursor = 0
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -141,6 +158,7 @@ class ReviewScreen(Screen[None]):
     def _compute(self) -> None:
         project = self.app.project  # type: ignore[attr-defined]
         reviewer = getattr(self.app, "coder", "") or None
+        self.pairs = coder_pairs(project, reviewer=reviewer)
         pair = self.coders or default_review_pair(project, reviewer=reviewer)
         if len(pair) < 2:
             self.app.call_from_thread(
@@ -193,9 +211,46 @@ class ReviewScreen(Screen[None]):
                 lines.append(f"[i]memo: {escape(item['memo'])}[/i]")
         return "\n".join(lines)
 
+    def _table_line(self, row: CodeRow, chosen: bool) -> str:
+        def two(f: dict[str, Any]) -> str:
+            k, a = f["cohen_kappa"], f["krippendorff_alpha"]
+            return ("   -  " if k is None else f"{k:6.2f}") + (
+                "   -  " if a is None else f"{a:6.2f}"
+            )
+
+        mark = "▶" if chosen else " "
+        return (
+            f"{mark} {row['code'][:10]:<10} {two(dict(row['all_units']))}   "
+            f"{two(dict(row['coded_units']))}   {row['disagreements']:>4}  {row['label'][:30]}"
+        )
+
+    def _show_table(self) -> None:
+        report = self.report
+        assert report is not None
+        a, b = report.coders[:2]
+        self.query_one("#review-status", Static).update(
+            f"{a} ↔ {b} · by code · j/k: choose · enter: its disagreements · c: back"
+        )
+        lines = [
+            f"  {'code':<10} {'all units':^12}   {'coded units':^12}   diff",
+            f"  {'':<10} {'kappa alpha':>12}   {'kappa alpha':>12}",
+        ]
+        lines += [
+            self._table_line(row, n == self.code_cursor) for n, row in enumerate(report.codes)
+        ]
+        self.query_one("#review-unit", Static).update("\n".join(lines))
+        self.query_one("#review-a", Static).update("")
+        self.query_one("#review-b", Static).update("")
+        self.query_one("#review-resolution", Static).update(
+            "all units: every sentence; coded units: those a coder marked with the code"
+        )
+
     def _show(self) -> None:
         report = self.report
         assert report is not None
+        if self.table_open:
+            self._show_table()
+            return
         status = self.query_one("#review-status", Static)
         d = self.current
         overall = report.overall
@@ -236,6 +291,10 @@ class ReviewScreen(Screen[None]):
     # ----- actions ----------------------------------------------------------------------
 
     def action_move(self, step: int) -> None:
+        if self.report is not None and self.table_open and self.report.codes:
+            self.code_cursor = (self.code_cursor + step) % len(self.report.codes)
+            self._show()
+            return
         if self.report is None or not self.report.disagreements:
             return
         self.index = (self.index + step) % len(self.report.disagreements)
@@ -277,7 +336,39 @@ class ReviewScreen(Screen[None]):
         else:
             self._show()
 
+    def action_toggle_table(self) -> None:
+        if self.report is None:
+            return
+        self.table_open = not self.table_open
+        self._show()
+
+    def action_next_pair(self) -> None:
+        """Review the next pair of coders (of those who coded a same document)."""
+        if len(self.pairs) < 2:
+            self.notify("no other pair of coders shares a document", timeout=3)
+            return
+        current = self.report.coders[:2] if self.report else self.coders
+        at = self.pairs.index(current) if current in self.pairs else -1
+        self.coders = self.pairs[(at + 1) % len(self.pairs)]
+        self.table_open = False
+        self.reload()
+
+    def _jump_to_code(self) -> None:
+        report = self.report
+        assert report is not None
+        code = report.codes[self.code_cursor]["code"] if report.codes else None
+        found = [i for i, d in enumerate(report.disagreements) if d.code == code]
+        self.table_open = False
+        if found:
+            self.index = found[0]
+        else:
+            self.notify(f"no disagreements on {code}", timeout=3)
+        self._show()
+
     def action_open_text(self) -> None:
+        if self.report is not None and self.table_open:
+            self._jump_to_code()
+            return
         d = self.current
         opener = getattr(self.app, "open_document", None)
         if d is not None and callable(opener):

@@ -255,6 +255,7 @@ def test_cli_agreement(cli, coded: Project) -> None:  # type: ignore[no-untyped-
         "units",
         "overall",
         "codes",
+        "areas",
         "disagreements",
     }
     assert data["coders"] == ["anna", "bent"] and data["units"] == 4

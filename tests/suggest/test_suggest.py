@@ -144,6 +144,13 @@ def test_train_and_evaluate_on_the_demo(demo_project: Project) -> None:
     assert report["combined"]["area"]["top1"] >= 0.8
     per_code = codebook["per_code"]
     assert set(per_code["6.1"]) == {"precision", "recall", "f1", "support"}
+    assert set(codebook["per_area"]) >= {"1", "2", "3", "4", "5", "6"}
+    assert report["model_weight"] in [round(0.1 * i, 1) for i in range(11)]
+    assert set(report["weight_curve"]) == {f"{0.1 * i:.1f}" for i in range(11)}
+    shares = [row["coded_share"] for row in report["learning_curve"]]
+    assert shares == [0.1, 0.2, 0.5]
+    quality = report["combined"]["suggestions"]
+    assert quality["area_precision"] is not None and quality["area_precision"] >= 0.5
 
 
 def test_cli_suggest_json(codebook_project: Project, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -173,4 +180,27 @@ def test_cli_evaluate_json_on_the_demo(demo_path: Path, cli) -> None:  # type: i
     code, out, _ = cli(
         "suggest", "--evaluate", "--folds", "2", "--iterations", "2", project=demo_path
     )
-    assert code == 0 and "area top-1" in out and "per code" in out
+    assert code == 0 and "area top-1" in out
+    assert "per area" in out and "per attention point" in out
+    assert "learning curve" in out and "model weight chosen by cross-validation" in out
+
+
+def test_suggestion_precision_credits_the_level_it_was_made_at(
+    codebook_project: Project, tmp_path: Path
+) -> None:
+    """A passage coded with area 2 only: a proposal of attention point 2.2 is right about the
+    area (area precision 1.0); there is no attention point to check it against."""
+    from qualcode.coding import apply_code
+
+    (outcome,) = import_files(codebook_project, [_interview(tmp_path)], kind="interview")
+    with codebook_project.session() as s:
+        from qualcode.models import Document
+
+        text = s.get(Document, outcome.document_id).text  # type: ignore[union-attr]
+    start = text.index(PASSAGES["2"])
+    apply_code(codebook_project, outcome.document_id, "2", start, start + len(PASSAGES["2"]), "t")
+    report = evaluate(codebook_project, train=False)
+    quality = report["codebook"]["suggestions"]
+    assert quality["area_precision"] == 1.0
+    assert quality["point_precision"] is None
+    assert report["codebook"]["per_area"]["2"]["recall"] == 1.0

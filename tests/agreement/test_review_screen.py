@@ -145,3 +145,44 @@ async def test_screen_says_when_there_is_nothing_to_review(project: Project) -> 
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "needs two coders" in str(pilot.app.screen.query_one("#review-status").render())
+
+
+async def test_by_code_table_and_its_disagreements_one_key_away(review_project: Project) -> None:
+    from qualcode.tui.app import make_app
+
+    async with make_app(review_project, coder="rita").run_test(size=SIZE) as pilot:
+        screen = await _open_review(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        table = str(screen.query_one("#review-unit").render())
+        assert "all units" in table and "coded units" in table
+        assert "▶ vent" in table  # codebook order: vent first
+        await pilot.press("j")  # the cursor moves over the codes, not the disagreements
+        await pilot.pause()
+        assert "▶ ulighed" in str(screen.query_one("#review-unit").render())
+        await pilot.press("enter")  # that code's first disagreement
+        await pilot.pause()
+        assert screen.table_open is False
+        assert screen.current is not None and screen.current.code == "ulighed"
+        assert "Ærø" in str(screen.query_one("#review-unit").render())
+
+
+async def test_any_pair_of_coders(review_project: Project) -> None:
+    from qualcode.tui.app import make_app
+
+    with review_project.session() as s:
+        doc = s.exec(select(Coding.document_id)).first()
+    apply_code(review_project, doc, "vent", *_span("Resten går fint."), "carl")
+    async with make_app(review_project, coder="rita").run_test(size=SIZE) as pilot:
+        screen = await _open_review(pilot)
+        seen = [tuple(screen.report.coders)]
+        for _ in range(3):
+            await pilot.press("p")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            seen.append(tuple(screen.report.coders))
+        assert set(seen) == {("anna", "bent"), ("anna", "carl"), ("bent", "carl")}
+        assert "carl" in str(screen.query_one("#review-status").render()) or seen[-1] == (
+            "anna",
+            "bent",
+        )

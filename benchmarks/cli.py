@@ -1,0 +1,101 @@
+"""Whole-process CLI timings: what a script (or a person at a terminal) waits for.
+
+Figures (median of 5 whole ``qualcode`` processes unless noted; issue 13):
+
+- ``cli_help_ms``: ``qualcode --help`` (budget <= 150 ms);
+- ``cli_list_ms``: ``qualcode -p demo.qualcode documents list --json`` (<= 300 ms);
+- ``cli_lemma_search_ms``: ``qualcode -p demo.qualcode search henvisning --lemma --json``
+  (<= 500 ms);
+- ``demo_build_s``: ``qualcode demo --no-tui`` once (<= 5 s);
+- ``bulk_codings_per_s``: rows of ``qualcode code --from FILE`` per second of the whole
+  process, 20,000 rows on the demo (>= 5,000).
+
+``cpu`` variants (user + system time of the process) are printed too: on a shared machine
+they move less with the load than wall time does.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPEAT = 5
+
+
+def _qualcode() -> list[str]:
+    return [sys.executable, "-m", "qualcode"]
+
+
+def _timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, cpu seconds) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()[-400:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _median(argv: list[str], cwd: Path, repeat: int = REPEAT) -> tuple[float, float]:
+    runs = [_timed(argv, cwd) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
+def _bulk_file(folder: Path, demo: Path, rows: int) -> Path:
+    import sqlite3
+
+    conn = sqlite3.connect(demo)
+    docs = conn.execute("SELECT id, length(text) FROM document ORDER BY id").fetchall()
+    codes = [k for (k,) in conn.execute("SELECT key FROM code ORDER BY id")]
+    conn.close()
+    path = folder / "bulk.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["document", "start", "end", "code", "memo", "coder"])
+        for i in range(rows):
+            doc_id, length = docs[i % len(docs)]
+            start = (i * 37) % max(1, length - 60)
+            out.writerow([doc_id, start, start + 50, codes[i % len(codes)], "", "bench"])
+    return path
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    repeat = 3 if quick else REPEAT
+    rows = 5_000 if quick else 20_000
+    env_cwd = Path(tempfile.mkdtemp(prefix="qc-cli-bench-"))
+    os.environ.pop("QUALCODE_PROJECT", None)
+    os.environ.pop("QUALCODE_DATABASE_URL", None)
+    q = _qualcode()
+    results: dict[str, float] = {}
+    wall, cpu = _timed([*q, "demo", "--no-tui"], env_cwd)
+    results["demo_build_s"] = wall
+    results["demo_build_cpu_s"] = cpu
+    demo = env_cwd / "demo.qualcode"
+    for name, argv in (
+        ("cli_help", [*q, "--help"]),
+        ("cli_list", [*q, "-p", str(demo), "documents", "list", "--json"]),
+        ("cli_lemma_search", [*q, "-p", str(demo), "search", "henvisning", "--lemma", "--json"]),
+    ):
+        wall, cpu = _median(argv, env_cwd, repeat)
+        results[f"{name}_ms"] = wall * 1000
+        results[f"{name}_cpu_ms"] = cpu * 1000
+    bulk = _bulk_file(env_cwd, demo, rows)
+    wall, cpu = _timed([*q, "-p", str(demo), "code", "--from", str(bulk), "--json"], env_cwd)
+    results["bulk_codings_per_s"] = rows / wall
+    results["bulk_codings_seconds"] = wall
+    return results
+
+
+if __name__ == "__main__":
+    for key, value in run(quick="--quick" in sys.argv).items():
+        print(f"{key:28} {value:12,.1f}")

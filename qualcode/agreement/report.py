@@ -1,0 +1,112 @@
+"""What an agreement report holds: figures per code, per area and overall, and the
+disagreements one by one (JSON shapes as TypedDicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from qualcode.agreement.figures import BothFigures, Figures
+
+REVIEW_PREFIX = "review:"
+DECISIONS = ("keep_a", "keep_b", "both", "neither")
+
+
+class CodeRow(TypedDict):
+    """One code's figures. The top-level figures are over all units (as before);
+    ``all_units`` and ``coded_units`` name both sets."""
+
+    code: str
+    label: str
+    area: str
+    units_coded: dict[str, int]
+    items: int
+    percent_agreement: float | None
+    cohen_kappa: float | None
+    krippendorff_alpha: float | None
+    all_units: Figures
+    coded_units: Figures
+    disagreements: int
+
+
+class AreaRow(TypedDict):
+    """The codes of one area pooled (units x codes), over all units and coded units."""
+
+    area: str
+    label: str
+    codes: list[str]
+    all_units: Figures
+    coded_units: Figures
+    disagreements: int
+
+
+@dataclass
+class Disagreement:
+    """One unit and code on which the coders differ."""
+
+    document_id: int
+    document: str
+    start: int
+    end: int
+    text: str
+    code_id: int
+    code: str
+    code_label: str
+    coded_by: list[str]
+    not_coded_by: list[str]
+    codings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    resolution: dict[str, Any] | None = None
+
+    @property
+    def review_key(self) -> str:
+        return f"{REVIEW_PREFIX}{self.document_id}:{self.start}:{self.end}:{self.code_id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "document": self.document,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "code": self.code,
+            "code_label": self.code_label,
+            "coded_by": self.coded_by,
+            "not_coded_by": self.not_coded_by,
+            "codings": self.codings,
+            "resolution": self.resolution,
+        }
+
+
+@dataclass
+class AgreementReport:
+    coders: list[str]
+    unit: str
+    unit_sources: dict[str, int]
+    documents: list[dict[str, Any]]
+    units: int
+    overall: dict[str, Any]
+    codes: list[CodeRow]
+    disagreements: list[Disagreement]
+    areas: list[AreaRow] = field(default_factory=list)
+    overall_coded: Figures | None = None
+
+    def code_row(self, key: str) -> CodeRow | None:
+        return next((r for r in self.codes if r["code"] == key), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "coders": self.coders,
+            "unit": self.unit,
+            "unit_sources": self.unit_sources,
+            "documents": self.documents,
+            "units": self.units,
+            "overall": self.overall,
+            "codes": self.codes,
+            "areas": self.areas,
+            "disagreements": [d.as_dict() for d in self.disagreements],
+        }
+
+
+def both_dict(both: BothFigures) -> dict[str, Any]:
+    """The overall figures: all units at the top level (as before) and both sets named."""
+    return {**both["all_units"], "all_units": both["all_units"], "coded_units": both["coded_units"]}

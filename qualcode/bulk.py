@@ -1,0 +1,425 @@
+"""Bulk coding and bulk quotes from a file: many rows, one transaction, all or nothing.
+
+A script that codes a study one ``qualcode code`` process per coding pays the start-up of
+the whole program every time; ``qualcode code --from FILE`` and ``qualcode quotes add --from
+FILE`` take every row at once. The file is CSV (a header row) or JSON lines (one object per
+line). Columns / keys:
+
+- ``document`` (id or title), ``code`` (key or label);
+- either ``start`` and ``end`` (character offsets) or ``match`` (exact text, once);
+- optional ``memo`` and ``coder`` (codings), ``wording``, ``draft`` and ``coder`` (quotes).
+
+Every row is checked before anything is written; if any row is bad, nothing is written and
+the error names every bad row by its line number. Codings go in as one undoable action.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from qualcode import quotes as q
+from qualcode.codebook import resolve_code
+from qualcode.coding import check_span, find_match, get_or_create_coder
+from qualcode.db import Project
+from qualcode.documents import resolve_document
+from qualcode.errors import QualcodeError
+from qualcode.history import record_action
+from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, new_guid, utcnow
+
+MAX_REPORTED = 200  # bad rows listed in one error (the count is always complete)
+_KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "memo", "coder"})
+_KNOWN_QUOTE_KEYS = frozenset(
+    {"document", "start", "end", "match", "code", "wording", "draft", "coder"}
+)
+
+
+class BulkError(QualcodeError):
+    """One or more rows of a bulk file are bad; nothing was written."""
+
+    def __init__(self, path: str, problems: list[tuple[int, str]], rows: int) -> None:
+        shown = problems[:MAX_REPORTED]
+        lines = [f"  line {line}: {problem}" for line, problem in shown]
+        if len(problems) > len(shown):
+            lines.append(f"  ... and {len(problems) - len(shown)} more")
+        verb = "is" if len(problems) == 1 else "are"
+        message = (
+            f"{path}: {len(problems)} of {rows} rows {verb} bad; nothing was written\n"
+            + "\n".join(lines)
+        )
+        super().__init__(message, "Fix the lines named above and run the command again.")
+        self.problems = problems
+
+
+@dataclass
+class BulkRow:
+    """One row of a bulk file, with the line it came from (1 = the first line of the file)."""
+
+    line: int
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "").strip() if key != "memo" else self.values.get(key, "")
+
+
+class BulkResult(TypedDict):
+    """What a bulk command did."""
+
+    file: str
+    rows: int
+    added: int
+    ids: list[int]
+
+
+def _is_json_lines(path: Path, text: str) -> bool:
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return True
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        return False
+    return text.lstrip().startswith("{")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def read_rows(path: Path) -> list[BulkRow]:
+    """The rows of a CSV (comma or semicolon, with a header) or JSON-lines file.
+
+    A line that cannot be read is a row whose ``values`` hold the problem under ``"!"``.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise QualcodeError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise QualcodeError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise QualcodeError(f"{path}: the file is empty", "Give one row per coding.")
+    if _is_json_lines(path, text):
+        return _json_rows(text)
+    return _csv_rows(text)
+
+
+def _json_rows(text: str) -> list[BulkRow]:
+    rows: list[BulkRow] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append(BulkRow(n, {"!": f"not JSON ({exc.msg})"}))
+            continue
+        if not isinstance(data, dict):
+            rows.append(BulkRow(n, {"!": "not a JSON object"}))
+            continue
+        rows.append(BulkRow(n, {str(k).lower(): _text(v) for k, v in data.items()}))
+    return rows
+
+
+def _csv_rows(text: str) -> list[BulkRow]:
+    first = text.splitlines()[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[BulkRow] = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in record]
+                continue
+            line = reader.line_num
+            if len(record) > len(header):
+                rows.append(BulkRow(line, {"!": f"{len(record)} cells, header has {len(header)}"}))
+                continue
+            rows.append(BulkRow(line, dict(zip(header, record, strict=False))))
+    except csv.Error as exc:
+        rows.append(BulkRow(reader.line_num, {"!": f"not CSV ({exc})"}))
+    if header is None:
+        raise QualcodeError("the file has no header row", "The first line names the columns.")
+    return rows
+
+
+def _check_columns(path: Path, rows: list[BulkRow], known: frozenset[str]) -> None:
+    keys = {k for row in rows for k in row.values if k != "!"}
+    unknown = sorted(keys - known)
+    if unknown:
+        raise QualcodeError(
+            f"{path}: unknown column(s) {', '.join(unknown)}",
+            "Columns: " + ", ".join(sorted(known)) + ".",
+        )
+
+
+class _Resolver:
+    """Documents, codes and coders by the names rows give, each looked up once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.docs: dict[str, Document | QualcodeError] = {}
+        self.codes: dict[str, Code | QualcodeError] = {}
+        self.coders: dict[str, Coder] = {}
+
+    def document(self, ref: str) -> Document:
+        if not ref:
+            raise QualcodeError("no document")
+        if ref not in self.docs:
+            try:
+                self.docs[ref] = resolve_document(self.session, ref)
+            except QualcodeError as exc:
+                self.docs[ref] = exc
+        found = self.docs[ref]
+        if isinstance(found, QualcodeError):
+            raise found
+        return found
+
+    def code(self, name: str) -> Code:
+        if not name:
+            raise QualcodeError("no code")
+        if name not in self.codes:
+            try:
+                self.codes[name] = resolve_code(self.session, name)
+            except QualcodeError as exc:
+                self.codes[name] = exc
+        found = self.codes[name]
+        if isinstance(found, QualcodeError):
+            raise found
+        return found
+
+    def coder(self, name: str) -> Coder:
+        if name not in self.coders:
+            self.coders[name] = get_or_create_coder(self.session, name)
+        return self.coders[name]
+
+
+def _span(row: BulkRow, doc: Document) -> tuple[int, int]:
+    match, start, end = row.values.get("match", ""), row.get("start"), row.get("end")
+    if match:
+        if start or end:
+            raise QualcodeError("give either match or start/end, not both")
+        return find_match(doc, match)
+    if not start or not end:
+        raise QualcodeError("give start and end, or match")
+    try:
+        a, b = int(start), int(end)
+    except ValueError as exc:
+        raise QualcodeError(f"start/end {start!r}/{end!r} are not whole numbers") from exc
+    check_span(doc, a, b)
+    return a, b
+
+
+def _describe(exc: QualcodeError) -> str:
+    text = exc.message
+    if exc.hint and ("did you mean" in exc.hint.lower() or "closest" in exc.hint.lower()):
+        text += f" ({exc.hint})"
+    return text
+
+
+def _fail_if_problems(source: str, problems: list[tuple[int, str]], rows: int) -> None:
+    if problems:
+        raise BulkError(source, problems, rows)
+
+
+def add_codings_bulk(
+    project: Project,
+    path: Path,
+    coder: str,
+    origin: str = "manual",
+) -> BulkResult:
+    """Add every coding of a file in one transaction, as one undoable action of ``coder``.
+
+    ``coder`` is who ran the command (the undo step is theirs) and the default coder of
+    rows without a ``coder`` column. Any bad row: nothing is written, every bad line named.
+    """
+    rows = read_rows(path)
+    _check_columns(path, rows, _KNOWN_CODING_KEYS)
+    return add_coding_rows(project, rows, coder, str(path), origin)
+
+
+def add_coding_rows(
+    project: Project, rows: list[BulkRow], coder: str, source: str, origin: str = "manual"
+) -> BulkResult:
+    """``add_codings_bulk`` for rows already in memory (``source`` names them in messages
+    and in the undo step)."""
+    if origin not in CODING_ORIGINS:
+        raise QualcodeError(f"unknown origin {origin!r}")
+    if not rows:
+        raise QualcodeError(f"{source}: no rows under the header", "Give one row per coding.")
+    with project.transaction() as s:
+        resolve = _Resolver(s)
+        problems: list[tuple[int, str]] = []
+        planned: list[tuple[int, int, int, int, int, int, str]] = []
+        for row in rows:
+            if "!" in row.values:
+                problems.append((row.line, row.values["!"]))
+                continue
+            try:
+                doc = resolve.document(row.get("document"))
+                code = resolve.code(row.get("code"))
+                start, end = _span(row, doc)
+                who = resolve.coder(row.get("coder") or coder)
+            except QualcodeError as exc:
+                problems.append((row.line, _describe(exc)))
+                continue
+            planned.append((row.line, doc.id, code.id, who.id, start, end, row.get("memo")))  # type: ignore[arg-type]  # ids are set on stored rows
+        _fail_if_problems(source, problems, len(rows))
+        added = _insert_codings(s, planned, origin)
+        action = record_action(s, coder, f"code {len(added)} rows from {Path(source).name}")
+        action.payload = {**action.payload, "added": added}
+        ids = [int(c["id"]) for c in added]
+    return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
+
+
+def _insert_codings(
+    session: Session, planned: list[tuple[int, int, int, int, int, int, str]], origin: str
+) -> list[dict[str, Any]]:
+    """Insert the checked rows with one executemany; returns each coding as the undo log
+    snapshots it (``history.coding_snapshot``'s fields), without building ORM objects —
+    at thousands of rows those cost more than the insert itself."""
+    now = utcnow()
+    values = [
+        {
+            "document_id": d,
+            "code_id": c,
+            "coder_id": w,
+            "start": a,
+            "end": b,
+            "memo": memo,
+            "origin": origin,
+            "guid": new_guid(),
+            "created": now,
+        }
+        for _, d, c, w, a, b, memo in planned
+    ]
+    table = Coding.__table__  # type: ignore[attr-defined]  # SQLModel table
+    if not values:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # The write transaction holds SQLite's only write lock: ids after the largest are
+        # ours. One executemany of plain tuples (RETURNING would run row by row).
+        first = int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        ids = list(range(first, first + len(values)))
+        for new_id, v in zip(ids, values, strict=True):
+            v["id"] = new_id
+        columns = ["id", *(k for k in values[0] if k != "id")]
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
+        order = list(compiled.positiontup or [])
+        # the column types' own conversions (e.g. datetimes as SQLAlchemy stores them)
+        convert = [
+            table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in order
+        ]
+        rows = [
+            tuple(f(v[k]) if f else v[k] for k, f in zip(order, convert, strict=True))
+            for v in values
+        ]
+        conn.exec_driver_sql(str(compiled), rows)  # type: ignore[arg-type]  # DB-API parameters
+    else:
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = [int(new_id) for (new_id,) in conn.execute(stmt, values).all()]
+        for new_id, v in zip(ids, values, strict=True):
+            v["id"] = new_id
+    created = now.isoformat()
+    return [{**v, "created": created} for v in values]
+
+
+def add_quotes_bulk(project: Project, path: Path, who: str) -> BulkResult:
+    """Make a candidate quote of every row of a file in one transaction, all or nothing.
+
+    Rows name ``document``, the passage (``match`` or ``start``/``end``), and optionally
+    ``code``, ``wording``, ``draft`` and ``coder`` (who adds it; default ``who``). A row
+    that repeats an existing quote (same passage, same code) or an earlier row is bad.
+    """
+    rows = read_rows(path)
+    _check_columns(path, rows, _KNOWN_QUOTE_KEYS)
+    return add_quote_rows(project, rows, who, str(path))
+
+
+def add_quote_rows(project: Project, rows: list[BulkRow], who: str, source: str) -> BulkResult:
+    """``add_quotes_bulk`` for rows already in memory (``source`` names them in messages)."""
+    if not rows:
+        raise QualcodeError(f"{source}: no rows under the header", "Give one row per quote.")
+    with project.transaction() as s:
+        resolve = _Resolver(s)
+        problems: list[tuple[int, str]] = []
+        seen: set[tuple[int, int, int, int | None]] = set()
+        made: list[Quote] = []
+        for row in rows:
+            if "!" in row.values:
+                problems.append((row.line, row.values["!"]))
+                continue
+            try:
+                doc = resolve.document(row.get("document"))
+                code = resolve.code(row.get("code")) if row.get("code") else None
+                start, end = _span(row, doc)
+                quote = _quote_row(s, doc, start, end, code, row.get("coder") or who, row)
+            except QualcodeError as exc:
+                problems.append((row.line, _describe(exc)))
+                continue
+            key = (quote.document_id, quote.start, quote.end, quote.code_id)
+            if key in seen:
+                problems.append((row.line, "the same passage and code as an earlier row"))
+                continue
+            seen.add(key)
+            made.append(quote)
+        _fail_if_problems(source, problems, len(rows))
+        for quote in made:
+            s.add(quote)
+        s.flush()
+        for quote in made:
+            q._event(s, quote.id, quote.created_by, None, q.CANDIDATE, "created")  # type: ignore[arg-type]  # flushed: id set
+        ids = [quote.id for quote in made if quote.id is not None]
+    return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
+
+
+def _quote_row(
+    session: Session, doc: Document, start: int, end: int, code: Code | None, who: str, row: BulkRow
+) -> Quote:
+    """The candidate quote one row asks for, checked as ``quotes.add_quote`` checks it
+    (whitespace trimmed, one speaker, not a duplicate), not yet added to the session."""
+    a, b = q._normalise_span(doc.text, start, end)
+    if a >= b:
+        raise QualcodeError(f"the passage {start}-{end} is only whitespace")
+    person = q.speaker_of(session, doc, a, b)
+    source = doc.text[a:b]
+    wording = row.values.get("wording", "").strip() or source.strip()
+    dup = session.exec(
+        select(Quote.id).where(
+            Quote.document_id == doc.id,
+            Quote.start == a,
+            Quote.end == b,
+            Quote.code_id == (code.id if code else None),
+            Quote.status != q.WITHDRAWN,
+        )
+    ).first()
+    if dup is not None:
+        raise QualcodeError(f"that passage is already quote {dup} for the same code")
+    return Quote(
+        document_id=doc.id,  # type: ignore[arg-type]  # a stored document
+        participant_id=person.id,  # type: ignore[arg-type]  # a stored participant
+        code_id=code.id if code else None,
+        start=a,
+        end=b,
+        source_text=source,
+        wording=wording,
+        draft_paragraph=row.values.get("draft", ""),
+        fidelity={"wording": q._fidelity_entry(source, wording)},
+        created_by=who,
+    )

@@ -1,0 +1,140 @@
+"""A command group that builds a command only when it is run.
+
+Typer turns every registered function into a Click command before it parses anything:
+it inspects each signature and evaluates its annotations, which for ~40 commands costs
+more than all the rest of ``qualcode --help``. This group lists every command from what
+is cheap to know (name, help text, hidden/deprecated flags) and builds only the one that
+runs, with Typer's own functions, so a built command is exactly what Typer would build.
+``tests/cli/test_startup.py`` checks that the lazy help equals Typer's eager help.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.main import (
+    get_command_from_info,
+    get_group,
+    get_group_from_info,
+    solve_typer_info_defaults,
+    solve_typer_info_help,
+)
+from typer.models import DefaultPlaceholder
+
+try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+
+
+@dataclass
+class _Entry:
+    """What the listing needs of one command, and how to build the real one."""
+
+    placeholder: TyperCommand  # the name and help only
+    build: Callable[[], Any]
+
+
+class LazyGroup(TyperGroup):
+    """A ``TyperGroup`` whose commands are built on first use."""
+
+    lazy: dict[str, _Entry]
+    _listing: bool = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(getattr(self, "lazy", {})) or super().list_commands(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entries = getattr(self, "lazy", {})
+        if cmd_name not in entries:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:
+            return entries[cmd_name].placeholder
+        if cmd_name not in self.commands:
+            self.commands[cmd_name] = entries[cmd_name].build()
+        return self.commands[cmd_name]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click_exceptions.UsageError as exc:
+            # Typer suggests from the commands built so far; ours are built on use.
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if self.suggest_commands and matches and "Did you mean" not in exc.message:
+                names = ", ".join(f"{m!r}" for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+def _value(value: Any, default: Any = None) -> Any:
+    return default if isinstance(value, DefaultPlaceholder) else value
+
+
+def lazy_root(app: typer.Typer, settings: dict[str, Any], root: Callable[..., Any]) -> Any:
+    """The root Click group of ``app``: its own options built now, its commands on use.
+
+    ``settings`` are the keyword arguments ``app`` was made with and ``root`` its callback
+    (``invoke_without_command=True``).
+    """
+    stub = typer.Typer(**settings, cls=LazyGroup)
+    stub.callback(invoke_without_command=True)(root)
+    group = get_group(stub)
+    assert isinstance(group, LazyGroup)
+    short = app.pretty_exceptions_short
+    markup = app.rich_markup_mode
+    entries: dict[str, _Entry] = {}
+    for info in app.registered_commands:
+        assert info.callback is not None
+        name = info.name or info.callback.__name__.lower().replace("_", "-")
+        doc = (
+            inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+        )
+        placeholder = TyperCommand(
+            name,
+            help=doc,
+            short_help=info.short_help,
+            hidden=info.hidden,
+            deprecated=info.deprecated,
+        )
+        entries[name] = _Entry(
+            placeholder,
+            lambda info=info: get_command_from_info(
+                info, pretty_exceptions_short=short, rich_markup_mode=markup
+            ),
+        )
+    for group_info in app.registered_groups:
+        solved = solve_typer_info_defaults(group_info)
+        name = _value(solved.name)
+        if not name:
+            continue
+        placeholder = TyperCommand(
+            name,
+            help=solve_typer_info_help(group_info),
+            short_help=_value(solved.short_help),
+            hidden=bool(_value(solved.hidden, False)),
+            deprecated=bool(_value(solved.deprecated, False)),
+        )
+        entries[name] = _Entry(
+            placeholder,
+            lambda info=group_info: get_group_from_info(
+                info,
+                pretty_exceptions_short=short,
+                rich_markup_mode=markup,
+                suggest_commands=app.suggest_commands,
+            ),
+        )
+    group.lazy = entries
+    return group

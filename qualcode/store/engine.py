@@ -1,0 +1,325 @@
+"""The engine, ``Project`` and its write transactions: what each write locks.
+
+Writes lock only what they touch (docs/teams.md, "Concurrency"):
+
+* SQLite has one writer at a time by design; a write transaction takes the write lock at
+  BEGIN (IMMEDIATE, polled), so a transaction never fails half-way with "database is
+  locked". Transactions are short: long work (parsing, NLP) runs before they open.
+* PostgreSQL has row locks. A write names its *scope*: ``"rows"`` (codings, undo, memos:
+  writes that only insert, change or delete their own rows) takes the project lock in
+  shared mode, so any number of coders write at once; ``"import"`` is the same plus a
+  keyed lock that only other imports wait for (unique titles); ``"structure"`` (the
+  default: codebook edits, quotes, participants, settings, anything that looks and then
+  inserts) takes it exclusively, so a code merge never races a new coding of that code.
+  ``lock_key`` serialises a check-then-insert on one named thing (a new coder's name).
+
+Every commit counts one change for ``qualcode.store.changes`` (a counter row picked from a
+few slots, so concurrent writers do not queue on one row) and, on PostgreSQL, sends a
+``NOTIFY`` that open screens listen for.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    String,
+    cast,
+    create_engine,
+    event,
+    insert,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, select
+
+from qualcode import models
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for another writer (e.g. a big import) before it gives up with
+# "database is locked"; ``Project.write`` may then try the whole work again.
+SQLITE_WRITE_WAIT_S = 60.0
+# PostgreSQL: the project lock (an advisory lock, shared or exclusive by scope).
+PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL"
+PG_LOCK_TIMEOUT = "60s"
+# The channel every commit notifies on; the payload is the writer's ``Project.token``.
+NOTIFY_CHANNEL = "qualcode_changes"
+# Commits are counted in CHANGE_SLOTS rows; the first keeps the historical key.
+CHANGE_COUNTER_KEY = "_change_counter"
+CHANGE_SLOTS = 16
+
+WriteScope = Literal["structure", "rows", "import"]
+_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "structure": ("pg_advisory_xact_lock", ()),
+    "rows": ("pg_advisory_xact_lock_shared", ()),
+    "import": ("pg_advisory_xact_lock_shared", ("import",)),
+}
+
+T = TypeVar("T")
+
+
+def is_database_url(target: str | os.PathLike[str]) -> bool:
+    """True for ``postgresql+psycopg://...`` or ``sqlite:///...``, false for a file path."""
+    return "://" in str(target)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with qualcode's connection set-up (pragmas; write transactions)."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "begin")
+    def _postgres_begin(conn: Connection) -> None:
+        scope = conn.get_execution_options().get("qualcode_write")
+        if scope:
+            function, keys = _SCOPES[str(scope)]
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            conn.exec_driver_sql(f"SELECT {function}({PG_WRITE_LOCK_KEY})")
+            for key in keys:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_key_number(key)})")
+
+    return engine
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # We issue BEGIN ourselves (below) so that write transactions take the write
+        # lock up front instead of failing half-way with "database is locked".
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if ":memory:" not in url:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("qualcode_write"):
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _key_number(key: str) -> int:
+    """A stable 32-bit number for a keyed advisory lock (never the project lock's)."""
+    return (zlib.crc32(key.encode("utf-8")) & 0x7FFFFFFF) | 0x1
+
+
+def lock_key(session: Session, *parts: object) -> None:
+    """Serialise with every other transaction that locks the same key, until commit.
+
+    For "look, then insert" on one named thing (a new coder's name) in a ``"rows"``
+    transaction. PostgreSQL: a transaction-level advisory lock; SQLite: nothing to do,
+    a write transaction there is alone already.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    key = "\x1f".join(str(p) for p in parts)
+    session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({_key_number(key)})")
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """BEGIN IMMEDIATE, polled with a short, jittered, bounded backoff while another writer
+    holds the lock.
+
+    SQLite's own busy handler sleeps in steps of up to 100 ms, so with several coders
+    writing at once most of the time goes to sleeping; polling every few milliseconds keeps
+    the queue moving. The busy timeout is switched off only for the BEGIN itself.
+    """
+    deadline = time.monotonic() + SQLITE_WRITE_WAIT_S
+    delay = 0.0005
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not is_lock_error(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 1.5, 0.02)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+# SQLSTATEs worth another try: serialization failure, deadlock, lock not available.
+_PG_RETRY_STATES = {"40001", "40P01", "55P03"}
+
+
+def is_lock_error(exc: DBAPIError) -> bool:
+    """A lock or transient conflict that the same work may pass on another attempt."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _PG_RETRY_STATES:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Project:
+    """An open project: the engine plus the few things every layer needs from it."""
+
+    def __init__(self, engine: Engine, url: str, path: Path | None) -> None:
+        self.engine = engine
+        self.url = url
+        self.path = path
+        # Who "we" are in change notifications, and how many commits we made: a screen
+        # reloads for other people's changes, never misses one because it wrote itself.
+        self.token = uuid.uuid4().hex
+        self.own_commits = 0
+        self.commit_lock = threading.Lock()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def name(self) -> str:
+        """A human name: the setting ``name``, else the file's stem, else the database."""
+        stored = self.get_setting("name")
+        if stored:
+            return stored
+        if self.path is not None:
+            return self.path.stem
+        return self.engine.url.database or "project"
+
+    def session(self) -> Session:
+        """A session for reading; use ``transaction`` for anything that writes."""
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self, scope: WriteScope = "structure") -> Iterator[Session]:
+        """One write transaction: commit on success, roll back on any error.
+
+        ``scope`` says what the work may touch (see the module's docstring): ``"rows"``
+        for work that only writes its own rows (codings), ``"import"`` for storing a new
+        document, ``"structure"`` (the default) for everything else. On SQLite every
+        write transaction takes the one write lock at BEGIN (polled for up to
+        ``SQLITE_WRITE_WAIT_S``), so writers queue instead of one failing half-way.
+        """
+        if scope not in _SCOPES:
+            raise ValueError(f"unknown write scope {scope!r}")
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(qualcode_write=scope)
+            session = Session(bind=conn, expire_on_commit=False)
+            try:
+                session.begin()
+                yield session
+                _count_change(session, self.token)
+                with self.commit_lock:
+                    session.commit()
+                    self.own_commits += 1
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    def write(
+        self, work: Callable[[Session], T], attempts: int = 8, scope: WriteScope = "structure"
+    ) -> T:
+        """Run ``work`` in a transaction, retrying a bounded number of times when locked.
+
+        Retried: SQLite "database is locked" after the wait ran out; PostgreSQL
+        serialization failures, deadlocks and lock timeouts. ``work`` must be safe to run
+        again: it sees a fresh session each attempt.
+        """
+        delay = 0.05
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction(scope) as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if not is_lock_error(exc) or attempt == attempts:
+                    raise
+                time.sleep(delay + random.uniform(0, delay))
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        with self.session() as s:
+            row = s.get(models.ProjectSetting, key)
+            return row.value if row is not None else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as s:
+            row = s.get(models.ProjectSetting, key)
+            if row is None:
+                s.add(models.ProjectSetting(key=key, value=value))
+            else:
+                row.value = value
+
+    def settings(self) -> dict[str, str]:
+        """The project's settings (internal bookkeeping keys, starting with ``_``, left out)."""
+        with self.session() as s:
+            return {
+                r.key: r.value
+                for r in s.exec(select(models.ProjectSetting))
+                if not r.key.startswith("_")
+            }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def change_slot_key(slot: int) -> str:
+    return CHANGE_COUNTER_KEY if slot == 0 else f"{CHANGE_COUNTER_KEY}:{slot}"
+
+
+def _count_change(session: Session, token: str) -> None:
+    """Count this commit (the exact half of ``change_marker``) and notify listeners.
+
+    SQLite has one writer at a time, so one row serves; on PostgreSQL a random one of
+    ``CHANGE_SLOTS`` rows, so concurrent coders do not queue on one row lock.
+    """
+    table = models.ProjectSetting.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    plus_one = cast(cast(table.c.value, Integer) + 1, String)
+    if session.get_bind().dialect.name != "postgresql":
+        key = change_slot_key(0)
+        bumped = session.execute(update(table).where(table.c.key == key).values(value=plus_one))
+        if bumped.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            session.execute(insert(table).values(key=key, value="1"))
+        return
+    key = change_slot_key(random.randrange(CHANGE_SLOTS))
+    upsert = pg_insert(table).values(key=key, value="1")
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=[table.c.key], set_={"value": plus_one})
+    )
+    session.connection().exec_driver_sql(
+        "SELECT pg_notify(%(channel)s, %(token)s)", {"channel": NOTIFY_CHANNEL, "token": token}
+    )

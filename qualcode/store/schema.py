@@ -1,0 +1,217 @@
+"""What a project file may contain, and which migration it is at.
+
+A project file is data, not code: a file that carries triggers, views, rules or tables
+that qualcode's schema does not have is refused before anything is written (a trigger
+could silently flip every participant's consent to ``named``). The revision is read with
+plain SQL; the migration files are read as text for their revision names, so Alembic is
+imported only when a migration actually runs.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlmodel import SQLModel
+
+from qualcode import models  # noqa: F401  (registers the tables on the metadata)
+from qualcode.errors import ProjectError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_REVISION = re.compile(r"^revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(
+    r"^down_revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.M
+)
+# Tables SQLite keeps for itself (AUTOINCREMENT counters, ANALYZE statistics).
+_SQLITE_OWN = {"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"}
+_NOT_QUALCODE_HINT = "Give the path of a .qualcode file, or create one with `qualcode init PATH`."
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """The migrations this qualcode knows: every revision name, and the newest."""
+
+    known: frozenset[str]
+    head: str
+
+
+@cache
+def known_revisions() -> Revisions:
+    """Read the revision names from the migration files (as text: no Alembic import)."""
+    parents: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        down = _DOWN.search(source)
+        parents[found.group(1)] = down.group(1) if down else None
+    heads = set(parents) - {p for p in parents.values() if p}
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return Revisions(frozenset(parents), heads.pop())
+
+
+def head_revision() -> str:
+    """The newest migration this qualcode knows."""
+    return known_revisions().head
+
+
+def alembic_config(connection: Connection | None) -> Config:
+    """Alembic's configuration for qualcode's migrations, run on ``connection``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade_on(conn: Connection, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` on an open connection (inside its transaction)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(conn), revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (used by open/create and by the migration tests)."""
+    # A write transaction (BEGIN IMMEDIATE / the exclusive project lock): two programs
+    # opening an old project at once queue here, and the second finds nothing left to do.
+    with engine.connect() as conn:
+        conn = conn.execution_options(qualcode_write="structure")
+        with conn.begin():
+            upgrade_on(conn, revision)
+
+
+def revision_on(conn: Connection) -> str | None:
+    """The revision a database is at (plain SQL), or None for one qualcode never touched."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = _revision_rows(list(conn.execute(text("SELECT version_num FROM alembic_version"))))
+    return rows[0] if len(rows) == 1 else None
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration a database is at, or None for a database qualcode never touched."""
+    with engine.connect() as conn:
+        return revision_on(conn)
+
+
+def expected_tables() -> set[str]:
+    return {t.name for t in SQLModel.metadata.sorted_tables} | {"alembic_version"}
+
+
+@dataclass
+class Contents:
+    """What a database holds, as far as opening it as a project is concerned."""
+
+    tables: set[str]
+    views: list[str]
+    triggers: list[str]
+    rules: list[str]
+    revisions: list[str]
+
+
+def _revision_rows(rows: list[Any]) -> list[str]:
+    return [str(r[0]) for r in rows]
+
+
+def sqlite_contents(path: Path) -> Contents:
+    """Read a SQLite file's objects and revision read-only: the file is not touched."""
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        return _sqlite_contents(conn.execute)
+    finally:
+        conn.close()
+
+
+def _sqlite_contents(run: Any) -> Contents:
+    objects = [(str(t), str(n)) for t, n in run("SELECT type, name FROM sqlite_master").fetchall()]
+    tables = {n for t, n in objects if t == "table"} - _SQLITE_OWN
+    revisions = (
+        _revision_rows(run("SELECT version_num FROM alembic_version").fetchall())
+        if "alembic_version" in tables
+        else []
+    )
+    return Contents(
+        tables=tables,
+        views=sorted(n for t, n in objects if t == "view"),
+        triggers=sorted(n for t, n in objects if t == "trigger"),
+        rules=[],
+        revisions=revisions,
+    )
+
+
+def server_contents(conn: Connection) -> Contents:
+    """The same for a database behind a URL (on PostgreSQL: its current schema)."""
+    if conn.dialect.name == "sqlite":
+        return _sqlite_contents(conn.exec_driver_sql)
+
+    def names(sql: str) -> list[str]:
+        return sorted(str(r[0]) for r in conn.execute(text(sql)))
+
+    here = "current_schema()"
+    tables = set(names(f"SELECT tablename FROM pg_tables WHERE schemaname = {here}"))
+    views = names(f"SELECT viewname FROM pg_views WHERE schemaname = {here}")
+    views += names(f"SELECT matviewname FROM pg_matviews WHERE schemaname = {here}")
+    triggers = names(
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
+        f"AND n.nspname = {here}"
+    )
+    rules = names(f"SELECT rulename FROM pg_rules WHERE schemaname = {here}")
+    revisions = (
+        _revision_rows(list(conn.execute(text("SELECT version_num FROM alembic_version"))))
+        if "alembic_version" in tables
+        else []
+    )
+    return Contents(tables, views, triggers, rules, revisions)
+
+
+def check_contents(contents: Contents, where: str) -> str | None:
+    """The project's revision (None: no qualcode schema yet), or a clear refusal."""
+    if not contents.revisions:
+        if contents.tables - {"alembic_version"} or contents.views or contents.triggers:
+            raise ProjectError(
+                f"{where} is a database but not a qualcode project", _NOT_QUALCODE_HINT
+            )
+        return None
+    if len(contents.revisions) > 1:
+        raise ProjectError(
+            f"{where} is damaged: it names {len(contents.revisions)} schema versions "
+            f"({', '.join(contents.revisions)}) where a project has one",
+            "Open a backup of the project; this file was changed by something other than qualcode.",
+        )
+    revision = contents.revisions[0]
+    if revision not in known_revisions().known:
+        raise ProjectError(
+            f"{where} was made by a newer qualcode (schema version {revision!r}, "
+            f"this qualcode knows up to {head_revision()!r})",
+            "Update qualcode (pip install -U qualcode) to open it; the file was not changed.",
+        )
+    _refuse_foreign_objects(contents, where)
+    return revision
+
+
+def _refuse_foreign_objects(contents: Contents, where: str) -> None:
+    found = [f"trigger {n!r}" for n in contents.triggers]
+    found += [f"view {n!r}" for n in contents.views]
+    found += [f"rule {n!r}" for n in contents.rules]
+    found += [f"table {n!r}" for n in sorted(contents.tables - expected_tables())]
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise ProjectError(
+            f"{where} holds things qualcode's schema does not have ({shown}); "
+            "a project file is data, and these could change it behind your back",
+            "qualcode did not open or change it. Open a backup, or ask whoever gave you the "
+            "file for one made by qualcode alone.",
+        )

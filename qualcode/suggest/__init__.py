@@ -1,0 +1,58 @@
+"""Code suggestions for uncoded passages: from the codebook itself and from a model trained
+on the project's own codings. Never applied silently: suggestions are stored, then each is
+accepted (a coding with origin ``suggestion``, undoable) or rejected by a researcher.
+
+Two sources combine:
+
+1. **The codebook** — keywords, labels and descriptions, lemmatised the way the corpus is.
+   A word matches a codebook term when its lemma equals the term's, or when it is a
+   compound that starts or ends with a long term (``palliationssygeplejerske`` →
+   ``palliation``). Terms shared by several codes count less. Works before anything is
+   coded.
+2. **A text classifier** (spaCy ``textcat_multilabel``, bag of lemmas) trained locally on
+   the project's codings (``train_model``), stored in ``TrainedModel`` as bytes.
+
+The unit of a suggestion is a sentence outside any coding and outside the interviewer's
+turns.
+"""
+
+from qualcode.suggest.evaluation import choose_model_weight, evaluate, train_model
+from qualcode.suggest.model import MODEL_KIND, TextModel, load_model
+from qualcode.suggest.passages import Passage, coded_passages
+from qualcode.suggest.scorer import (
+    CodebookScorer,
+    CodeScore,
+    SuggestError,
+    build_scorers,
+    combine_evidence,
+    rank_codes,
+)
+from qualcode.suggest.store import (
+    accept_suggestion,
+    open_suggestions,
+    reject_suggestion,
+    suggest,
+    suggest_for_text,
+)
+
+__all__ = [
+    "MODEL_KIND",
+    "CodeScore",
+    "CodebookScorer",
+    "Passage",
+    "SuggestError",
+    "TextModel",
+    "accept_suggestion",
+    "build_scorers",
+    "choose_model_weight",
+    "coded_passages",
+    "combine_evidence",
+    "evaluate",
+    "load_model",
+    "open_suggestions",
+    "rank_codes",
+    "reject_suggestion",
+    "suggest",
+    "suggest_for_text",
+    "train_model",
+]

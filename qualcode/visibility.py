@@ -1,0 +1,148 @@
+"""Blind coding: who sees whose codings.
+
+With blind coding on (for the project, or for one coder), a coder sees only their own
+codings and the reviewed ones (origin ``review``) — in the coding view, the code counts and
+the listings — so their coding is independent and the agreement figures mean something. A
+lead always sees everyone; once a lead opens review, everyone does. One function,
+``visible_coder_filter``, is applied in the domain queries; the settings are kept in the
+project's settings table by the few small functions below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlmodel import Session
+
+from qualcode.db import Project
+from qualcode.errors import QualcodeError
+from qualcode.models import Coder, Coding, ProjectSetting
+
+BLIND = "blind_coding"  # "on" / "off": for the whole project
+BLIND_CODER = "blind_coding.coder:"  # + name: "on" for one coder
+LEADS = "blind_coding.leads"  # names, comma-separated: they always see everyone
+REVIEW = "blind_coding.review"  # "open" once a lead opened review
+
+
+@dataclass(frozen=True)
+class BlindSettings:
+    """What the settings say: blind for all, blind coders, leads, review opened."""
+
+    project_wide: bool
+    coders: frozenset[str]
+    leads: frozenset[str]
+    review_open: bool
+
+    def is_blind(self, viewer: str | None) -> bool:
+        """Does ``viewer`` see only their own (and reviewed) codings right now?"""
+        if self.review_open or (viewer is not None and viewer in self.leads):
+            return False
+        return self.project_wide or (viewer is not None and viewer in self.coders)
+
+    @property
+    def enabled(self) -> bool:
+        return self.project_wide or bool(self.coders)
+
+
+def _names(value: str | None) -> frozenset[str]:
+    return frozenset(n.strip() for n in (value or "").split(",") if n.strip())
+
+
+def read_settings_in(session: Session) -> BlindSettings:
+    rows = {
+        r.key: r.value
+        for r in session.exec(
+            select(ProjectSetting).where(ProjectSetting.key.startswith(BLIND))
+        ).scalars()  # type: ignore[union-attr]  # sqlmodel column
+    }
+    return BlindSettings(
+        project_wide=rows.get(BLIND) == "on",
+        coders=frozenset(
+            k[len(BLIND_CODER) :]
+            for k, v in rows.items()
+            if k.startswith(BLIND_CODER) and v == "on"
+        ),
+        leads=_names(rows.get(LEADS)),
+        review_open=rows.get(REVIEW) == "open",
+    )
+
+
+def read_settings(project: Project) -> BlindSettings:
+    with project.session() as s:
+        return read_settings_in(s)
+
+
+def visible_coder_filter(project: Project, viewer: str | None) -> ColumnElement[bool] | None:
+    """A condition on ``coding`` rows for what ``viewer`` may see; None: everything.
+
+    Use it in ORM and Core queries alike: ``query.where(condition)``.
+    """
+    if not read_settings(project).is_blind(viewer):
+        return None
+    return coding_condition(viewer)
+
+
+def coding_condition(viewer: str | None) -> ColumnElement[bool]:
+    """The viewer's own codings and the reviewed ones."""
+    table = Coding.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    own = select(Coder.id).where(Coder.name == (viewer or "")).scalar_subquery()  # type: ignore[arg-type]  # sqlmodel column
+    return or_(table.c.coder_id == own, table.c.origin == "review")
+
+
+def reviewed_only(project: Project) -> ColumnElement[bool] | None:
+    """For the synthesis: with blind coding on and review not yet closed in, only the
+    reviewed codings count (None: every coding counts)."""
+    settings = read_settings(project)
+    if not settings.enabled:
+        return None
+    table = Coding.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    return table.c.origin == "review"
+
+
+def _put(session: Session, key: str, value: str | None) -> None:
+    row = session.get(ProjectSetting, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(ProjectSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def set_blind(project: Project, on: bool, coder: str | None = None) -> BlindSettings:
+    """Blind coding on or off, for the project or (``coder``) for one coder."""
+    with project.transaction() as s:
+        if coder:
+            _put(s, BLIND_CODER + coder.strip(), "on" if on else None)
+        else:
+            _put(s, BLIND, "on" if on else "off")
+            if on:
+                _put(s, REVIEW, None)
+        return read_settings_in(s)
+
+
+def set_lead(project: Project, name: str, lead: bool = True) -> BlindSettings:
+    """Make ``name`` a lead (sees everyone, opens review), or no longer one."""
+    name = name.strip()
+    if not name or "," in name:
+        raise QualcodeError(f"not a coder name: {name!r}", "Give one name, without commas.")
+    with project.transaction() as s:
+        leads = set(read_settings_in(s).leads)
+        leads = leads | {name} if lead else leads - {name}
+        _put(s, LEADS, ",".join(sorted(leads)) or None)
+        return read_settings_in(s)
+
+
+def open_review(project: Project, lead: str, open_: bool = True) -> BlindSettings:
+    """A lead ends the blind phase (everyone sees everyone) or starts it again."""
+    with project.transaction() as s:
+        settings = read_settings_in(s)
+        if lead not in settings.leads:
+            raise QualcodeError(
+                f"{lead} is not a lead of this project",
+                "A lead opens review: `qualcode blind lead NAME` makes one.",
+            )
+        _put(s, REVIEW, "open" if open_ else None)
+        return read_settings_in(s)

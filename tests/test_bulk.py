@@ -1,0 +1,167 @@
+"""Bulk coding and bulk quotes from a file: all rows in one transaction, all or nothing,
+every bad row named by its line, one undo step. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from qualcode import history
+from qualcode.bulk import BulkError, add_codings_bulk, add_quotes_bulk
+from qualcode.codebook import load_codebook
+from qualcode.coding import list_codings
+from qualcode.db import Project
+from qualcode.importing import import_one
+from qualcode.models import ActionLog, Coding, Quote
+from qualcode.participants import import_participants
+
+# Fiction: an invented interview and an invented two-code codebook.
+INTERVIEW = (
+    "Interviewer: Hvordan går det med ventetiderne hos jer?\n\n"
+    "Sigrid Fjeldborg: Ventetiden er blevet kortere, men kun fordi vi flyttede personale fra "
+    "ambulatoriet. Det holder ikke i længden.\n\n"
+    "Interviewer: Og samarbejdet med kommunen?\n\n"
+    "Sigrid Fjeldborg: Kommunen ringer sjældent tilbage; vi sender papirer ud i tomrummet.\n"
+)
+CODEBOOK = """
+[codebook]
+name = "Prøvekodebog"
+language = "da"
+
+[[code]]
+key = "vent"
+label_da = "Ventetid"
+kind = "area"
+
+[[code]]
+key = "samarbejde"
+label_da = "Samarbejde på tværs"
+label_en = "Collaboration"
+kind = "area"
+"""
+PEOPLE = (
+    "name;title;organisation;expertise;consent\n"
+    "Sigrid Fjeldborg;Overlæge;Hospital Nord;Onkologi;named\n"
+)
+
+
+@pytest.fixture
+def study(project: Project, tmp_path: Path) -> Project:
+    (tmp_path / "codes.toml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (tmp_path / "fjeldborg.txt").write_text(INTERVIEW, encoding="utf-8")
+    load_codebook(project, tmp_path / "codes.toml")
+    import_participants(project, tmp_path / "people.csv")
+    outcome = import_one(project, tmp_path / "fjeldborg.txt", title="Fjeldborg", annotate=False)
+    assert outcome.status == "imported", outcome.message
+    return project
+
+
+def _codings(project: Project) -> list[tuple[int, int, str, str]]:
+    with project.session() as s:
+        rows = s.exec(select(Coding).order_by(Coding.start)).all()
+        return [(c.start, c.end, str(c.code_id), c.memo) for c in rows]
+
+
+def _count(project: Project, model: type) -> int:
+    with project.session() as s:
+        return int(s.exec(select(func.count()).select_from(model)).one())
+
+
+def test_a_good_csv_codes_every_row_as_one_undo_step(study: Project, tmp_path: Path) -> None:
+    start = INTERVIEW.index("Ventetiden er blevet kortere")
+    path = tmp_path / "codings.csv"
+    path.write_text(
+        "document,start,end,match,code,memo,coder\n"
+        f'Fjeldborg,{start},{start + 28},,vent,"kortere, men",\n'
+        'Fjeldborg,,,"Kommunen ringer sjældent tilbage",Collaboration,,sofie\n'
+        "1,0,12,,samarbejde,,\n",
+        encoding="utf-8",
+    )
+    result = add_codings_bulk(study, path, "ida")
+    assert result["rows"] == 3 and result["added"] == 3 and len(result["ids"]) == 3
+    coded = _codings(study)
+    assert (start, start + 28) in {(a, b) for a, b, _, _ in coded}
+    k = INTERVIEW.index("Kommunen ringer")
+    assert (k, k + len("Kommunen ringer sjældent tilbage")) in {(a, b) for a, b, _, _ in coded}
+    assert "kortere, men" in {m for *_, m in coded}
+    listed = list_codings(study)  # bulk rows read back like any other coding
+    assert {r["coder"] for r in listed} == {"ida", "sofie"} and all(r["created"] for r in listed)
+    with study.session() as s:
+        assert s.exec(select(func.count()).select_from(ActionLog)).one() == 1
+    assert history.undo(study, "ida") == "code 3 rows from codings.csv"
+    assert _count(study, Coding) == 0
+    assert history.redo(study, "ida") is not None
+    assert _count(study, Coding) == 3
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_line_is_named(
+    study: Project, tmp_path: Path
+) -> None:
+    path = tmp_path / "codings.jsonl"
+    lines = [
+        {"document": "Fjeldborg", "start": 0, "end": 12, "code": "vent"},  # good
+        {"document": "Fjeldborgx-no", "start": 0, "end": 12, "code": "vent"},  # line 2
+        {"document": "Fjeldborg", "start": 40, "end": 20, "code": "vent"},  # line 3
+        {"document": "Fjeldborg", "start": 0, "end": 12, "code": "ventetid-ukendt"},  # 4
+        {"document": "Fjeldborg", "match": "dette står der ikke", "code": "vent"},  # 5
+        {"document": "Fjeldborg", "match": "Interviewer", "code": "vent"},  # 6: twice
+    ]
+    text = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n{broken\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BulkError) as caught:
+        add_codings_bulk(study, path, "ida")
+    assert [line for line, _ in caught.value.problems] == [2, 3, 4, 5, 6, 7]
+    message = caught.value.message
+    for line in (2, 3, 4, 5, 6, 7):
+        assert f"line {line}:" in message
+    assert "line 1:" not in message and "6 of 7 rows are bad" in message
+    assert _count(study, Coding) == 0 and _count(study, ActionLog) == 0
+
+
+def test_code_from_through_the_cli(cli, study: Project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.csv"
+    path.write_text("document;match;code\nFjeldborg;Det holder ikke i længden;vent\n", "utf-8")
+    code, out, err = cli("code", "--from", str(path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["added"] == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("document,match,code\nFjeldborg,Det holder ikke,vent\nNix,x,vent\n", "utf-8")
+    code, out, err = cli("code", "--from", str(bad))
+    assert code == 1 and "line 3:" in err and "nothing was written" in err
+    assert _count(study, Coding) == 1
+    code, _, err = cli("code", "--from", str(path), "--code", "vent")
+    assert code == 1 and "drop --code" in err
+    code, _, err = cli("code", "Fjeldborg", "--start", "0", "--end", "3")
+    assert code == 2 and "--code" in err
+
+
+def test_quotes_from_file_all_or_nothing(cli, study: Project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "q.csv"
+    good.write_text(
+        "document,match,code,wording\n"
+        "Fjeldborg,Det holder ikke i længden.,vent,\n"
+        'Fjeldborg,"Kommunen ringer sjældent tilbage",samarbejde,Kommunen ringer sjældent\n',
+        encoding="utf-8",
+    )
+    result = add_quotes_bulk(study, good, "ida")
+    assert result["added"] == 2
+    with study.session() as s:
+        rows = s.exec(select(Quote).order_by(Quote.id)).all()
+        wordings = [q.wording for q in rows]
+        assert wordings == ["Det holder ikke i længden.", "Kommunen ringer sjældent"]
+        assert all(q.status == "candidate" for q in rows)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "document,match,code\n"
+        "Fjeldborg,Ventetiden er blevet kortere,vent\n"
+        "Fjeldborg,Det holder ikke i længden.,vent\n"  # already quote 1
+        "Fjeldborg,Og samarbejdet med kommunen?,vent\n",  # the interviewer's words
+        encoding="utf-8",
+    )
+    code, _, err = cli("quotes", "add", "--from", str(bad))
+    assert code == 1 and "line 3:" in err and "line 4:" in err and "line 2:" not in err
+    assert _count(study, Quote) == 2
