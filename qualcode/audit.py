@@ -14,10 +14,10 @@ from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
-from qualcode.coding import default_coder_name
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
 from qualcode.models import ActionLog, Quote, QuoteEvent
+from qualcode.naming import default_coder_name
 
 # An ``action_log`` row in this state is a record only: undo and redo never pick it.
 LOGGED = "logged"

@@ -29,11 +29,10 @@ from qualcode import quotes as q
 from qualcode.codebook import resolve_code
 from qualcode.coding import check_span, find_match, get_or_create_coder
 from qualcode.db import Project
-from qualcode.documents import resolve_document
+from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, new_guid, utcnow
-from qualcode.participants import speaker_of
 
 MAX_REPORTED = 200  # bad rows listed in one error (the count is always complete)
 _KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "memo", "coder"})

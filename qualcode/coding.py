@@ -6,8 +6,6 @@ undone and redone.
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -21,6 +19,7 @@ from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
+from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
 from qualcode.visibility import visible_coder_filter
 
@@ -43,17 +42,6 @@ class CodingRow(TypedDict):
     memo: str
     origin: str
     created: str | None
-
-
-def default_coder_name() -> str:
-    """``$QUALCODE_CODER``, else the operating-system user name."""
-    name = os.environ.get("QUALCODE_CODER")
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no user database (some containers)
-        return "coder"
 
 
 def get_or_create_coder(session: Session, name: str) -> Coder:

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sqlalchemy import delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
-from qualcode.errors import AmbiguousNameError, NotFoundError, QualcodeError
+from qualcode.errors import AmbiguousNameError, NotFoundError, QualcodeError, QuoteError
 from qualcode.history import coding_snapshot, drop_rows, record_action, row_snapshot
 from qualcode.models import (
     DOCUMENT_KINDS,
@@ -114,17 +115,17 @@ class TurnIndex:
 def list_documents(project: Project) -> list[dict[str, Any]]:
     """Every document with kind, participants, word count and number of codings."""
     with project.session() as s:
-        docs = s.exec(
-            select(
-                Document.id,
-                Document.title,
-                Document.kind,
-                Document.language,
-                Document.word_count,
-                Document.date,
-                Document.source_name,
+        docs = s.execute(  # eight columns: past sqlmodel's typed select overloads
+            sa_select(
+                col(Document.id),
+                col(Document.title),
+                col(Document.kind),
+                col(Document.language),
+                col(Document.word_count),
+                col(Document.date),
+                col(Document.source_name),
                 func.length(Document.text),
-            ).order_by(Document.id)
+            ).order_by(col(Document.id))
         ).all()
         counts = dict(
             s.exec(select(Coding.document_id, func.count()).group_by(col(Coding.document_id))).all()
@@ -410,3 +411,38 @@ def delete_document(
             s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
         drop_rows(s, snapshot)
         return impact
+
+
+def speaker_of(session: Session, doc: Document, start: int, end: int) -> Participant:
+    """The participant who speaks the whole span; a span across two speakers is an error."""
+    turns = TurnIndex(document_turns(session, doc.id)).spanning(start, end)  # type: ignore[arg-type]
+    text = doc.text
+    # A turn touched only by whitespace at the edge of the span does not count.
+    turns = [t for t in turns if text[max(t.start, start) : min(t.end, end)].strip()] or turns
+    if turns:
+        speakers = {(t.participant_id, t.speaker) for t in turns}
+        ids = {t.participant_id for t in turns}
+        if len(ids) > 1 or (None in ids and len(speakers) > 1):
+            names = ", ".join(dict.fromkeys(t.speaker for t in turns))
+            raise QuoteError(
+                f"the passage {start}-{end} spans more than one speaker ({names})",
+                "A quote is one person's words: shorten it to a single speaker turn.",
+            )
+        pid = turns[0].participant_id
+        if pid is None:
+            raise QuoteError(
+                f"the passage {start}-{end} is spoken by {turns[0].speaker!r}, who is not a "
+                "registered participant",
+                "Quote an expert's turn, or link the speaker to a participant.",
+            )
+        participant = session.get(Participant, pid)
+        assert participant is not None
+        return participant
+    people = document_participants(session, doc.id)  # type: ignore[arg-type]
+    if len(people) == 1:
+        return people[0]
+    raise QuoteError(
+        f"cannot tell who said the passage {start}-{end} of {doc.title!r}: it has no speaker "
+        f"turns and {len(people)} participants",
+        "Import the document with --participant NAME (one participant), or with speaker labels.",
+    )

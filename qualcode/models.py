@@ -4,6 +4,8 @@ Offsets (`start`, `end`) are Python ``str`` indices (Unicode code points) into
 ``Document.text``, end exclusive — the unit REFI-QDA uses too. Changing anything here
 needs an Alembic migration in ``qualcode/migrations/versions``.
 """
+# SQLModel declares __tablename__ as a declared_attr; a plain string is its documented use.
+# pyright: reportAssignmentType=false
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import unicodedata
 from collections.abc import Iterable
 
@@ -43,3 +45,14 @@ def unique_name(wanted: str, taken: Iterable[str]) -> str:
     while f"{wanted} ({n})" in used:
         n += 1
     return f"{wanted} ({n})"
+
+
+def default_coder_name() -> str:
+    """``$QUALCODE_CODER``, else the operating-system user name."""
+    name = os.environ.get("QUALCODE_CODER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database (some containers)
+        return "coder"

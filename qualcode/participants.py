@@ -17,9 +17,8 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
-from qualcode.documents import TurnIndex, document_participants, document_turns
-from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError, QuoteError
-from qualcode.models import CONSENTS, Document, Participant
+from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError
+from qualcode.models import CONSENTS, Participant
 from qualcode.naming import did_you_mean, fold
 
 REQUIRED_COLUMNS = ("name", "title", "organisation", "expertise", "consent")
@@ -288,38 +287,3 @@ def link_speaker(
             if len(runner_up) < 2 or runner_up[0][1] - runner_up[1][1] >= 5:
                 return SpeakerLink(label, candidates[best[2]], "fuzzy", float(best[1]))
     return SpeakerLink(label, None, "none")
-
-
-def speaker_of(session: Session, doc: Document, start: int, end: int) -> Participant:
-    """The participant who speaks the whole span; a span across two speakers is an error."""
-    turns = TurnIndex(document_turns(session, doc.id)).spanning(start, end)  # type: ignore[arg-type]
-    text = doc.text
-    # A turn touched only by whitespace at the edge of the span does not count.
-    turns = [t for t in turns if text[max(t.start, start) : min(t.end, end)].strip()] or turns
-    if turns:
-        speakers = {(t.participant_id, t.speaker) for t in turns}
-        ids = {t.participant_id for t in turns}
-        if len(ids) > 1 or (None in ids and len(speakers) > 1):
-            names = ", ".join(dict.fromkeys(t.speaker for t in turns))
-            raise QuoteError(
-                f"the passage {start}-{end} spans more than one speaker ({names})",
-                "A quote is one person's words: shorten it to a single speaker turn.",
-            )
-        pid = turns[0].participant_id
-        if pid is None:
-            raise QuoteError(
-                f"the passage {start}-{end} is spoken by {turns[0].speaker!r}, who is not a "
-                "registered participant",
-                "Quote an expert's turn, or link the speaker to a participant.",
-            )
-        participant = session.get(Participant, pid)
-        assert participant is not None
-        return participant
-    people = document_participants(session, doc.id)  # type: ignore[arg-type]
-    if len(people) == 1:
-        return people[0]
-    raise QuoteError(
-        f"cannot tell who said the passage {start}-{end} of {doc.title!r}: it has no speaker "
-        f"turns and {len(people)} participants",
-        "Import the document with --participant NAME (one participant), or with speaker labels.",
-    )

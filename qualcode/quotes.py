@@ -23,10 +23,10 @@ from qualcode import fidelity
 from qualcode.codebook import area_of, code_label, code_scope, resolve_code
 from qualcode.coding import check_span, covering_code, find_match
 from qualcode.db import Project
-from qualcode.documents import resolve_document
+from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
 from qualcode.models import Code, Document, Participant, Quote, QuoteEvent, utcnow
-from qualcode.participants import attribution, resolve_participant, speaker_of
+from qualcode.participants import attribution, resolve_participant
 
 CANDIDATE = "candidate"
 SENT = "sent"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import docx
+import docx.document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.oxml.text.run import CT_R
@@ -90,7 +91,8 @@ class _StyleFacts:
         bold, headings = set(), set()
         for style in document.styles:
             name = style.name or ""
-            if style.type == WD_STYLE_TYPE.CHARACTER and style.font.bold:
+            font = getattr(style, "font", None)  # character and paragraph styles have one
+            if style.type == WD_STYLE_TYPE.CHARACTER and font is not None and font.bold:
                 bold.add(style.style_id)
             elif name == "Title" or name.startswith("Heading"):
                 headings.add(style.style_id)

@@ -129,7 +129,6 @@ class QualcodeApp(App[None]):
             self._prompt_for_coder()
         else:
             self._show_coder()
-        self.call_after_refresh(self._preload)
         self._feed = ChangeFeed(self.project, self._changed_elsewhere)
         self._feed.start()
 
