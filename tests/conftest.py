@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from qualcode.cli import main
 from qualcode.db import Project, open_project
@@ -29,6 +30,11 @@ FILE_FIXTURES = {"project_path", "demo_path"}
 SQLITE_ONLY_FIXTURES = FILE_FIXTURES | {"snap_compare", "postgres_server"}
 
 _LOOPBACK = ("127.", "::1", "localhost")
+
+# Property tests judge what the code does, never how fast: no per-example deadline (a busy
+# CI machine would otherwise fail them at random).
+hypothesis_settings.register_profile("qualcode", deadline=None)
+hypothesis_settings.load_profile("qualcode")
 
 
 def _guarded_connect(original: Callable) -> Callable:  # type: ignore[type-arg]
