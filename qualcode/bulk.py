@@ -330,7 +330,7 @@ def _insert_codings(
             tuple(f(v[k]) if f else v[k] for k, f in zip(order, convert, strict=True))
             for v in values
         ]
-        conn.exec_driver_sql(str(compiled), rows)  # type: ignore[arg-type]  # DB-API parameters
+        conn.exec_driver_sql(str(compiled), rows)
     else:
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = [int(new_id) for (new_id,) in conn.execute(stmt, values).all()]

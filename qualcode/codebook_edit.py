@@ -199,7 +199,7 @@ def move_code(project: Project, code: str | int, new_parent: str | int | None) -
         row = _code(s, code)
         parent = _code(s, new_parent) if new_parent is not None else None
         if parent is not None:
-            if parent.id == row.id or parent.id in _descendant_ids(s, row.id):  # type: ignore[arg-type]
+            if parent.id == row.id or parent.id in _descendant_ids(s, row.id):
                 raise CodebookError(
                     f"cannot move {row.key} under {parent.key}: that is inside {row.key} itself",
                     f"Move {parent.key} out of {row.key} first, or choose another parent.",
@@ -236,7 +236,7 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
         tgt = _code(s, target)
         if src.id == tgt.id:
             raise CodebookError("a code cannot be merged into itself", "Name two different codes.")
-        if tgt.id in _descendant_ids(s, src.id):  # type: ignore[arg-type]
+        if tgt.id in _descendant_ids(s, src.id):
             raise CodebookError(
                 f"cannot merge {src.key} into {tgt.key}: {tgt.key} is inside {src.key}",
                 f"Move {tgt.key} out first, or merge the other way round.",

@@ -14,7 +14,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-import msgpack  # type: ignore[import-untyped]  # msgpack ships no type hints
+import msgpack
 
 _FORMS = ("", "e", "en", "er", "et", "erne", "ene", "r", "n", "s")
 

@@ -23,7 +23,7 @@ from qualcode.visibility import visible_coder_filter
 
 
 def _table(model: type) -> Table:
-    table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+    table = model.__table__
     assert isinstance(table, Table)
     return table
 

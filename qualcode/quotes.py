@@ -555,7 +555,7 @@ def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") ->
     enabled = silence_as_consent(project)
 
     def work(s: Session) -> list[int]:
-        sent = s.exec(select(Quote).where(Quote.status == SENT).order_by(col(Quote.id)))  # type: ignore[arg-type]  # sqlmodel column
+        sent = s.exec(select(Quote).where(Quote.status == SENT).order_by(col(Quote.id)))
         rows = [q for q in sent if overdue(q.status, q.due_date, today)]
         if enabled:
             for q in rows:

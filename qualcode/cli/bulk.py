@@ -13,7 +13,7 @@ from qualcode.errors import QualcodeError
 try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+    from click import exceptions as click_exceptions
 
 __all__ = ["FROM_HELP", "click_exceptions", "code_from", "quotes_from"]
 

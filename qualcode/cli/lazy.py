@@ -30,7 +30,7 @@ from typer.models import DefaultPlaceholder
 try:  # Typer 0.2x vendors Click; older Typer uses Click itself.
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+    from click import exceptions as click_exceptions
 
 
 @dataclass

@@ -29,7 +29,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise QualcodeError(f"{option} {value!r} is not a date", "Write it as YYYY-MM-DD.") from exc
 
 
-def _line(q: dict) -> str:  # type: ignore[type-arg]
+def _line(q: dict) -> str:
     due = f" due {q['due_date']}" if q["due_date"] else ""
     text = q["final_wording"].replace("\n", " ")
     return (

@@ -51,7 +51,7 @@ def _codes(ctx: ImportContext, payload: pl.Payload) -> None:
         if code is None or row["guid"] not in ctx.codes_created:
             continue
         for name in CODE_FIELDS:
-            setattr(code, name, row[name])  # type: ignore[literal-required]  # names above
+            setattr(code, name, row[name])
         code.keywords = list(row["keywords"])
         if row["key"] != code.key and row["key"] not in keys:
             keys.discard(code.key)
@@ -69,7 +69,7 @@ def _participants(ctx: ImportContext, payload: pl.Payload) -> None:
         if person is None or row["guid"] not in ctx.people_created:
             continue
         for name in PARTICIPANT_FIELDS:
-            setattr(person, name, row[name])  # type: ignore[literal-required]  # names above
+            setattr(person, name, row[name])
         person.language = row["language"]
         person.created = pl.to_datetime(row["created"]) or person.created
         ctx.s.add(person)

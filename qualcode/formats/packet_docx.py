@@ -51,7 +51,7 @@ def _custom_properties_xml(props: dict[str, str]) -> bytes:
     ).encode()
 
 
-def _fixed_widths(table, widths: tuple[Cm, Cm]) -> None:  # type: ignore[no-untyped-def]
+def _fixed_widths(table, widths: tuple[Cm, Cm]) -> None:
     """Column widths every word processor honours: a fixed layout and a filled grid."""
     tbl_pr = table._tbl.tblPr
     layout = OxmlElement("w:tblLayout")
@@ -61,7 +61,7 @@ def _fixed_widths(table, widths: tuple[Cm, Cm]) -> None:  # type: ignore[no-unty
         col.width = width
 
 
-def _shade(cell, fill: str) -> None:  # type: ignore[no-untyped-def]
+def _shade(cell, fill: str) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
@@ -70,7 +70,7 @@ def _shade(cell, fill: str) -> None:  # type: ignore[no-untyped-def]
     tc_pr.append(shd)
 
 
-def _set_text(cell, text: str, bold: bool = False, italic: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _set_text(cell, text: str, bold: bool = False, italic: bool = False) -> None:
     lines = text.split("\n") if text else [""]
     para = cell.paragraphs[0]
     for i, line in enumerate(lines):

@@ -41,7 +41,7 @@ def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...], rows: l
             chunk = rows[i : i + _CHUNK]
             if order != list(range(len(columns))):
                 chunk = [tuple(r[j] for j in order) for r in chunk]
-            conn.exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+            conn.exec_driver_sql(sql, chunk)
         return
     for i in range(0, len(rows), _CHUNK):
         conn.execute(

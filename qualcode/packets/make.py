@@ -122,7 +122,7 @@ def _plan_packets(
                 person.name,
                 name,
                 [(q.id or 0, q.version) for q in rows],
-                files,  # type: ignore[misc]  # ids are set
+                files,
                 researcher_copy,
                 redactor.total,
             )  # fmt: skip

@@ -170,7 +170,7 @@ def _apply_answers(
                     action,
                     who,
                     text=new or None,
-                    note=a.comment.strip(),  # type: ignore[arg-type]
+                    note=a.comment.strip(),
                     via=f"packet {ret.path.name}",
                 )
         except QualcodeError as exc:

@@ -104,7 +104,7 @@ class _Context:
             chain = [c]
             seen = {c.id}
             while chain[-1].parent_id in self.codes and chain[-1].parent_id not in seen:
-                parent = self.codes[chain[-1].parent_id]  # type: ignore[index]
+                parent = self.codes[chain[-1].parent_id]
                 chain.append(parent)
                 seen.add(parent.id)
             area = next((x for x in reversed(chain) if x.id in area_ids), None)
@@ -166,12 +166,12 @@ class _Context:
         return out
 
     def descendants(self, code: Code) -> set[int]:
-        out = {code.id}  # type: ignore[arg-type]
+        out = {code.id}
         stack = [code]
         while stack:
             for child in self.children.get(stack.pop().id, ()):  # type: ignore[arg-type]
                 if child.id not in out:
-                    out.add(child.id)  # type: ignore[arg-type]
+                    out.add(child.id)
                     stack.append(child)
         return out  # type: ignore[return-value]
 
