@@ -60,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "check": "Tjek af formulering",
         "thanks": "På forhånd tak.",
         "signature": "Med venlig hilsen\nForskergruppen bag {project}",
+        "regards": "Med venlig hilsen",
         "reference": "Pakke-reference: {reference}",
         "researcher_banner": (
             "FORSKERENS KOPI – må ikke sendes til eksperten (viser tjek af formuleringer)."
@@ -106,6 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "check": "Wording check",
         "thanks": "Thank you in advance.",
         "signature": "Kind regards\nThe research team of {project}",
+        "regards": "Kind regards",
         "reference": "Packet reference: {reference}",
         "researcher_banner": (
             "RESEARCHER'S COPY – do not send to the expert (shows the wording checks)."
@@ -146,9 +148,17 @@ class PacketContent:
     researcher: bool = False
     redactions: int = 0
     texts: dict[str, str] = field(default_factory=dict)
+    sender: str = ""  # the project's sender name and institution (settings), one per line
 
     def t(self, key: str, **kw: Any) -> str:
         return self.texts[key].format(**kw)
+
+    @property
+    def signature(self) -> str:
+        """The letter's closing: the sender the project names, else its research team."""
+        if self.sender.strip():
+            return self.t("regards") + "\n" + self.sender.strip()
+        return self.t("signature", project=self.project_name)
 
     @property
     def reference(self) -> str:

@@ -197,7 +197,7 @@ def write_packet_docx(content: PacketContent) -> bytes:
         doc.add_paragraph()
 
     doc.add_paragraph(content.texts["thanks"])
-    doc.add_paragraph(content.t("signature", project=content.project_name))
+    doc.add_paragraph(content.signature)
     ref = doc.add_paragraph()
     ref_run = ref.add_run(content.t("reference", reference=content.reference))
     ref_run.font.size = Pt(7.5)

@@ -60,7 +60,7 @@ def write_packet_md(content: PacketContent) -> str:
     out += [
         t["thanks"],
         "",
-        content.t("signature", project=content.project_name).replace("\n", "  \n"),
+        content.signature.replace("\n", "  \n"),
         "",
     ]
     out += [f"<sub>{content.t('reference', reference=content.reference)}</sub>", ""]

@@ -39,6 +39,7 @@ from qualcode.packets.content import (
 from qualcode.participants import resolve_participant
 from qualcode.progress import Progress, no_progress
 from qualcode.safe_write import TEMP_PREFIX
+from qualcode.settings import letter_settings
 
 # For the crash tests: pause at this point (writing the marker file first) until killed.
 PAUSE_ENV = "QUALCODE_PACKETS_PAUSE"
@@ -90,6 +91,7 @@ def recover_folder(project: Project, out_dir: Path) -> None:
 def _plan_packets(
     s: Session, project_name: str, proj_id: str, by_person: dict[int, list[Quote]],
     fmt: str, due: dt.date, silence: bool, researcher_copies: bool, progress: Progress,
+    sender: str = "",
 ) -> list[_Plan]:  # fmt: skip
     isolation = Isolation.read(s)
     plans: list[_Plan] = []
@@ -107,6 +109,7 @@ def _plan_packets(
         content = build_content(
             s, person, rows, packet, project_name, proj_id, silence, False, redactor
         )
+        content.sender = redactor.redact(sender)
         data = render(content, fmt)
         packet.sha256 = hashlib.sha256(data).hexdigest()
         files = {name: data}
@@ -114,6 +117,7 @@ def _plan_packets(
         if researcher_copies:
             copy = build_content(s, person, rows, packet, project_name, proj_id, silence, True,
                                  redactor)  # fmt: skip
+            copy.sender = content.sender
             researcher_copy = f"{RESEARCHER_DIR}/{name.replace(f'.{fmt}', f'-researcher.{fmt}')}"
             files[researcher_copy] = render(copy, fmt)
         plans.append(
@@ -227,12 +231,14 @@ def make_packets(
     recover_folder(project, out_dir)
     silence = quotes_mod.silence_as_consent(project)
     project_name = project.name
+    letter = letter_settings(project)
+    sender = "\n".join(x for x in (letter.sender_name, letter.sender_institution) if x)
     with project.session() as s:
         stored_id = s.get(ProjectSetting, PROJECT_ID_SETTING)
         proj_id = stored_id.value if stored_id is not None else new_guid()
         by_person = _open_quotes(s, participant, resend)
         plans = _plan_packets(s, project_name, proj_id, by_person, fmt, due, silence,
-                              researcher_copies, progress)  # fmt: skip
+                              researcher_copies, progress, sender)  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     temp = out_dir / f"{TEMP_PREFIX}{secrets.token_hex(6)}"
     temp.mkdir()
