@@ -31,6 +31,7 @@ from qualcode.agreement import (
     default_review_pair,
     resolve_disagreement,
 )
+from qualcode.tui.widgets.format import figure
 
 TABLE_ROWS = 12  # codes shown at once in the by-code table
 
@@ -266,8 +267,8 @@ class ReviewScreen(Screen[None]):
         overall = report.overall
         kappa = overall.get("cohen_kappa")
         alpha = overall.get("krippendorff_alpha")
-        figures = (f"kappa {kappa:.2f}" if kappa is not None else "kappa -") + (
-            f", alpha {alpha:.2f}" if alpha is not None else ""
+        figures = (f"kappa {figure(kappa)}" if kappa is not None else "kappa -") + (
+            f", alpha {figure(alpha)}" if alpha is not None else ""
         )
         a, b = report.coders[:2]
         if d is None:
@@ -280,7 +281,7 @@ class ReviewScreen(Screen[None]):
         done = sum(1 for x in report.disagreements if x.resolution is not None)
         row = next((r for r in report.codes if r["code"] == d.code), {})
         code_kappa = row.get("cohen_kappa")
-        code_figure = f" (kappa {code_kappa:.2f})" if code_kappa is not None else ""
+        code_figure = f" (kappa {figure(code_kappa)})" if code_kappa is not None else ""
         status.update(
             f"{a} ↔ {b} · disagreement {self.index + 1} of {len(report.disagreements)} · "
             f"{done} resolved · overall {figures}\n{d.document} · {d.start}–{d.end} · "
