@@ -105,7 +105,16 @@ def resolve_disagreement(
 
 
 def default_review_pair(project: Project, reviewer: str | None = None) -> list[str]:
-    """The two coders with the most codings in documents more than one coder worked on."""
+    """The two coders with the most codings in documents more than one coder worked on.
+
+    A reviewer's own codings are left out while two other coders remain to compare (a lead
+    reviewing the team); a reviewer who coded too is paired like anyone else otherwise.
+    """
+    pair = _review_pair(project, reviewer)
+    return pair if len(pair) == 2 or reviewer is None else _review_pair(project, None)
+
+
+def _review_pair(project: Project, reviewer: str | None) -> list[str]:
     with project.session() as s:
         names = {c.id: c.name for c in s.exec(select(Coder))}
         per_doc: dict[int, Counter[int]] = {}
@@ -123,7 +132,13 @@ def default_review_pair(project: Project, reviewer: str | None = None) -> list[s
 
 
 def coder_pairs(project: Project, reviewer: str | None = None) -> list[list[str]]:
-    """Every pair of coders who coded a same document, most shared codings first."""
+    """Every pair of coders who coded a same document, most shared codings first (without
+    the reviewer's own codings while other pairs exist; see ``default_review_pair``)."""
+    pairs = _coder_pairs(project, reviewer)
+    return pairs if pairs or reviewer is None else _coder_pairs(project, None)
+
+
+def _coder_pairs(project: Project, reviewer: str | None) -> list[list[str]]:
     with project.session() as s:
         names = {c.id: c.name for c in s.exec(select(Coder))}
         per_doc: dict[int, Counter[int]] = {}

@@ -122,3 +122,24 @@ class TestFilePicker:
         assert snap_compare(
             make_app(tui_project, coder="tester"), terminal_size=size, run_before=run_before
         )
+
+
+@SIZES
+class TestReview:
+    def test_agreement_review(self, snap_compare, demo_path: Path, size) -> None:  # noqa: ANN001
+        from qualcode.db import open_project
+
+        project = open_project(demo_path)
+
+        async def run_before(pilot) -> None:  # noqa: ANN001
+            await pilot.press("R")
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+        try:
+            assert snap_compare(
+                make_app(project, coder="ida"), terminal_size=size, run_before=run_before
+            )
+        finally:
+            project.close()
