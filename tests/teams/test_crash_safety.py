@@ -101,9 +101,10 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
                 counts = _counts(after, doc.id)  # type: ignore[arg-type]
                 outcomes["annotated later"] += 1
             assert counts == whole
-    # Both endings must have happened, or the kills did not land inside the import.
     print(f"killed imports ({import_seconds:.2f} s each when whole): {outcomes}")
-    assert outcomes["absent"] > 0
+    # Some kills must have interrupted the import: before its commit (absent) or between the
+    # commit and the annotation that follows it (annotated later).
+    assert outcomes["absent"] + outcomes["annotated later"] > 0
 
 
 def test_a_project_killed_while_coding_still_opens(project: Project, tmp_path: Path) -> None:
