@@ -3,6 +3,8 @@ and undo snapshots that keep every column of a coding."""
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from sqlalchemy import func
@@ -30,7 +32,13 @@ def test_three_processes_as_one_new_coder_make_one_coder(project: Project, tmp_p
     """The coder's name is new to the project: looked up, then added, by three at once."""
     prepare(project)
     start = tmp_path / "go"
-    procs = [start_worker("code", target_of(project), "samme", "60", str(start)) for _ in range(3)]
+    procs = []
+    for salt in range(3):  # the same coder, three different sets of spans (no duplicates)
+        os.environ["QC_SPAN_SALT"] = str(salt)
+        try:
+            procs.append(start_worker("code", target_of(project), "samme", "60", str(start)))
+        finally:
+            os.environ.pop("QC_SPAN_SALT", None)
     start.touch()
     results = [result_of(p) for p in procs]
     assert [r["errors"] for r in results] == [[]] * 3

@@ -7,6 +7,8 @@ together, which is what makes the test a test of concurrency.
 
 from __future__ import annotations
 
+import os
+
 import contextlib
 import io
 import json
@@ -27,9 +29,14 @@ def wait_for(start_file: str) -> None:
 
 
 def span(j: int, length: int) -> tuple[int, int]:
-    """The j-th span: the same for every coder, so coders collide on the same spans."""
-    start = (j * 37) % (length - 20)
-    return start, start + 1 + j % 15
+    """The j-th span: the same for every coder, so coders collide on the same spans.
+
+    ``$QC_SPAN_SALT`` (0, 1, 2 …) gives one process span lengths no other salt has, for
+    processes that code as the same coder (the same span, code and coder is refused as a
+    duplicate)."""
+    salt = int(os.environ.get("QC_SPAN_SALT", "0"))
+    start = (j * 37) % (length - 20 - 16 * salt)
+    return start, start + 1 + j % 15 + 16 * salt
 
 
 def code_domain(target: str, coder: str, n: int, start_file: str) -> dict[str, object]:
