@@ -18,9 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
@@ -39,6 +40,8 @@ _KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "me
 _KNOWN_QUOTE_KEYS = frozenset(
     {"document", "start", "end", "match", "code", "wording", "draft", "coder"}
 )
+
+T = TypeVar("T")
 
 
 class BulkError(QualcodeError):
@@ -178,30 +181,10 @@ class _Resolver:
         self.coders: dict[str, Coder] = {}
 
     def document(self, ref: str) -> Document:
-        if not ref:
-            raise QualcodeError("no document")
-        if ref not in self.docs:
-            try:
-                self.docs[ref] = resolve_document(self.session, ref)
-            except QualcodeError as exc:
-                self.docs[ref] = exc
-        found = self.docs[ref]
-        if isinstance(found, QualcodeError):
-            raise found
-        return found
+        return _remembered(self.docs, ref, "document", lambda: resolve_document(self.session, ref))
 
     def code(self, name: str) -> Code:
-        if not name:
-            raise QualcodeError("no code")
-        if name not in self.codes:
-            try:
-                self.codes[name] = resolve_code(self.session, name)
-            except QualcodeError as exc:
-                self.codes[name] = exc
-        found = self.codes[name]
-        if isinstance(found, QualcodeError):
-            raise found
-        return found
+        return _remembered(self.codes, name, "code", lambda: resolve_code(self.session, name))
 
     def coder(self, name: str) -> Coder:
         if name not in self.coders:
@@ -423,3 +406,20 @@ def _quote_row(
         fidelity={"wording": q._fidelity_entry(source, wording)},
         created_by=who,
     )
+
+
+def _remembered(
+    cache: dict[str, T | QualcodeError], key: str, what: str, resolve: Callable[[], T]
+) -> T:
+    """Resolve a name once per file: every row naming it gets the same row or the same error."""
+    if not key:
+        raise QualcodeError(f"no {what}")
+    if key not in cache:
+        try:
+            cache[key] = resolve()
+        except QualcodeError as exc:
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, QualcodeError):
+        raise found
+    return found
