@@ -16,7 +16,7 @@ from qualcode.db import Project
 from qualcode.documents import DocumentError, document_turns, resolve
 from qualcode.formats.parsed import ParsedTurn
 from qualcode.formats.text import normalise as normalise_text
-from qualcode.models import ActionLog, Code, Coding, Document, Quote, Sentence, Token, Turn
+from qualcode.models import ActionLog, Code, Coding, Document, Posting, Quote, Sentence, Turn
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text
 from qualcode.nlp.store import store_annotation
 from qualcode.reanchor import OffsetMap, place
@@ -128,7 +128,7 @@ def edit_text(
         row.text = text
         row.word_count = len(text.split())
         s.add(row)
-        for model in (Token, Sentence):
+        for model in (Posting, Sentence):
             s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
         s.flush()
         store_annotation(s, row.id, annotation)

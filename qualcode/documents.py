@@ -21,11 +21,11 @@ from qualcode.models import (
     DocumentParticipant,
     Memo,
     Participant,
+    Posting,
     Quote,
     QuoteEvent,
     Sentence,
     Suggestion,
-    Token,
     Turn,
 )
 from qualcode.naming import did_you_mean, fold
@@ -407,7 +407,7 @@ def delete_document(
         s.flush()
         action = record_action(s, coder, f"delete document {row.title!r}", removed=removed)
         action.payload = {**action.payload, "codebook": {"deleted_rows": snapshot}}
-        for model in (Token, Sentence):
+        for model in (Posting, Sentence):
             s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
         drop_rows(s, snapshot)
         return impact

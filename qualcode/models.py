@@ -297,24 +297,35 @@ class Sentence(SQLModel, table=True):
     end: int
 
 
-class Token(SQLModel, table=True):
-    """One word of a document with its lemma: the search index, built once at import."""
+class Term(SQLModel, table=True):
+    """A distinct word form of the corpus with its lemma key: the search index's dictionary.
 
-    __tablename__ = "token"
+    Where a term occurs is in ``Posting`` (one row per term and document, ``nlp.postings``).
+    """
+
+    __tablename__ = "term"
     __table_args__ = (
-        Index("ix_token_lemma", "lemma"),
-        Index("ix_token_lower", "lower"),
-        Index("ix_token_document_ordinal", "document_id", "ordinal"),
+        UniqueConstraint("lower", "lemma", name="uq_term_lower_lemma"),
+        Index("ix_term_lemma", "lemma"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="document.id", ondelete="CASCADE")
-    ordinal: int
-    start: int
-    end: int
     lower: str = Field(max_length=200)
     lemma: str = Field(max_length=200)
     is_stop: bool = False
+
+
+class Posting(SQLModel, table=True):
+    """Where one term occurs in one document: ``count`` occurrences, ``data`` encoded by
+    ``nlp.postings`` (word ordinals and offsets). Built at import; the search index."""
+
+    __tablename__ = "posting"
+    __table_args__ = (Index("ix_posting_term", "term_id"), {"sqlite_with_rowid": False})
+
+    document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE")
+    term_id: int = Field(foreign_key="term.id", primary_key=True)
+    count: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class TrainedModel(SQLModel, table=True):

@@ -1,12 +1,14 @@
 """Search the corpus: exact words, any inflection (lemma), or fuzzy (typos and compounds).
 
 Danish inflects and compounds freely (udredning / udredningen / udredningsforløb), so a
-literal search misses passages. Search reads the ``Token`` table built at import (lower-case
-form and lemma of every word, both indexed) and never re-runs spaCy over the corpus:
+literal search misses passages. Search reads the index built at import (``nlp.store``: each
+word form with its lemma, and where it occurs) and never re-runs spaCy over the corpus:
 
 - exact: each query word equals a word of the text (case-insensitive);
 - lemma: each query word matches any word with the same lemma (``palliationen`` →
-  ``palliation``);
+  ``palliation``), and compounds whose head it is (``kræftopfølgningsplanen`` for
+  ``opfølgningsplan``: the query's whole lemma at the end, after a known word), marked
+  ``compound`` and shown after the inflections;
 - fuzzy: each query word matches the corpus vocabulary by rapidfuzz — whole words within a
   few typos, and compounds that start or end with it (``palliation`` →
   ``palliationsindsats``) — and also its exact form and every inflection (lemma). Hits are
@@ -14,7 +16,8 @@ form and lemma of every word, both indexed) and never re-runs spaCy over the cor
   (``match``: ``exact`` | ``lemma`` | ``compound`` | ``fuzzy``) and its score.
 
 A query of several words is a phrase: the words in order, adjacent, not across punctuation.
-Plain SQL over indexed columns, so it works the same on SQLite and PostgreSQL.
+The index is read with plain SQL and the phrase matched in Python, so it works the same on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, func
-from sqlalchemy.orm import aliased
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qualcode.codebook import resolve_code
@@ -34,9 +36,18 @@ from qualcode.db import Project
 from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
-from qualcode.models import DOCUMENT_KINDS, Coding, Document, Token, Turn
-from qualcode.nlp.pipeline import lemma_key, query_words
-from qualcode.nlp.store import annotate_missing
+from qualcode.models import DOCUMENT_KINDS, Coding, Document, Turn
+from qualcode.nlp.pipeline import lemma_key, lemmatizer, query_words
+from qualcode.nlp.store import (
+    TermInfo,
+    annotate_missing,
+    compound_terms,
+    count_occurrences,
+    find_terms,
+    index_stamp,
+    occurrences,
+    vocabulary,
+)
 from qualcode.progress import Progress, no_progress
 
 MODES = ("exact", "lemma", "fuzzy")
@@ -148,12 +159,11 @@ _vocab_cache: dict[str, tuple[tuple[int, int], list[str]]] = {}
 
 
 def _vocabulary(session: Session, url: str) -> list[str]:
-    stamp_row = session.exec(select(func.max(Token.id), func.count(col(Token.id)))).one()
-    stamp = (int(stamp_row[0] or 0), int(stamp_row[1] or 0))
+    stamp = index_stamp(session)
     cached = _vocab_cache.get(url)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    words = [w for w in session.exec(select(Token.lower).distinct()).all() if w]
+    words = vocabulary(session)
     _vocab_cache[url] = (stamp, words)
     return words
 
@@ -195,47 +205,58 @@ def fuzzy_word_matches(word: str, vocabulary: list[str], score: float) -> dict[s
 # The search itself
 
 
-def _word_condition(token: Any, mode: str, values: list[str]) -> Any:
-    column = token.lemma if mode == "lemma" else token.lower
-    if len(values) == 1:
-        return column == values[0]
-    return column.in_(values)
+#: Per query word: the index terms it matches, each with how (``match``) and its score.
+WordTerms = dict[int, tuple[str, float]]
+#: A found phrase: ``(document_id, start, end, match, score)``.
+Match = tuple[int, int, int, str, float]
 
 
-def _count(session: Session, mode: str, values: list[str], doc_filter: list[int] | None) -> int:
-    stmt = select(func.count()).select_from(Token).where(_word_condition(Token, mode, values))
-    if doc_filter is not None:
-        stmt = stmt.where(col(Token.document_id).in_(doc_filter))
-    return int(session.exec(stmt).one())
+def _phrase_matches(
+    session: Session,
+    per_word: list[WordTerms],
+    infos: dict[int, TermInfo],
+    doc_filter: list[int] | None,
+) -> list[Match]:
+    """Every occurrence of the phrase: its words in order, at consecutive ordinals (a
+    punctuation mark or a piece boundary leaves a gap, so a phrase never runs across it).
 
-
-def _phrase_spans(
-    session: Session, mode: str, per_word: list[list[str]], doc_filter: list[int] | None
-) -> list[tuple[int, int, int, int]]:
-    """(document_id, start, end, first ordinal) of every occurrence of the phrase."""
-    n = len(per_word)
-    counts = [_count(session, mode, values, doc_filter) for values in per_word]
+    The rarest word is read first; the others only in the documents it occurs in. A hit's
+    match is its weakest word's, its score the lowest.
+    """
+    if not per_word or any(not terms for terms in per_word):
+        return []
+    counts = [count_occurrences(session, terms, doc_filter) for terms in per_word]
     if min(counts) == 0:
         return []
     pivot = counts.index(min(counts))
-    tokens: list[Any] = [aliased(Token, name=f"t{i}") for i in range(n)]  # column access
-    base = tokens[pivot]
-    stmt = select(
-        base.document_id, tokens[0].start, tokens[n - 1].end, tokens[0].ordinal
-    ).select_from(base)
-    for i, tok in enumerate(tokens):
+    base = list(occurrences(session, {t: infos[t] for t in per_word[pivot]}, doc_filter))
+    docs = sorted({d for d, *_ in base})
+    where: list[dict[tuple[int, int], tuple[int, int, int]]] = []
+    for i, terms in enumerate(per_word):
         if i == pivot:
+            where.append({})
             continue
-        stmt = stmt.join(
-            tok,
-            and_(tok.document_id == base.document_id, tok.ordinal == base.ordinal + (i - pivot)),
+        where.append(
+            {
+                (d, o): (s, e, t)
+                for d, o, s, e, t in occurrences(session, {t: infos[t] for t in terms}, docs)
+            }
         )
-    for i, tok in enumerate(tokens):
-        stmt = stmt.where(_word_condition(tok, mode, per_word[i]))
-    if doc_filter is not None:
-        stmt = stmt.where(base.document_id.in_(doc_filter))
-    rows = session.connection().execute(stmt).all()  # Core rows: less per-row overhead
-    return [(int(d), int(s), int(e), int(o)) for d, s, e, o in rows]
+    out: list[Match] = []
+    for d, o, s, e, t in base:
+        first = o - pivot
+        found: list[tuple[int, int, int]] = []
+        for i in range(len(per_word)):
+            hit = (s, e, t) if i == pivot else where[i].get((d, first + i))
+            if hit is None:
+                break
+            found.append(hit)
+        else:
+            how = [per_word[i][hit[2]] for i, hit in enumerate(found)]
+            worst = max(how, key=lambda h: (MATCH_RANK[h[0]], -h[1]))[0]
+            out.append((d, found[0][0], found[-1][1], worst, min(h[1] for h in how)))
+    out.sort(key=lambda m: (m[0], m[1], m[2]))
+    return out
 
 
 def _documents_in_scope(
@@ -383,24 +404,11 @@ def search(
                 "Search for the most telling words of the passage.",
             )
         doc_filter, info = _documents_in_scope(s, document, kind)
-        variants: list[dict[str, Any]] = []
-        if mode == "exact":
-            per_word = [[lower] for lower, _ in words]
-        elif mode == "lemma":
-            langs = _languages(s, project.url)
-            per_word = []
-            for lower, _ in words:
-                keys = sorted({lemma_key(lower, lang) for lang in langs})
-                per_word.append(keys)
-                variants.append({"word": lower, "lemmas": keys})
-        else:
-            per_word, variants = _fuzzy_variants(s, project.url, words, fuzzy_score)
-        word_kinds: list[dict[str, tuple[str, float]]] = []
-        if mode == "fuzzy":
-            word_kinds = [
-                {m["word"]: (m["match"], m["score"]) for m in v["matches"]} for v in variants
-            ]
-        spans = _find_spans(s, mode, per_word, doc_filter)
+        per_word, infos, variants = _word_terms(s, project.url, mode, words, fuzzy_score)
+        matches = []
+        if doc_filter is None or doc_filter:
+            matches = _phrase_matches(s, per_word, infos, doc_filter)
+        spans = [(d, st, en) for d, st, en, _, _ in matches]
         per_doc: dict[int, list[int]] = {}
         for d, st, _ in spans:
             per_doc.setdefault(d, []).append(st)
@@ -408,70 +416,122 @@ def search(
             DocumentCount(d, info[d][0], info[d][1], len(offs), offs)
             for d, offs in sorted(per_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
-        # fuzzy: every hit is ranked (exact, lemma, then by score) before the limit applies
-        ranked = spans
-        contexts = _contexts(s, spans if mode == "fuzzy" else spans[:limit], context_chars)
-        kinds: dict[tuple[int, int, int], tuple[str, float]] = {}
-        if mode == "fuzzy":
-            for span in spans:
-                kinds[span] = _fuzzy_hit_kind(contexts.get(span, ("", "", ""))[1], word_kinds)
-            ranked = sorted(spans, key=lambda sp: (MATCH_RANK[kinds[sp][0]], -kinds[sp][1], sp))
+        # the best hits first (exact, inflections, compounds, typos by score), then the limit
+        rank = MATCH_RANK if mode == "fuzzy" else _LEMMA_RANK
+        ranked = sorted(matches, key=lambda m: (rank[m[3]], -m[4], m[0], m[1], m[2]))
         shown = ranked if limit is None else ranked[:limit]
-        speakers = _speakers(s, shown)
+        shown_spans = [(d, st, en) for d, st, en, _, _ in shown]
+        contexts = _contexts(s, shown_spans, context_chars)
+        speakers = _speakers(s, shown_spans)
         hits = []
-        for span in shown:
-            d, st, en = span
-            left, text, right = contexts.get(span, ("", "", ""))
-            kind, score = kinds.get(span, (mode, 100.0))
+        for d, st, en, how, score in shown:
+            left, text, right = contexts.get((d, st, en), ("", "", ""))
             hit = SearchHit(d, info[d][0], info[d][1], st, en, text, left, right, score)
             hit.speaker = speakers.get((d, st))
-            hit.match = kind
+            hit.match = how
             hits.append(hit)
     return SearchResult(query, mode, len(spans), hits, documents, variants, spans)
 
 
-def _find_spans(
-    session: Session, mode: str, per_word: list[list[str]], doc_filter: list[int] | None
-) -> list[tuple[int, int, int]]:
-    """Every occurrence ``(document_id, start, end)`` of the phrase, in text order."""
-    raw: list[tuple[int, int, int, int]] = []
-    if doc_filter is None or doc_filter:
-        # very long variant lists are searched in chunks of the pivot-free single word case
-        if len(per_word) == 1 and len(per_word[0]) > _SQL_IN_CHUNK:
-            for i in range(0, len(per_word[0]), _SQL_IN_CHUNK):
-                chunk = [per_word[0][i : i + _SQL_IN_CHUNK]]
-                raw += _phrase_spans(session, mode, chunk, doc_filter)
-        else:
-            raw = _phrase_spans(session, mode, [w[:_SQL_IN_CHUNK] for w in per_word], doc_filter)
-    raw.sort()
-    return [(d, st, en) for d, st, en, _ in raw]
+# In a lemma search, every inflection is as good as the form typed; compounds come after.
+_LEMMA_RANK = {"exact": 0, "lemma": 0, "compound": 1, "fuzzy": 2}
+
+
+def _word_terms(
+    session: Session, url: str, mode: str, words: list[tuple[str, str]], fuzzy_score: float
+) -> tuple[list[WordTerms], dict[int, TermInfo], list[dict[str, Any]]]:
+    """Per query word the index terms it matches and how; the terms; the variants shown."""
+    infos: dict[int, TermInfo] = {}
+    per_word: list[WordTerms] = []
+    variants: list[dict[str, Any]] = []
+    if mode == "exact":
+        for lower, _ in words:
+            found = find_terms(session, "lower", [lower])
+            infos.update(found)
+            per_word.append({t: ("exact", 100.0) for t in found})
+        return per_word, infos, variants
+    if mode == "lemma":
+        langs = _languages(session, url)
+        for lower, _ in words:
+            keys = sorted({lemma_key(lower, lang) for lang in langs})
+            found = find_terms(session, "lemma", keys)
+            terms: WordTerms = {t: ("lemma", 100.0) for t in found}
+            compounds = _compounds(session, keys, langs)
+            for t in compounds:
+                terms.setdefault(t, ("compound", 100.0))
+            infos.update(found)
+            infos.update(compounds)
+            per_word.append(terms)
+            variants.append(
+                {
+                    "word": lower,
+                    "lemmas": keys,
+                    "compounds": sorted({c.lower for t, c in compounds.items() if t not in found}),
+                }
+            )
+        return per_word, infos, variants
+    lowers, variants = _fuzzy_variants(session, url, words, fuzzy_score)
+    for kinds in lowers:
+        found = find_terms(session, "lower", list(kinds))
+        infos.update(found)
+        per_word.append({t: kinds[term.lower] for t, term in found.items()})
+    return per_word, infos, variants
+
+
+MIN_COMPOUND_HEAD = 4  # a lemma this long or longer also finds compounds that end with it
+MIN_COMPOUND_MODIFIER = 3  # the part before the head: at least this long, and a known word
+
+
+def _compounds(session: Session, keys: list[str], langs: list[str]) -> dict[int, TermInfo]:
+    """Terms whose lemma is a compound ending in one of ``keys``: ``kræftopfølgningsplan``
+    for ``opfølgningsplan``. The head must be the query's whole lemma at the end, at least
+    ``MIN_COMPOUND_HEAD`` letters; the part before it a known word (with or without a
+    linking ``s``/``e``) of at least ``MIN_COMPOUND_MODIFIER`` letters — so ``hjemmeside``
+    is no hit for ``hjemme`` (the query is not its head) and ``aftale`` none for ``tale``.
+    """
+    out: dict[int, TermInfo] = {}
+    for key in keys:
+        if len(key) < MIN_COMPOUND_HEAD or not key.isalpha():
+            continue
+        for term_id, term in compound_terms(session, key).items():
+            modifier = term.lemma[: -len(key)]
+            if _known_modifier(modifier, langs):
+                out[term_id] = term
+    return out
+
+
+def _known_modifier(modifier: str, langs: list[str]) -> bool:
+    if len(modifier) < MIN_COMPOUND_MODIFIER or not modifier.isalpha():
+        return False
+    candidates = [modifier]
+    if modifier[-1] in "se" and len(modifier) - 1 >= MIN_COMPOUND_MODIFIER:
+        candidates.append(modifier[:-1])
+    return any(lemmatizer(lang).known(c) for c in candidates for lang in langs)
 
 
 def _fuzzy_variants(
     session: Session, url: str, words: list[tuple[str, str]], fuzzy_score: float
-) -> tuple[list[list[str]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, tuple[str, float]]], list[dict[str, Any]]]:
     """Per query word: the corpus words it matches in fuzzy mode, and how each matches.
 
     A word matches itself (``exact``), any word of the same lemma (``lemma``), longer
     words that contain it (``compound``) and words within a few typos (``fuzzy``).
     """
-    vocabulary = _vocabulary(session, url)
+    vocab = _vocabulary(session, url)
     langs = _languages(session, url)
-    per_word: list[list[str]] = []
+    per_word: list[dict[str, tuple[str, float]]] = []
     variants: list[dict[str, Any]] = []
     for lower, _ in words:
         found: dict[str, tuple[str, float]] = {}
-        for w, v in fuzzy_word_matches(lower, vocabulary, fuzzy_score).items():
+        for w, v in fuzzy_word_matches(lower, vocab, fuzzy_score).items():
             compound = len(w) > len(lower) and v >= 100.0
             found[w] = ("compound" if compound else "fuzzy", float(v))
         keys = sorted({lemma_key(lower, lang) for lang in langs})
-        stmt = select(Token.lower).where(col(Token.lemma).in_(keys)).distinct()
-        for w in session.exec(stmt).all():
-            if w:
-                found[w] = ("lemma", 100.0)
+        for term in find_terms(session, "lemma", keys).values():
+            found[term.lower] = ("lemma", 100.0)
         found[lower] = ("exact", 100.0)
         ranked = sorted(found.items(), key=lambda kv: (MATCH_RANK[kv[1][0]], -kv[1][1], kv[0]))
-        per_word.append([w for w, _ in ranked])
+        per_word.append(dict(ranked))
         variants.append(
             {
                 "word": lower,
@@ -482,16 +542,6 @@ def _fuzzy_variants(
             }
         )
     return per_word, variants
-
-
-def _fuzzy_hit_kind(text: str, word_kinds: list[dict[str, tuple[str, float]]]) -> tuple[str, float]:
-    """How a fuzzy-mode hit matched: its weakest word's kind and score."""
-    words = text.lower().split()
-    found = [wk.get(w) for w, wk in zip(words, word_kinds, strict=False)]
-    if not found or any(f is None for f in found):  # spacing differs from the query's
-        return "fuzzy", min((max(v for _, v in wk.values()) for wk in word_kinds), default=100.0)
-    worst = max(found, key=lambda f: (MATCH_RANK[f[0]], -f[1]))  # type: ignore[index]
-    return worst[0], min(f[1] for f in found)  # type: ignore[index]
 
 
 def code_hits(

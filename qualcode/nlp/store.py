@@ -1,27 +1,34 @@
-"""Storing annotation: the ``Token`` and ``Sentence`` rows that search and suggestions read.
+"""Storing annotation: the search index (``Term`` and ``Posting``) and the ``Sentence`` rows
+that search and suggestions read, and the reads they make of it.
 
-Rows go in with one bulk ``INSERT`` per table (executemany), never as ORM objects one by
-one: a 2-million-word corpus is 2 million rows.
+A document's words are stored as postings (``nlp.postings``): one row per distinct word
+form and document, not one per word — a million-word corpus is some 250,000 small rows
+instead of a million rows with three indexes. Rows go in with one bulk ``INSERT`` per
+table (executemany), never as ORM objects one by one.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, update
+from sqlalchemy import delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
-from qualcode.models import Document, Sentence, Token
+from qualcode.models import Document, Posting, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, Annotation, annotate_text, annotate_texts
+from qualcode.nlp.postings import DocumentPostings, decode
 from qualcode.progress import Progress, no_progress
 
 _CHUNK = 20_000
-_SQLITE_CACHE_KB = 65_536  # page cache while storing tokens (per connection)
+_IN_CHUNK = 900  # values in one SQL ``IN (...)``
+_SQLITE_CACHE_KB = 65_536  # page cache while storing the index (per connection)
 
 
-_TOKEN_COLUMNS = ("document_id", "ordinal", "start", "end", "lower", "lemma", "is_stop")
+_POSTING_COLUMNS = ("document_id", "term_id", "count", "data")
 _SENTENCE_COLUMNS = ("document_id", "ordinal", "start", "end")
 
 
@@ -29,8 +36,8 @@ def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...], rows: l
     """Insert many rows: one executemany per chunk.
 
     On SQLite the statement is compiled from Core once (so quoting stays the dialect's) and
-    run with plain tuples, which skips SQLAlchemy's per-row parameter processing — the bulk
-    of the time for two million tokens. Other databases take the ordinary Core path.
+    run with plain tuples, which skips SQLAlchemy's per-row parameter processing. Other
+    databases take the ordinary Core path.
     """
     conn = session.connection()
     if conn.dialect.name == "sqlite":
@@ -49,29 +56,79 @@ def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...], rows: l
         )
 
 
-def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
-    """Replace the tokens and sentences of several documents inside the caller's transaction.
+def _chunks(values: list[Any], size: int = _IN_CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
-    Token rows go in sorted by lemma and form: inserts into the lemma and lower-case indexes
-    then touch each index page once per batch instead of at random — on a large corpus most
-    of the cost of storing tokens is keeping those indexes.
-    """
+
+def _known_terms(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    wanted = set(keys)
+    found: dict[tuple[str, str], int] = {}
+    lowers = sorted({lower for lower, _ in wanted})
+    conn = session.connection()
+    for chunk in _chunks(lowers):
+        stmt = select(Term.id, Term.lower, Term.lemma).where(col(Term.lower).in_(chunk))
+        for term_id, lower, lemma in conn.execute(stmt).all():
+            if (lower, lemma) in wanted:
+                found[(lower, lemma)] = int(term_id)
+    return found
+
+
+def term_ids(session: Session, stops: dict[tuple[str, str], bool]) -> dict[tuple[str, str], int]:
+    """Ids of these ``(lower, lemma)`` terms, adding the new ones (``stops`` gives each
+    term's stop-word flag). Safe beside another writer adding the same term."""
+    found = _known_terms(session, stops)
+    missing = [key for key in stops if key not in found]
+    if missing:
+        conn = session.connection()
+        conn.execute(
+            text(
+                "INSERT INTO term (lower, lemma, is_stop) VALUES (:lower, :lemma, :stop) "
+                "ON CONFLICT (lower, lemma) DO NOTHING"
+            ),
+            [{"lower": lo, "lemma": le, "stop": stops[(lo, le)]} for lo, le in missing],
+        )
+        found.update(_known_terms(session, missing))
+    return found
+
+
+def forget_annotation(session: Session, document_ids: list[int]) -> None:
+    """Remove these documents' index and sentences (inside the caller's transaction)."""
+    for chunk in _chunks(document_ids):
+        session.execute(delete(Posting).where(col(Posting.document_id).in_(chunk)))
+        session.execute(delete(Sentence).where(col(Sentence.document_id).in_(chunk)))
+
+
+def _store_postings(session: Session, built: list[tuple[int, DocumentPostings]]) -> None:
+    stops: dict[tuple[str, str], bool] = {}
+    for _, postings in built:
+        stops.update(postings.stop)
+    ids = term_ids(session, stops)
+    rows = [
+        (doc_id, ids[key], writer.count, bytes(writer.data))
+        for doc_id, postings in built
+        for key, writer in postings.terms.items()
+    ]
+    rows.sort(key=lambda row: row[1])  # the term index is filled in order, once per batch
+    _bulk_insert(session, Posting.__table__, _POSTING_COLUMNS, rows)  # type: ignore[attr-defined]  # sqlmodel table
+
+
+def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
+    """Replace the index and sentences of several documents inside the caller's transaction."""
     ids = [doc_id for doc_id, _ in items]
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
-    session.execute(delete(Token).where(col(Token.document_id).in_(ids)))
-    session.execute(delete(Sentence).where(col(Sentence.document_id).in_(ids)))
-    tokens = [
-        (doc_id, o, s, e, lower[:200], lemma[:200], stop)
-        for doc_id, annotation in items
-        for o, s, e, lower, lemma, stop in annotation.tokens
-    ]
-    tokens.sort(key=lambda row: (row[5], row[4]))
-    _bulk_insert(session, Token.__table__, _TOKEN_COLUMNS, tokens)  # type: ignore[attr-defined]
+    forget_annotation(session, ids)
+    built = []
+    for doc_id, annotation in items:
+        postings = DocumentPostings()
+        postings.add(annotation.tokens)
+        built.append((doc_id, postings))
+    _store_postings(session, built)
     _bulk_insert(
         session,
-        Sentence.__table__,  # type: ignore[attr-defined]
+        Sentence.__table__,  # type: ignore[attr-defined]  # sqlmodel table
         _SENTENCE_COLUMNS,
         [
             (doc_id, n, s, e)
@@ -85,8 +142,133 @@ def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> 
 
 
 def store_annotation(session: Session, document_id: int, annotation: Annotation) -> None:
-    """Replace one document's tokens and sentences inside the caller's transaction."""
+    """Replace one document's index and sentences inside the caller's transaction."""
     store_annotations(session, [(document_id, annotation)])
+
+
+# ----------------------------------------------------------------------------------------
+# Reading the index
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    """One term of the index: its form, lemma key and stop-word flag."""
+
+    lower: str
+    lemma: str
+    is_stop: bool
+
+
+def find_terms(session: Session, column: str, values: list[str]) -> dict[int, TermInfo]:
+    """Terms whose ``lower`` (or ``lemma``, by ``column``) is one of ``values``."""
+    field = col(Term.lemma) if column == "lemma" else col(Term.lower)
+    out: dict[int, TermInfo] = {}
+    conn = session.connection()
+    used = exists().where(col(Posting.term_id) == col(Term.id))
+    for chunk in _chunks(sorted(set(values))):
+        stmt = select(Term.id, Term.lower, Term.lemma, Term.is_stop).where(field.in_(chunk), used)
+        for term_id, lower, lemma, stop in conn.execute(stmt).all():
+            out[int(term_id)] = TermInfo(lower, lemma, bool(stop))
+    return out
+
+
+def compound_terms(session: Session, head: str) -> dict[int, TermInfo]:
+    """Terms (that occur) whose lemma ends with ``head`` and is longer than it."""
+    pattern = "%" + head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    used = exists().where(col(Posting.term_id) == col(Term.id))
+    stmt = select(Term.id, Term.lower, Term.lemma, Term.is_stop).where(
+        col(Term.lemma).like(pattern, escape="\\"), col(Term.lemma) != head, used
+    )
+    return {
+        int(t): TermInfo(lower, lemma, bool(stop))
+        for t, lower, lemma, stop in session.connection().execute(stmt).all()
+    }
+
+
+def occurrences(
+    session: Session, terms: dict[int, TermInfo], doc_filter: list[int] | None = None
+) -> Iterator[tuple[int, int, int, int, int]]:
+    """``(document_id, ordinal, start, end, term_id)`` of every occurrence of these terms
+    (in no particular order), in the documents of ``doc_filter`` if given."""
+    conn = session.connection()
+    for chunk in _chunks(sorted(terms)):
+        stmt = select(Posting.document_id, Posting.term_id, Posting.data).where(
+            col(Posting.term_id).in_(chunk)
+        )
+        if doc_filter is not None:
+            stmt = stmt.where(col(Posting.document_id).in_(doc_filter))
+        for doc_id, term_id, data in conn.execute(stmt):
+            length = len(terms[term_id].lower)
+            for ordinal, start, end in decode(bytes(data), length):
+                yield int(doc_id), ordinal, start, end, int(term_id)
+
+
+def count_occurrences(
+    session: Session, term_list: Iterable[int], doc_filter: list[int] | None = None
+) -> int:
+    """How often these terms occur (in ``doc_filter``'s documents if given)."""
+    total = 0
+    for chunk in _chunks(sorted(set(term_list))):
+        stmt = select(func.coalesce(func.sum(Posting.count), 0)).where(
+            col(Posting.term_id).in_(chunk)
+        )
+        if doc_filter is not None:
+            stmt = stmt.where(col(Posting.document_id).in_(doc_filter))
+        total += int(session.exec(stmt).one())
+    return total
+
+
+def document_tokens(
+    session: Session, doc_ids: list[int]
+) -> dict[int, list[tuple[int, int, str, str]]]:
+    """Each document's words as ``(start, end, lower, lemma)`` in text order."""
+    out: dict[int, list[tuple[int, int, str, str]]] = {d: [] for d in doc_ids}
+    conn = session.connection()
+    for chunk in _chunks(sorted(set(doc_ids))):
+        stmt = (
+            select(Posting.document_id, Posting.data, Term.lower, Term.lemma)
+            .join(Term, col(Term.id) == col(Posting.term_id))
+            .where(col(Posting.document_id).in_(chunk))
+        )
+        for doc_id, data, lower, lemma in conn.execute(stmt):
+            rows = out[int(doc_id)]
+            for _, start, end in decode(bytes(data), len(lower)):
+                rows.append((start, end, lower, lemma))
+    for rows in out.values():
+        rows.sort()
+    return out
+
+
+def lemma_frequencies(session: Session, lemmas: list[str]) -> dict[str, int]:
+    """How many words of the corpus have each of these lemma keys."""
+    freq: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(lemmas))):
+        stmt = (
+            select(Term.lemma, func.sum(Posting.count))
+            .join(Posting, col(Posting.term_id) == col(Term.id))
+            .where(col(Term.lemma).in_(chunk))
+            .group_by(col(Term.lemma))
+        )
+        for lemma, n in session.exec(stmt).all():
+            freq[lemma] = int(n or 0)
+    return freq
+
+
+def word_total(session: Session) -> int:
+    """How many words the index holds (every document)."""
+    return int(session.exec(select(func.coalesce(func.sum(Posting.count), 0))).one())
+
+
+def vocabulary(session: Session) -> list[str]:
+    """Every distinct lower-case word form that occurs in some document."""
+    used = exists().where(col(Posting.term_id) == col(Term.id))
+    return [w for w in session.exec(select(Term.lower).where(used).distinct()).all() if w]
+
+
+def index_stamp(session: Session) -> tuple[int, int]:
+    """Changes when the index changes (documents annotated or removed): for caches."""
+    row = session.exec(select(func.count(), func.coalesce(func.sum(Posting.count), 0))).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def annotate_document_in(session: Session, document: Document) -> Annotation:
@@ -210,31 +392,28 @@ def _segments(text: str, size: int) -> list[tuple[int, int]]:
 
 def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None:
     """Annotate one long text segment by segment inside one transaction, so memory follows
-    the segment (a million characters), not the whole text, and the document is still
-    never half-annotated. A phrase does not run across segments, as it does not across
-    the pieces spaCy is given (``nlp.pipeline``)."""
+    the segment (a million characters) plus a few bytes a word of postings, not the whole
+    text's annotation, and the document is still never half-annotated. A phrase does not
+    run across segments, as it does not across the pieces spaCy is given (``nlp.pipeline``)."""
     with project.transaction() as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
-        s.execute(delete(Token).where(col(Token.document_id) == doc_id))
-        s.execute(delete(Sentence).where(col(Sentence.document_id) == doc_id))
+        forget_annotation(s, [doc_id])
+        postings = DocumentPostings()
         ordinal_base = sentence_base = 0
         for start, end in _segments(text, SEGMENT_CHARS):
             annotation = annotate_text(text[start:end], lang)
-            tokens = [
-                (doc_id, o + ordinal_base, a + start, b + start, lower[:200], lemma[:200], stop)
-                for o, a, b, lower, lemma, stop in annotation.tokens
-            ]
-            tokens.sort(key=lambda row: (row[5], row[4]))
-            _bulk_insert(s, Token.__table__, _TOKEN_COLUMNS, tokens)  # type: ignore[attr-defined]
+            postings.add(annotation.tokens, ordinal_base, start)
             sentences = [
                 (doc_id, sentence_base + n, a + start, b + start)
                 for n, (a, b) in enumerate(annotation.sentences)
             ]
-            _bulk_insert(s, Sentence.__table__, _SENTENCE_COLUMNS, sentences)  # type: ignore[attr-defined]
+            _bulk_insert(s, Sentence.__table__, _SENTENCE_COLUMNS, sentences)  # type: ignore[attr-defined]  # sqlmodel table
             ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
             sentence_base += len(sentences)
+            del annotation
+        _store_postings(s, [(doc_id, postings)])
         s.execute(
             update(Document).where(col(Document.id) == doc_id).values(nlp_version=NLP_VERSION)
         )

@@ -110,6 +110,11 @@ def expected_tables() -> set[str]:
     return {t.name for t in SQLModel.metadata.sorted_tables} | {"alembic_version"}
 
 
+#: Tables an older schema had and a later migration removes (the 0003_tokens migration
+#: converts ``token`` into ``term`` and ``posting``): allowed in a project not yet migrated.
+RETIRED_TABLES = frozenset({"token"})
+
+
 @dataclass
 class Contents:
     """What a database holds, as far as opening it as a project is concerned."""
@@ -198,15 +203,16 @@ def check_contents(contents: Contents, where: str) -> str | None:
             f"this qualcode knows up to {head_revision()!r})",
             "Update qualcode (pip install -U qualcode) to open it; the file was not changed.",
         )
-    _refuse_foreign_objects(contents, where)
+    _refuse_foreign_objects(contents, where, old=revision != head_revision())
     return revision
 
 
-def _refuse_foreign_objects(contents: Contents, where: str) -> None:
+def _refuse_foreign_objects(contents: Contents, where: str, old: bool = False) -> None:
+    expected = expected_tables() | (RETIRED_TABLES if old else frozenset())
     found = [f"trigger {n!r}" for n in contents.triggers]
     found += [f"view {n!r}" for n in contents.views]
     found += [f"rule {n!r}" for n in contents.rules]
-    found += [f"table {n!r}" for n in sorted(contents.tables - expected_tables())]
+    found += [f"table {n!r}" for n in sorted(contents.tables - expected)]
     if found:
         shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
         raise ProjectError(

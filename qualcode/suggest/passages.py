@@ -16,9 +16,9 @@ from qualcode.models import (
     Coding,
     Document,
     Sentence,
-    Token,
     Turn,
 )
+from qualcode.nlp.store import document_tokens
 from qualcode.participants import is_interviewer_label
 from qualcode.suggest.scorer import (
     _TOKEN,
@@ -109,13 +109,7 @@ class _TokenIndex:
 
 
 def _token_indexes(session: Session, doc_ids: list[int]) -> dict[int, _TokenIndex]:
-    rows: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
-    for d, s, e, lower, lemma in session.exec(
-        select(  # pyright: ignore[reportCallIssue]  # sqlmodel types select() up to 4 columns
-            Token.document_id, Token.start, Token.end, Token.lower, Token.lemma
-        ).where(col(Token.document_id).in_(doc_ids))
-    ).all():
-        rows[d].append((s, e, lower, lemma))
+    rows = document_tokens(session, doc_ids)
     return {d: _TokenIndex(rows.get(d, [])) for d in doc_ids}
 
 

@@ -9,17 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from qualcode.codebook import area_of
 from qualcode.errors import QualcodeError
 from qualcode.lexicon import lemma_zipf, zipf
 from qualcode.models import (
     Code,
-    Token,
 )
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
+from qualcode.nlp.store import lemma_frequencies, word_total
 
 MODEL_KIND = "suggest_textcat"
 KEYWORD_WEIGHT = 1.0
@@ -321,19 +320,11 @@ def combine_evidence(parts: list[tuple[dict[str, CodeScore], float]]) -> dict[st
 
 def build_scorers(session: Session, codes: list[Code]) -> dict[str, CodebookScorer]:
     """One scorer per language, weighted by how common each term is in this corpus."""
-    total = int(session.exec(select(func.count()).select_from(Token)).one())
+    total = word_total(session)
     scorers = {}
     for lang in ("da", "en"):
         terms = CodebookScorer(codes, lang).term_list()
-        freq: dict[str, int] = {}
-        for i in range(0, len(terms), 500):
-            chunk = terms[i : i + 500]
-            for lemma, n in session.exec(
-                select(Token.lemma, func.count())
-                .where(col(Token.lemma).in_(chunk))
-                .group_by(Token.lemma)
-            ).all():
-                freq[lemma] = int(n)
+        freq = lemma_frequencies(session, terms)
         scorers[lang] = CodebookScorer(codes, lang, freq, total)
     return scorers
 

@@ -9,9 +9,9 @@ from sqlmodel import col, select
 
 from qualcode.db import Project
 from qualcode.importing import import_files
-from qualcode.models import Document, Sentence, Token
+from qualcode.models import Document, Posting, Sentence
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text, lemma_key, query_words
-from qualcode.nlp.store import annotate_missing, documents_needing_annotation
+from qualcode.nlp.store import annotate_missing, document_tokens, documents_needing_annotation
 
 TEXT = (
     "I: Hvordan går udredningen?\n\n"
@@ -72,8 +72,10 @@ def test_import_stores_annotation_in_the_same_transaction(project: Project, tmp_
     with project.session() as s:
         doc = s.get(Document, outcome.document_id)
         assert doc is not None and doc.nlp_version == NLP_VERSION
-        tokens = s.exec(select(Token).where(Token.document_id == doc.id)).all()
-        assert len(tokens) == len(annotate_text(TEXT).tokens)
+        assert doc.id is not None
+        tokens = document_tokens(s, [doc.id])[doc.id]
+        expected = annotate_text(TEXT).tokens
+        assert tokens == [(st, en, lower, lemma) for _, st, en, lower, lemma, _ in expected]
         assert s.exec(select(Sentence).where(Sentence.document_id == doc.id)).all()
     assert documents_needing_annotation(project) == []
 
@@ -82,14 +84,14 @@ def test_import_without_annotation_then_annotate_missing(project: Project, tmp_p
     import_files(project, [_write(tmp_path, "a.txt", TEXT)], annotate=False)
     import_files(project, [_write(tmp_path, "b.txt", TEXT + "Mere tekst.\n")], annotate=False)
     with project.session() as s:
-        assert s.exec(select(Token)).first() is None
+        assert s.exec(select(Posting)).first() is None
     assert len(documents_needing_annotation(project)) == 2
     seen: list[tuple[int, int]] = []
     assert annotate_missing(project, progress=lambda d, t, _: seen.append((d, t))) == 2
     assert seen[-1] == (2, 2)
     assert documents_needing_annotation(project) == []
     with project.session() as s:
-        ids = s.exec(select(Token.document_id).distinct()).all()
+        ids = s.exec(select(Posting.document_id).distinct()).all()
         assert len(ids) == 2
         versions = s.exec(select(Document.nlp_version).where(col(Document.id).in_(ids))).all()
         assert set(versions) == {NLP_VERSION}
@@ -100,10 +102,9 @@ def test_english_documents_use_the_english_table(project: Project, tmp_path: Pat
     text = "Interviewer: What happens?\n\nExpert: The patients were waiting for their results.\n"
     (outcome,) = import_files(project, [_write(tmp_path, "en.txt", text)])
     with project.session() as s:
-        lemmas = {
-            t.lower: t.lemma
-            for t in s.exec(select(Token).where(Token.document_id == outcome.document_id))
-        }
+        assert outcome.document_id is not None
+        rows = document_tokens(s, [outcome.document_id])[outcome.document_id]
+        lemmas = {lower: lemma for _, _, lower, lemma in rows}
     assert lemmas["patients"] == "patient"
     assert lemmas["were"] == "be"
 

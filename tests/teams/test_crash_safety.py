@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from qualcode.audit import LOGGED
 from qualcode.db import Project, integrity_problems, open_project
-from qualcode.models import Document, Sentence, Token, Turn
+from qualcode.models import Document, Posting, Sentence, Turn
 from qualcode.nlp.store import annotate_missing, documents_needing_annotation
 from teams.helpers import prepare, result_of, start_worker, target_of
 from teams.workers import REPORT_AFTER
@@ -41,7 +41,7 @@ def _counts(project: Project, doc_id: int) -> dict[str, int]:
             model.__name__: s.exec(
                 select(func.count()).select_from(model).where(model.document_id == doc_id)
             ).one()
-            for model in (Turn, Sentence, Token)
+            for model in (Turn, Sentence, Posting)
         }
 
 
@@ -62,7 +62,7 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
     import_seconds = time.perf_counter() - began
     assert done["status"] == "imported", done
     whole = _counts(project, int(done["document_id"]))  # type: ignore[arg-type]
-    assert whole["Turn"] > 50 and whole["Sentence"] > 50 and whole["Token"] > 1000
+    assert whole["Turn"] > 50 and whole["Sentence"] > 50 and whole["Posting"] > 300
     with project.session() as s:
         ref_text = s.get(Document, done["document_id"]).text  # type: ignore[union-attr]
 
@@ -91,7 +91,7 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
             outcomes["whole"] += 1
             assert doc.text == ref_text.replace("nummer 999", f"nummer {n:03d}")
             counts = _counts(after, doc.id)  # type: ignore[arg-type]
-            if counts["Token"] == 0:
+            if counts["Posting"] == 0:
                 # Killed after the document committed, before its annotation did (the
                 # annotation runs after the import's transaction): the text is whole, the
                 # document is known to need annotation, and annotating it makes it whole.

@@ -20,7 +20,7 @@ from sqlmodel import select
 from qualcode.db import Project, change_marker, integrity_problems, open_project
 from qualcode.demo import demo_corpus_dir
 from qualcode.importing import import_files
-from qualcode.models import Document, Sentence, Token, Turn
+from qualcode.models import Document, Posting, Sentence, Turn
 
 pytestmark = pytest.mark.sqlite_only  # the parsers are the same on both backends
 
@@ -79,7 +79,7 @@ def seeds(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def _state(project: Project) -> tuple[object, ...]:
     with project.session() as s:
         counts = tuple(
-            s.exec(select(func.count()).select_from(m)).one() for m in (Turn, Sentence, Token)
+            s.exec(select(func.count()).select_from(m)).one() for m in (Turn, Sentence, Posting)
         )
     return (change_marker(project), *counts)
 

@@ -7,11 +7,10 @@ together, which is what makes the test a test of concurrency.
 
 from __future__ import annotations
 
-import os
-
 import contextlib
 import io
 import json
+import os
 import sys
 import time
 from pathlib import Path
