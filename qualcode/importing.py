@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from qualcode.audit import log_event
@@ -214,7 +215,10 @@ def import_one(
             document_id=twin[0],
             title=twin[1],
             message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
-            hint=f"To correct that document's text: qualcode documents edit {twin[0]} --text-file FILE",
+            hint=(
+                f"To correct that document's text: "
+                f"qualcode documents edit {twin[0]} --text-file FILE"
+            ),
         )
     parsed = parse_bytes(str(path), data)
     return store_parsed(
@@ -292,21 +296,23 @@ def store_parsed(
                 linked_ids.add(link.participant.id)
         for pid in sorted(i for i in linked_ids if i is not None):
             s.add(DocumentParticipant(document_id=doc.id, participant_id=pid))
-        s.add_all(
-            Turn(
-                document_id=doc.id,
-                ordinal=n,
-                speaker=t.speaker,
-                participant_id=(
+        turn_rows = [
+            {
+                "document_id": doc.id,
+                "ordinal": n,
+                "speaker": t.speaker,
+                "participant_id": (
                     links[t.speaker].participant.id if links[t.speaker].participant else None
                 ),
-                start=t.start,
-                end=t.end,
-                media_start=t.media_start,
-                media_end=t.media_end,
-            )
+                "start": t.start,
+                "end": t.end,
+                "media_start": t.media_start,
+                "media_end": t.media_end,
+            }
             for n, t in enumerate(parsed.turns)
-        )
+        ]
+        if turn_rows:  # one executemany: ORM objects cost ~0.7 ms a turn
+            s.execute(insert(Turn), turn_rows)
         if annotation is not None:
             from qualcode.nlp.pipeline import NLP_VERSION
             from qualcode.nlp.store import store_annotation

@@ -10,21 +10,24 @@ redactor like every export; its counts come back with the result.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from qualcode.consent import Redactor
 from qualcode.db import Project
-from qualcode.documents import TurnIndex, document_participants, document_turns
+from qualcode.documents import TurnIndex, document_turns
 from qualcode.errors import ExportError
-from qualcode.exchange.redact import RedactionDict, export_redactor, redaction_dict
-from qualcode.models import Code, Coder, Coding, Document, Participant, Quote
+from qualcode.exchange.redact import RedactionDict, export_redactor
+from qualcode.models import Code, Coder, Coding, Document, DocumentParticipant, Participant, Quote
 from qualcode.safe_write import atomic_write_bytes
 
 CSV_COLUMNS = (
@@ -68,48 +71,122 @@ class Tables:
     matrix: list[list[str]] = field(default_factory=list)
 
 
-def _coding_rows(s: Session, redactor: Redactor, people: dict[int, Participant]) -> list[list[str]]:
-    codes = {c.id: c for c in s.exec(select(Code))}
-    coders = {c.id: c.name for c in s.exec(select(Coder))}
-    rows: list[list[str]] = []
-    for doc in s.exec(select(Document).order_by(col(Document.id))):
-        assert doc.id is not None
-        turns = TurnIndex(document_turns(s, doc.id))
-        in_doc = document_participants(s, doc.id)
-        codings = s.exec(
-            select(Coding)
-            .where(Coding.document_id == doc.id)
-            .order_by(col(Coding.start), col(Coding.id))
+class _Memo:
+    """Redacts each distinct text once, for a table that repeats texts (a document's title
+    on every coding row); the counts stay those of redacting every cell, repeats included."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._done: dict[str, tuple[str, Counter[int], Counter[str]]] = {}
+        self.by_participant: Counter[int] = Counter()
+        self.by_kind: Counter[str] = Counter()
+
+    def redact(self, text: str) -> str:
+        done = self._done.get(text)
+        if done is None:
+            before = self.redactor.counts
+            out = self.redactor.redact(text)
+            after = self.redactor.counts
+            people = Counter(after.by_participant)
+            people.subtract(before.by_participant)
+            kinds = Counter(after.by_kind)
+            kinds.subtract(before.by_kind)
+            done = (out, +people, +kinds)
+            self._done[text] = done
+        else:  # a repeat: counted as if redacted again
+            self.by_participant.update(done[1])
+            self.by_kind.update(done[2])
+        return done[0]
+
+    def counts(self) -> RedactionDict:
+        """The redactor's counts with the repeats this memo answered added."""
+        counts = self.redactor.counts
+        people = Counter(counts.by_participant) + self.by_participant
+        kinds = Counter(counts.by_kind) + self.by_kind
+        return RedactionDict(
+            total=sum(kinds.values()),
+            by_participant={str(k): v for k, v in sorted(people.items())},
+            by_kind=dict(sorted(kinds.items())),
         )
-        for coding in codings:
-            turn = turns.at(coding.start)
-            person = people.get(turn.participant_id) if turn and turn.participant_id else None
-            if person is None and turn is None and len(in_doc) == 1:
-                person = in_doc[0]
-            said = redactor.attribution(person) if person else ""
-            speaker = (said or redactor.redact(turn.speaker)) if turn is not None else ""
-            code = codes.get(coding.code_id)
+
+
+def _coding_rows(s: Session, memo: _Memo, people: dict[int, Participant]) -> list[list[str]]:
+    """One row per coding, read as plain rows (no ORM objects: a project may have 100,000)."""
+    conn = s.connection()
+    codes = {
+        int(i): (key, label)
+        for i, key, label in conn.execute(select(Code.id, Code.key, Code.label_da)).all()
+    }
+    coders = {int(i): name for i, name in conn.execute(select(Coder.id, Coder.name)).all()}
+    in_doc: dict[int, list[int]] = {}
+    for d, pid in conn.execute(
+        select(DocumentParticipant.document_id, DocumentParticipant.participant_id)
+    ).all():
+        in_doc.setdefault(int(d), []).append(int(pid))
+    said_of: dict[int, str] = {}
+
+    def said(pid: int) -> str:
+        if pid not in said_of:
+            said_of[pid] = memo.redactor.attribution(people[pid]) if pid in people else ""
+        return said_of[pid]
+
+    rows: list[list[str]] = []
+    for doc_id, title, text in conn.execute(
+        select(Document.id, Document.title, Document.text).order_by(col(Document.id))
+    ).all():
+        turns = TurnIndex(document_turns(s, doc_id))
+        sole = in_doc.get(doc_id, [])
+        codings = conn.execute(
+            sa_select(  # seven columns: past sqlmodel's typed select overloads
+                col(Coding.start),
+                col(Coding.end),
+                col(Coding.code_id),
+                col(Coding.coder_id),
+                col(Coding.memo),
+                col(Coding.origin),
+                col(Coding.created),
+            )
+            .where(col(Coding.document_id) == doc_id)
+            .order_by(col(Coding.start), col(Coding.id))
+        ).all()
+        for start, end, code_id, coder_id, note, origin, created in codings:
+            turn = turns.at(start)
+            person = ""
+            if turn is not None and turn.participant_id:
+                person = said(turn.participant_id)
+            elif turn is None and len(sole) == 1:
+                person = said(sole[0])
+            speaker = (person or memo.redact(turn.speaker)) if turn is not None else ""
+            key, label = codes.get(code_id, ("", ""))
             row = [
-                doc.id,
-                redactor.redact(doc.title),
-                said,
+                doc_id,
+                memo.redact(title),  # once per title; counted on every row
+                person,
                 speaker,
-                code.key if code else "",
-                code.label_da if code else "",
-                coding.start,
-                coding.end,
-                redactor.redact(doc.text[coding.start : coding.end]),
-                coders.get(coding.coder_id, ""),
-                redactor.redact(coding.memo),
-                coding.origin,
-                coding.created.isoformat() if coding.created else "",
+                key,
+                label,
+                start,
+                end,
+                memo.redact(text[start:end]),
+                coders.get(coder_id, ""),
+                memo.redact(note or ""),
+                origin,
+                _iso(created),
             ]
             rows.append([safe_cell(v) for v in row])
     return rows
 
 
+def _iso(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _quote_rows(s: Session, redactor: Redactor, people: dict[int, Participant]) -> list[list[str]]:
-    titles = {d.id: d.title for d in s.exec(select(Document))}
+    titles = dict(s.connection().execute(select(Document.id, Document.title)).tuples().all())
     keys = {c.id: c.key for c in s.exec(select(Code))}
     rows = []
     for q in s.exec(select(Quote).order_by(col(Quote.id))):
@@ -148,23 +225,25 @@ def _matrix(s: Session, redactor: Redactor, tables: Tables) -> None:
     counts: dict[tuple[int, int], int] = {}
     for doc_id, code_id in s.exec(select(Coding.document_id, Coding.code_id)):
         counts[(doc_id, code_id)] = counts.get((doc_id, code_id), 0) + 1
-    for doc in s.exec(select(Document).order_by(col(Document.id))):
-        row = [safe_cell(redactor.redact(doc.title))]
-        row += [str(counts.get((doc.id or 0, c.id or 0), 0)) for c in codes]
+    docs = s.connection().execute(select(Document.id, Document.title).order_by(col(Document.id)))
+    for doc_id, title in docs.all():
+        row = [safe_cell(redactor.redact(title))]
+        row += [str(counts.get((doc_id, c.id or 0), 0)) for c in codes]
         tables.matrix.append(row)
 
 
-def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, Redactor]:
+def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, _Memo]:
     tables = Tables()
     with project.session() as s:
         participants = list(s.exec(select(Participant).order_by(col(Participant.id))))
         redactor = export_redactor(participants, full=full)
         people = {p.id: p for p in participants if p.id is not None}
-        tables.codings = _coding_rows(s, redactor, people)
+        memo = _Memo(redactor)
+        tables.codings = _coding_rows(s, memo, people)
         tables.quotes = _quote_rows(s, redactor, people)
         tables.participants = _participant_rows(redactor, participants)
         _matrix(s, redactor, tables)
-    return tables, redactor
+    return tables, memo
 
 
 def _write(out: Path, data: bytes) -> None:
@@ -178,13 +257,13 @@ def _write(out: Path, data: bytes) -> None:
 
 def export_csv(project: Project, out: Path, *, full: bool = False) -> TableResult:
     """One row per coding, UTF-8 with a BOM (Excel then shows æøå); names as consent allows."""
-    tables, redactor = build_tables(project, full=full)
+    tables, memo = build_tables(project, full=full)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(tables.codings)
     _write(out, b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
-    return TableResult(path=str(out), rows=len(tables.codings), redactions=redaction_dict(redactor))
+    return TableResult(path=str(out), rows=len(tables.codings), redactions=memo.counts())
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -> None:
@@ -201,7 +280,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -
 def export_xlsx(project: Project, out: Path, *, full: bool = False) -> TableResult:
     """An Excel workbook: codings, quotes, participants (as consent allows), and a document x
     code matrix of coding counts. Every cell is text."""
-    tables, redactor = build_tables(project, full=full)
+    tables, memo = build_tables(project, full=full)
     wb = Workbook()
     default = wb.active
     if default is not None:
@@ -213,4 +292,4 @@ def export_xlsx(project: Project, out: Path, *, full: bool = False) -> TableResu
     buffer = io.BytesIO()
     wb.save(buffer)
     _write(out, buffer.getvalue())
-    return TableResult(path=str(out), rows=len(tables.codings), redactions=redaction_dict(redactor))
+    return TableResult(path=str(out), rows=len(tables.codings), redactions=memo.counts())

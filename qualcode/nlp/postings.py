@@ -116,12 +116,33 @@ class DocumentPostings:
         ordinal_shift: int = 0,
         start_shift: int = 0,
     ) -> None:
-        """Append token rows; a later piece of the text comes with its shifts."""
+        """Append token rows; a later piece of the text comes with its shifts.
+
+        The hot loop of storing an import: ``PostingWriter.add`` written out in place.
+        """
         terms = self.terms
+        one, two = _ONE_BYTE, _TWO_BYTES
         for ordinal, start, end, lower, lemma, stop in rows:
-            key = (lower[:200], lemma[:200])
-            writer = terms.get(key)
-            if writer is None:
-                writer = terms[key] = PostingWriter(len(key[0]))
+            if len(lower) > 200 or len(lemma) > 200:
+                lower, lemma = lower[:200], lemma[:200]
+            key = (lower, lemma)
+            w = terms.get(key)
+            if w is None:
+                w = terms[key] = PostingWriter(len(lower))
                 self.stop[key] = stop
-            writer.add(ordinal + ordinal_shift, start + start_shift, end + start_shift)
+            ordinal += ordinal_shift
+            start += start_shift
+            delta = ordinal - w.last_ordinal
+            gap = start - w.last_start
+            if delta < 0 or gap < 0:
+                raise ValueError("occurrences out of order")
+            length = end - start + start_shift
+            head = delta * 2 + (length != w.length)
+            data = w.data
+            data += one[head] if head < 128 else two[head] if head < 16384 else _varint(head)
+            data += one[gap] if gap < 128 else two[gap] if gap < 16384 else _varint(gap)
+            if length != w.length:
+                data += _varint(length)
+            w.last_ordinal = ordinal
+            w.last_start = start
+            w.count += 1

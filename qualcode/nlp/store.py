@@ -26,6 +26,9 @@ from qualcode.progress import Progress, no_progress
 _CHUNK = 20_000
 _IN_CHUNK = 900  # values in one SQL ``IN (...)``
 _SQLITE_CACHE_KB = 65_536  # page cache while storing the index (per connection)
+# Words annotated together (one nlp.pipe batch, one transaction): spaCy's Doc objects of a
+# batch are alive at once, so this bounds the memory of annotating (~100 MB at 100,000).
+BATCH_WORDS = 60_000
 
 
 _POSTING_COLUMNS = ("document_id", "term_id", "count", "data")
@@ -313,14 +316,14 @@ def documents_needing_annotation(project: Project) -> list[int]:
 
 
 def annotate_missing(
-    project: Project, progress: Progress = no_progress, batch_words: int = 400_000
+    project: Project, progress: Progress = no_progress, batch_words: int = BATCH_WORDS
 ) -> int:
     """Annotate every document that lacks current annotation; returns how many were done."""
     return annotate_documents(project, documents_needing_annotation(project), progress, batch_words)
 
 
 def annotate_documents(
-    project: Project, todo: list[int], progress: Progress = no_progress, batch_words: int = 400_000
+    project: Project, todo: list[int], progress: Progress = no_progress, batch_words: int = BATCH_WORDS
 ) -> int:
     """Annotate these documents (ids) in batches of about ``batch_words`` words.
 
