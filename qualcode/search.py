@@ -188,8 +188,8 @@ def fuzzy_word_matches(word: str, vocabulary: list[str], score: float) -> dict[s
     for match, value, _ in process.extract(
         word, vocabulary, scorer=fuzz.partial_ratio, score_cutoff=score, limit=None
     ):
-        if match in found or len(match) <= size:
-            continue
+        if found.get(match, 0.0) >= 100.0 or len(match) <= size:
+            continue  # (a compound close enough to pass as a typo is still a compound)
         if match.startswith(word) or match.endswith(word):
             found[match] = 100.0
         elif size >= _INNER_COMPOUND and word in match:
@@ -197,7 +197,7 @@ def fuzzy_word_matches(word: str, vocabulary: list[str], score: float) -> dict[s
         elif size >= _FUZZY_COMPOUND:
             edge = max(fuzz.ratio(word, match[: size + d]) for d in (-1, 0, 1))
             if edge >= score:
-                found[match] = float(min(value, edge))
+                found[match] = max(found.get(match, 0.0), float(min(value, edge)))
     return found
 
 

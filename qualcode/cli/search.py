@@ -22,7 +22,10 @@ from qualcode.errors import QualcodeError
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
     for hit in result.hits:
         left = hit.left[-45:].rjust(45)
-        mark = f"{hit.match:<8} {hit.score:>3.0f} " if result.mode == "fuzzy" else ""
+        if result.mode == "fuzzy":
+            mark = f"{hit.match:<8} {hit.score:>3.0f} "
+        else:  # a lemma search marks the compounds it found by their head
+            mark = "compound " if hit.match == "compound" else ""
         say(
             f"{mark}{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] "
             f"{hit.right[:45]}"
@@ -118,72 +121,90 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Suggest codes for uncoded sentences (stored as open suggestions, never applied)."""
-        from qualcode import suggest as sg
-
         who = coder or default_coder_name()
         with open_from(ctx) as project:
             if accept is not None or reject is not None:
-                if accept is not None and reject is not None:
-                    raise QualcodeError("give --accept or --reject, not both")
-                if accept is not None:
-                    done = sg.accept_suggestion(project, accept, who)
-                    message = f"accepted suggestion {accept}: coding {done['coding_id']}"
-                else:
-                    done = sg.reject_suggestion(project, reject, who)  # type: ignore[arg-type]
-                    message = f"rejected suggestion {reject}"
-                if as_json:
-                    emit_json(done)
-                else:
-                    say(message)
+                _accept_or_reject(project, accept, reject, who, as_json)
                 return
             if evaluate:
-                with progress_bar("evaluating", enabled=not as_json) as progress:
-                    report = sg.evaluate(
-                        project, folds=folds, iterations=iterations, progress=progress
-                    )
-                if as_json:
-                    emit_json(report)
-                else:
-                    _print_evaluation(report)
+                _evaluate(project, folds, iterations, as_json)
                 return
-            trained = None
-            if train:
-                with progress_bar("training", enabled=not as_json) as progress:
-                    trained = sg.train_model(project, iterations=iterations, progress=progress)
-            with progress_bar("suggesting", enabled=not as_json) as progress:
-                rows = sg.suggest(project, document, use_model=not no_model, progress=progress)
-        if as_json:
-            emit_json(
-                {
-                    "trained": trained,
-                    "suggestions": [
-                        {
-                            "id": r["id"],
-                            "document_id": r["document_id"],
-                            "document": r["document"],
-                            "start": r["start"],
-                            "end": r["end"],
-                            "code": r["code"],
-                            "score": r["score"],
-                            "reason": r["reason"],
-                            "method": r["method"],
-                        }
-                        for r in rows
-                    ],
-                }
-            )
-            return
-        if trained is not None:
-            say(
-                f"trained on {trained['passages']} coded passages "
-                f"({len(trained['labels'])} codes, {trained['iterations']} iterations)"
-            )
-        for r in rows:
-            say(
-                f"{r['id']:>5}  {r['document_id']:>4} {r['start']:>7}-{r['end']:<7} "
-                f"{r['code']:<14} {r['score']:.2f}  {r['reason']}"
-            )
-        say(f"{len(rows)} open suggestions; accept with `qualcode suggest --accept ID`")
+            trained, rows = _suggest(project, train, document, iterations, no_model, as_json)
+        _print_suggestions(trained, rows, as_json)
+
+
+def _accept_or_reject(
+    project: Any, accept: int | None, reject: int | None, who: str, as_json: bool
+) -> None:
+    from qualcode import suggest as sg
+
+    if accept is not None and reject is not None:
+        raise QualcodeError("give --accept or --reject, not both")
+    if accept is not None:
+        done = sg.accept_suggestion(project, accept, who)
+        message = f"accepted suggestion {accept}: coding {done['coding_id']}"
+    else:
+        assert reject is not None
+        done = sg.reject_suggestion(project, reject, who)
+        message = f"rejected suggestion {reject}"
+    if as_json:
+        emit_json(done)
+    else:
+        say(message)
+
+
+def _evaluate(project: Any, folds: int, iterations: int, as_json: bool) -> None:
+    from qualcode import suggest as sg
+
+    with progress_bar("evaluating", enabled=not as_json) as progress:
+        report = sg.evaluate(project, folds=folds, iterations=iterations, progress=progress)
+    if as_json:
+        emit_json(report)
+    else:
+        _print_evaluation(report)
+
+
+def _suggest(
+    project: Any, train: bool, document: str | None, iterations: int, no_model: bool, as_json: bool
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    from qualcode import suggest as sg
+
+    trained = None
+    if train:
+        with progress_bar("training", enabled=not as_json) as progress:
+            trained = sg.train_model(project, iterations=iterations, progress=progress)
+    with progress_bar("suggesting", enabled=not as_json) as progress:
+        rows = sg.suggest(project, document, use_model=not no_model, progress=progress)
+    return trained, rows
+
+
+_SUGGESTION_KEYS = ("id", "document_id", "document", "start", "end", "code", "score", "reason")
+
+
+def _print_suggestions(
+    trained: dict[str, Any] | None, rows: list[dict[str, Any]], as_json: bool
+) -> None:
+    if as_json:
+        emit_json(
+            {
+                "trained": trained,
+                "suggestions": [
+                    {**{k: r[k] for k in _SUGGESTION_KEYS}, "method": r["method"]} for r in rows
+                ],
+            }
+        )
+        return
+    if trained is not None:
+        say(
+            f"trained on {trained['passages']} coded passages "
+            f"({len(trained['labels'])} codes, {trained['iterations']} iterations)"
+        )
+    for r in rows:
+        say(
+            f"{r['id']:>5}  {r['document_id']:>4} {r['start']:>7}-{r['end']:<7} "
+            f"{r['code']:<14} {r['score']:.2f}  {r['reason']}"
+        )
+    say(f"{len(rows)} open suggestions; accept with `qualcode suggest --accept ID`")
 
 
 def _print_evaluation(report: dict[str, Any]) -> None:

@@ -44,6 +44,16 @@ def kwic_line(hit: search_mod.SearchHit, side: int = SIDE) -> Text:
     return line
 
 
+def match_mark(hit: search_mod.SearchHit) -> str:
+    """How a hit matched when it is not the word itself or an inflection of it: a compound
+    (``kræftopfølgningsplanen`` for opfølgningsplan) or a fuzzy hit with its score."""
+    if hit.match == "compound":
+        return "compound"
+    if hit.match == "fuzzy":
+        return f"fuzzy {hit.score:.0f}"
+    return ""
+
+
 class SearchScreen(QualcodeScreen[None]):
     """Search the corpus; jump to passages; code all hits; make suggestions."""
 
@@ -110,10 +120,13 @@ class SearchScreen(QualcodeScreen[None]):
         hits.clear()
         # The keyword stays in view: context shrinks to what the table's width leaves after
         # the document (24) and offset (7) columns and cell padding.
-        room = hits.size.width - 24 - 7 - 8 if hits.size.width else 2 * SIDE + 12
-        for n, hit in enumerate(result.hits):
+        # The "at" column also marks compound and fuzzy hits ("1234 fuzzy 88").
+        ats = [f"{hit.start} {match_mark(hit)}".rstrip() for hit in result.hits]
+        at_width = max([7, *map(len, ats)])
+        room = hits.size.width - 24 - at_width - 8 if hits.size.width else 2 * SIDE + 12
+        for n, (hit, at) in enumerate(zip(result.hits, ats, strict=True)):
             side = max(8, min(SIDE, (room - len(hit.text)) // 2))
-            hits.add_row(hit.document[:24], str(hit.start), kwic_line(hit, side), key=str(n))
+            hits.add_row(hit.document[:24], at, kwic_line(hit, side), key=str(n))
         docs = self.query_one("#search-docs", DataTable)
         docs.clear()
         for d in result.documents:
