@@ -27,7 +27,7 @@ _CHUNK = 20_000
 _IN_CHUNK = 900  # values in one SQL ``IN (...)``
 _SQLITE_CACHE_KB = 65_536  # page cache while storing the index (per connection)
 # Words annotated together (one nlp.pipe batch, one transaction): spaCy's Doc objects of a
-# batch are alive at once, so this bounds the memory of annotating (~100 MB at 100,000).
+# batch are alive at once, so this bounds the memory of annotating.
 BATCH_WORDS = 60_000
 
 
@@ -323,7 +323,10 @@ def annotate_missing(
 
 
 def annotate_documents(
-    project: Project, todo: list[int], progress: Progress = no_progress, batch_words: int = BATCH_WORDS
+    project: Project,
+    todo: list[int],
+    progress: Progress = no_progress,
+    batch_words: int = BATCH_WORDS,
 ) -> int:
     """Annotate these documents (ids) in batches of about ``batch_words`` words.
 

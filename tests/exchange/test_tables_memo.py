@@ -13,8 +13,13 @@ from qualcode.models import Participant
 
 PEOPLE = [
     Participant(id=1, name="Vibeke Strandholm", consent="anonymous", title="overlæge"),
-    Participant(id=2, name="Anker Nørrelund", consent="role_only", title="sygeplejerske",
-                organisation="Fjordklinikken"),  # fmt: skip
+    Participant(
+        id=2,
+        name="Anker Nørrelund",
+        consent="role_only",
+        title="sygeplejerske",
+        organisation="Fjordklinikken",
+    ),  # fmt: skip
     Participant(id=3, name="Ulla Brinkmose", consent="named"),
 ]
 PIECES = [
