@@ -36,7 +36,7 @@ from qualcode.db import Project
 from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
-from qualcode.models import DOCUMENT_KINDS, Coding, Document, Turn
+from qualcode.models import DOCUMENT_KINDS, Code, Coder, Coding, Document, Turn
 from qualcode.nlp.pipeline import lemma_key, lemmatizer, query_words
 from qualcode.nlp.store import (
     TermInfo,
@@ -60,6 +60,12 @@ _FUZZY_COMPOUND = 8  # from this length a compound's first/last part may carry a
 _SQL_IN_CHUNK = 900
 # How a fuzzy-mode hit matched, best first: hits are shown in this order, then by score.
 MATCH_RANK = {"exact": 0, "lemma": 1, "compound": 2, "fuzzy": 3}
+
+
+def stored_id(row: Document | Code | Coder) -> int:
+    """The id of a row read from (or flushed to) the database."""
+    assert row.id is not None, "a stored row has an id"
+    return row.id
 
 
 class SearchError(QualcodeError):
@@ -269,7 +275,7 @@ def _documents_in_scope(
     ids = list(info)
     if document is not None:
         doc = resolve_document(session, document)
-        ids = [int(doc.id)]  # type: ignore[arg-type]
+        ids = [stored_id(doc)]
     if kind is not None:
         if kind not in DOCUMENT_KINDS:
             raise SearchError(
@@ -571,8 +577,8 @@ def code_hits(
             existing.add((d, st, en))
             coding = Coding(
                 document_id=d,
-                code_id=code_row.id,  # type: ignore[arg-type]
-                coder_id=who.id,  # type: ignore[arg-type]
+                code_id=stored_id(code_row),
+                coder_id=stored_id(who),
                 start=st,
                 end=en,
                 origin="search",

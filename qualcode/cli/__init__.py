@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not _is_database_refusal(exc):
             raise
-        typer.echo(f"error: the database refused the operation: {exc.orig}", err=True)  # type: ignore[attr-defined]  # OperationalError
+        reason = getattr(exc, "orig", exc)  # OperationalError: the driver's own error
+        typer.echo(f"error: the database refused the operation: {reason}", err=True)
         typer.echo("hint: another program may hold a lock on it; try again.", err=True)
         return 1
     return result if isinstance(result, int) else 0

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, text, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
+from sqlmodel import Session, SQLModel, col, select
 
 from qualcode.db import Project
 from qualcode.models import Document, Posting, Sentence, Term
@@ -57,6 +57,11 @@ def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...], rows: l
         conn.execute(
             insert(table), [dict(zip(columns, r, strict=True)) for r in rows[i : i + _CHUNK]]
         )
+
+
+def _table(name: str) -> Table:
+    """A table of the schema by name (its Core object, for bulk inserts)."""
+    return SQLModel.metadata.tables[name]
 
 
 def _chunks(values: list[Any], size: int = _IN_CHUNK) -> Iterator[list[Any]]:
@@ -113,7 +118,7 @@ def _store_postings(session: Session, built: list[tuple[int, DocumentPostings]])
         for key, writer in postings.terms.items()
     ]
     rows.sort(key=lambda row: row[1])  # the term index is filled in order, once per batch
-    _bulk_insert(session, Posting.__table__, _POSTING_COLUMNS, rows)  # type: ignore[attr-defined]  # sqlmodel table
+    _bulk_insert(session, _table("posting"), _POSTING_COLUMNS, rows)
 
 
 def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
@@ -131,7 +136,7 @@ def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> 
     _store_postings(session, built)
     _bulk_insert(
         session,
-        Sentence.__table__,  # type: ignore[attr-defined]  # sqlmodel table
+        _table("sentence"),
         _SENTENCE_COLUMNS,
         [
             (doc_id, n, s, e)
@@ -354,9 +359,11 @@ def annotate_documents(
             ids.append(todo[i + len(ids)])
         i += len(ids)
         with project.session() as s:
+            stmt = select(Document.id, Document.text, Document.language)
             docs = [
-                (int(d.id), d.text, d.language)  # type: ignore[arg-type]
-                for d in s.exec(select(Document).where(col(Document.id).in_(ids)))
+                (int(d), text, lang)
+                for d, text, lang in s.exec(stmt.where(col(Document.id).in_(ids)))
+                if d is not None
             ]
         progress(done, total, "annotating")
         if len(docs) == 1 and len(docs[0][1]) > SEGMENT_CHARS:
@@ -415,7 +422,7 @@ def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None
                 (doc_id, sentence_base + n, a + start, b + start)
                 for n, (a, b) in enumerate(annotation.sentences)
             ]
-            _bulk_insert(s, Sentence.__table__, _SENTENCE_COLUMNS, sentences)  # type: ignore[attr-defined]  # sqlmodel table
+            _bulk_insert(s, _table("sentence"), _SENTENCE_COLUMNS, sentences)
             ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
             sentence_base += len(sentences)
             del annotation
