@@ -33,6 +33,12 @@ def register(app: typer.Typer) -> None:
         language: str | None = typer.Option(None, help="da | en (default: detected)"),
         title: str | None = typer.Option(None, help="Title (one file only)."),
         date: str | None = typer.Option(None, help="Interview date YYYY-MM-DD."),
+        annotate: bool = typer.Option(
+            True,
+            "--annotate/--no-annotate",
+            help="Index words and lemmas now (default), or later: `qualcode annotate` or the "
+            "first search does it.",
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Import files, each in one transaction; already imported bytes are skipped."""
@@ -49,6 +55,7 @@ def register(app: typer.Typer) -> None:
                     title=title,
                     date=_parse_date(date),
                     progress=progress,
+                    annotate=annotate,
                 )
         failed = [o for o in outcomes if o.status == "failed"]
         if as_json:
