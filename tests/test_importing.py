@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from qualcode_testutil import file_digest
 from sqlmodel import select
 
@@ -233,8 +235,14 @@ def test_a_long_text_annotated_in_segments_searches_like_one_piece(  # type: ign
     path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     whole = search_spans = None
     _annotated_import(project, path)
-    whole = {q: search(project, q, mode=m).spans for q, m in (
-        ("udredning", "lemma"), ("palliationen kommer", "exact"), ("henvisning", "lemma"))}
+    whole = {
+        q: search(project, q, mode=m).spans
+        for q, m in (
+            ("udredning", "lemma"),
+            ("palliationen kommer", "exact"),
+            ("henvisning", "lemma"),
+        )
+    }
     search_spans = whole
     monkeypatch.setattr(store, "SEGMENT_CHARS", 700)
     path2 = tmp_path / "lang2.txt"
@@ -247,3 +255,10 @@ def test_a_long_text_annotated_in_segments_searches_like_one_piece(  # type: ign
     ):
         mine = [(st, en) for d, st, en in search(project, q, mode=m).spans if d == second]
         assert mine == [(st, en) for d, st, en in spans if d != second] and len(mine) == 60
+
+
+@given(st.text(alphabet=st.sampled_from("ab æ\n\t\u00a0\u2028x"), max_size=400), st.integers(1, 9))
+def test_count_words_equals_split_in_any_piece_size(text: str, piece: int) -> None:
+    from qualcode.importing import count_words
+
+    assert count_words(text, piece) == len(text.split())
