@@ -113,7 +113,7 @@ def _store_postings(session: Session, built: list[tuple[int, DocumentPostings]])
         stops.update(postings.stop)
     ids = term_ids(session, stops)
     rows = [
-        (doc_id, ids[key], writer.count, bytes(writer.data))
+        (doc_id, ids[key], writer.count, writer.payload())
         for doc_id, postings in built
         for key, writer in postings.terms.items()
     ]

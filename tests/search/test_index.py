@@ -50,6 +50,15 @@ def test_postings_refuse_occurrences_out_of_order() -> None:
         encode([(5, 10, 14), (4, 20, 24)], 4)
 
 
+@given(_occurrences())
+def test_postings_decode_the_same_vectorised(case: tuple[int, list[tuple[int, int, int]]]) -> None:
+    from qualcode.nlp import postings
+
+    length, occurrences = case
+    data = encode(occurrences, length)
+    assert postings._decode_vector(data, length) == occurrences
+
+
 def test_a_posting_costs_a_few_bytes_an_occurrence() -> None:
     occurrences = [(i * 40, i * 250, i * 250 + 9) for i in range(1000)]
     assert len(encode(occurrences, 9)) <= 3 * len(occurrences)
@@ -196,6 +205,6 @@ def test_document_postings_accept_a_text_in_pieces() -> None:
     rebuilt = sorted(
         (s, e, lo, le)
         for (lo, le), writer in built.terms.items()
-        for _, s, e in decode(bytes(writer.data), len(lo))
+        for _, s, e in decode(writer.payload(), len(lo))
     )
     assert rebuilt == sorted((s, e, lo, le) for _, s, e, lo, le, _ in whole.tokens)

@@ -74,7 +74,7 @@ def _convert(conn: sa.Connection) -> None:
                     ).scalar_one()
                 )
         postings = [
-            {"d": doc_id, "t": term_ids[key], "n": w.count, "b": bytes(w.data)}
+            {"d": doc_id, "t": term_ids[key], "n": w.count, "b": w.payload()}
             for key, w in built.terms.items()
         ]
         for i in range(0, len(postings), _CHUNK):
