@@ -76,7 +76,7 @@ class Taguette:
                 break
         if token is None:
             raise RuntimeError("Taguette printed no login link")
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         self.cookies: dict[str, str] = {}
         self.request("GET", f"/?token={token}")
         self.request("GET", "/project/new")  # sets the _xsrf cookie

@@ -20,12 +20,15 @@ from qualcode.errors import QualcodeError
 
 
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
+    compounds = any(hit.match == "compound" for hit in result.hits)
     for hit in result.hits:
         left = hit.left[-45:].rjust(45)
         if result.mode == "fuzzy":
             mark = f"{hit.match:<8} {hit.score:>3.0f} "
-        else:  # a lemma search marks the compounds it found by their head
-            mark = "compound " if hit.match == "compound" else ""
+        elif compounds:  # a lemma search marks the compounds it found by their head
+            mark = f"{hit.match:<8} "
+        else:
+            mark = ""
         say(
             f"{mark}{hit.document_id:>4} {hit.start:>7}-{hit.end:<7} {left} [{hit.text}] "
             f"{hit.right[:45]}"

@@ -32,7 +32,7 @@ def test_cli_lemma_search_marks_compounds_after_the_inflections(
     assert code == 0, err
     lines = [line for line in out.splitlines() if "[" in line]
     assert len(lines) == 3
-    assert all(not line.startswith("compound") for line in lines[:2])
+    assert all(line.startswith("lemma ") for line in lines[:2])
     assert lines[2].startswith("compound") and "[Kræftopfølgningsplanen]" in lines[2]
     code, out, _ = cli("search", "opfølgningsplan", "--lemma", "--json")
     data = json.loads(out)
