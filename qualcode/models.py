@@ -300,7 +300,7 @@ class Sentence(SQLModel, table=True):
 class Term(SQLModel, table=True):
     """A distinct word form of the corpus with its lemma key: the search index's dictionary.
 
-    Where a term occurs is in ``Posting`` (one row per term and document, ``nlp.postings``).
+    Where a term occurs is in ``Posting`` (one row per term and document, ``qualcode.postings``).
     """
 
     __tablename__ = "term"
@@ -317,7 +317,7 @@ class Term(SQLModel, table=True):
 
 class Posting(SQLModel, table=True):
     """Where one term occurs in one document: ``count`` occurrences, ``data`` encoded by
-    ``nlp.postings`` (word ordinals and offsets). Built at import; the search index."""
+    ``qualcode.postings`` (word ordinals and offsets). Built at import; the search index."""
 
     __tablename__ = "posting"
     __table_args__ = (Index("ix_posting_term", "term_id"), {"sqlite_with_rowid": False})

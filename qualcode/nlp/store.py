@@ -1,7 +1,7 @@
 """Storing annotation: the search index (``Term`` and ``Posting``) and the ``Sentence`` rows
 that search and suggestions read, and the reads they make of it.
 
-A document's words are stored as postings (``nlp.postings``): one row per distinct word
+A document's words are stored as postings (``qualcode.postings``): one row per distinct word
 form and document, not one per word — a million-word corpus is some 250,000 small rows
 instead of a million rows with three indexes. Rows go in with one bulk ``INSERT`` per
 table (executemany), never as ORM objects one by one.
@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel, col, select
 from qualcode.db import Project
 from qualcode.models import Document, Posting, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, Annotation, annotate_text, annotate_texts
-from qualcode.nlp.postings import DocumentPostings, decode
+from qualcode.postings import DocumentPostings, decode
 from qualcode.progress import Progress, no_progress
 
 _CHUNK = 20_000

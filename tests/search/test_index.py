@@ -1,4 +1,4 @@
-"""The compact search index (``nlp.postings``, ``nlp.store``): postings round-trip, a project
+"""The compact search index (``qualcode.postings``, ``nlp.store``): postings round-trip, a project
 with the old ``token`` table converts and searches the same, and lemma search finds
 compounds by their head and nothing else."""
 
@@ -15,8 +15,8 @@ from qualcode.db import Project, open_project, upgrade
 from qualcode.importing import import_files
 from qualcode.models import Posting, Term
 from qualcode.nlp.pipeline import annotate_text
-from qualcode.nlp.postings import DocumentPostings, decode, encode
 from qualcode.nlp.store import document_tokens
+from qualcode.postings import DocumentPostings, decode, encode
 from qualcode.search import search
 
 # --- postings --------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def test_postings_refuse_occurrences_out_of_order() -> None:
 
 @given(_occurrences())
 def test_postings_decode_the_same_vectorised(case: tuple[int, list[tuple[int, int, int]]]) -> None:
-    from qualcode.nlp import postings
+    from qualcode import postings
 
     length, occurrences = case
     data = encode(occurrences, length)

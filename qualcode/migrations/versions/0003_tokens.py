@@ -1,7 +1,7 @@
 """compact search index: one ``term`` row per word form, one ``posting`` per term and document
 
 The ``token`` table (a row per word, three indexes) was most of a project file. Its rows
-are converted document by document into postings (``qualcode.nlp.postings``), so an
+are converted document by document into postings (``qualcode.postings``), so an
 existing project keeps its search index without re-annotating.
 
 Revision ID: tokens
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from qualcode.nlp.postings import DocumentPostings
+from qualcode.postings import DocumentPostings
 
 revision: str = "tokens"
 down_revision: str | None = "0002"
