@@ -77,32 +77,40 @@ class _Memo:
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
-        self._done: dict[str, tuple[str, Counter[int], Counter[str]]] = {}
+        self._active = redactor.active  # False: nothing could ever be replaced
+        self._done: dict[str, tuple[str, dict[int, int], dict[str, int]] | str] = {}
         self.by_participant: Counter[int] = Counter()
         self.by_kind: Counter[str] = Counter()
 
     def redact(self, text: str) -> str:
+        if not self._active or not text:
+            return text
         done = self._done.get(text)
         if done is None:
             before = self.redactor.counts
             out = self.redactor.redact(text)
             after = self.redactor.counts
-            people = Counter(after.by_participant)
-            people.subtract(before.by_participant)
-            kinds = Counter(after.by_kind)
-            kinds.subtract(before.by_kind)
-            done = (out, +people, +kinds)
+            if after.total == before.total:
+                done = out  # nothing replaced: nothing to count on a repeat
+            else:
+                people = {
+                    k: v - before.by_participant.get(k, 0) for k, v in after.by_participant.items()
+                }
+                kinds = {k: v - before.by_kind.get(k, 0) for k, v in after.by_kind.items()}
+                done = (out, people, kinds)
             self._done[text] = done
-        else:  # a repeat: counted as if redacted again
-            self.by_participant.update(done[1])
-            self.by_kind.update(done[2])
+            return out
+        if isinstance(done, str):
+            return done
+        self.by_participant.update(done[1])  # a repeat: counted as if redacted again
+        self.by_kind.update(done[2])
         return done[0]
 
     def counts(self) -> RedactionDict:
         """The redactor's counts with the repeats this memo answered added."""
         counts = self.redactor.counts
-        people = Counter(counts.by_participant) + self.by_participant
-        kinds = Counter(counts.by_kind) + self.by_kind
+        people = +(Counter(counts.by_participant) + self.by_participant)
+        kinds = +(Counter(counts.by_kind) + self.by_kind)
         return RedactionDict(
             total=sum(kinds.values()),
             by_participant={str(k): v for k, v in sorted(people.items())},
