@@ -62,7 +62,7 @@ def test_imports_killed_at_random_moments_leave_whole_or_nothing(
     import_seconds = time.perf_counter() - began
     assert done["status"] == "imported", done
     whole = _counts(project, int(done["document_id"]))  # type: ignore[arg-type]
-    assert whole["Turn"] > 50 and whole["Sentence"] > 50 and whole["Posting"] > 300
+    assert whole["Turn"] > 50 and whole["Sentence"] > 50 and whole["Posting"] > 100
     with project.session() as s:
         ref_text = s.get(Document, done["document_id"]).text  # type: ignore[union-attr]
 

@@ -125,10 +125,13 @@ def test_the_cli_says_so_without_a_traceback(cli, project_path: Path) -> None:  
 @pytest.mark.sqlite_only
 def test_an_old_project_is_still_migrated_with_a_backup(project_path: Path) -> None:
     """The checks do not stop the ordinary path: a known older revision opens."""
-    with open_project(project_path, create=True) as project:
-        with project.engine.begin() as conn:
-            conn.exec_driver_sql("DROP INDEX ix_coding_coder")
-            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    from sqlalchemy import create_engine
+
+    from qualcode.db import upgrade
+
+    engine = create_engine(f"sqlite:///{project_path}")
+    upgrade(engine, "0001")  # a project as the first migration left it
+    engine.dispose()
     if head_revision() == "0001":
         pytest.skip("only one migration")
     with open_project(project_path) as project:
