@@ -206,13 +206,13 @@ def copy_database(
                     "Copy into an empty database (or a new file).",
                 )
             with dest.connect() as conn:
-                conn = conn.execution_options(qualcode_write="structure")
+                conn = conn.execution_options(qualcode_write="migrate")
                 with conn.begin():
                     upgrade_on(conn, revision)
             tables = _copyable_tables()
             counts: dict[str, int] = {}
             with dest.connect() as conn:
-                conn = conn.execution_options(qualcode_write="structure")
+                conn = conn.execution_options(qualcode_write="migrate")
                 with conn.begin():
                     for n, table in enumerate(tables):
                         progress(n, len(tables), table.name)
