@@ -4,7 +4,6 @@ and undo snapshots that keep every column of a coding."""
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 from sqlalchemy import func

@@ -7,12 +7,12 @@ together, which is what makes the test a test of concurrency.
 
 from __future__ import annotations
 
-import os
-
 import contextlib
 import io
 import json
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -117,14 +117,33 @@ def respond(target: str, quote_id: int, who: str, start_file: str) -> dict[str, 
     return {"who": who, "result": "ok"}
 
 
-def import_file(target: str, path: str) -> dict[str, object]:
-    """Import one file; says "ready" on stderr just before, so the killer can aim."""
+def _pause_forever() -> None:
+    """Stop here until killed (the crash test kills us exactly at a step)."""
+    threading.Event().wait()
+
+
+def import_file(target: str, path: str, pause_at: int = -1) -> dict[str, object]:
+    """Import one file; says "ready" on stderr just before and every progress step
+    (``progress 0/1 name``, ``progress 0/1 annotating`` …) as it goes, so the killer can
+    aim at a step instead of a time. With ``pause_at`` = k it stops after "ready" (0) or
+    the k-th step until it is killed."""
     from qualcode.db import open_project
     from qualcode.importing import import_files
 
+    steps = 0
+
+    def say(done: int, total: int, label: str) -> None:
+        nonlocal steps
+        print(f"progress {done}/{total} {label}".rstrip(), file=sys.stderr, flush=True)
+        steps += 1
+        if steps == pause_at:
+            _pause_forever()
+
     with open_project(target) as project:
         print("ready", file=sys.stderr, flush=True)
-        outcome = import_files(project, [Path(path)])[0]
+        if pause_at == 0:
+            _pause_forever()
+        outcome = import_files(project, [Path(path)], progress=say)[0]
     return outcome.as_dict()
 
 
@@ -157,7 +176,7 @@ def main(argv: list[str]) -> None:
     elif mode == "respond":
         result = respond(args[0], int(args[1]), args[2], args[3])
     elif mode == "import":
-        result = import_file(args[0], args[1])
+        result = import_file(args[0], args[1], *(int(a) for a in args[2:3]))
     elif mode == "train":
         result = train(args[0])
     elif mode == "export":
