@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from rapidfuzz import fuzz
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
@@ -548,10 +549,16 @@ def list_codings(
 
 
 def code_passages(
-    session: Session, code: Code | int | str, include_descendants: bool = True
+    session: Session,
+    code: Code | int | str,
+    include_descendants: bool = True,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[CodingRow]:
     """Every passage coded with a code (and, by default, the codes below it) across all
-    documents, in document order: what the code view and ``codings report`` show."""
+    documents, in document order: what the code view and ``codings report`` show.
+
+    ``visible`` is ``visibility.visible_coder_filter(project, viewer)``: with blind coding
+    on, only the viewer's own and the reviewed codings (None: every coding)."""
     if isinstance(code, Code):
         row = code
     elif isinstance(code, int):
@@ -562,12 +569,14 @@ def code_passages(
     else:
         row = resolve_code(session, code)
     scope = code_scope(session, row, only=not include_descendants)
-    codings = session.exec(
+    query = (
         select(Coding)
         .where(col(Coding.code_id).in_(scope))
         .order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
     )
-    return _rows(session, list(codings))
+    if visible is not None:
+        query = query.where(visible)
+    return _rows(session, list(session.exec(query)))
 
 
 def covering_code(session: Session, document_id: int, start: int, end: int) -> Code | None:

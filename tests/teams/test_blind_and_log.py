@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -148,3 +149,30 @@ def test_the_synthesis_counts_reviewed_codings_when_blind(project: Project) -> N
     assert len(load_snapshot(project).codings) == 3  # blind off: every coding
     set_blind(project, True)
     assert [c.id for c in load_snapshot(project).codings] == [settled["id"]]
+
+
+def test_cli_counts_and_reports_follow_blind_coding(
+    project: Project, cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``codebook show`` and ``codings report`` count what the coder running them may see."""
+    prepare(project)
+    apply_code(project, 1, "1", 0, 20, "anna")
+    apply_code(project, 1, "1", 30, 50, "bo")
+    apply_code(project, 1, "1", 60, 80, "bo")
+    set_blind(project, True)
+    set_lead(project, "lise")
+
+    def shown(*extra: str) -> int:
+        code, out, err = cli("codebook", "show", "--json", *extra)
+        assert code == 0, err
+        return _count(json.loads(out), "1")
+
+    monkeypatch.setenv("QUALCODE_CODER", "anna")
+    assert shown() == 1  # anna's own coding only
+    assert shown("--as", "bo") == 2
+    assert shown("--as", "lise") == 3  # the lead counts everyone's
+    code, out, err = cli("codings", "report", "--code", "1", "--only", "--json")
+    assert code == 0, err
+    assert json.loads(out)["passages"] == 1
+    monkeypatch.setenv("QUALCODE_CODER", "lise")
+    assert shown() == 3
