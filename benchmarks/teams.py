@@ -13,6 +13,10 @@
 plus ``change_marker_ms`` (one poll) and ``backup_s`` (``qualcode backup`` of a SQLite
 project), both on a project of 200 interviews x 10,000 words with 10,000 codings (quick:
 20 interviews).
+
+Run by hand: ``python benchmarks/teams.py [--quick] [--no-marker] [--json]`` prints each
+figure beside its budget with pass/FAIL, and the machine's load average before and after
+(on 2 shared cores the load decides much of the figure: state it with the figures).
 PostgreSQL uses ``$QUALCODE_BENCH_POSTGRES_URL`` or
 ``$QUALCODE_TEST_POSTGRES_URL`` (a database on a server where we may create databases);
 without either, a throw-away server is started from the local PostgreSQL binaries, and if
@@ -328,9 +332,10 @@ def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[
     }
 
 
-def run(quick: bool) -> dict[str, float]:
+def run(quick: bool, marker: bool = True) -> dict[str, float]:
+    """Every figure; ``marker=False`` leaves out the large project's marker and backup."""
     each = 100 if quick else 500
-    results: dict[str, float] = marker_and_backup(quick)
+    results: dict[str, float] = marker_and_backup(quick) if marker else {}
     with tempfile.TemporaryDirectory() as tmp:
         target = str(Path(tmp) / "bench.qualcode")
         _prepare(target, create=True)
@@ -377,7 +382,7 @@ if __name__ == "__main__":
     import json
 
     load_before = os.getloadavg()
-    figures = run(quick="--quick" in sys.argv)
+    figures = run(quick="--quick" in sys.argv, marker="--no-marker" not in sys.argv)
     load_after = os.getloadavg()
     for name, value, budget, verdict in verdicts(figures):
         print(f"{name:40} {value:10.2f}  {budget:10} {verdict}")
