@@ -4,15 +4,18 @@ and undo snapshots that keep every column of a coding."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import select
 
+from qualcode.codebook_edit import merge_codes
 from qualcode.coding import apply_code, remove_coding, set_coding_memo
 from qualcode.db import Project, open_project
+from qualcode.errors import QualcodeError
 from qualcode.history import coding_snapshot, redo, undo
-from qualcode.models import Coder, Coding
+from qualcode.models import Code, Coder, Coding
 from teams.helpers import prepare, result_of, start_worker, target_of
 
 
@@ -95,3 +98,41 @@ def test_an_undo_snapshot_has_every_column_of_a_coding(project: Project) -> None
         row = s.get(Coding, made["id"])
         assert row is not None
         assert coding_snapshot(row) == before
+
+
+def test_a_merge_while_a_colleague_codes_loses_no_coding(project: Project) -> None:
+    """Codings of a code keep arriving while the code is merged away: every coding that was
+    committed ends up on the merge's target; none is deleted with the merged code (codings
+    go with their code, so one slipped in between the move and the delete would be lost).
+    """
+    prepare(project)
+    made: list[int] = []
+    refused: list[str] = []
+    merged = threading.Event()
+
+    def code_on() -> None:
+        with open_project(target_of(project)) as colleague:
+            j = 0
+            while not merged.is_set() or j < 5:
+                try:
+                    made.append(int(apply_code(colleague, 1, "1.1", j, j + 7, "ulla")["id"]))
+                except QualcodeError as exc:  # once 1.1 is gone: "unknown code"
+                    refused.append(str(exc))
+                    if merged.is_set():
+                        break
+                j += 1
+
+    worker = threading.Thread(target=code_on)
+    worker.start()
+    while len(made) < 10:  # the colleague is coding
+        worker.join(0.01)
+    merge_codes(project, "1.1", "1.2", "lise")
+    merged.set()
+    worker.join(120)
+    assert not worker.is_alive()
+    with project.session() as s:
+        on_target = set(
+            s.exec(select(Coding.id).join(Code, Code.id == Coding.code_id).where(Code.key == "1.2"))
+        )
+    assert set(made) <= on_target, f"lost: {sorted(set(made) - on_target)}"
+    assert all("1.1" in message for message in refused), refused
