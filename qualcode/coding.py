@@ -39,6 +39,7 @@ from qualcode.store.fastpath import (
     lock_coder_id,
     lock_target,
     log_action,
+    table_of,
     turn_at,
     twin_coding,
 )
@@ -110,9 +111,9 @@ def add_coding_in(
     if origin not in CODING_ORIGINS:
         raise CodingError(f"unknown origin {origin!r}", f"Use one of {', '.join(CODING_ORIGINS)}.")
     coding = Coding(
-        document_id=doc.id,  # type: ignore[arg-type]
-        code_id=code.id,  # type: ignore[arg-type]
-        coder_id=coder.id,  # type: ignore[arg-type]
+        document_id=stored_id(doc),
+        code_id=stored_id(code),
+        coder_id=stored_id(coder),
         start=start,
         end=end,
         memo=memo,
@@ -199,7 +200,7 @@ def _insert_new(
 
 def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
     """``history.coding_snapshot`` of a coding known by its values (every column)."""
-    names = [column.name for column in Coding.__table__.columns]  # type: ignore[attr-defined]  # sqlmodel table
+    names = [column.name for column in table_of(Coding).columns]
     return {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()} | {
         n: None for n in names if n not in values
     }
@@ -380,7 +381,7 @@ def code_match(
     with project.session() as s:
         doc = resolve_document(s, document)
         start, end = find_match(doc, match)
-    return apply_code(project, doc.id, code, start, end, coder, memo, origin)  # type: ignore[arg-type]
+    return apply_code(project, stored_id(doc), code, start, end, coder, memo, origin)
 
 
 def remove_coding(project: Project, coding_id: int, coder: str) -> CodingRow:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from qualcode import models
 from qualcode.store.engine import CHANGE_COUNTER_KEY, NOTIFY_CHANNEL, Project
+from qualcode.store.fastpath import table_of
 
 # Tables people look at: a write made some other way than ``Project.transaction`` (an
 # older qualcode, a hand-run SQL statement) still moves the marker through their sizes.
@@ -51,7 +52,7 @@ class Marker:
 
 def read_marker(project: Project) -> Marker:
     """One small query: the commit count (all counter slots) and the watched tables' shape."""
-    table = models.ProjectSetting.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    table = table_of(models.ProjectSetting)
     counted = (
         sa_select(func.coalesce(func.sum(cast(table.c.value, Integer)), 0))
         .where(table.c.key.like(f"{CHANGE_COUNTER_KEY}%"))
@@ -59,10 +60,10 @@ def read_marker(project: Project) -> Marker:
     )
     columns = [counted]
     for model in _WATCHED:
-        t = model.__table__  # type: ignore[attr-defined]  # sqlmodel table
+        t = table_of(model)
         columns.append(sa_select(func.count()).select_from(t).scalar_subquery())
         columns.append(sa_select(func.max(t.c.id)).scalar_subquery())
-    quote_table = models.Quote.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    quote_table = table_of(models.Quote)
     columns.append(sa_select(func.sum(quote_table.c.version)).scalar_subquery())
     with project.engine.connect() as conn:
         row = conn.execute(sa_select(*columns)).one()

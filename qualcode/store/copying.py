@@ -57,7 +57,9 @@ def backup_sqlite(engine: Engine, target: Path) -> None:
     try:
         dest = sqlite3.connect(str(tmp))
         try:
-            raw.driver_connection.backup(dest)  # type: ignore[union-attr]  # a sqlite3 connection here
+            source = raw.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            source.backup(dest)
             dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             dest.close()

@@ -22,7 +22,8 @@ from sqlmodel import Session
 from qualcode import models
 
 
-def _table(model: type[Any]) -> Table:
+def table_of(model: type[Any]) -> Table:
+    """A table model's ``Table`` (SQLModel does not declare ``__table__`` for checkers)."""
     table = model.__table__
     assert isinstance(table, Table)
     return table
@@ -113,7 +114,7 @@ def insert_coding_once(session: Session, values: dict[str, Any]) -> int | None:
     """Insert a coding (all columns but ``id``) unless the same coder coded the same span
     with the same code: its id, or None for a duplicate. Race-free while the coder's row
     is locked (``lock_coder_id``)."""
-    row = _run(session, _INSERT, _bound(session, _table(models.Coding), values)).first()
+    row = _run(session, _INSERT, _bound(session, table_of(models.Coding), values)).first()
     return None if row is None else int(row[0])
 
 
@@ -128,7 +129,7 @@ def log_action(session: Session, values: dict[str, Any]) -> int:
     """Log one undoable action (``coder``, ``label``, ``payload``, ``created``) and clear
     that coder's redo steps, as ``qualcode.history.record_action`` does."""
     _run(session, _CLEAR_REDO, {"coder": values["coder"]})
-    bound = _bound(session, _table(models.ActionLog), {"created": values["created"]})
+    bound = _bound(session, table_of(models.ActionLog), {"created": values["created"]})
     text = json.dumps(values["payload"])  # as the JSON column's default serializer writes it
     row = _run(session, _LOG, {**values, **bound, "payload": text}).one()
     return int(row[0])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 
 import pytest
 
@@ -22,14 +21,16 @@ from qualcode.visibility import (
     set_lead,
     visible_coder_filter,
 )
-from teams.helpers import participant_span, prepare
+from teams.helpers import CliRunner, participant_span, prepare
 
 
 def _count(tree: list[dict[str, object]], key: str) -> int:
     for node in tree:
         if node["key"] == key:
-            return int(node["codings"])  # type: ignore[arg-type]
-        found = _count(node.get("children", []), key)  # type: ignore[arg-type]
+            return int(str(node["codings"]))
+        children = node.get("children", [])
+        assert isinstance(children, list)
+        found = _count(children, key)
         if found >= 0:
             return found
     return -1
@@ -85,7 +86,7 @@ def test_reviewed_codings_are_seen_by_everyone(project: Project) -> None:
     assert _coders(project, "bo") == ["lise"]
 
 
-def test_the_blind_cli(cli, project: Project) -> None:  # type: ignore[no-untyped-def]
+def test_the_blind_cli(cli: CliRunner, project: Project) -> None:
     prepare(project)
     code, out, _ = cli("blind", "on")
     assert code == 0 and "on for everyone" in out
@@ -103,7 +104,7 @@ def test_the_blind_cli(cli, project: Project) -> None:  # type: ignore[no-untype
     }
 
 
-def test_the_log_says_who_did_what_when(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_says_who_did_what_when(project: Project, cli: CliRunner) -> None:
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     prepare(project)  # codebook, participants, one import
     apply_code(project, 1, "1", 0, 20, "anna")
@@ -152,7 +153,7 @@ def test_the_synthesis_counts_reviewed_codings_when_blind(project: Project) -> N
 
 
 def test_cli_counts_and_reports_follow_blind_coding(
-    project: Project, cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+    project: Project, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``codebook show`` and ``codings report`` count what the coder running them may see."""
     prepare(project)

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 # After this many codings the "code" worker says so on stderr (once).
 REPORT_AFTER = 25
@@ -39,16 +40,23 @@ def span(j: int, length: int) -> tuple[int, int]:
     return start, start + 1 + j % 15 + 16 * salt
 
 
+def _document_1(session: Any) -> Any:
+    from qualcode.models import Document
+
+    doc = session.get(Document, 1)
+    assert doc is not None
+    return doc
+
+
 def code_domain(target: str, coder: str, n: int, start_file: str) -> dict[str, object]:
     from qualcode.coding import apply_code
     from qualcode.db import open_project
     from qualcode.errors import QualcodeError
-    from qualcode.models import Document
 
     errors: list[str] = []
     with open_project(target) as project:
         with project.session() as s:
-            length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+            length = len(_document_1(s).text)
         wait_for(start_file)
         began = time.perf_counter()
         for j in range(n):
@@ -67,10 +75,9 @@ def code_cli(target: str, coder: str, n: int, start_file: str) -> dict[str, obje
     """Through ``qualcode.cli.main`` as a user would: any failure is an exit code != 0."""
     from qualcode.cli import main
     from qualcode.db import open_project
-    from qualcode.models import Document
 
     with open_project(target) as project, project.session() as s:
-        length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+        length = len(_document_1(s).text)
     option = "--db-url" if "://" in target else "--project"
     errors: list[str] = []
     wait_for(start_file)
