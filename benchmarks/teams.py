@@ -283,7 +283,8 @@ def coding_p95_during_import(target: str, quick: bool) -> float:
             while done.empty():
                 start = (j * 37) % 2000
                 began = time.perf_counter()
-                apply_code(project, 1, "1", start, start + 10, "during-import")
+                end = start + 10 + j // 2000  # a new span each time: no duplicates
+                apply_code(project, 1, "1", start, end, "during-import")
                 latencies.append(time.perf_counter() - began)
                 j += 1
         proc.join()

@@ -286,7 +286,9 @@ def apply_codes(
         keys = []
         for code_id in code_ids:
             code_row = s.get(Code, code_id)
-            if code_row is None:
+            # Locked as apply_code locks them: a merge or delete of either waits for us,
+            # or we for it and then find the code gone.
+            if code_row is None or lock_target(s, document_id, code_row.key, 0, 0) is None:
                 raise NotFoundError(f"no code {code_id}", "The codebook changed; pick again.")
             refuse_duplicate(s, doc, code_row, start, end, who)
             added.append(add_coding_in(s, doc, code_row, start, end, who, origin=origin))

@@ -12,7 +12,8 @@ Writes lock only what they touch (docs/teams.md, "Working at the same time"):
     are neither merged nor deleted under it) and its coder's row (``lock_coder``: ``FOR
     UPDATE``, so one coder's check-then-insert and undo are serialised while different
     coders write in parallel).
-  - ``"import"``: a keyed lock only other imports wait for (unique titles).
+  - ``"import"``: a keyed lock only other imports wait for (unique titles); also for
+    storing an annotation (tokens and sentences of documents that exist already).
   - ``"structure"`` (the default: codebook edits, document deletes, bulk coding, quotes,
     participants, settings, anything that looks and then inserts): structure writers queue
     on one advisory lock among themselves, and the transaction locks the ``code`` and
@@ -367,7 +368,12 @@ def lock_coder(session: Session, name: str) -> int | None:
 
     One coder's writes queue on their own row (PostgreSQL ``FOR UPDATE``; SQLite's write
     transaction is alone anyway): "is this coding new?" and "which is my last action?"
-    stay true until the transaction commits, while other coders write on.
+    stay true until the transaction commits, while other coders write on. The code and
+    document tables are share-locked first, as every coding write does before it locks
+    its coder, so a structure write (which locks those tables, then maybe the coder) and
+    a coder's undo never wait for each other in a circle.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE code, document IN ROW SHARE MODE")
     query = select(models.Coder.id).where(models.Coder.name == name).with_for_update()
     return session.exec(query).first()
