@@ -8,7 +8,7 @@
   another process imports a 200-interview corpus (quick: 20) (budget: <= 50 ms);
 * ``live_refresh_ms``: median time from a colleague's commit to the ``ChangeFeed``
   callback of an open screen (budget: <= 300 ms; PostgreSQL LISTEN/NOTIFY, SQLite polls
-  every 0.5 s);
+  every 0.25 s);
 
 plus ``change_marker_ms`` (one poll) and ``backup_s`` (``qualcode backup`` of a SQLite
 project), both on a project of 200 interviews x 10,000 words with 10,000 codings (quick:

@@ -35,6 +35,9 @@ _WATCHED = (
     models.Suggestion,
     models.Packet,
 )
+# SQLite: how often an open screen polls the marker (one small query); PostgreSQL: how
+# often the listener wakes to see whether it should stop.
+POLL_S = 0.25
 # On PostgreSQL, how long to gather a burst of notifications into one callback.
 GATHER_S = 0.03
 
@@ -83,7 +86,7 @@ class ChangeFeed:
     """
 
     def __init__(
-        self, project: Project, on_change: Callable[[], None], poll_s: float = 0.5
+        self, project: Project, on_change: Callable[[], None], poll_s: float = POLL_S
     ) -> None:
         self.project = project
         self.on_change = on_change
