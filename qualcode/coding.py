@@ -389,6 +389,7 @@ def code_match(
 def remove_coding(project: Project, coding_id: int, coder: str) -> CodingRow:
     """Delete one coding (undoable); returns what it was."""
     with project.transaction("rows") as s:
+        lock_coder(s, coder.strip())  # their undo steps change: one write of theirs at a time
         coding = _coding(s, coding_id)
         before = coding_dict(s, coding)
         snap = coding_snapshot(coding)
