@@ -19,14 +19,19 @@ from qualcode.db import Project
 from qualcode.errors import ExportError
 from qualcode.formats.code_report import CodeReport, ReportPassage, render_docx, render_markdown
 from qualcode.models import Code, Memo, Participant, Turn
+from qualcode.naming import default_coder_name
 from qualcode.safe_write import atomic_write_bytes
+from qualcode.visibility import visible_coder_filter
 
 REPORT_FORMATS = ("md", "docx")
 UNLINKED = "(speaker not linked)"
 
 
-def build_code_report(project: Project, code: str, only: bool = False) -> CodeReport:
-    """The passages of ``code`` (and the codes below it unless ``only``), in document order."""
+def build_code_report(
+    project: Project, code: str, only: bool = False, viewer: str | None = None
+) -> CodeReport:
+    """The passages of ``code`` (and the codes below it unless ``only``), in document order;
+    with blind coding on, those ``viewer`` (default: this program's coder) may see."""
     with project.session() as s:
         row = resolve_code(s, code)
         scope = code_scope(s, row, only)
@@ -37,7 +42,8 @@ def build_code_report(project: Project, code: str, only: bool = False) -> CodeRe
                 select(Memo).where(Memo.target_kind == "code", Memo.target_id == row.id)
             )
         ]
-        rows = code_passages(s, row, include_descendants=not only)
+        visible = visible_coder_filter(project, viewer or default_coder_name())
+        rows = code_passages(s, row, include_descendants=not only, visible=visible)
         people = list(s.exec(select(Participant)))
         speaking = _speakers(s, [(r["document_id"], r["start"]) for r in rows])
     language = project.get_setting("language") or "da"

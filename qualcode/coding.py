@@ -6,21 +6,43 @@ undone and redone.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from rapidfuzz import fuzz
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
 from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
-from qualcode.db import Project, lock_key
+from qualcode.db import Project, lock_coder, lock_key, stored_id
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
-from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Participant, Turn
+from qualcode.models import (
+    CODING_ORIGINS,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    Participant,
+    Turn,
+    new_guid,
+    utcnow,
+)
 from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
+from qualcode.store.fastpath import (
+    Target,
+    insert_coding_once,
+    lock_coder_id,
+    lock_target,
+    log_action,
+    table_of,
+    turn_at,
+    twin_coding,
+)
 from qualcode.visibility import visible_coder_filter
 
 
@@ -45,17 +67,21 @@ class CodingRow(TypedDict):
 
 
 def get_or_create_coder(session: Session, name: str) -> Coder:
+    """The coder called ``name`` (made on first use), locked until commit (``lock_coder``)."""
     name = name.strip()
     if not name:
         raise CodingError("the coder name is empty", "Give --coder NAME or set $QUALCODE_CODER.")
-    coder = session.exec(select(Coder).where(Coder.name == name)).first()
-    if coder is None:  # look again once no one else can be adding the same name
+    coder_id = lock_coder(session, name)
+    if coder_id is None:  # look again once no one else can be adding the same name
         lock_key(session, "coder", name)
-        coder = session.exec(select(Coder).where(Coder.name == name)).first()
-    if coder is None:
+        coder_id = lock_coder(session, name)
+    if coder_id is None:
         coder = Coder(name=name)
         session.add(coder)
         session.flush()
+        return coder
+    coder = session.get(Coder, coder_id)
+    assert coder is not None
     return coder
 
 
@@ -85,9 +111,9 @@ def add_coding_in(
     if origin not in CODING_ORIGINS:
         raise CodingError(f"unknown origin {origin!r}", f"Use one of {', '.join(CODING_ORIGINS)}.")
     coding = Coding(
-        document_id=doc.id,  # type: ignore[arg-type]
-        code_id=code.id,  # type: ignore[arg-type]
-        coder_id=coder.id,  # type: ignore[arg-type]
+        document_id=stored_id(doc),
+        code_id=stored_id(code),
+        coder_id=stored_id(coder),
         start=start,
         end=end,
         memo=memo,
@@ -126,6 +152,85 @@ def refuse_duplicate(
         )
 
 
+def _target(session: Session, document: str | int, code: str, start: int, end: int) -> Target:
+    """Resolve a document (id or title) and a code (key or label) and lock them: one query
+    for an id and a key, the full resolution (with its helpful errors) otherwise."""
+    ref = str(document).strip()
+    found = lock_target(session, int(ref), code.strip(), start, end) if ref.isdigit() else None
+    if found is None:
+        doc = resolve_document(session, document)
+        code_row = resolve_code(session, code)
+        found = lock_target(session, stored_id(doc), code_row.key, start, end)
+    if found is None:  # deleted between the two reads
+        raise NotFoundError(f"document {document} or code {code} was just removed", "Reload.")
+    return found
+
+
+def _coder_id(session: Session, name: str) -> int:
+    """The coder's id, their row locked (made on first use: ``get_or_create_coder``)."""
+    found = lock_coder_id(session, name.strip()) if name.strip() else None
+    return found if found is not None else stored_id(get_or_create_coder(session, name))
+
+
+def _insert_new(
+    session: Session, target: Target, start: int, end: int, coder: str, values: dict[str, Any]
+) -> int:
+    """Insert the coding unless this coder coded the span with this code already (then
+    say so): one statement, race-free because the coder's row is locked."""
+    if start < 0 or end > target.length or start >= end:
+        raise CodingError(
+            f"span {start}-{end} is not inside document {target.document_id} "
+            f"({target.title!r}, {target.length} characters)",
+            "Start must be smaller than end, both between 0 and the text's length.",
+        )
+    if values["origin"] not in CODING_ORIGINS:
+        raise CodingError(
+            f"unknown origin {values['origin']!r}", f"Use one of {', '.join(CODING_ORIGINS)}."
+        )
+    made = insert_coding_once(session, values)
+    if made is None:
+        twin = twin_coding(session, values)
+        raise CodingError(
+            f"{target.title!r} {start}-{end} is already coded {target.key} by {coder} "
+            f"(coding {twin})",
+            f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
+        )
+    return made
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    """``history.coding_snapshot`` of a coding known by its values (every column)."""
+    names = [column.name for column in table_of(Coding).columns]
+    return {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()} | {
+        n: None for n in names if n not in values
+    }
+
+
+def _new_row(session: Session, values: dict[str, Any], target: Target, coder: str) -> CodingRow:
+    """``coding_dict`` for a coding just made, from what we hold plus the turn at its
+    start (and its participant) instead of the document's text and every turn."""
+    turn = turn_at(session, target.document_id, values["start"])
+    speaker, participant_id = turn if turn is not None else (None, None)
+    participant = session.get(Participant, participant_id) if participant_id else None
+    return {
+        "id": values["id"],
+        "document_id": target.document_id,
+        "document": target.title,
+        "participant": participant.name if participant else None,
+        "attribution": attribution(participant) if participant else None,
+        "speaker": speaker,
+        "code": target.key,
+        "code_label": target.label,
+        "start": values["start"],
+        "end": values["end"],
+        "text": target.text or "",
+        "coder": coder,
+        "memo": values["memo"],
+        "origin": values["origin"],
+        "created": values["created"].isoformat(),
+    }
+
+
 def apply_code(
     project: Project,
     document: str | int,
@@ -136,15 +241,30 @@ def apply_code(
     memo: str = "",
     origin: str = "manual",
 ) -> CodingRow:
-    """Code ``[start, end)`` of a document; returns the new coding as a dict."""
+    """Code ``[start, end)`` of a document; returns the new coding as a dict.
+
+    The write every coder makes many times an hour, in six statements
+    (``qualcode.store.fastpath``): lock the document and code (key share) and the coder's
+    row, insert the coding unless it is a duplicate, log the undo step, read the turn.
+    """
     with project.transaction("rows") as s:
-        doc = resolve_document(s, document)
-        code_row = resolve_code(s, code)
-        who = get_or_create_coder(s, coder)
-        refuse_duplicate(s, doc, code_row, start, end, who)
-        coding = add_coding_in(s, doc, code_row, start, end, who, memo, origin)
-        record_action(s, coder, f"code {code_row.key} at {start}-{end}", added=[coding])
-        return coding_dict(s, coding)
+        target = _target(s, document, code, start, end)
+        values: dict[str, Any] = {
+            "document_id": target.document_id,
+            "code_id": target.code_id,
+            "coder_id": _coder_id(s, coder),
+            "start": start,
+            "end": end,
+            "memo": memo,
+            "origin": origin,
+            "guid": new_guid(),
+            "created": utcnow(),
+        }
+        values = {"id": _insert_new(s, target, start, end, coder.strip(), values)} | values
+        payload = {"added": [_snapshot(values)], "removed": [], "changed": []}
+        label = f"code {target.key} at {start}-{end}"
+        log_action(s, {"coder": coder, "label": label, "payload": payload, "created": utcnow()})
+        return _new_row(s, values, target, coder.strip())
 
 
 def apply_codes(
@@ -166,7 +286,9 @@ def apply_codes(
         keys = []
         for code_id in code_ids:
             code_row = s.get(Code, code_id)
-            if code_row is None:
+            # Locked as apply_code locks them: a merge or delete of either waits for us,
+            # or we for it and then find the code gone.
+            if code_row is None or lock_target(s, document_id, code_row.key, 0, 0) is None:
                 raise NotFoundError(f"no code {code_id}", "The codebook changed; pick again.")
             refuse_duplicate(s, doc, code_row, start, end, who)
             added.append(add_coding_in(s, doc, code_row, start, end, who, origin=origin))
@@ -261,12 +383,13 @@ def code_match(
     with project.session() as s:
         doc = resolve_document(s, document)
         start, end = find_match(doc, match)
-    return apply_code(project, doc.id, code, start, end, coder, memo, origin)  # type: ignore[arg-type]
+    return apply_code(project, stored_id(doc), code, start, end, coder, memo, origin)
 
 
 def remove_coding(project: Project, coding_id: int, coder: str) -> CodingRow:
     """Delete one coding (undoable); returns what it was."""
     with project.transaction("rows") as s:
+        lock_coder(s, coder.strip())  # their undo steps change: one write of theirs at a time
         coding = _coding(s, coding_id)
         before = coding_dict(s, coding)
         snap = coding_snapshot(coding)
@@ -430,10 +553,16 @@ def list_codings(
 
 
 def code_passages(
-    session: Session, code: Code | int | str, include_descendants: bool = True
+    session: Session,
+    code: Code | int | str,
+    include_descendants: bool = True,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[CodingRow]:
     """Every passage coded with a code (and, by default, the codes below it) across all
-    documents, in document order: what the code view and ``codings report`` show."""
+    documents, in document order: what the code view and ``codings report`` show.
+
+    ``visible`` is ``visibility.visible_coder_filter(project, viewer)``: with blind coding
+    on, only the viewer's own and the reviewed codings (None: every coding)."""
     if isinstance(code, Code):
         row = code
     elif isinstance(code, int):
@@ -444,12 +573,14 @@ def code_passages(
     else:
         row = resolve_code(session, code)
     scope = code_scope(session, row, only=not include_descendants)
-    codings = session.exec(
+    query = (
         select(Coding)
         .where(col(Coding.code_id).in_(scope))
         .order_by(col(Coding.document_id), col(Coding.start), col(Coding.id))
     )
-    return _rows(session, list(codings))
+    if visible is not None:
+        query = query.where(visible)
+    return _rows(session, list(session.exec(query)))
 
 
 def covering_code(session: Session, document_id: int, start: int, end: int) -> Code | None:

@@ -35,9 +35,11 @@ from qualcode.store.engine import (
     Project,
     WriteScope,
     is_database_url,
+    lock_coder,
     lock_key,
     make_engine,
     sqlite_url,
+    stored_id,
 )
 from qualcode.store.schema import (
     alembic_config,
@@ -68,9 +70,11 @@ __all__ = [
     "head_revision",
     "integrity_problems",
     "is_database_url",
+    "lock_coder",
     "lock_key",
     "open_project",
     "read_marker",
+    "stored_id",
     "upgrade",
 ]
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Date, DateTime, delete, insert
 from sqlmodel import Session, SQLModel, col, select
 
-from qualcode.db import Project, WriteScope
+from qualcode.db import Project, WriteScope, lock_coder
 from qualcode.errors import ConflictError
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
 
@@ -118,10 +118,9 @@ def record_action(
     ``(coding_id, before_fields, after_fields)``.
     """
     session.flush()
-    for stale in session.exec(
-        select(ActionLog).where(ActionLog.coder == coder, ActionLog.state == "undone")
-    ):
-        session.delete(stale)
+    session.execute(
+        delete(ActionLog).where(col(ActionLog.coder) == coder, col(ActionLog.state) == "undone")
+    )
     action = ActionLog(
         coder=coder,
         label=label,
@@ -231,6 +230,7 @@ def _step(project: Project, coder: str, reverse: bool) -> str | None:
         return None
     scope: WriteScope = "structure" if peek.payload.get("codebook") else "rows"
     with project.transaction(scope) as s:
+        lock_coder(s, coder)  # one coder's undo and coding queue; others write on
         action = _next_action(s, coder, reverse)
         if action is None:
             return None

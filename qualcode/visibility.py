@@ -19,6 +19,7 @@ from sqlmodel import select as sm_select
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
 from qualcode.models import Coder, Coding, ProjectSetting
+from qualcode.store.fastpath import table_of
 
 BLIND = "blind_coding"  # "on" / "off": for the whole project
 BLIND_CODER = "blind_coding.coder:"  # + name: "on" for one coder
@@ -82,8 +83,8 @@ def visible_coder_filter(project: Project, viewer: str | None) -> ColumnElement[
 
 def coding_condition(viewer: str | None) -> ColumnElement[bool]:
     """The viewer's own codings and the reviewed ones."""
-    table = Coding.__table__  # type: ignore[attr-defined]  # sqlmodel table
-    own = select(Coder.id).where(Coder.name == (viewer or "")).scalar_subquery()  # type: ignore[arg-type]  # sqlmodel column
+    table = table_of(Coding)
+    own = select(col(Coder.id)).where(col(Coder.name) == (viewer or "")).scalar_subquery()
     return or_(table.c.coder_id == own, table.c.origin == "review")
 
 
@@ -93,8 +94,7 @@ def reviewed_only(project: Project) -> ColumnElement[bool] | None:
     settings = read_settings(project)
     if not settings.enabled:
         return None
-    table = Coding.__table__  # type: ignore[attr-defined]  # sqlmodel table
-    return table.c.origin == "review"
+    return table_of(Coding).c.origin == "review"
 
 
 def _put(session: Session, key: str, value: str | None) -> None:

@@ -12,14 +12,14 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.agreement.decisions import review_decisions
 from qualcode.agreement.figures import figures_both
 from qualcode.agreement.report import AgreementReport, AreaRow, CodeRow, Disagreement, both_dict
 from qualcode.agreement.units import document_units, marks
 from qualcode.codebook import resolve_code
-from qualcode.db import Project
+from qualcode.db import Project, stored_id
 from qualcode.documents import resolve_document
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
@@ -49,14 +49,14 @@ def _coder_ids(s: Session, coders: list[str]) -> dict[int, str]:
             f"no coder named {missing[0]!r}",
             did_you_mean(missing[0], list(rows)) or "Coders: " + ", ".join(sorted(rows)),
         )
-    return {rows[n].id: n for n in names}  # type: ignore[misc]  # ids of stored rows
+    return {stored_id(rows[n]): n for n in names}
 
 
 def _shared_documents(
     s: Session, coder_ids: dict[int, str], documents: list[str] | None
 ) -> tuple[list[int], dict[int, list[Coding]]]:
     wanted = {resolve_document(s, d).id for d in documents} if documents else None
-    query = select(Coding).where(Coding.coder_id.in_(list(coder_ids)))  # type: ignore[union-attr]  # sqlmodel column
+    query = select(Coding).where(col(Coding.coder_id).in_(list(coder_ids)))
     by_doc: dict[int, list[Coding]] = {}
     for c in s.exec(query):
         by_doc.setdefault(c.document_id, []).append(c)
@@ -125,20 +125,21 @@ def _disagreements(
     units: _Units, code: Code, rows: list[bytearray], coders: dict[int, str]
 ) -> list[Disagreement]:
     names = list(coders.values())
+    code_id = stored_id(code)
     out = []
-    for i in sorted(set().union(*units.ones[code.id].values())):  # type: ignore[index]  # stored code
+    for i in sorted(set().union(*units.ones[code_id].values())):
         values = [row[i] for row in rows]
         if len(set(values)) == 1:
             continue
         doc, us, ue = units.where[i]
         out.append(
             Disagreement(
-                document_id=doc.id,  # type: ignore[arg-type]  # stored document
+                document_id=stored_id(doc),
                 document=doc.title,
                 start=us,
                 end=ue,
                 text=doc.text[us:ue],
-                code_id=code.id,  # type: ignore[arg-type]  # stored code
+                code_id=code_id,
                 code=code.key,
                 code_label=code.label_da,
                 coded_by=[n for n, v in zip(names, values, strict=True) if v],
@@ -152,7 +153,7 @@ def _disagreements(
                             "text": doc.text[c.start : c.end],
                             "memo": c.memo,
                         }
-                        for c in units.marked.get((i, code.id, x), [])  # type: ignore[arg-type]  # stored code
+                        for c in units.marked.get((i, code_id, x), [])
                     ]
                     for x, n in coders.items()
                 },

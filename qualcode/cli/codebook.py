@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say
+from qualcode.cli.common import JSON_OPTION, default_coder_name, emit_json, open_from, say
 from qualcode.cli.words import plural
 from qualcode.errors import CodebookError
 
@@ -70,12 +70,21 @@ def register(app: typer.Typer) -> None:
 
 def _register_show(codebook_app: typer.Typer) -> None:
     @codebook_app.command("show")
-    def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-        """The codebook as a tree with codings per code (own / with the codes below)."""
+    def show(
+        ctx: typer.Context,
+        as_json: bool = JSON_OPTION,
+        viewer: str = typer.Option(
+            "", "--as", help="Count as this coder sees (default: $QUALCODE_CODER)."
+        ),
+    ) -> None:
+        """The codebook as a tree with codings per code (own / with the codes below).
+
+        With blind coding on, the counts are of the codings you may see: your own and the
+        reviewed ones (a lead sees everyone's)."""
         from qualcode.codebook import codebook_tree
 
         with open_from(ctx) as project:
-            tree = codebook_tree(project)
+            tree = codebook_tree(project, viewer=viewer or default_coder_name())
         if as_json:
             emit_json(tree)
             return

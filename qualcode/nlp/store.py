@@ -370,7 +370,7 @@ def annotate_documents(
             _annotate_large(project, *docs[0])
         else:
             annotations = list(annotate_texts([(text, lang) for _, text, lang in docs]))
-            with project.transaction() as s:
+            with project.transaction("import") as s:  # no coder waits for it
                 pairs = [
                     (doc_id, ann) for (doc_id, _, _), ann in zip(docs, annotations, strict=True)
                 ]
@@ -408,7 +408,7 @@ def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None
     the segment (a million characters) plus a few bytes a word of postings, not the whole
     text's annotation, and the document is still never half-annotated. A phrase does not
     run across segments, as it does not across the pieces spaCy is given (``nlp.pipeline``)."""
-    with project.transaction() as s:
+    with project.transaction("import") as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")

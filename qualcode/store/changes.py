@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from qualcode import models
 from qualcode.store.engine import CHANGE_COUNTER_KEY, NOTIFY_CHANNEL, Project
+from qualcode.store.fastpath import table_of
 
 # Tables people look at: a write made some other way than ``Project.transaction`` (an
 # older qualcode, a hand-run SQL statement) still moves the marker through their sizes.
@@ -34,6 +35,9 @@ _WATCHED = (
     models.Suggestion,
     models.Packet,
 )
+# SQLite: how often an open screen polls the marker (one small query); PostgreSQL: how
+# often the listener wakes to see whether it should stop.
+POLL_S = 0.25
 # On PostgreSQL, how long to gather a burst of notifications into one callback.
 GATHER_S = 0.03
 
@@ -51,7 +55,7 @@ class Marker:
 
 def read_marker(project: Project) -> Marker:
     """One small query: the commit count (all counter slots) and the watched tables' shape."""
-    table = models.ProjectSetting.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    table = table_of(models.ProjectSetting)
     counted = (
         sa_select(func.coalesce(func.sum(cast(table.c.value, Integer)), 0))
         .where(table.c.key.like(f"{CHANGE_COUNTER_KEY}%"))
@@ -59,10 +63,10 @@ def read_marker(project: Project) -> Marker:
     )
     columns = [counted]
     for model in _WATCHED:
-        t = model.__table__  # type: ignore[attr-defined]  # sqlmodel table
+        t = table_of(model)
         columns.append(sa_select(func.count()).select_from(t).scalar_subquery())
         columns.append(sa_select(func.max(t.c.id)).scalar_subquery())
-    quote_table = models.Quote.__table__  # type: ignore[attr-defined]  # sqlmodel table
+    quote_table = table_of(models.Quote)
     columns.append(sa_select(func.sum(quote_table.c.version)).scalar_subquery())
     with project.engine.connect() as conn:
         row = conn.execute(sa_select(*columns)).one()
@@ -82,7 +86,7 @@ class ChangeFeed:
     """
 
     def __init__(
-        self, project: Project, on_change: Callable[[], None], poll_s: float = 0.5
+        self, project: Project, on_change: Callable[[], None], poll_s: float = POLL_S
     ) -> None:
         self.project = project
         self.on_change = on_change

@@ -57,7 +57,9 @@ def backup_sqlite(engine: Engine, target: Path) -> None:
     try:
         dest = sqlite3.connect(str(tmp))
         try:
-            raw.driver_connection.backup(dest)  # type: ignore[union-attr]  # a sqlite3 connection here
+            source = raw.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            source.backup(dest)
             dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             dest.close()
@@ -206,13 +208,13 @@ def copy_database(
                     "Copy into an empty database (or a new file).",
                 )
             with dest.connect() as conn:
-                conn = conn.execution_options(qualcode_write="structure")
+                conn = conn.execution_options(qualcode_write="migrate")
                 with conn.begin():
                     upgrade_on(conn, revision)
             tables = _copyable_tables()
             counts: dict[str, int] = {}
             with dest.connect() as conn:
-                conn = conn.execution_options(qualcode_write="structure")
+                conn = conn.execution_options(qualcode_write="migrate")
                 with conn.begin():
                     for n, table in enumerate(tables):
                         progress(n, len(tables), table.name)

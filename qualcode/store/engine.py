@@ -1,21 +1,31 @@
 """The engine, ``Project`` and its write transactions: what each write locks.
 
-Writes lock only what they touch (docs/teams.md, "Concurrency"):
+Writes lock only what they touch (docs/teams.md, "Working at the same time"):
 
 * SQLite has one writer at a time by design; a write transaction takes the write lock at
   BEGIN (IMMEDIATE, polled), so a transaction never fails half-way with "database is
   locked". Transactions are short: long work (parsing, NLP) runs before they open.
-* PostgreSQL has row locks. A write names its *scope*: ``"rows"`` (codings, undo, memos:
-  writes that only insert, change or delete their own rows) takes the project lock in
-  shared mode, so any number of coders write at once; ``"import"`` is the same plus a
-  keyed lock that only other imports wait for (unique titles); ``"structure"`` (the
-  default: codebook edits, quotes, participants, settings, anything that looks and then
-  inserts) takes it exclusively, so a code merge never races a new coding of that code.
+* PostgreSQL has row locks, and there is no project-wide lock. A write names its *scope*:
+
+  - ``"rows"`` (codings, undo, memos on codings): no lock of its own. The work locks the
+    rows it hangs from (``lock_parents``: the document and code ``FOR KEY SHARE``, so they
+    are neither merged nor deleted under it) and its coder's row (``lock_coder``: ``FOR
+    UPDATE``, so one coder's check-then-insert and undo are serialised while different
+    coders write in parallel).
+  - ``"import"``: a keyed lock only other imports wait for (unique titles); also for
+    storing an annotation (tokens and sentences of documents that exist already).
+  - ``"structure"`` (the default: codebook edits, document deletes, bulk coding, quotes,
+    participants, settings, anything that looks and then inserts): structure writers queue
+    on one advisory lock among themselves, and the transaction locks the ``code`` and
+    ``document`` tables ``EXCLUSIVE`` — plain reads go on, but no coding can be attached to
+    a code or document while a merge or delete moves it (codings are deleted with their
+    code or document, so a coding slipped in would be lost).
+
   ``lock_key`` serialises a check-then-insert on one named thing (a new coder's name).
 
 Every commit counts one change for ``qualcode.store.changes`` (a counter row picked from a
 few slots, so concurrent writers do not queue on one row) and, on PostgreSQL, sends a
-``NOTIFY`` that open screens listen for.
+``NOTIFY`` that open screens listen for — both in one statement.
 """
 
 from __future__ import annotations
@@ -30,20 +40,14 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import (
     Connection,
     Engine,
-    Integer,
-    String,
-    cast,
     create_engine,
     event,
-    insert,
-    update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, select
 
@@ -54,7 +58,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # "database is locked"; ``Project.write`` may then try the whole work again.
 SQLITE_WRITE_WAIT_S = 60.0
 # PostgreSQL: the project lock (an advisory lock, shared or exclusive by scope).
-PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL"
+PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL": structure writers queue on it
+PG_MIGRATE_LOCK_KEY = 0x5155414D  # schema upgrades and copies queue on it
 PG_LOCK_TIMEOUT = "60s"
 # The channel every commit notifies on; the payload is the writer's ``Project.token``.
 NOTIFY_CHANNEL = "qualcode_changes"
@@ -62,11 +67,23 @@ NOTIFY_CHANNEL = "qualcode_changes"
 CHANGE_COUNTER_KEY = "_change_counter"
 CHANGE_SLOTS = 16
 
+
+def _key_number(key: str) -> int:
+    """A stable 32-bit number for a keyed advisory lock (never the project lock's)."""
+    return (zlib.crc32(key.encode("utf-8")) & 0x7FFFFFFF) | 0x1
+
+
 WriteScope = Literal["structure", "rows", "import"]
-_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "structure": ("pg_advisory_xact_lock", ()),
-    "rows": ("pg_advisory_xact_lock_shared", ()),
-    "import": ("pg_advisory_xact_lock_shared", ("import",)),
+# What each scope runs at BEGIN on PostgreSQL (see the module's docstring). "migrate" is
+# the store's own (schema upgrades and copies): the one project-wide exclusive lock left.
+_SCOPES: dict[str, tuple[str, ...]] = {
+    "migrate": (f"SELECT pg_advisory_xact_lock({PG_MIGRATE_LOCK_KEY})",),
+    "structure": (
+        f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})",
+        "LOCK TABLE code, document IN EXCLUSIVE MODE",
+    ),
+    "rows": (),
+    "import": (f"SELECT pg_advisory_xact_lock({_key_number('import')})",),
 }
 
 T = TypeVar("T")
@@ -87,15 +104,19 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     engine = create_engine(url, pool_pre_ping=True)
 
+    @event.listens_for(engine, "connect")
+    def _postgres_connect(dbapi_conn: Any, _record: object) -> None:
+        # A lock wait ends in an error (retried by ``Project.write``), never hangs.
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
+        dbapi_conn.commit()
+
     @event.listens_for(engine, "begin")
     def _postgres_begin(conn: Connection) -> None:
         scope = conn.get_execution_options().get("qualcode_write")
         if scope:
-            function, keys = _SCOPES[str(scope)]
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
-            conn.exec_driver_sql(f"SELECT {function}({PG_WRITE_LOCK_KEY})")
-            for key in keys:
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_key_number(key)})")
+            for statement in _SCOPES[str(scope)]:
+                conn.exec_driver_sql(statement)
 
     return engine
 
@@ -113,7 +134,10 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if ":memory:" not in url:
             cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
+        # WAL + NORMAL: a commit survives the program being killed or crashing; only an OS
+        # crash or power cut may take back the last commits, never corrupting the file
+        # (docs/teams.md, "Durability"). FULL would fsync every commit (~3-15 ms each).
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -124,11 +148,6 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
-
-
-def _key_number(key: str) -> int:
-    """A stable 32-bit number for a keyed advisory lock (never the project lock's)."""
-    return (zlib.crc32(key.encode("utf-8")) & 0x7FFFFFFF) | 0x1
 
 
 def lock_key(session: Session, *parts: object) -> None:
@@ -151,23 +170,28 @@ def _begin_immediate(conn: Connection) -> None:
 
     SQLite's own busy handler sleeps in steps of up to 100 ms, so with several coders
     writing at once most of the time goes to sleeping; polling every few milliseconds keeps
-    the queue moving. The busy timeout is switched off only for the BEGIN itself.
+    the queue moving. The busy timeout is switched off only for the BEGIN itself (on the
+    driver's connection: no round trip, nothing for SQLAlchemy to track).
     """
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
     deadline = time.monotonic() + SQLITE_WRITE_WAIT_S
     delay = 0.0005
-    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    raw.execute("PRAGMA busy_timeout=0")
     try:
         while True:
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                raw.execute("BEGIN IMMEDIATE")
                 return
-            except OperationalError as exc:
-                if not is_lock_error(exc) or time.monotonic() > deadline:
-                    raise
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                locked = "locked" in text or "busy" in text
+                if not locked or time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
                 time.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 1.5, 0.02)
     finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 # SQLSTATEs worth another try: serialization failure, deadlock, lock not available.
@@ -226,7 +250,7 @@ class Project:
         write transaction takes the one write lock at BEGIN (polled for up to
         ``SQLITE_WRITE_WAIT_S``), so writers queue instead of one failing half-way.
         """
-        if scope not in _SCOPES:
+        if scope not in _SCOPES or scope == "migrate":
             raise ValueError(f"unknown write scope {scope!r}")
         with self.engine.connect() as conn:
             conn = conn.execution_options(qualcode_write=scope)
@@ -304,22 +328,52 @@ def change_slot_key(slot: int) -> str:
 def _count_change(session: Session, token: str) -> None:
     """Count this commit (the exact half of ``change_marker``) and notify listeners.
 
-    SQLite has one writer at a time, so one row serves; on PostgreSQL a random one of
-    ``CHANGE_SLOTS`` rows, so concurrent coders do not queue on one row lock.
+    One statement: an upsert of a counter row (SQLite: the one row, it has one writer at a
+    time; PostgreSQL: a random one of ``CHANGE_SLOTS`` rows, so concurrent coders do not
+    queue on one row lock) which on PostgreSQL also sends the ``NOTIFY``.
     """
-    table = models.ProjectSetting.__table__  # type: ignore[attr-defined]  # sqlmodel table
-    plus_one = cast(cast(table.c.value, Integer) + 1, String)
-    if session.get_bind().dialect.name != "postgresql":
-        key = change_slot_key(0)
-        bumped = session.execute(update(table).where(table.c.key == key).values(value=plus_one))
-        if bumped.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-            session.execute(insert(table).values(key=key, value="1"))
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(_SQLITE_COUNT, (change_slot_key(0),))
         return
     key = change_slot_key(random.randrange(CHANGE_SLOTS))
-    upsert = pg_insert(table).values(key=key, value="1")
-    session.execute(
-        upsert.on_conflict_do_update(index_elements=[table.c.key], set_={"value": plus_one})
-    )
-    session.connection().exec_driver_sql(
-        "SELECT pg_notify(%(channel)s, %(token)s)", {"channel": NOTIFY_CHANNEL, "token": token}
-    )
+    conn.exec_driver_sql(_PG_COUNT, {"key": key, "channel": NOTIFY_CHANNEL, "token": token})
+
+
+_SQLITE_COUNT = (
+    "INSERT INTO project_setting (key, value) VALUES (?, '1') ON CONFLICT (key) "
+    "DO UPDATE SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR)"
+)
+_PG_COUNT = (
+    "WITH bump AS (INSERT INTO project_setting (key, value) VALUES (%(key)s, '1') "
+    "ON CONFLICT (key) DO UPDATE "
+    "SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1) "
+    "SELECT pg_notify(%(channel)s, %(token)s) FROM bump"
+)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Stored) -> int:
+    """The id of a row that is stored (flushed): never None there, and said so once."""
+    assert row.id is not None, f"{type(row).__name__} is not stored yet"
+    return row.id
+
+
+def lock_coder(session: Session, name: str) -> int | None:
+    """The id of the coder called ``name``, locked until commit (None: no such coder).
+
+    One coder's writes queue on their own row (PostgreSQL ``FOR UPDATE``; SQLite's write
+    transaction is alone anyway): "is this coding new?" and "which is my last action?"
+    stay true until the transaction commits, while other coders write on. The code and
+    document tables are share-locked first, as every coding write does before it locks
+    its coder, so a structure write (which locks those tables, then maybe the coder) and
+    a coder's undo never wait for each other in a circle.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE code, document IN ROW SHARE MODE")
+    query = select(models.Coder.id).where(models.Coder.name == name).with_for_update()
+    return session.exec(query).first()

@@ -84,10 +84,10 @@ def upgrade_on(conn: Connection, revision: str = "head") -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (used by open/create and by the migration tests)."""
-    # A write transaction (BEGIN IMMEDIATE / the exclusive project lock): two programs
+    # A write transaction (BEGIN IMMEDIATE / the exclusive migration lock): two programs
     # opening an old project at once queue here, and the second finds nothing left to do.
     with engine.connect() as conn:
-        conn = conn.execution_options(qualcode_write="structure")
+        conn = conn.execution_options(qualcode_write="migrate")
         with conn.begin():
             upgrade_on(conn, revision)
 

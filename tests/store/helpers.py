@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from qualcode.codebook import load_codebook
@@ -13,6 +14,9 @@ from qualcode.db import Project
 from qualcode.demo import demo_codebook, demo_corpus_dir
 from qualcode.importing import import_files
 from qualcode.participants import import_participants
+
+# The ``cli`` fixture (tests/conftest.py): run qualcode in-process, (exit code, out, err).
+CliRunner = Callable[..., tuple[int, str, str]]
 
 WORKERS = Path(__file__).with_name("workers.py")
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from qualcode.errors import ProjectError
 from qualcode.store.engine import Project as RawProject
 from qualcode.store.engine import make_engine
 from qualcode.store.schema import known_revisions
-from store.helpers import target_of
+from store.helpers import CliRunner, target_of
 
 SQLITE_TRIGGER = (
     "CREATE TRIGGER flip AFTER INSERT ON participant BEGIN "
@@ -109,7 +109,7 @@ def test_a_hostile_project_is_refused_and_left_alone(
 
 
 @pytest.mark.sqlite_only
-def test_the_cli_says_so_without_a_traceback(cli, project_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_says_so_without_a_traceback(cli: CliRunner, project_path: Path) -> None:
     with open_project(project_path, create=True) as project:
         with project.engine.begin() as conn:
             conn.exec_driver_sql(SQLITE_TRIGGER)

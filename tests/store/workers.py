@@ -12,8 +12,10 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 # After this many codings the "code" worker says so on stderr (once).
 REPORT_AFTER = 25
@@ -38,16 +40,23 @@ def span(j: int, length: int) -> tuple[int, int]:
     return start, start + 1 + j % 15 + 16 * salt
 
 
+def _document_1(session: Any) -> Any:
+    from qualcode.models import Document
+
+    doc = session.get(Document, 1)
+    assert doc is not None
+    return doc
+
+
 def code_domain(target: str, coder: str, n: int, start_file: str) -> dict[str, object]:
     from qualcode.coding import apply_code
     from qualcode.db import open_project
     from qualcode.errors import QualcodeError
-    from qualcode.models import Document
 
     errors: list[str] = []
     with open_project(target) as project:
         with project.session() as s:
-            length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+            length = len(_document_1(s).text)
         wait_for(start_file)
         began = time.perf_counter()
         for j in range(n):
@@ -66,10 +75,9 @@ def code_cli(target: str, coder: str, n: int, start_file: str) -> dict[str, obje
     """Through ``qualcode.cli.main`` as a user would: any failure is an exit code != 0."""
     from qualcode.cli import main
     from qualcode.db import open_project
-    from qualcode.models import Document
 
     with open_project(target) as project, project.session() as s:
-        length = len(s.get(Document, 1).text)  # type: ignore[union-attr]
+        length = len(_document_1(s).text)
     option = "--db-url" if "://" in target else "--project"
     errors: list[str] = []
     wait_for(start_file)
@@ -116,14 +124,33 @@ def respond(target: str, quote_id: int, who: str, start_file: str) -> dict[str, 
     return {"who": who, "result": "ok"}
 
 
-def import_file(target: str, path: str) -> dict[str, object]:
-    """Import one file; says "ready" on stderr just before, so the killer can aim."""
+def _pause_forever() -> None:
+    """Stop here until killed (the crash test kills us exactly at a step)."""
+    threading.Event().wait()
+
+
+def import_file(target: str, path: str, pause_at: int = -1) -> dict[str, object]:
+    """Import one file; says "ready" on stderr just before and every progress step
+    (``progress 0/1 name``, ``progress 0/1 annotating`` …) as it goes, so the killer can
+    aim at a step instead of a time. With ``pause_at`` = k it stops after "ready" (0) or
+    the k-th step until it is killed."""
     from qualcode.db import open_project
     from qualcode.importing import import_files
 
+    steps = 0
+
+    def say(done: int, total: int, label: str) -> None:
+        nonlocal steps
+        print(f"progress {done}/{total} {label}".rstrip(), file=sys.stderr, flush=True)
+        steps += 1
+        if steps == pause_at:
+            _pause_forever()
+
     with open_project(target) as project:
         print("ready", file=sys.stderr, flush=True)
-        outcome = import_files(project, [Path(path)])[0]
+        if pause_at == 0:
+            _pause_forever()
+        outcome = import_files(project, [Path(path)], progress=say)[0]
     return outcome.as_dict()
 
 
@@ -156,7 +183,7 @@ def main(argv: list[str]) -> None:
     elif mode == "respond":
         result = respond(args[0], int(args[1]), args[2], args[3])
     elif mode == "import":
-        result = import_file(args[0], args[1])
+        result = import_file(args[0], args[1], *(int(a) for a in args[2:3]))
     elif mode == "train":
         result = train(args[0])
     elif mode == "export":

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from store.helpers import participant_span, prepare
+from store.helpers import CliRunner, participant_span, prepare
 
 from qualcode import quotes
 from qualcode.codebook import codebook_tree
@@ -27,8 +27,10 @@ from qualcode.visibility import (
 def _count(tree: list[dict[str, object]], key: str) -> int:
     for node in tree:
         if node["key"] == key:
-            return int(node["codings"])  # type: ignore[arg-type]
-        found = _count(node.get("children", []), key)  # type: ignore[arg-type]
+            return int(str(node["codings"]))
+        children = node.get("children", [])
+        assert isinstance(children, list)
+        found = _count(children, key)
         if found >= 0:
             return found
     return -1
@@ -84,7 +86,7 @@ def test_reviewed_codings_are_seen_by_everyone(project: Project) -> None:
     assert _coders(project, "bo") == ["lise"]
 
 
-def test_the_blind_cli(cli, project: Project) -> None:  # type: ignore[no-untyped-def]
+def test_the_blind_cli(cli: CliRunner, project: Project) -> None:
     prepare(project)
     code, out, _ = cli("blind", "on")
     assert code == 0 and "on for everyone" in out
@@ -102,7 +104,7 @@ def test_the_blind_cli(cli, project: Project) -> None:  # type: ignore[no-untype
     }
 
 
-def test_the_log_says_who_did_what_when(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_says_who_did_what_when(project: Project, cli: CliRunner) -> None:
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     prepare(project)  # codebook, participants, one import
     apply_code(project, 1, "1", 0, 20, "anna")
@@ -148,3 +150,30 @@ def test_the_synthesis_counts_reviewed_codings_when_blind(project: Project) -> N
     assert len(load_snapshot(project).codings) == 3  # blind off: every coding
     set_blind(project, True)
     assert [c.id for c in load_snapshot(project).codings] == [settled["id"]]
+
+
+def test_cli_counts_and_reports_follow_blind_coding(
+    project: Project, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``codebook show`` and ``codings report`` count what the coder running them may see."""
+    prepare(project)
+    apply_code(project, 1, "1", 0, 20, "anna")
+    apply_code(project, 1, "1", 30, 50, "bo")
+    apply_code(project, 1, "1", 60, 80, "bo")
+    set_blind(project, True)
+    set_lead(project, "lise")
+
+    def shown(*extra: str) -> int:
+        code, out, err = cli("codebook", "show", "--json", *extra)
+        assert code == 0, err
+        return _count(json.loads(out), "1")
+
+    monkeypatch.setenv("QUALCODE_CODER", "anna")
+    assert shown() == 1  # anna's own coding only
+    assert shown("--as", "bo") == 2
+    assert shown("--as", "lise") == 3  # the lead counts everyone's
+    code, out, err = cli("codings", "report", "--code", "1", "--only", "--json")
+    assert code == 0, err
+    assert json.loads(out)["passages"] == 1
+    monkeypatch.setenv("QUALCODE_CODER", "lise")
+    assert shown() == 3

@@ -9,15 +9,15 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from qualcode.audit import KINDS, LogEntry, audit_log
+from qualcode.tui.base import QualcodeScreen
 
 LIMIT = 500
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(QualcodeScreen[None]):
     """The project's audit log as a table."""
 
     BINDINGS = [
@@ -50,7 +50,7 @@ class AuditScreen(Screen[None]):
     def _load(self) -> None:
         coder = getattr(self.app, "coder", "") if self.mine else None
         entries = audit_log(
-            self.app.project,  # type: ignore[attr-defined]  # QualcodeApp
+            self.app.project,
             coder=coder or None,
             kinds=(self.kind,) if self.kind else None,
             limit=LIMIT,

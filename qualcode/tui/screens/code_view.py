@@ -22,6 +22,7 @@ from qualcode.tui.base import QualcodeScreen
 from qualcode.tui.widgets.code_picker import CodePicker, NewCode, pickable
 from qualcode.tui.widgets.dialogs import MemoEditor
 from qualcode.tui.widgets.format import clip, plural
+from qualcode.visibility import visible_coder_filter
 
 
 class CodeViewScreen(QualcodeScreen[None]):
@@ -85,7 +86,8 @@ class CodeViewScreen(QualcodeScreen[None]):
         try:
             with project.session() as s:
                 codes = all_codes(s)
-                self.passages = code_passages(s, self.code_id)
+                visible = visible_coder_filter(project, self.app.coder)
+                self.passages = code_passages(s, self.code_id, visible=visible)
             self.codes = {c.id: c for c in codes if c.id is not None}
             self.below = descendants(codes).get(self.code_id, set())
         except Exception as exc:  # noqa: BLE001 - e.g. the code was merged away meanwhile

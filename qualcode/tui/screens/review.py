@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
 from qualcode.agreement import (
@@ -31,6 +30,7 @@ from qualcode.agreement import (
     default_review_pair,
     resolve_disagreement,
 )
+from qualcode.tui.base import QualcodeScreen
 from qualcode.tui.widgets.format import figure
 
 TABLE_ROWS = 12  # codes shown at once in the by-code table
@@ -43,7 +43,7 @@ DECISION_LABELS = {
 }
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(QualcodeScreen[None]):
     """Disagreements between two coders, one at a time, with the decision keys."""
 
     DEFAULT_CSS = """
@@ -160,7 +160,7 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def _compute(self) -> None:
-        project = self.app.project  # type: ignore[attr-defined]  # QualcodeApp
+        project = self.app.project
         reviewer = getattr(self.app, "coder", "") or None
         self.pairs = coder_pairs(project, reviewer=reviewer)
         pair = self.coders or default_review_pair(project, reviewer=reviewer)
@@ -330,7 +330,7 @@ class ReviewScreen(Screen[None]):
         reviewer = getattr(self.app, "coder", "") or "reviewer"
         a, b = self.report.coders[:2]
         try:
-            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)  # type: ignore[attr-defined]  # QualcodeApp
+            added = resolve_disagreement(self.app.project, d, decision, reviewer, a, b)
         except Exception as exc:  # noqa: BLE001 - a domain error becomes a notification
             notify_error = getattr(self.app, "notify_error", None)
             if callable(notify_error):
