@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any
 
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
 from qualcode.models import Code, Document, Participant, Quote, QuoteEvent, utcnow
 from qualcode.participants import attribution, resolve_participant
+from qualcode.quote_rows import QuoteEventRow, QuoteRow, SweepResult
 from qualcode.rows import stored_id
 
 CANDIDATE = "candidate"
@@ -95,56 +96,6 @@ def _check_move(quote: Quote, to_status: str) -> None:
 
 
 # --- reading -----------------------------------------------------------------------------
-
-
-# "from" is a keyword: the functional form of TypedDict.
-QuoteEventRow = TypedDict(
-    "QuoteEventRow",
-    {"who": str, "at": str, "from": str | None, "to": str, "note": str},
-)
-
-
-class QuoteRow(TypedDict):
-    """A quote as every face shows it (`quotes list --json`, one item; docs/cli.md)."""
-
-    id: int
-    guid: str
-    status: str
-    document_id: int
-    document: str
-    participant_id: int
-    participant: str
-    consent: str
-    attribution: str
-    code: str | None
-    code_label: str | None
-    area: str | None
-    area_label: str | None
-    start: int
-    end: int
-    source_text: str
-    wording: str
-    approved_wording: str | None
-    final_wording: str
-    draft_paragraph: str
-    fidelity: dict[str, Any]
-    packet_id: int | None
-    due_date: str | None
-    response_note: str
-    responded_at: str | None
-    version: int
-    created_by: str
-    created: str | None
-    events: list[QuoteEventRow]
-
-
-class SweepResult(TypedDict):
-    """What `quotes sweep` did (`--json`)."""
-
-    today: str
-    silence_as_consent: bool
-    deemed_accepted: list[int]
-    overdue: list[int]
 
 
 def _event_dict(e: QuoteEvent) -> QuoteEventRow:
