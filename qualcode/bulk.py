@@ -34,6 +34,7 @@ from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
 from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, new_guid, utcnow
+from qualcode.rows import stored_id
 
 MAX_REPORTED = 200  # bad rows listed in one error (the count is always complete)
 _KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "memo", "coder"})
@@ -261,7 +262,8 @@ def add_coding_rows(
             except QualcodeError as exc:
                 problems.append((row.line, _describe(exc)))
                 continue
-            planned.append((row.line, doc.id, code.id, who.id, start, end, row.get("memo")))  # type: ignore[arg-type]  # ids are set on stored rows
+            keys = (stored_id(doc), stored_id(code), stored_id(who))
+            planned.append((row.line, *keys, start, end, row.get("memo")))
         _fail_if_problems(source, problems, len(rows))
         added = _insert_codings(s, planned, origin)
         action = record_action(s, coder, f"code {len(added)} rows from {Path(source).name}")
@@ -291,7 +293,7 @@ def _insert_codings(
         }
         for _, d, c, w, a, b, memo in planned
     ]
-    table = Coding.__table__  # type: ignore[attr-defined]  # SQLModel table
+    table = Coding.metadata.tables["coding"]  # the Core table
     if not values:
         return []
     conn = session.connection()
@@ -367,7 +369,7 @@ def add_quote_rows(project: Project, rows: list[BulkRow], who: str, source: str)
             s.add(quote)
         s.flush()
         for quote in made:
-            q._event(s, quote.id, quote.created_by, None, q.CANDIDATE, "created")  # type: ignore[arg-type]  # flushed: id set
+            q._event(s, stored_id(quote), quote.created_by, None, q.CANDIDATE, "created")
         ids = [quote.id for quote in made if quote.id is not None]
     return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
 
@@ -395,8 +397,8 @@ def _quote_row(
     if dup is not None:
         raise QualcodeError(f"that passage is already quote {dup} for the same code")
     return Quote(
-        document_id=doc.id,  # type: ignore[arg-type]  # a stored document
-        participant_id=person.id,  # type: ignore[arg-type]  # a stored participant
+        document_id=stored_id(doc),
+        participant_id=stored_id(person),
         code_id=code.id if code else None,
         start=a,
         end=b,

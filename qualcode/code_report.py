@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
 from qualcode.coding import code_passages
@@ -35,7 +35,7 @@ def build_code_report(
     with project.session() as s:
         row = resolve_code(s, code)
         scope = code_scope(s, row, only)
-        keys = [c.key for c in s.exec(select(Code).where(Code.id.in_(scope)))]  # type: ignore[union-attr]  # sqlmodel column
+        keys = [c.key for c in s.exec(select(Code).where(col(Code.id).in_(scope)))]
         memos = [
             m.text
             for m in s.exec(

@@ -23,6 +23,7 @@ from qualcode.errors import CodebookError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
 from qualcode.models import CODE_KINDS, ActionLog, Code, Coding, Memo, Quote, Suggestion
 from qualcode.naming import fold
+from qualcode.rows import stored_id
 
 # A palette that reads on dark and light backgrounds, for codes added without a colour.
 PALETTE = (
@@ -242,9 +243,10 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
                 f"Move {tgt.key} out first, or merge the other way round.",
             )
         codings = list(s.exec(select(Coding).where(Coding.code_id == src.id)))
-        changed = [(c.id, {"code_id": src.id}, {"code_id": tgt.id}) for c in codings]
+        target_id = stored_id(tgt)
+        changed = [(stored_id(c), {"code_id": src.id}, {"code_id": target_id}) for c in codings]
         for c in codings:
-            c.code_id = tgt.id  # type: ignore[assignment]
+            c.code_id = target_id
             s.add(c)
         parents = []
         for child in s.exec(select(Code).where(Code.parent_id == src.id)):
@@ -253,17 +255,17 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
             s.add(child)
         moved: dict[str, list[int]] = {"quote": [], "suggestion": [], "memo": []}
         for quote in s.exec(select(Quote).where(Quote.code_id == src.id)):
-            moved["quote"].append(quote.id)  # type: ignore[arg-type]  # a stored row has an id
+            moved["quote"].append(stored_id(quote))
             quote.code_id = tgt.id
             s.add(quote)
         for suggestion in s.exec(select(Suggestion).where(Suggestion.code_id == src.id)):
-            moved["suggestion"].append(suggestion.id)  # type: ignore[arg-type]  # stored row
-            suggestion.code_id = tgt.id  # type: ignore[assignment]  # tgt is stored: has an id
+            moved["suggestion"].append(stored_id(suggestion))
+            suggestion.code_id = target_id
             s.add(suggestion)
         for memo in s.exec(
             select(Memo).where(Memo.target_kind == "code", Memo.target_id == src.id)
         ):
-            moved["memo"].append(memo.id)  # type: ignore[arg-type]
+            moved["memo"].append(stored_id(memo))
             memo.target_id = tgt.id
             s.add(memo)
         snap = code_snapshot(src)
@@ -272,7 +274,7 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
             s,
             coder,
             f"merge code {src.key} into {tgt.key}",
-            changed=changed,  # type: ignore[arg-type]
+            changed=changed,
         )
         s.delete(src)
         attach_codebook_payload(

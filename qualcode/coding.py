@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
 from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
-from qualcode.db import Project, lock_coder, lock_key, stored_id
+from qualcode.db import Project, lock_coder, lock_key
+from qualcode.rows import stored_id
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action

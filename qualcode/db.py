@@ -39,7 +39,6 @@ from qualcode.store.engine import (
     lock_key,
     make_engine,
     sqlite_url,
-    stored_id,
 )
 from qualcode.store.schema import (
     alembic_config,
@@ -74,7 +73,6 @@ __all__ = [
     "lock_key",
     "open_project",
     "read_marker",
-    "stored_id",
     "upgrade",
 ]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.db import Project
 from qualcode.documents import DocumentError, document_turns, resolve
@@ -20,6 +20,7 @@ from qualcode.models import ActionLog, Code, Coding, Document, Posting, Quote, S
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text
 from qualcode.nlp.store import store_annotation
 from qualcode.reanchor import OffsetMap, place
+from qualcode.rows import stored_id
 
 
 class MovedSpan(TypedDict):
@@ -102,7 +103,7 @@ def edit_text(
             report.moved.append(
                 {
                     "kind": kind,
-                    "id": item.id,  # type: ignore[typeddict-item]  # stored rows have ids
+                    "id": stored_id(item),
                     "code": codes.get(item.code_id),
                     "old": [item.start, item.end],
                     "new": [where.start, where.end],
@@ -129,7 +130,7 @@ def edit_text(
         row.word_count = len(text.split())
         s.add(row)
         for model in (Posting, Sentence):
-            s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
+            s.execute(delete(model).where(col(model.document_id) == row.id))
         s.flush()
         store_annotation(s, row.id, annotation)
         row.nlp_version = NLP_VERSION
@@ -160,7 +161,7 @@ def _replace_turns(
     turns: list[ParsedTurn] | None,
     offsets: OffsetMap,
 ) -> None:
-    old_turns = document_turns(session, doc.id)  # type: ignore[arg-type]  # stored: has an id
+    old_turns = document_turns(session, stored_id(doc))
     if turns is None:
         for t in old_turns:
             t.start, t.end = offsets(t.start), offsets(t.end)
@@ -172,7 +173,7 @@ def _replace_turns(
     session.flush()
     session.add_all(
         Turn(
-            document_id=doc.id,  # type: ignore[arg-type]  # stored: has an id
+            document_id=stored_id(doc),
             ordinal=n,
             speaker=t.speaker,
             participant_id=links.get(t.speaker),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
 from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
@@ -30,6 +31,7 @@ from qualcode.models import (
 )
 from qualcode.naming import did_you_mean, fold
 from qualcode.participants import resolve_participant
+from qualcode.rows import stored_id
 
 
 class DocumentError(QualcodeError):
@@ -88,20 +90,33 @@ def document_turns(session: Session, document_id: int) -> list[Turn]:
     )
 
 
-class TurnIndex:
+class Stretch(Protocol):
+    """Anything with a ``[start, end)`` span: a ``Turn`` row, or the synthesis's light copy."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+T = TypeVar("T", bound=Stretch)
+
+
+class TurnIndex(Generic[T]):
     """Finds the speaker turn at an offset in O(log n) (used for every listed coding)."""
 
-    def __init__(self, turns: list[Turn]) -> None:
+    def __init__(self, turns: Iterable[T]) -> None:
         self.turns = sorted(turns, key=lambda t: t.start)
         self._starts = [t.start for t in self.turns]
 
-    def at(self, offset: int) -> Turn | None:
+    def at(self, offset: int) -> T | None:
         i = bisect.bisect_right(self._starts, offset) - 1
         if i >= 0 and self.turns[i].start <= offset < self.turns[i].end:
             return self.turns[i]
         return None
 
-    def spanning(self, start: int, end: int) -> list[Turn]:
+    def spanning(self, start: int, end: int) -> list[T]:
         """Turns that overlap ``[start, end)``."""
         i = max(bisect.bisect_right(self._starts, start) - 1, 0)
         out = []
@@ -112,7 +127,22 @@ class TurnIndex:
         return out
 
 
-def list_documents(project: Project) -> list[dict[str, Any]]:
+class DocumentSummary(TypedDict):
+    """One document as `documents list --json` shows it (docs/cli.md)."""
+
+    id: int
+    title: str
+    kind: str
+    language: str
+    participants: list[str]
+    words: int
+    characters: int
+    codings: int
+    date: str | None
+    source: str
+
+
+def list_documents(project: Project) -> list[DocumentSummary]:
     """Every document with kind, participants, word count and number of codings."""
     with project.session() as s:
         docs = s.execute(  # eight columns: past sqlmodel's typed select overloads
@@ -176,7 +206,7 @@ def speakers(project: Project, doc: str | int) -> list[SpeakerRow]:
         row = resolve(s, doc)
         out: dict[str, SpeakerRow] = {}
         names = {p.id: p.name for p in s.exec(select(Participant))}
-        for turn in document_turns(s, row.id):  # type: ignore[arg-type]  # stored: has an id
+        for turn in document_turns(s, stored_id(row)):
             entry = out.setdefault(
                 turn.speaker,
                 {
@@ -250,9 +280,9 @@ def link_speaker(
     """
     with project.transaction() as s:
         row = resolve(s, doc)
-        turns = [t for t in document_turns(s, row.id) if t.speaker == speaker]  # type: ignore[arg-type]
+        turns = [t for t in document_turns(s, stored_id(row)) if t.speaker == speaker]
         if not turns:
-            labels = sorted({t.speaker for t in document_turns(s, row.id)})  # type: ignore[arg-type]
+            labels = sorted({t.speaker for t in document_turns(s, stored_id(row))})
             raise NotFoundError(
                 f"no speaker {speaker!r} in {row.title!r}",
                 did_you_mean(speaker, labels)
@@ -273,7 +303,8 @@ def link_speaker(
             t.participant_id = new_id
             s.add(t)
         if person is not None and s.get(DocumentParticipant, (row.id, person.id)) is None:
-            s.add(DocumentParticipant(document_id=row.id, participant_id=person.id))  # type: ignore[arg-type]
+            link = DocumentParticipant(document_id=stored_id(row), participant_id=stored_id(person))
+            s.add(link)
         s.flush()
         _relink_quotes(s, row, turns, new_id, result)
         _prune_participants(s, row)
@@ -294,15 +325,15 @@ def _relink_quotes(
         if quote.status == "candidate" and participant_id is not None:
             quote.participant_id = participant_id
             session.add(quote)
-            result.quotes_updated.append(quote.id)  # type: ignore[arg-type]  # stored row
+            result.quotes_updated.append(stored_id(quote))
         else:
-            result.quotes_kept.append(quote.id)  # type: ignore[arg-type]  # stored row
+            result.quotes_kept.append(stored_id(quote))
 
 
 def _prune_participants(session: Session, doc: Document) -> None:
     """A participant stays on a document while a turn or a quote there is theirs; a
     document without turns keeps its participants as given at import."""
-    turns = document_turns(session, doc.id)  # type: ignore[arg-type]
+    turns = document_turns(session, stored_id(doc))
     if not turns:
         return
     speaking = {t.participant_id for t in turns}
@@ -347,7 +378,7 @@ def _dependants(session: Session, doc: Document) -> dict[str, list[Any]]:
         "suggestions": list(
             session.exec(select(Suggestion).where(Suggestion.document_id == doc.id))
         ),
-        "turns": document_turns(session, doc.id),  # type: ignore[arg-type]  # stored: has an id
+        "turns": document_turns(session, stored_id(doc)),
         "links": list(
             session.exec(
                 select(DocumentParticipant).where(DocumentParticipant.document_id == doc.id)
@@ -408,14 +439,14 @@ def delete_document(
         action = record_action(s, coder, f"delete document {row.title!r}", removed=removed)
         action.payload = {**action.payload, "codebook": {"deleted_rows": snapshot}}
         for model in (Posting, Sentence):
-            s.exec(delete(model).where(model.document_id == row.id))  # type: ignore[call-overload]  # a bulk delete
+            s.execute(delete(model).where(col(model.document_id) == row.id))
         drop_rows(s, snapshot)
         return impact
 
 
 def speaker_of(session: Session, doc: Document, start: int, end: int) -> Participant:
     """The participant who speaks the whole span; a span across two speakers is an error."""
-    turns = TurnIndex(document_turns(session, doc.id)).spanning(start, end)  # type: ignore[arg-type]
+    turns = TurnIndex(document_turns(session, stored_id(doc))).spanning(start, end)
     text = doc.text
     # A turn touched only by whitespace at the edge of the span does not count.
     turns = [t for t in turns if text[max(t.start, start) : min(t.end, end)].strip()] or turns
@@ -438,7 +469,7 @@ def speaker_of(session: Session, doc: Document, start: int, end: int) -> Partici
         participant = session.get(Participant, pid)
         assert participant is not None
         return participant
-    people = document_participants(session, doc.id)  # type: ignore[arg-type]
+    people = document_participants(session, stored_id(doc))
     if len(people) == 1:
         return people[0]
     raise QuoteError(

@@ -11,7 +11,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
@@ -20,6 +20,7 @@ from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError
 from qualcode.models import CONSENTS, Participant
 from qualcode.naming import did_you_mean, fold
+from qualcode.rows import stored_id
 
 REQUIRED_COLUMNS = ("name", "title", "organisation", "expertise", "consent")
 OPTIONAL_COLUMNS = ("email", "language", "pseudonym")
@@ -186,9 +187,23 @@ def import_participants(project: Project, path: Path) -> ParticipantsImportResul
     return result
 
 
-def participant_dict(p: Participant) -> dict[str, Any]:
+class ParticipantRow(TypedDict):
+    """One participant as `participants list --json` shows it (docs/cli.md)."""
+
+    id: int
+    name: str
+    title: str
+    organisation: str
+    expertise: str
+    consent: str
+    pseudonym: str
+    email: str
+    language: str
+
+
+def participant_dict(p: Participant) -> ParticipantRow:
     return {
-        "id": p.id,
+        "id": stored_id(p),
         "name": p.name,
         "title": p.title,
         "organisation": p.organisation,
@@ -200,7 +215,7 @@ def participant_dict(p: Participant) -> dict[str, Any]:
     }
 
 
-def list_participants(project: Project) -> list[dict[str, Any]]:
+def list_participants(project: Project) -> list[ParticipantRow]:
     with project.session() as s:
         people = s.exec(select(Participant).order_by(col(Participant.id))).all()
         return [participant_dict(p) for p in people]

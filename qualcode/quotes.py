@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from qualcode import fidelity
@@ -27,6 +27,8 @@ from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import ConflictError, NotFoundError, QuoteError
 from qualcode.models import Code, Document, Participant, Quote, QuoteEvent, utcnow
 from qualcode.participants import attribution, resolve_participant
+from qualcode.quote_rows import QuoteEventRow, QuoteRow, SweepResult
+from qualcode.rows import stored_id
 
 CANDIDATE = "candidate"
 SENT = "sent"
@@ -96,10 +98,10 @@ def _check_move(quote: Quote, to_status: str) -> None:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _event_dict(e: QuoteEvent) -> dict[str, Any]:
+def _event_dict(e: QuoteEvent) -> QuoteEventRow:
     return {
         "who": e.who,
-        "at": e.at.isoformat() if e.at else None,
+        "at": e.at.isoformat(),
         "from": e.from_status,
         "to": e.to_status,
         "note": e.note,
@@ -113,7 +115,7 @@ def quote_dict(
     language: str = "da",
     events: list[QuoteEvent] | None = None,
     codes: dict[int, Code] | None = None,
-) -> dict[str, Any]:
+) -> QuoteRow:
     """A quote as every face shows it: attribution by consent, code and area, history."""
     doc = session.get(Document, q.document_id)
     person = session.get(Participant, q.participant_id)
@@ -129,7 +131,7 @@ def quote_dict(
             )
         )
     return {
-        "id": q.id,
+        "id": stored_id(q),
         "guid": q.guid,
         "status": q.status,
         "document_id": q.document_id,
@@ -175,7 +177,7 @@ def get_quote_row(session: Session, quote_id: int | str) -> Quote:
     return q
 
 
-def get_quote(project: Project, quote_id: int | str) -> dict[str, Any]:
+def get_quote(project: Project, quote_id: int | str) -> QuoteRow:
     with project.session() as s:
         return quote_dict(s, get_quote_row(s, quote_id), language=report_language(project))
 
@@ -187,7 +189,7 @@ def list_quotes(
     document: str | int | None = None,
     code: str | None = None,
     only: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[QuoteRow]:
     """Quotes (oldest first) with attribution, code, area and their events.
 
     ``code`` means the code and the codes below it (an area with its attention points);
@@ -202,7 +204,7 @@ def list_quotes(
                     raise QuoteError(
                         f"unknown quote status {st!r}", "One of: " + ", ".join(TRANSITIONS)
                     )
-            stmt = stmt.where(Quote.status.in_(wanted))  # type: ignore[attr-defined]
+            stmt = stmt.where(col(Quote.status).in_(wanted))
         if participant is not None:
             person = resolve_participant(s, str(participant))
             stmt = stmt.where(Quote.participant_id == person.id)
@@ -215,16 +217,16 @@ def list_quotes(
         rows = list(s.exec(stmt))
         events: dict[int, list[QuoteEvent]] = {}
         if rows:
-            ids = [q.id for q in rows]
+            ids = [stored_id(q) for q in rows]
             for e in s.exec(
                 select(QuoteEvent)
-                .where(QuoteEvent.quote_id.in_(ids))  # type: ignore[attr-defined]
+                .where(col(QuoteEvent.quote_id).in_(ids))
                 .order_by(col(QuoteEvent.id))
             ):
                 events.setdefault(e.quote_id, []).append(e)
-        codes = {c.id: c for c in s.exec(select(Code))}
+        codes = {stored_id(c): c for c in s.exec(select(Code))}
         return [
-            quote_dict(s, q, language=language, events=events.get(q.id, []), codes=codes)  # type: ignore[arg-type]
+            quote_dict(s, q, language=language, events=events.get(stored_id(q), []), codes=codes)
             for q in rows
         ]
 
@@ -237,7 +239,7 @@ def overdue(status: str, due_date: dt.date | str | None, today: dt.date) -> bool
     return due < today
 
 
-def overdue_quotes(project: Project, today: dt.date | None = None) -> list[dict[str, Any]]:
+def overdue_quotes(project: Project, today: dt.date | None = None) -> list[QuoteRow]:
     """Sent quotes whose due date has passed (the dashboard's "overdue" list)."""
     today = today or dt.date.today()
     return [
@@ -273,11 +275,11 @@ def _guarded_update(
         )
     result = session.execute(
         update(Quote)
-        .where(Quote.id == q.id, Quote.version == version)  # type: ignore[arg-type]
+        .where(col(Quote.id) == q.id, col(Quote.version) == version)
         .values(version=version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not isinstance(result, CursorResult) or result.rowcount != 1:
         raise ConflictError(
             f"quote {q.id} was changed by someone else while you worked; nothing was written",
             "Reload the quote and decide again.",
@@ -306,7 +308,7 @@ def add_quote(
     who: str,
     wording: str | None = None,
     draft_paragraph: str = "",
-) -> dict[str, Any]:
+) -> QuoteRow:
     """Make a candidate quote of a span; the participant comes from the speaker turn."""
 
     def work(s: Session) -> int:
@@ -317,7 +319,7 @@ def add_quote(
             raise QuoteError(f"the passage {start}-{end} is only whitespace")
         person = speaker_of(s, doc, a, b)
         # No --code: a span coded by exactly one code takes that code.
-        code_row = resolve_code(s, code) if code else covering_code(s, doc.id, a, b)  # type: ignore[arg-type]  # stored: has an id
+        code_row = resolve_code(s, code) if code else covering_code(s, stored_id(doc), a, b)
         source = doc.text[a:b]
         text = (wording if wording is not None else source).strip()
         if not text:
@@ -337,8 +339,8 @@ def add_quote(
                 f"See `qualcode quotes list`; edit quote {dup} instead.",
             )
         q = Quote(
-            document_id=doc.id,  # type: ignore[arg-type]
-            participant_id=person.id,  # type: ignore[arg-type]
+            document_id=stored_id(doc),
+            participant_id=stored_id(person),
             code_id=code_row.id if code_row else None,
             start=a,
             end=b,
@@ -350,8 +352,8 @@ def add_quote(
         )
         s.add(q)
         s.flush()
-        _event(s, q.id, who, None, CANDIDATE, "created")  # type: ignore[arg-type]
-        return q.id  # type: ignore[return-value]
+        _event(s, stored_id(q), who, None, CANDIDATE, "created")
+        return stored_id(q)
 
     quote_id = project.write(work)
     return get_quote(project, quote_id)
@@ -365,12 +367,12 @@ def add_quote_by_match(
     who: str,
     wording: str | None = None,
     draft_paragraph: str = "",
-) -> dict[str, Any]:
+) -> QuoteRow:
     """Make a candidate quote of the one passage of a document equal to ``match``."""
     with project.session() as s:
         doc = resolve_document(s, document_ref)
         start, end = find_match(doc, match)
-    return add_quote(project, doc.id, start, end, code, who, wording, draft_paragraph)  # type: ignore[arg-type]
+    return add_quote(project, stored_id(doc), start, end, code, who, wording, draft_paragraph)
 
 
 def add_quote_from_coding(
@@ -380,7 +382,7 @@ def add_quote_from_coding(
     wording: str | None = None,
     draft_paragraph: str = "",
     code: str | None = None,
-) -> dict[str, Any]:
+) -> QuoteRow:
     """Make a candidate quote of a coded passage, supporting the coding's code (or ``code``)."""
     from qualcode.models import Coding
 
@@ -403,7 +405,7 @@ def edit_quote(
     draft_paragraph: str | None = None,
     expected_version: int | None = None,
     code: str | None = None,
-) -> dict[str, Any]:
+) -> QuoteRow:
     """Change the report wording (only before it is sent), the draft paragraph or the code."""
 
     def work(s: Session) -> int:
@@ -435,10 +437,10 @@ def edit_quote(
             values["draft_paragraph"] = draft_paragraph
             notes.append("draft paragraph edited")
         if not values:
-            return q.id  # type: ignore[return-value]
+            return stored_id(q)
         _guarded_update(s, q, expected_version, **values)
-        _event(s, q.id, who, q.status, q.status, "; ".join(notes))  # type: ignore[arg-type]
-        return q.id  # type: ignore[return-value]
+        _event(s, stored_id(q), who, q.status, q.status, "; ".join(notes))
+        return stored_id(q)
 
     return get_quote(project, project.write(work))
 
@@ -452,7 +454,7 @@ def respond(
     note: str = "",
     expected_version: int | None = None,
     at: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> QuoteRow:
     """Record an expert's answer: ``approve``, ``revise`` (with the new wording) or ``reject``.
 
     A revision keeps both wordings (``wording`` and ``approved_wording``) and runs the
@@ -462,7 +464,7 @@ def respond(
     def work(s: Session) -> int:
         q = get_quote_row(s, quote_id)
         respond_in(s, q, action, who, text, note, expected_version, at)
-        return q.id  # type: ignore[return-value]
+        return stored_id(q)
 
     return get_quote(project, project.write(work))
 
@@ -516,21 +518,21 @@ def respond_in(
         for p in (via, note, f"new wording: {text.strip()}" if action == "revise" and text else "")
         if p
     ]
-    _event(session, q.id, who, q.status, to_status, "; ".join(parts))  # type: ignore[arg-type]
+    _event(session, stored_id(q), who, q.status, to_status, "; ".join(parts))
 
 
 def withdraw(
     project: Project, quote_id: int | str, who: str, note: str = "",
     expected_version: int | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> QuoteRow:  # fmt: skip
     """Take a quote out of the approval process (it stays in the history)."""
 
     def work(s: Session) -> int:
         q = get_quote_row(s, quote_id)
         _check_move(q, WITHDRAWN)
         _guarded_update(s, q, expected_version, status=WITHDRAWN)
-        _event(s, q.id, who, q.status, WITHDRAWN, note)  # type: ignore[arg-type]
-        return q.id  # type: ignore[return-value]
+        _event(s, stored_id(q), who, q.status, WITHDRAWN, note)
+        return stored_id(q)
 
     return get_quote(project, project.write(work))
 
@@ -542,10 +544,10 @@ def mark_sent(
     for q in quotes:
         _check_move(q, SENT)
         _guarded_update(session, q, None, status=SENT, packet_id=packet_id, due_date=due)
-        _event(session, q.id, who, q.status, SENT, note)  # type: ignore[arg-type]
+        _event(session, stored_id(q), who, q.status, SENT, note)
 
 
-def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") -> dict[str, Any]:
+def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") -> SweepResult:
     """Turn overdue ``sent`` quotes into ``deemed_accepted`` when silence counts as consent.
 
     A quote is overdue the day *after* its due date. With the setting off nothing changes
@@ -562,14 +564,14 @@ def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") ->
                 _guarded_update(s, q, None, status=DEEMED_ACCEPTED, approved_wording=q.wording)
                 _event(
                     s,
-                    q.id,  # type: ignore[arg-type]
+                    stored_id(q),
                     who,
                     SENT,
                     DEEMED_ACCEPTED,
                     f"no answer by {q.due_date.isoformat() if q.due_date else '?'}; silence "
                     "counts as consent",
                 )
-        return [q.id for q in rows]  # type: ignore[misc]
+        return [stored_id(q) for q in rows]
 
     ids = project.write(work)
     return {

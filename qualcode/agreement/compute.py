@@ -19,7 +19,8 @@ from qualcode.agreement.figures import figures_both
 from qualcode.agreement.report import AgreementReport, AreaRow, CodeRow, Disagreement, both_dict
 from qualcode.agreement.units import document_units, marks
 from qualcode.codebook import resolve_code
-from qualcode.db import Project, stored_id
+from qualcode.db import Project
+from qualcode.rows import stored_id
 from qualcode.documents import resolve_document
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document

@@ -20,7 +20,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.text.run import Run
+from docx.text.font import Font
 
 from qualcode.errors import ImportFormatError
 from qualcode.formats.parsed import ParsedDocument
@@ -169,7 +169,7 @@ def _bold_label(runs: list[CT_R], text: str, styles: _StyleFacts) -> str | None:
 
 
 def _is_bold(run: CT_R, styles: _StyleFacts) -> bool:
-    direct = Run(run, None).bold  # type: ignore[arg-type]  # no parent needed to read
+    direct = Font(run).bold  # the run's own w:b, if any
     if direct is not None:
         return direct
     return run.style in styles.bold_character_styles  # a character style such as "Strong"

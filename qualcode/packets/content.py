@@ -18,10 +18,12 @@ from sqlmodel import Session, select
 from qualcode.codebook import area_of, code_label
 from qualcode.consent import MASK, Redactor
 from qualcode.documents import TurnIndex, document_turns
+from qualcode.errors import PacketError
 from qualcode.formats import writers
 from qualcode.formats.packet_content import TEXTS, PacketContent, PacketQuote
 from qualcode.models import Code, Document, Packet, Participant, ProjectSetting, Quote, new_guid
 from qualcode.participants import attribution, pseudonym
+from qualcode.rows import stored_id
 
 FORMATS = ("docx", "html", "md")
 PROJECT_ID_SETTING = "project_id"
@@ -142,7 +144,7 @@ def context_of(session: Session, q: Quote, doc: Document) -> tuple[str, str, str
     The context never leaves the quote's own speaker turn, so it cannot carry the
     interviewer's words or another expert's.
     """
-    turn = TurnIndex(document_turns(session, doc.id)).at(q.start)  # type: ignore[arg-type]
+    turn = TurnIndex(document_turns(session, stored_id(doc))).at(q.start)
     lo, hi = (turn.start, turn.end) if turn is not None else (0, len(doc.text))
     before = doc.text[lo : q.start]
     after = doc.text[q.end : hi]
@@ -174,7 +176,7 @@ def build_content(
 ) -> PacketContent:
     """The content of one participant's packet (their quotes, scrubbed of anyone else)."""
     lang = packet.language
-    codes = {c.id: c for c in session.exec(select(Code))}
+    codes = {stored_id(c): c for c in session.exec(select(Code))}
     redactor = redactor or Isolation.read(session).redactor_for(person)
     clean = redactor.redact
 
@@ -187,7 +189,7 @@ def build_content(
         if code is None:
             area = ""
         else:
-            top = area_of(code, codes)  # type: ignore[arg-type]
+            top = area_of(code, codes)
             area = code_label(top, lang)
             if top.id != code.id:
                 area = f"{top.key}. {area} – {code.key} {code_label(code, lang)}"
@@ -196,7 +198,7 @@ def build_content(
         check = fidelity_summary(q)
         items.append(
             PacketQuote(
-                quote_id=q.id,  # type: ignore[arg-type]
+                quote_id=stored_id(q),
                 ref=quote_ref(q),
                 wording=clean(xml_safe(q.wording)),
                 context_before=clean(before),
@@ -209,6 +211,8 @@ def build_content(
                 flagged=bool(q.fidelity.get("wording", {}).get("flags")) if researcher else False,
             )
         )
+    if packet.due_date is None:
+        raise PacketError(f"packet {packet.id} has no due date", "Make it again with --due.")
     texts = TEXTS[lang]
     greeting = (
         texts["greeting_named"].format(name=person.name)
@@ -220,7 +224,7 @@ def build_content(
         project_id=proj_id,
         project_name=clean(project_name),
         language=lang,
-        due=packet.due_date,  # type: ignore[arg-type]
+        due=packet.due_date,
         silence_as_consent=silence,
         greeting=xml_safe(greeting),
         attribution=xml_safe(attribution(person, lang)),

@@ -136,7 +136,7 @@ def _plan_packets(
 
 def _open_quotes(s: Session, participant: str | None, resend: bool) -> dict[int, list[Quote]]:
     statuses = (quotes_mod.CANDIDATE, quotes_mod.SENT) if resend else (quotes_mod.CANDIDATE,)
-    stmt = select(Quote).where(Quote.status.in_(statuses)).order_by(col(Quote.id))  # type: ignore[attr-defined]  # sqlmodel column
+    stmt = select(Quote).where(col(Quote.status).in_(statuses)).order_by(col(Quote.id))
     if participant is not None:
         person = resolve_participant(s, participant)
         stmt = stmt.where(Quote.participant_id == person.id)

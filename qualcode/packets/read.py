@@ -29,6 +29,7 @@ from qualcode.packets.returned import (
     parse_returned_docx,
 )
 from qualcode.progress import Progress, no_progress
+from qualcode.rows import stored_id
 
 
 def _same(a: str, b: str) -> bool:
@@ -124,7 +125,7 @@ def read_packets(
                         "`qualcode quotes respond`.",
                     )
                 seen.add(a.quote_id)
-                in_packet.setdefault(q.id, q)  # type: ignore[arg-type]
+                in_packet.setdefault(stored_id(q), q)
             person = s.get(Participant, packet.participant_id)
             redactor = isolation.redactor_for(person) if person is not None else None
             reports.append(_apply_answers(s, ret, packet, in_packet, who, redactor))
@@ -157,7 +158,7 @@ def _apply_answers(
             new = edited or ""
         problem = _problem(q, packet, action, new, edited)
         if problem is None and action == "":
-            unanswered.append(q.id)  # type: ignore[arg-type]  # stored quotes have ids
+            unanswered.append(stored_id(q))
             continue
         if problem is not None:
             problems.append({"quote_id": q.id, "ref": a.ref, "problem": problem})

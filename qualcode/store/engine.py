@@ -40,7 +40,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -350,17 +350,6 @@ _PG_COUNT = (
     "SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1) "
     "SELECT pg_notify(%(channel)s, %(token)s) FROM bump"
 )
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def stored_id(row: _Stored) -> int:
-    """The id of a row that is stored (flushed): never None there, and said so once."""
-    assert row.id is not None, f"{type(row).__name__} is not stored yet"
-    return row.id
 
 
 def lock_coder(session: Session, name: str) -> int | None:

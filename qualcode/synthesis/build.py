@@ -120,21 +120,28 @@ def _cross_cutting(scope: _Scope, code: Code) -> dict[str, Any]:
     return cd
 
 
-def _refuse_unapproved(pending: list[dict[str, Any]]) -> ExportError:
+class UnapprovedQuotesError(ExportError):
+    """A final synthesis was asked for while quotes still wait for the experts' answers."""
+
+    def __init__(self, message: str, hint: str, pending_quotes: list[dict[str, Any]]) -> None:
+        super().__init__(message, hint)
+        self.pending_quotes = pending_quotes
+
+
+def _refuse_unapproved(pending: list[dict[str, Any]]) -> UnapprovedQuotesError:
     lines = [
         f"  quote {q['id']} ({q['code']}, {q['expert']}): {q['status_text']}" for q in pending[:30]
     ]
     if len(pending) > 30:
         lines.append(f"  … and {len(pending) - 30} more")
-    error = ExportError(
+    return UnapprovedQuotesError(
         f"a final synthesis needs every quote approved; {len(pending)} "
         f"{'is' if len(pending) == 1 else 'are'} not:\n" + "\n".join(lines),
         "Record the experts' answers (`qualcode quotes respond`), run `qualcode quotes "
         "sweep` for silence past the deadline, withdraw quotes you will not use, or "
         "export a draft without --final.",
+        pending,
     )
-    error.pending_quotes = pending  # type: ignore[attr-defined]  # read by the CLI's --json
-    return error
 
 
 def _interview_rows(ctx: _Context, interviews: list[SnapshotDocument]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from qualcode.consent import Redactor
 from qualcode.formats.synthesis_text import STATUS_TEXT
 from qualcode.models import Code, Participant, Quote
 from qualcode.participants import is_interviewer_label
+from qualcode.rows import stored_id
 from qualcode.synthesis.snapshot import FINAL_STATUSES, Snapshot, SnapshotCoding
 
 # Consent: how people are shown, and keeping names out of source text.
@@ -108,11 +109,12 @@ class _Context:
                 chain.append(parent)
                 seen.add(parent.id)
             area = next((x for x in reversed(chain) if x.id in area_ids), None)
-            self.area_of[c.id] = area.id if area else None  # type: ignore[index]
             point = None
             if area is not None and c.id != area.id:
                 point = chain[chain.index(area) - 1].id
-            self.point_of[c.id] = point  # type: ignore[index]
+            if c.id is not None:
+                self.area_of[c.id] = area.id if area else None
+                self.point_of[c.id] = point
         # The expert behind each coding, and its speaker turns (for co-occurrence).
         self.expert: dict[int, int | None] = {}
         self.coding_turns: dict[int, list[int]] = {}
@@ -126,10 +128,10 @@ class _Context:
         turn_ids: list[int] = []
         expert: int | None = None
         if index is not None:
-            turn_ids = [t.id for t in index.spanning(coding.start, coding.end)]  # type: ignore[attr-defined]
+            turn_ids = [t.id for t in index.spanning(coding.start, coding.end)]
             turn = index.at(coding.start)
             if turn is not None:
-                speaker, pid = self.snap.turn_speakers[turn.id]  # type: ignore[index]
+                speaker, pid = self.snap.turn_speakers[turn.id]
                 if pid is not None:
                     return pid, turn_ids
                 if is_interviewer_label(speaker):
@@ -166,14 +168,14 @@ class _Context:
         return out
 
     def descendants(self, code: Code) -> set[int]:
-        out = {code.id}
+        out = {stored_id(code)}
         stack = [code]
         while stack:
-            for child in self.children.get(stack.pop().id, ()):  # type: ignore[arg-type]
-                if child.id not in out:
-                    out.add(child.id)
+            for child in self.children.get(stored_id(stack.pop()), ()):
+                if stored_id(child) not in out:
+                    out.add(stored_id(child))
                     stack.append(child)
-        return out  # type: ignore[return-value]
+        return out
 
     def person(self, pid: int | None) -> dict[str, Any] | None:
         if pid not in self._people:

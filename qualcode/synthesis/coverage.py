@@ -7,6 +7,7 @@ from typing import Any
 
 from qualcode.models import Code, Quote
 from qualcode.review import ReviewDocument, review_codes
+from qualcode.rows import stored_id
 from qualcode.synthesis.context import _code_ref, _Context, _label, _Tally
 from qualcode.synthesis.snapshot import FINAL_STATUSES, SnapshotCoding, SnapshotDocument
 
@@ -46,7 +47,9 @@ def _experts(ctx: _Context, interviews: list[SnapshotDocument]) -> list[dict[str
     docs: dict[int, int] = Counter(pid for d in interviews for pid in d.participant_ids)
     out = []
     for pid in _expert_order(ctx, interviews):
-        out.append({**ctx.person(pid), "interviews": docs.get(pid, 0), "codings": per[pid]})  # type: ignore[dict-item]
+        person = ctx.person(pid)
+        if person is not None:  # always: the order holds known participants only
+            out.append({**person, "interviews": docs.get(pid, 0), "codings": per[pid]})
     return out
 
 
@@ -96,9 +99,9 @@ def _frequencies(
         if allowed is not None and code.id not in allowed:
             continue
         tally = _Tally()
-        for c in by_code.get(code.id, ()):  # type: ignore[arg-type]
+        for c in by_code.get(stored_id(code), ()):
             tally.add(c, ctx.expert.get(c.id))
-        area_id = ctx.area_of.get(code.id)  # type: ignore[arg-type]
+        area_id = ctx.area_of.get(stored_id(code))
         out.append(
             {
                 **_code_ref(code, ctx.language),

@@ -10,6 +10,7 @@ from qualcode.errors import NotFoundError
 from qualcode.formats.synthesis_text import headings
 from qualcode.models import Code, Quote
 from qualcode.naming import did_you_mean, fold
+from qualcode.rows import stored_id
 from qualcode.synthesis.context import (
     _code_ref,
     _Context,
@@ -91,7 +92,7 @@ def _section(
         for cid, n in ranked
         if ctx.codes[cid].kind == "cross_cutting"
     ]
-    memos = [ctx.redactor.redact(m) for m in ctx.snap.code_memos.get(code.id, [])]  # type: ignore[arg-type]
+    memos = [ctx.redactor.redact(m) for m in ctx.snap.code_memos.get(stored_id(code), [])]
     return {
         "key": code.key,
         "label": _label(code, lang),

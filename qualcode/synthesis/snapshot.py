@@ -67,7 +67,7 @@ class Snapshot:
     codes: list[Code]
     participants: list[Participant]
     documents: list[SnapshotDocument]
-    turns: dict[int, TurnIndex]
+    turns: dict[int, TurnIndex[SnapshotTurn]]
     turn_speakers: dict[int, tuple[str, int | None]]
     codings: list[SnapshotCoding]
     quotes: list[Quote]
@@ -75,7 +75,7 @@ class Snapshot:
 
 
 @dataclass
-class _TurnRow:
+class SnapshotTurn:
     """The few turn fields the synthesis needs (TurnIndex reads ``start``/``end``)."""
 
     id: int
@@ -117,7 +117,7 @@ def load_snapshot(project: Project) -> Snapshot:
         ):
             if doc_id in docs:
                 docs[doc_id].participant_ids.append(pid)
-        turns_by_doc: dict[int, list[_TurnRow]] = defaultdict(list)
+        turns_by_doc: dict[int, list[SnapshotTurn]] = defaultdict(list)
         speakers: dict[int, tuple[str, int | None]] = {}
         for tid, doc_id, start, end, speaker, pid in s.execute(
             sa_select(
@@ -129,7 +129,7 @@ def load_snapshot(project: Project) -> Snapshot:
                 col(Turn.participant_id),
             )
         ):
-            turns_by_doc[doc_id].append(_TurnRow(tid, start, end))
+            turns_by_doc[doc_id].append(SnapshotTurn(tid, start, end))
             speakers[tid] = (speaker, pid)
         codings = [
             SnapshotCoding(*row)
@@ -160,7 +160,7 @@ def load_snapshot(project: Project) -> Snapshot:
         codes=codes,
         participants=participants,
         documents=list(docs.values()),
-        turns={d: TurnIndex(rows) for d, rows in turns_by_doc.items()},  # type: ignore[arg-type]
+        turns={d: TurnIndex(rows) for d, rows in turns_by_doc.items()},
         turn_speakers=speakers,
         codings=codings,
         quotes=quotes,

@@ -234,10 +234,13 @@ class QualcodeApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_back(self) -> None:  # type: ignore[override]  # sync on purpose: screens call it
-        """Back to the previous screen, never past the dashboard."""
+    def go_back(self) -> None:
+        """Back to the previous screen, never past the dashboard (screens call it)."""
         if len(self.screen_stack) > 2:
             self.pop_screen()
+
+    async def action_back(self) -> None:
+        self.go_back()
 
     # ----- undo / redo ----------------------------------------------------------------
 

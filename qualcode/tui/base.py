@@ -2,7 +2,7 @@
 
 Textual types ``Screen.app`` as a plain ``App``; every qualcode screen reads the project and
 the coder from the app and calls its ``guarded``/``notify_error``/``note_own_write``. These
-bases narrow the type once, so no screen needs ``# type: ignore`` to reach them.
+bases narrow the type once, so no screen needs a type-checker suppression to reach them.
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ class CodeViewScreen(QualcodeScreen[None]):
         self.app.push_screen(MemoEditor(title, p["memo"]), save)
 
     def action_back(self) -> None:
-        self.app.action_back()
+        self.app.go_back()
 
 
 def _speaker(row: CodingRow) -> str:

@@ -479,7 +479,7 @@ class CodebookScreen(QualcodeScreen[None]):
             self.app.push_screen(CodeViewScreen(event.node.data))
 
     def action_back(self) -> None:
-        self.app.action_back()
+        self.app.go_back()
 
     def palette_commands(self) -> list[SystemCommand]:
         return [

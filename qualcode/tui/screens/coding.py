@@ -427,7 +427,7 @@ class CodingScreen(CodingScreenBase):
         if self.filter_code is not None:
             self.set_filter(None)
             return
-        self.app.action_back()
+        self.app.go_back()
 
     def action_code_view(self) -> None:
         """Every passage of the filtered code, the code at the cursor, or one picked."""

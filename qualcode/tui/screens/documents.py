@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -111,7 +110,7 @@ class DocumentsScreen(QualcodeScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: dict[int, dict[str, Any]] = {}
+        self.rows: dict[int, documents.DocumentSummary] = {}
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
@@ -180,7 +179,7 @@ class DocumentsScreen(QualcodeScreen[None]):
 
     # ----- fixing a document -----------------------------------------------------------
 
-    def _current(self) -> dict[str, Any] | None:
+    def _current(self) -> documents.DocumentSummary | None:
         doc_id = self.selected_document_id()
         row = self.rows.get(doc_id) if doc_id is not None else None
         if row is None:
@@ -420,7 +419,7 @@ class DocumentsScreen(QualcodeScreen[None]):
                 w.cancel()
             self.notify("cancelling after the current file…", timeout=3)
             return
-        self.app.action_back()
+        self.app.go_back()
 
 
 def _clip(text: str, width: int) -> str:

@@ -172,7 +172,7 @@ class QuotesScreen(QualcodeScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[quotes_mod.QuoteRow] = []
         self.status_filter: str | None = None
         self.expert_filter: str | None = None
         self.today = dt.date.today()
@@ -202,14 +202,14 @@ class QuotesScreen(QualcodeScreen[None]):
         self.rows = rows or []
         self._fill()
 
-    def shown_quotes(self) -> list[dict[str, Any]]:
+    def shown_quotes(self) -> list[quotes_mod.QuoteRow]:
         return [
             q for q in self.rows
             if (self.status_filter is None or q["status"] == self.status_filter)
             and (self.expert_filter is None or q["participant"] == self.expert_filter)
         ]  # fmt: skip
 
-    def _is_overdue(self, q: dict[str, Any]) -> bool:
+    def _is_overdue(self, q: quotes_mod.QuoteRow) -> bool:
         return bool(
             q["status"] == quotes_mod.SENT
             and q["due_date"]
@@ -261,7 +261,7 @@ class QuotesScreen(QualcodeScreen[None]):
         bar.append(f" · filter: {self.status_filter or 'all'} / {self.expert_filter or 'all'}")
         self.query_one("#quotes-bar", Static).update(bar)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> quotes_mod.QuoteRow | None:
         """The quote under the cursor (None on an empty board)."""
         try:
             table = self.query_one(DataTable)

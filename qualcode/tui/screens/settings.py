@@ -121,4 +121,4 @@ class SettingsScreen(QualcodeScreen[None]):
             self.save(row.key, row.default)
 
     def action_back(self) -> None:
-        self.app.action_back()
+        self.app.go_back()
