@@ -102,6 +102,12 @@ def _content_words(text: str, lang: str) -> list[str]:
     return words
 
 
+def _phrase_key(keyword: str, lang: str) -> str:
+    """A keyword's lemma key; a multi-word keyword as its words' keys joined by a space."""
+    lem = lemmatizer(lang)
+    return " ".join(lem.key(w) for w in keyword.strip().lower().split())
+
+
 def general_prior(term: str, lang: str = "da") -> float:
     """How much a term can tell, by how common it is in the language generally (0.15..1)."""
     z = lemma_zipf(term, lang)
@@ -202,7 +208,7 @@ class CodebookScorer:
         weights: dict[str, dict[str, float]] = defaultdict(dict)  # term -> code -> weight
         keyword_terms: set[str] = set()
         for c in codes:
-            keywords = [lem.key(k.strip().lower()) for k in c.keywords or [] if k.strip()]
+            keywords = [_phrase_key(k, lang) for k in c.keywords or [] if k.strip()]
             keyword_terms.update(keywords)
             for term, key, weight in _code_terms(c, keywords, lang):
                 if len(term) >= 2 and key in self.codes:
@@ -213,7 +219,12 @@ class CodebookScorer:
             entries = _term_entries(term, per_code, lang, limit)
             if entries:
                 self.terms[term] = entries
-        self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
+        self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND and " " not in t}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for term in self.terms:
+            if " " in term:
+                parts = tuple(term.split())
+                self.phrases[parts[0]].append((parts, term))
         self.strong_terms = frozenset(
             t for t, per_code in weights.items() if max(per_code.values()) >= LABEL_WEIGHT
         )
@@ -248,6 +259,17 @@ class CodebookScorer:
         self._cache[token] = result
         return result
 
+    def _phrase_hits(self, tokens: list[_TOKEN]) -> list[str]:
+        """The multi-word keywords ("almen praksis", "patientens hjem") among the tokens."""
+        hits = []
+        for i, (_, lemma) in enumerate(tokens):
+            for parts, term in self.phrases.get(lemma, ()):
+                n = len(parts)
+                if all(tokens[i + k][1] == parts[k] for k in range(1, n) if i + k < len(tokens)):
+                    if i + n <= len(tokens):
+                        hits.append(term)
+        return hits
+
     def score_shared(self, tokens: list[_TOKEN]) -> dict[str, CodeScore]:
         """``score`` for a token list many passages share (an interviewer's question)."""
         if not tokens:
@@ -270,6 +292,11 @@ class CodebookScorer:
         strong = self.strong_terms
         seen: dict[str, list[Any]] = {}  # term -> [count, best factor, how]
         stops = self.stop_words
+        tokens = list(tokens)
+        if self.phrases:
+            for term in self._phrase_hits(tokens):
+                entry = seen.setdefault(term, [0, 1.0, "word"])
+                entry[0] += 1
         for token in tokens:
             if token[0] in stops:
                 continue
