@@ -165,25 +165,34 @@ class DocumentMentions:
         }
 
 
+def heading_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every heading line of a text (``heading_text``), in text order."""
+    return [(s, e) for s, e, _ in _headings(text)]
+
+
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    offset = 0
+    previous_blank = True
+    for line in text.split("\n"):
+        heading = heading_text(line, previous_blank)
+        if heading is not None:
+            out.append((offset, offset + len(line), heading))
+        previous_blank = not line.strip()
+        offset += len(line) + 1
+    return out
+
+
 class TextLayout:
     """Line numbers and section headings of one text, found by bisection."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._newlines = [m.start() for m in re.finditer("\n", text)]
-        self._heading_starts: list[int] = []
-        self._heading_ends: list[int] = []
-        self._headings: list[str] = []
-        offset = 0
-        previous_blank = True
-        for line in text.split("\n"):
-            heading = heading_text(line, previous_blank)
-            if heading is not None:
-                self._heading_starts.append(offset)
-                self._heading_ends.append(offset + len(line))
-                self._headings.append(heading)
-            previous_blank = not line.strip()
-            offset += len(line) + 1
+        found = _headings(text)
+        self._heading_starts = [s for s, _, _ in found]
+        self._heading_ends = [e for _, e, _ in found]
+        self._headings = [h for _, _, h in found]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_left(self._newlines, offset) + 1

@@ -20,10 +20,12 @@ from qualcode.models import (
     Turn,
 )
 from qualcode.participants import is_interviewer_label
+from qualcode.review import heading_spans
 from qualcode.suggest.scorer import (
     _TOKEN,
     CONTEXT_CHARS,
     CONTEXT_SHARE,
+    HEADING_SHARE,
     MODEL_CODEBOOK_MIN,
     QUESTION_SHARE,
     CodebookScorer,
@@ -60,16 +62,24 @@ class Passage:
     context: list[_TOKEN] = field(default_factory=list)
     question: list[_TOKEN] = field(default_factory=list)
     language: str = "da"
+    headings: list[list[_TOKEN]] = field(default_factory=list)  # nearest first
 
     def evidence(self, scorers: dict[str, CodebookScorer]) -> dict[str, CodeScore]:
+        """The codebook's evidence from the passage, its context, the question before it
+        and the nearest heading above it that names a code ("3 Basal palliation"; a
+        "Baggrund" or "Status" heading in between tells nothing and is passed over)."""
         scorer = scorers.get(self.language, scorers["da"])
-        return combine_evidence(
-            [
-                (scorer.score(self.tokens), 1.0),
-                (scorer.score(self.context), CONTEXT_SHARE),
-                (scorer.score_shared(self.question), QUESTION_SHARE),
-            ]
-        )
+        parts = [
+            (scorer.score(self.tokens), 1.0),
+            (scorer.score(self.context), CONTEXT_SHARE),
+            (scorer.score_shared(self.question), QUESTION_SHARE),
+        ]
+        for heading in self.headings:
+            found = scorer.score_shared(heading)
+            if found:
+                parts.append((found, HEADING_SHARE))
+                break
+        return combine_evidence(parts)
 
     def model_words(
         self, stops: frozenset[str], scorers: dict[str, CodebookScorer] | None = None
@@ -123,13 +133,32 @@ class _DocView:
     """A document's tokens and turns: the passage, its context and the question before it."""
 
     def __init__(
-        self, tokens: _TokenIndex, turns: list[tuple[int, int, bool]], language: str
+        self,
+        tokens: _TokenIndex,
+        turns: list[tuple[int, int, bool]],
+        language: str,
+        headings: list[tuple[int, int]] | None = None,
     ) -> None:
         self.tokens = tokens
         self.turns = sorted(turns)
         self.turn_starts = [t[0] for t in self.turns]
         self.language = language
+        self.headings = sorted(headings or [])
+        self.heading_starts = [h[0] for h in self.headings]
         self._questions: dict[int, list[_TOKEN]] = {}
+        self._heading_tokens: dict[int, list[_TOKEN]] = {}
+
+    def headings_before(self, start: int) -> list[list[_TOKEN]]:
+        """The tokens of the headings above ``start``, nearest first (at most ``MAX_HEADINGS``)."""
+        i = bisect.bisect_right(self.heading_starts, start) - 1
+        out = []
+        while i >= 0 and len(out) < MAX_HEADINGS:
+            if i not in self._heading_tokens:  # shared: its evidence is scored once
+                self._heading_tokens[i] = self.tokens.within(*self.headings[i])
+            if self.headings[i][1] <= start:
+                out.append(self._heading_tokens[i])
+            i -= 1
+        return out
 
     def passage(self, start: int, end: int, codes: set[str] | None = None) -> Passage:
         core = self.tokens.within(start, end)
@@ -146,7 +175,10 @@ class _DocView:
                     self._questions[j] = self.tokens.within(self.turns[j][0], self.turns[j][1])
                 question = self._questions[j]
         context = self.tokens.within(max(lo, 0), start) + self.tokens.within(end, hi)
-        return Passage(0, start, end, codes or set(), core, context, question, self.language)
+        headings = self.headings_before(start) if not self.turns else []
+        return Passage(
+            0, start, end, codes or set(), core, context, question, self.language, headings
+        )
 
 
 def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
@@ -159,7 +191,18 @@ def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
         ).where(col(Turn.document_id).in_(doc_ids))
     ).all():
         turns[d].append((st, en, pid is None and is_interviewer_label(speaker)))
-    return {d: _DocView(index[d], turns.get(d, []), langs.get(d, "da")) for d in doc_ids}
+    untold = [d for d in doc_ids if d not in turns]
+    headings: dict[int, list[tuple[int, int]]] = {}
+    if untold:
+        for d, text in session.exec(
+            select(Document.id, Document.text).where(col(Document.id).in_(untold))
+        ).all():
+            if d is not None:
+                headings[d] = heading_spans(text)
+    return {
+        d: _DocView(index[d], turns.get(d, []), langs.get(d, "da"), headings.get(d))
+        for d in doc_ids
+    }
 
 
 def _passage(
@@ -207,6 +250,7 @@ _METADATA_LINE = re.compile(
     re.IGNORECASE,
 )
 _HEADING_MAX = 80
+MAX_HEADINGS = 6  # how far up a report's heading chain a passage looks for its topic
 
 
 def _turn_spans(

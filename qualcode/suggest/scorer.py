@@ -38,6 +38,9 @@ WEAK_MAX_ZIPF = 6.0  # description words this common in Danish ("få", "sige") a
 WEAK_SPREAD = 0.5  # nor are description words shared by more than this share of the codes
 PARENT_SHARE = 1.0  # how much an area's evidence lifts its attention points
 CHILD_SHARE = 0.3  # how much attention points beyond the best one count for their area
+# An area with more codebook words catches more chance hits: its evidence is divided by its
+# vocabulary's weight (relative to the mean area's) to this power (chosen by grouped CV).
+AREA_MASS_POWER = 0.5
 MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
@@ -228,9 +231,22 @@ class CodebookScorer:
         self.strong_terms = frozenset(
             t for t, per_code in weights.items() if max(per_code.values()) >= LABEL_WEIGHT
         )
+        self.area_mass = self._area_mass()
         self.stop_words = lem.stop_words
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
         self._shared: dict[int, tuple[list[_TOKEN], dict[str, CodeScore]]] = {}
+
+    def _area_mass(self) -> dict[str, float]:
+        """Each area's vocabulary weight (its own and its attention points' terms) relative
+        to the mean area's."""
+        mass: dict[str, float] = defaultdict(float)
+        for entries in self.terms.values():
+            for key, weight in entries:
+                area = self.codes[key].area_key
+                if area is not None:
+                    mass[area] += weight
+        mean = sum(mass.values()) / len(mass) if mass else 1.0
+        return {k: v / mean for k, v in mass.items() if v > 0}
 
     def term_list(self) -> list[str]:
         return sorted(self.terms)
@@ -328,6 +344,7 @@ class CodebookScorer:
 
 CONTEXT_SHARE = 0.5  # the rest of the speaker's turn (or the text around a passage)
 QUESTION_SHARE = 0.8  # the interviewer's question before the passage
+HEADING_SHARE = 1.0  # the nearest heading above a passage in a report that names a code
 CONTEXT_CHARS = 500
 
 
@@ -390,6 +407,8 @@ def codebook_levels(
     for key, values in children.items():
         best = max(values, default=0.0)
         areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
+    if AREA_MASS_POWER:
+        areas = {k: v / scorer.area_mass.get(k, 1.0) ** AREA_MASS_POWER for k, v in areas.items()}
     points: dict[str, float] = {}
     cross: dict[str, float] = {}
     for key, info in scorer.codes.items():
