@@ -24,7 +24,7 @@ from qualcode.nlp.pipeline import annotate_text, lemmatizer
 MODEL_KIND = "suggest_textcat"
 KEYWORD_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
-DESCRIPTION_WEIGHT = 0.12  # description and use-when words
+DESCRIPTION_WEIGHT = 0.3  # description and use-when words
 NOT_WHEN_WEIGHT = 0.12  # words of a not-when clause count for the code it points to
 COMPOUND_FACTOR = 0.8
 MIN_COMPOUND = 5  # shorter keywords match only whole words (no "gen" in "generelt")
