@@ -110,6 +110,7 @@ def _paragraph_hits(name: str) -> tuple[list[dict[str, Any]], list[list[bool]]]:
         [(t[3], t[4]) for t in annotate_text(r["text"], r.get("lang") or "da").tokens] for r in rows
     ]
     hits: list[list[bool]] = []
+    evidence: list[dict[str, float]] = []
     for setting in GRID:
         saved = {k: getattr(scorer_module, k) for k in setting}
         for k, v in setting.items():
@@ -119,14 +120,55 @@ def _paragraph_hits(name: str) -> tuple[list[dict[str, Any]], list[list[bool]]]:
             row_hits = []
             for r, toks in zip(rows, tokens, strict=True):
                 sc = scorers.get(r.get("lang") or "da", scorers["da"])
-                areas = scorer_module.codebook_levels(sc, sc.score(toks))["area"]
+                ev = sc.score(toks)
+                areas = scorer_module.codebook_levels(sc, ev)["area"]
                 best = max(areas.items(), key=lambda kv: (kv[1], kv[0]), default=("", 0.0))
                 row_hits.append(best[1] > 0 and best[0] == r["area"])
+                if all(abs(saved[k] - v) < 1e-9 for k, v in setting.items()):
+                    evidence.append(scorer_module.area_evidence(sc, ev))
             hits.append(row_hits)
         finally:
             for k, v in saved.items():
                 setattr(scorer_module, k, v)
-    return rows, hits
+    return rows, hits, evidence
+
+
+def _calibration(rows: list[dict[str, Any]], evidence: list[dict[str, float]]) -> dict[str, Any]:
+    """The softmax temperature by grouped CV (fitted on the other groups), its reliability
+    table and ECE on the held-out groups, and the temperature fitted on all rows."""
+    from qualcode.suggest.calibration import (
+        CALIBRATION_TEMPERATURE,
+        area_probabilities,
+        fit_temperature,
+        reliability,
+    )
+
+    areas = sorted({r["area"] for r in rows})
+    samples = [(e, {r["area"]}) for e, r in zip(evidence, rows, strict=True)]
+    pairs: list[tuple[float, bool]] = []
+    default_pairs: list[tuple[float, bool]] = []
+    for group in sorted({r["group"] for r in rows}):
+        train = [x for x, r in zip(samples, rows, strict=True) if r["group"] != group]
+        t = fit_temperature(train, areas)
+        for (e, gold), r in zip(samples, rows, strict=True):
+            if r["group"] != group:
+                continue
+            for temp, out in ((t, pairs), (CALIBRATION_TEMPERATURE, default_pairs)):
+                probs = area_probabilities(e, areas, temp)
+                top = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
+                out.append((top[1], top[0] in gold))
+    table, ece = reliability(pairs)
+    _, default_ece = reliability(default_pairs)
+    return {
+        "temperature_all_rows": fit_temperature(samples, areas),
+        "cv_ece": ece,
+        "default_temperature_ece": default_ece,
+        "reliability": [
+            f"{row.low:.2f}-{row.high:.2f}: n={row.passages} "
+            f"p={row.confidence} right={row.accuracy}"
+            for row in table
+        ],
+    }
 
 
 def paragraphs(name: str = "devset") -> dict[str, Any]:
@@ -134,7 +176,7 @@ def paragraphs(name: str = "devset") -> dict[str, Any]:
     cross-validated figure (settings chosen on the other groups)."""
     import qualcode.suggest.scorer as scorer_module
 
-    rows, hits = _paragraph_hits(name)
+    rows, hits, evidence = _paragraph_hits(name)
     default = next(
         i
         for i, g in enumerate(GRID)
@@ -165,6 +207,7 @@ def paragraphs(name: str = "devset") -> dict[str, Any]:
             for g, h in zip(GRID, hits, strict=True)
         },
         "chosen_in_cv": dict(chosen),
+        "calibration": _calibration(rows, evidence),
     }
 
 

@@ -207,6 +207,20 @@ def _print_evaluation(report: dict[str, Any]) -> None:
         f"{quality['point_precision']}, cross-cutting precision "
         f"{quality['cross_cutting_precision']}, coverage {quality['coverage']}"
     )
+    calibration = report.get("calibration") or {}
+    if calibration:
+        say("")
+        say(
+            f"calibration of the codebook's area probabilities (temperature "
+            f"{calibration['temperature']}, fitted by grouped cross-validation): "
+            f"ECE {calibration['ece']}"
+        )
+        for row in calibration["reliability"]:
+            if row["passages"]:
+                say(
+                    f"  p {row['from']:.2f}-{row['to']:.2f}: {row['passages']:>4} passages, "
+                    f"mean p {row['probability']:.2f}, right {row['right']:.2f}"
+                )
     curve = report.get("learning_curve") or []
     if curve:
         say("")

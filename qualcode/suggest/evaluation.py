@@ -28,12 +28,14 @@ from qualcode.models import TrainedModel
 from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
 from qualcode.suggest.model import MODEL_KIND, _fit, _labels_of, _negative_passages
 from qualcode.suggest.passages import Passage, _codes, coded_passages
 from qualcode.suggest.scorer import (
     CodebookScorer,
     CodeScore,
     SuggestError,
+    area_evidence,
     build_scorers,
     rank_codes,
 )
@@ -314,6 +316,47 @@ def _learning_curve(data: _Data, iterations: int, seed: int, weight: float) -> l
     return out
 
 
+def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
+    """How well the codebook's area probabilities are calibrated: the softmax temperature
+    is fitted on the other folds' documents (grouped cross-validation) and the reliability
+    table and ECE are read on the held-out passages; ``temperature`` is fitted on all."""
+    areas = sorted(k for k, c in data.scorer.codes.items() if c.kind == "area")
+    samples: list[tuple[dict[str, float], set[str]]] = []
+    docs: list[int] = []
+    for passage, evidence in zip(data.passages, data.evidence, strict=True):
+        gold, _ = _gold(data.scorer, passage)
+        if gold:
+            samples.append((area_evidence(data.scorer, evidence), gold))
+            docs.append(passage.document_id)
+    if not samples:
+        return {}
+    fold_of = _fold_of(data.passages, max(2, folds), seed)
+    pairs: list[tuple[float, bool]] = []
+    for f in set(fold_of.values()):
+        train = [x for x, d in zip(samples, docs, strict=True) if fold_of[d] != f]
+        t = fit_temperature(train, areas) if train else None
+        for (evidence, gold), d in zip(samples, docs, strict=True):
+            if fold_of[d] == f:
+                probs = area_probabilities(evidence, areas, t)
+                top = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
+                pairs.append((top[1], top[0] in gold))
+    table, ece = reliability(pairs)
+    return {
+        "temperature": fit_temperature(samples, areas),
+        "ece": ece,
+        "reliability": [
+            {
+                "from": row.low,
+                "to": row.high,
+                "passages": row.passages,
+                "probability": row.confidence,
+                "right": row.accuracy,
+            }
+            for row in table
+        ],
+    }
+
+
 def evaluate(
     project: Project,
     folds: int = 4,
@@ -339,6 +382,7 @@ def evaluate(
     result: dict[str, Any] = {
         "passages": len(data.passages),
         "codebook": _score_method("codebook", scorer, cb_items),
+        "calibration": _calibration(data, folds, seed),
     }
     doc_ids = {p.document_id for p in data.passages}
     if not train or len(doc_ids) < 2:

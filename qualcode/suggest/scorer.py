@@ -387,28 +387,38 @@ def _normalised(scores: dict[str, float]) -> dict[str, float]:
     return {k: (v / top if top > 0 else 0.0) for k, v in scores.items()}
 
 
-def codebook_levels(
-    scorer: CodebookScorer, evidence: dict[str, CodeScore]
-) -> dict[str, dict[str, float]]:
-    """Codebook evidence at three levels, each normalised to 0..1 per passage.
-
-    An area collects its own evidence and every attention point's (``CHILD_SHARE``), so many
-    area words outweigh one generic attention-point word; an attention point adds its area's
-    total (``PARENT_SHARE``), so it is ranked within the best-supported area.
-    """
-    raw = {k: v.score for k, v in evidence.items()}
+def area_evidence(scorer: CodebookScorer, evidence: dict[str, CodeScore]) -> dict[str, float]:
+    """Each area's raw evidence: its own plus its best attention point's plus
+    ``CHILD_SHARE`` of the others', divided by the area's vocabulary weight to the power
+    ``AREA_MASS_POWER`` (an area with more codebook words catches more chance hits)."""
     areas: dict[str, float] = {}
     children: dict[str, list[float]] = defaultdict(list)
     for key, info in scorer.codes.items():
+        ev = evidence.get(key)
+        value = ev.score if ev is not None else 0.0
         if info.kind == "area":
-            areas[key] = areas.get(key, 0.0) + raw.get(key, 0.0)
+            areas[key] = areas.get(key, 0.0) + value
         elif info.area_key is not None:
-            children[info.area_key].append(raw.get(key, 0.0))
+            children[info.area_key].append(value)
     for key, values in children.items():
         best = max(values, default=0.0)
         areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
     if AREA_MASS_POWER:
         areas = {k: v / scorer.area_mass.get(k, 1.0) ** AREA_MASS_POWER for k, v in areas.items()}
+    return areas
+
+
+def codebook_levels(
+    scorer: CodebookScorer, evidence: dict[str, CodeScore]
+) -> dict[str, dict[str, float]]:
+    """Codebook evidence at three levels, each normalised to 0..1 per passage.
+
+    An area collects its own evidence and every attention point's (``area_evidence``), so
+    many area words outweigh one generic attention-point word; an attention point adds its
+    area's total (``PARENT_SHARE``), so it is ranked within the best-supported area.
+    """
+    raw = {k: v.score for k, v in evidence.items()}
+    areas = area_evidence(scorer, evidence)
     points: dict[str, float] = {}
     cross: dict[str, float] = {}
     for key, info in scorer.codes.items():

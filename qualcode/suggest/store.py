@@ -22,6 +22,7 @@ from qualcode.models import (
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.model import load_model
 from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
 from qualcode.suggest.scorer import (
@@ -30,13 +31,17 @@ from qualcode.suggest.scorer import (
     MAX_PER_UNIT,
     MIN_OWN_EVIDENCE,
     MIN_SCORE,
+    MODEL_WEIGHT,
     SCORE_SCALE,
     CodebookScorer,
     CodeScore,
     SuggestError,
+    area_evidence,
     build_scorers,
     rank_codes,
 )
+
+MIN_PROBABILITY = 0.5  # calibrated probability of the area a proposal needs
 
 
 def _pick(
@@ -53,8 +58,21 @@ def _pick(
     codes are proposed beside it. Context may rank codes but not carry a suggestion alone:
     the sentence itself must contain a codebook word for the code (or its area or
     attention points), or the trained model must vote for it.
+
+    The score of an area or attention-point proposal is the calibrated probability that its
+    area is right (``calibration``: the codebook's area evidence through a softmax, mixed
+    with the model's area vote by the model's weight); a cross-cutting proposal's score is
+    its evidence strength (1 - exp(-evidence)) or the model's vote.
     """
     ranked = rank_codes(scorer, evidence, probs, model_weight)
+    area_keys = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
+    p_area = area_probabilities(area_evidence(scorer, evidence), area_keys)
+    if probs:
+        w = MODEL_WEIGHT if model_weight is None else model_weight
+        votes = {a: probs.get(a, 0.0) for a in area_keys}
+        total = sum(votes.values())
+        if total > 0:
+            p_area = {a: (1 - w) * p_area[a] + w * votes[a] / total for a in area_keys}
     core = scorer.score(passage.tokens, strong_only=True) if use_codebook else {}
     out: list[tuple[str, float, str]] = []
     areas = ranked["area"]
@@ -86,6 +104,10 @@ def _pick(
         score = max(codebook_part, model)
         if score < MIN_SCORE:
             continue
+        if info.area_key is not None:
+            score = p_area.get(info.area_key, 0.0)
+            if score < MIN_PROBABILITY:
+                continue
         # the reason names keywords and label words; description words only rank
         terms = {t: "context" for t in ev.terms if t in scorer.strong_terms}
         for k in family:
