@@ -4,12 +4,12 @@ file it arrives in (.pdf, or a .txt, .md or .docx someone pasted PDF text into).
 A word split across lines ("opfølg-" at a line end, "ningsplan" on the next line, often
 across one blank line where a page or column broke) is joined when the continuation starts
 in lower case, is not a conjunction ("Kræft- og hjertepatienter" keeps its hyphen), and the
-joined word is known: it occurs elsewhere in the text, is in the language's word list
-(``qualcode.lexicon``'s Danish and English wordfreq lists), or is a compound of listed words — or the first part is no word on its own ("pallia-"). A short
-or upper-case first part joins only into a listed word ("be-" + "handling"); otherwise
-("it-", "EU-", "MR-") it keeps its hyphen and only the line break goes. This is the one
-rule every importer uses; it runs once at import, before anything points into the text,
-so offsets are not an issue.
+joined word is known: it occurs elsewhere in the text, is in the Danish or English word
+list (``qualcode.lexicon``, wordfreq), or is a compound of listed words — or the first part
+is no word on its own ("pallia-"). An upper-case first part ("EU-", "MR-") keeps its hyphen
+and only the line break goes; so does a short one ("it-", "e-") unless the joined word is a
+known compound ("be-" + "handlingsplan"). This is the one rule every importer uses; it runs
+once at import, before anything points into the text, so offsets are not an issue.
 """
 
 from __future__ import annotations
