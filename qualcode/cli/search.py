@@ -114,7 +114,9 @@ def register(app: typer.Typer) -> None:
         ),
         accept: int | None = typer.Option(None, "--accept", metavar="ID", help="Accept one."),
         reject: int | None = typer.Option(None, "--reject", metavar="ID", help="Reject one."),
-        coder: str | None = typer.Option(None, help="Coder for --accept/--reject."),
+        coder: str | None = typer.Option(
+            None, help="Coder for --accept/--reject; with blind coding, whose suggestions."
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Suggest codes for uncoded sentences (stored as open suggestions, never applied)."""
@@ -139,7 +141,7 @@ def register(app: typer.Typer) -> None:
             if evaluate:
                 with progress_bar("evaluating", enabled=not as_json) as progress:
                     report = sg.evaluate(
-                        project, folds=folds, iterations=iterations, progress=progress
+                        project, folds=folds, iterations=iterations, progress=progress, coder=who
                     )
                 if as_json:
                     emit_json(report)
@@ -149,9 +151,13 @@ def register(app: typer.Typer) -> None:
             trained = None
             if train:
                 with progress_bar("training", enabled=not as_json) as progress:
-                    trained = sg.train_model(project, iterations=iterations, progress=progress)
+                    trained = sg.train_model(
+                        project, iterations=iterations, progress=progress, coder=who
+                    )
             with progress_bar("suggesting", enabled=not as_json) as progress:
-                rows = sg.suggest(project, document, use_model=not no_model, progress=progress)
+                rows = sg.suggest(
+                    project, document, use_model=not no_model, progress=progress, coder=who
+                )
         if as_json:
             emit_json(
                 {

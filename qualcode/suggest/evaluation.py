@@ -29,7 +29,7 @@ from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
-from qualcode.suggest.model import MODEL_KIND, _fit, _labels_of, _negative_passages
+from qualcode.suggest.model import _fit, _labels_of, _model_row, _negative_passages, model_kind
 from qualcode.suggest.passages import Passage, _codes, coded_passages
 from qualcode.suggest.scorer import (
     CodebookScorer,
@@ -40,6 +40,7 @@ from qualcode.suggest.scorer import (
     rank_codes,
 )
 from qualcode.suggest.store import _pick
+from qualcode.visibility import visible_coder_filter
 
 WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 CURVE_SHARES = (0.1, 0.2, 0.5)
@@ -221,13 +222,16 @@ class _Data:
     negatives: list[tuple[list[str], set[str]]]
 
 
-def _load(project: Project, seed: int, train: bool) -> _Data:
+def _load(project: Project, seed: int, train: bool, coder: str | None = None) -> _Data:
+    """Coded passages (with blind coding on for ``coder``: only the codings that coder may
+    see — their own and the reviewed ones), their evidence and the model's inputs."""
     annotate_missing(project)
+    visible = visible_coder_filter(project, coder)
     with project.session() as s:
         codes = _codes(s)
         scorers = build_scorers(s, codes)
-        passages = coded_passages(s)
-        negatives = _negative_passages(s, len(passages) // 2, seed) if train else []
+        passages = coded_passages(s, visible)
+        negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
     scorer = scorers["da"]
@@ -365,6 +369,7 @@ def evaluate(
     train: bool = True,
     progress: Progress = no_progress,
     curve: bool = True,
+    coder: str | None = None,
 ) -> dict[str, Any]:
     """Cross-validated figures on the project's own codings.
 
@@ -372,9 +377,10 @@ def evaluate(
     classifier (and the combination) is scored by document-grouped ``folds``: each fold's
     documents are held out, the model is trained on the rest. The combination uses the
     model weight this cross-validation chooses (``model_weight``; the figures per weight
-    are in ``weight_curve``).
+    are in ``weight_curve``). With blind coding on for ``coder``, only the codings that
+    coder may see are used.
     """
-    data = _load(project, seed, train)
+    data = _load(project, seed, train, coder)
     scorer = data.scorer
     cb_items: list[_Item] = [
         (p, e, None) for p, e in zip(data.passages, data.evidence, strict=True)
@@ -410,11 +416,18 @@ def train_model(
     seed: int = 0,
     progress: Progress = no_progress,
     folds: int = 3,
+    coder: str | None = None,
 ) -> dict[str, Any]:
     """Train the classifier on every coding of the project and store it (replacing the old),
     with the weight it gets beside the codebook: chosen by ``folds``-fold cross-validation
-    over the project's own coded documents (``MODEL_WEIGHT`` when there are too few)."""
-    data = _load(project, seed, True)
+    over the project's own coded documents (``MODEL_WEIGHT`` when there are too few).
+
+    With blind coding on for ``coder``, the model learns from that coder's own (and the
+    reviewed) codings only and is stored as theirs: the project's model and the other
+    coders' stay as they are, and only this coder's suggestions use it.
+    """
+    blind_for = coder if visible_coder_filter(project, coder) is not None else None
+    data = _load(project, seed, True, blind_for)
     if len(data.passages) < 4:
         raise SuggestError(
             f"only {len(data.passages)} coded passages; too few to train on",
@@ -440,8 +453,14 @@ def train_model(
         "architecture": "spacy.TextCatBOW.v3 over lemmas",
         "model_weight": weight,
         "weight_curve": weight_curve,
+        "coder": blind_for,
     }
     with project.transaction() as s:
-        s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == MODEL_KIND))
-        s.add(TrainedModel(kind=MODEL_KIND, data=model.to_bytes(), meta=meta))
+        if blind_for is None:
+            s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == model_kind(None)))
+        else:
+            while (old := _model_row(s, blind_for)) is not None:
+                s.delete(old)
+                s.flush()
+        s.add(TrainedModel(kind=model_kind(blind_for), data=model.to_bytes(), meta=meta))
     return meta

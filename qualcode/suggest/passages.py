@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.models import (
@@ -222,13 +223,15 @@ def _codes(session: Session) -> list[Code]:
     return codes
 
 
-def coded_passages(session: Session) -> list[Passage]:
-    """Every distinct coded span with the union of its codes (all coders)."""
+def coded_passages(session: Session, visible: ColumnElement[bool] | None = None) -> list[Passage]:
+    """Every distinct coded span with the union of its codes (all coders, or only the
+    codings ``visible`` lets through: a blind coder's own and the reviewed ones)."""
     key_by_id = {c.id: c.key for c in session.exec(select(Code))}
     spans: dict[tuple[int, int, int], set[str]] = defaultdict(set)
-    for d, code_id, s, e in session.exec(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-    ).all():
+    stmt = select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    for d, code_id, s, e in session.exec(stmt).all():
         if code_id in key_by_id:
             spans[(d, s, e)].add(key_by_id[code_id])
     views = _doc_views(session, sorted({d for d, _, _ in spans}))
@@ -288,8 +291,12 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[int, int, int]]:
-    """(document, start, end) of sentences a participant said that nobody has coded.
+def _uncoded_units(
+    session: Session, doc_ids: list[int] | None, visible: ColumnElement[bool] | None = None
+) -> list[tuple[int, int, int]]:
+    """(document, start, end) of sentences a participant said that nobody has coded (with
+    ``visible``: that no coding it lets through covers — a blind coder is not told which
+    sentences the others coded).
 
     With speaker turns: only sentences inside a participant's turn (never the interviewer's,
     the title or a recording note before the first turn). Without turns (a report, notes):
@@ -303,6 +310,8 @@ def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[in
     cstmt = select(Coding.document_id, Coding.start, Coding.end)
     if doc_ids is not None:
         cstmt = cstmt.where(col(Coding.document_id).in_(doc_ids))
+    if visible is not None:
+        cstmt = cstmt.where(visible)
     for d, s, e in session.exec(cstmt).all():
         coded[d].append((s, e))
     turns: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}

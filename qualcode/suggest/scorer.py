@@ -157,10 +157,12 @@ def _code_infos(codes: list[Code], lang: str) -> dict[str, CodeInfo]:
     by_id = {c.id: c for c in codes if c.id is not None}
     out: dict[str, CodeInfo] = {}
     for c in codes:
+        if c.id is None:
+            continue  # not stored: nothing to suggest it for
         parent = by_id.get(c.parent_id) if c.parent_id is not None else None
         area = area_of(c, by_id)
         out[c.key] = CodeInfo(
-            id=c.id,  # type: ignore[arg-type]  # a stored code always has an id
+            id=c.id,
             key=c.key,
             kind=c.kind,
             label=c.label_da if lang == "da" else (c.label_en or c.label_da),
