@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from qualcode.lexicon import known_word
+from qualcode.lexicon import known_compound, known_word
 
 # A word ending in a hyphen at a line end, then (across at most one blank line) a word.
 _SPLIT_WORD = re.compile(
@@ -26,7 +26,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SPLIT_END = re.compile(r"[^\W\d_][-\u00ad\u2010]\Z")
 # After these a hyphen marks a suspended compound ("Kræft- og hjertepatienter").
 _SUSPENDING = frozenset({"og", "eller", "samt", "el", "and", "or", "nor", "to", "til"})
-_MIN_PART = 3
 
 
 def _known(word: str) -> bool:
@@ -35,20 +34,8 @@ def _known(word: str) -> bool:
 
 
 def _compound_known(word: str, depth: int = 3) -> bool:
-    """Whether ``word`` is in the word list or a compound of listed words (with or without a
-    linking ``s``/``e``): ``kræftopfølgningsplanen`` = kræft + opfølgning + s + planen."""
-    if _known(word):
-        return True
-    if depth == 0:
-        return False
-    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
-        head, tail = word[:i], word[i:]
-        head_known = _known(head) or (
-            head[-1] in "se" and len(head) > _MIN_PART and _known(head[:-1])
-        )
-        if head_known and _compound_known(tail, depth - 1):
-            return True
-    return False
+    """A listed word or a compound of listed words, Danish or English (``known_compound``)."""
+    return known_compound(word, "da", depth) or known_compound(word, "en", depth)
 
 
 def _should_join(before: str, after: str, vocabulary: set[str]) -> bool:
