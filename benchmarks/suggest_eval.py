@@ -247,6 +247,9 @@ def main(argv: list[str]) -> None:
     for key in ("learning_curve", "model_weight"):
         if key in report:
             print(key, report[key])
+    calibration = report.get("calibration") or {}
+    if calibration:
+        print("calibration temperature", calibration["temperature"], "ECE", calibration["ece"])
 
 
 if __name__ == "__main__":

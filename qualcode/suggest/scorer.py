@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from qualcode.codebook import area_of
 from qualcode.errors import QualcodeError
-from qualcode.lexicon import lemma_zipf, zipf
+from qualcode.lexicon import known_compound, lemma_zipf, zipf
 from qualcode.models import (
     Code,
     Token,
@@ -27,6 +27,7 @@ LABEL_WEIGHT = 0.5
 DESCRIPTION_WEIGHT = 0.3  # description and use-when words
 NOT_WHEN_WEIGHT = 0.12  # words of a not-when clause count for the code it points to
 COMPOUND_FACTOR = 0.8
+COMPOUND_CHECK = True  # the rest of a compound must be a word for a term inside it to count
 MIN_COMPOUND = 5  # shorter keywords match only whole words (no "gen" in "generelt")
 LEXICALISED_ZIPF = 3.0  # a compound this common in Danish is a word of its own (hjemmeside)
 # General-Danish prior: a term as common as Zipf PRIOR_COMMON weighs PRIOR_FLOOR, one at or
@@ -103,6 +104,17 @@ def _content_words(text: str, lang: str) -> list[str]:
             continue
         words.append(row[4])
     return words
+
+
+def _part(rest: str) -> bool:
+    """Whether the rest of a compound beside a codebook term is a word (or words) of its
+    own, with or without a linking ``s``/``e``: "hjemme|behandling", "kræft|s|..."; the
+    "omsorg" of "patientomsorg" is no "sorg" with a first part "patientom"."""
+    if not COMPOUND_CHECK:
+        return True
+    return known_compound(rest) or (
+        len(rest) > 4 and rest[-1] in "se" and known_compound(rest[:-1])
+    )
 
 
 def _phrase_key(keyword: str, lang: str) -> str:
@@ -269,9 +281,9 @@ class CodebookScorer:
                 continue  # "hjemmeside" is a word of its own, not a kind of "hjemme"
             for size in range(MIN_COMPOUND, n):
                 head, tail = form[:size], form[n - size :]
-                if head in self.long_terms and head not in found:
+                if head in self.long_terms and head not in found and _part(form[size:]):
                     found[head] = (COMPOUND_FACTOR, "compound")
-                if tail in self.long_terms and tail not in found:
+                if tail in self.long_terms and tail not in found and _part(form[: n - size]):
                     found[tail] = (COMPOUND_FACTOR, "compound")
         result = [(t, f, how) for t, (f, how) in found.items()]
         self._cache[token] = result
