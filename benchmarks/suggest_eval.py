@@ -1,13 +1,21 @@
-"""Suggestion quality on the development set and on the demo (not a timing benchmark).
+"""Suggestion quality on the development sets and on the demo (not a timing benchmark).
 
-    python benchmarks/suggest_eval.py devset [--no-train] [--json]
+    python benchmarks/suggest_eval.py devset [--no-train] [--json]   # the first dev set
+    python benchmarks/suggest_eval.py blind [--no-train] [--json]    # the blind dev set
     python benchmarks/suggest_eval.py demo [--no-train] [--json]
-    python benchmarks/suggest_eval.py paragraphs      # codebook alone, one paragraph at a time
+    python benchmarks/suggest_eval.py paragraphs [devset|blind]  # codebook alone, per paragraph
 
-``devset`` builds a throw-away project from ``benchmarks/data/devset_da.jsonl``: one text
-document per source group (paragraphs in area order, as sections of a report), every
-paragraph coded with its gold attention point (or area) and cross-cutting codes, then runs
-``suggest --evaluate`` (cross-validation grouped by document = source group).
+Two dev sets: ``devset_da.jsonl`` (216 paragraphs, written by a helper who had seen the
+codebook) and ``devset_blind_da.jsonl`` (306 paragraphs, written from DOMAIN.md only; its
+texts are not read to pick codebook words — only aggregate figures are used).
+
+``devset``/``blind`` build a throw-away project: one text document per source group
+(paragraphs in area order, as sections of a report), every paragraph coded with its gold
+attention point (or area) and cross-cutting codes, then run ``suggest --evaluate``
+(cross-validation grouped by document = source group). ``paragraphs`` scores each paragraph
+alone with the codebook (no context, no corpus) and reports the figure by grouped
+cross-validation over the settings in ``GRID``: for each held-out group, the setting that
+did best on the other groups is used (``cv_area_top1``), beside the default's figure.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-DEVSET = Path(__file__).parent / "data" / "devset_da.jsonl"
+DATA = Path(__file__).parent / "data"
+SETS = {"devset": DATA / "devset_da.jsonl", "blind": DATA / "devset_blind_da.jsonl"}
+DEVSET = SETS["devset"]
 CROSS = {
     "ulighed": "ulighed",
     "tvaersektor": "tvaersektoriel",
@@ -30,11 +40,12 @@ CROSS = {
 }
 
 
-def load_devset() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+def load_devset(name: str = "devset") -> list[dict[str, Any]]:
+    text = SETS[name].read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def build_devset_project(folder: Path) -> Any:
+def build_devset_project(folder: Path, name: str = "devset") -> Any:
     from qualcode.codebook import load_codebook
     from qualcode.coding import apply_code
     from qualcode.db import open_project
@@ -44,50 +55,159 @@ def build_devset_project(folder: Path) -> Any:
     project = open_project(folder / "devset.qualcode", create=True)
     load_codebook(project, demo_codebook())
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in load_devset():
+    for row in load_devset(name):
         groups[row["group"]].append(row)
     for group, rows in sorted(groups.items()):
         rows.sort(key=lambda r: r["area"])
         text = "\n\n".join(r["text"] for r in rows) + "\n"
         path = folder / f"{group}.txt"
         path.write_text(text, encoding="utf-8")
-        import_files(project, [path], kind="document", language="da")
+        langs = [r.get("lang") or "da" for r in rows]
+        lang = max(set(langs), key=langs.count)
+        import_files(project, [path], kind="document", language=lang)
         pos = 0
         for r in rows:
             start = text.index(r["text"], pos)
             end = start + len(r["text"])
             pos = end
             for code in [r["attention_point"] or r["area"]] + [
-                CROSS[c] for c in r["cross_cutting"]
+                CROSS.get(c, c) for c in r["cross_cutting"]
             ]:
                 apply_code(project, group, code, start, end, "gold")
     return project
 
 
-def paragraphs() -> dict[str, Any]:
-    """Codebook alone, each paragraph scored on its own (no context, no corpus)."""
+GRID: list[dict[str, float]] = [
+    {"CHILD_SHARE": child, "AREA_MASS_POWER": power, "DESCRIPTION_WEIGHT": desc}
+    for child in (0.3, 1.0)
+    for power in (0.0, 0.5, 1.0)
+    for desc in (0.12, 0.3)
+]
+
+
+def _paragraph_hits(name: str) -> tuple[list[dict[str, Any]], list[list[bool]]]:
+    """Rows of a dev set and, per ``GRID`` setting, whether the codebook alone ranks each
+    paragraph's area first (each paragraph alone: no context, no corpus)."""
+    from sqlmodel import select
+
+    import qualcode.suggest.scorer as scorer_module
     from qualcode.codebook import load_codebook
     from qualcode.db import open_project
     from qualcode.demo import demo_codebook
-    from qualcode.suggest import suggest_for_text
+    from qualcode.models import Code
+    from qualcode.nlp.pipeline import annotate_text
 
+    rows = load_devset(name)
     with tempfile.TemporaryDirectory() as tmp:
         project = open_project(Path(tmp) / "p.qualcode", create=True)
         load_codebook(project, demo_codebook())
-        n = top1 = 0
-        by_style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in load_devset():
-            ranked = [r for r in suggest_for_text(project, row["text"]) if r["level"] == "area"]
-            hit = bool(ranked) and ranked[0]["code"] == row["area"]
-            n += 1
-            top1 += hit
-            by_style[row["style"]][0] += 1
-            by_style[row["style"]][1] += hit
+        with project.session() as s:
+            codes = list(s.exec(select(Code)))
+            for c in codes:
+                s.expunge(c)
         project.close()
+    tokens = [
+        [(t[3], t[4]) for t in annotate_text(r["text"], r.get("lang") or "da").tokens] for r in rows
+    ]
+    hits: list[list[bool]] = []
+    evidence: list[dict[str, float]] = []
+    for setting in GRID:
+        saved = {k: getattr(scorer_module, k) for k in setting}
+        for k, v in setting.items():
+            setattr(scorer_module, k, v)
+        try:
+            scorers = {lang: scorer_module.CodebookScorer(codes, lang) for lang in ("da", "en")}
+            row_hits = []
+            for r, toks in zip(rows, tokens, strict=True):
+                sc = scorers.get(r.get("lang") or "da", scorers["da"])
+                ev = sc.score(toks)
+                areas = scorer_module.codebook_levels(sc, ev)["area"]
+                best = max(areas.items(), key=lambda kv: (kv[1], kv[0]), default=("", 0.0))
+                row_hits.append(best[1] > 0 and best[0] == r["area"])
+                if all(abs(saved[k] - v) < 1e-9 for k, v in setting.items()):
+                    evidence.append(scorer_module.area_evidence(sc, ev))
+            hits.append(row_hits)
+        finally:
+            for k, v in saved.items():
+                setattr(scorer_module, k, v)
+    return rows, hits, evidence
+
+
+def _calibration(rows: list[dict[str, Any]], evidence: list[dict[str, float]]) -> dict[str, Any]:
+    """The softmax temperature by grouped CV (fitted on the other groups), its reliability
+    table and ECE on the held-out groups, and the temperature fitted on all rows."""
+    from qualcode.suggest.calibration import (
+        CALIBRATION_TEMPERATURE,
+        area_probabilities,
+        fit_temperature,
+        reliability,
+    )
+
+    areas = sorted({r["area"] for r in rows})
+    samples = [(e, {r["area"]}) for e, r in zip(evidence, rows, strict=True)]
+    pairs: list[tuple[float, bool]] = []
+    default_pairs: list[tuple[float, bool]] = []
+    for group in sorted({r["group"] for r in rows}):
+        train = [x for x, r in zip(samples, rows, strict=True) if r["group"] != group]
+        t = fit_temperature(train, areas)
+        for (e, gold), r in zip(samples, rows, strict=True):
+            if r["group"] != group:
+                continue
+            for temp, out in ((t, pairs), (CALIBRATION_TEMPERATURE, default_pairs)):
+                probs = area_probabilities(e, areas, temp)
+                top = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
+                out.append((top[1], top[0] in gold))
+    table, ece = reliability(pairs)
+    _, default_ece = reliability(default_pairs)
     return {
-        "paragraphs": n,
-        "area_top1": round(top1 / n, 3),
-        "by_style": {k: round(v[1] / v[0], 3) for k, v in by_style.items()},
+        "temperature_all_rows": fit_temperature(samples, areas),
+        "cv_ece": ece,
+        "default_temperature_ece": default_ece,
+        "reliability": [
+            f"{row.low:.2f}-{row.high:.2f}: n={row.passages} "
+            f"p={row.confidence} right={row.accuracy}"
+            for row in table
+        ],
+    }
+
+
+def paragraphs(name: str = "devset") -> dict[str, Any]:
+    """Codebook alone, per paragraph: the default settings' area top-1 and the grouped
+    cross-validated figure (settings chosen on the other groups)."""
+    import qualcode.suggest.scorer as scorer_module
+
+    rows, hits, evidence = _paragraph_hits(name)
+    default = next(
+        i
+        for i, g in enumerate(GRID)
+        if all(abs(getattr(scorer_module, k) - v) < 1e-9 for k, v in g.items())
+    )
+    groups = sorted({r["group"] for r in rows})
+    cv_hits = 0
+    chosen: dict[str, int] = defaultdict(int)
+    for group in groups:
+        inside = [i for i, r in enumerate(rows) if r["group"] != group]
+        held = [i for i, r in enumerate(rows) if r["group"] == group]
+        best = max(range(len(GRID)), key=lambda g: (sum(hits[g][i] for i in inside), g == default))
+        chosen[json.dumps(GRID[best], sort_keys=True)] += 1
+        cv_hits += sum(hits[best][i] for i in held)
+    by_style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r, hit in zip(rows, hits[default], strict=True):
+        by_style[r["style"]][0] += 1
+        by_style[r["style"]][1] += hit
+    return {
+        "set": name,
+        "paragraphs": len(rows),
+        "groups": len(groups),
+        "area_top1": round(sum(hits[default]) / len(rows), 3),
+        "cv_area_top1": round(cv_hits / len(rows), 3),
+        "by_style": {k: round(v[1] / v[0], 3) for k, v in sorted(by_style.items())},
+        "grid": {
+            json.dumps(g, sort_keys=True): round(sum(h) / len(rows), 3)
+            for g, h in zip(GRID, hits, strict=True)
+        },
+        "chosen_in_cv": dict(chosen),
+        "calibration": _calibration(rows, evidence),
     }
 
 
@@ -97,7 +217,8 @@ def main(argv: list[str]) -> None:
     mode = argv[0] if argv else "devset"
     train = "--no-train" not in argv
     if mode == "paragraphs":
-        print(json.dumps(paragraphs(), indent=1))
+        name = argv[1] if len(argv) > 1 and argv[1] in SETS else "devset"
+        print(json.dumps(paragraphs(name), indent=1))
         return
     with tempfile.TemporaryDirectory() as tmp:
         if mode == "demo":
@@ -105,7 +226,7 @@ def main(argv: list[str]) -> None:
 
             project, _ = build_demo(Path(tmp) / "demo.qualcode")
         else:
-            project = build_devset_project(Path(tmp))
+            project = build_devset_project(Path(tmp), mode if mode in SETS else "devset")
         report = evaluate(project, train=train)
         project.close()
     if "--json" in argv:
@@ -126,6 +247,9 @@ def main(argv: list[str]) -> None:
     for key in ("learning_curve", "model_weight"):
         if key in report:
             print(key, report[key])
+    calibration = report.get("calibration") or {}
+    if calibration:
+        print("calibration temperature", calibration["temperature"], "ECE", calibration["ece"])
 
 
 if __name__ == "__main__":

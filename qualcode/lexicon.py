@@ -17,6 +17,9 @@ from pathlib import Path
 import msgpack
 
 _FORMS = ("", "e", "en", "er", "et", "erne", "ene", "r", "n", "s")
+# Endings ``known_word`` may take off a word to find its stem in the list (longest first):
+# the inflections above and the present participle ("forlængende" -> "forlænge").
+_KNOWN_ENDINGS = tuple(sorted({*_FORMS, "nde", "ende"} - {""}, key=len, reverse=True))
 
 
 def _data_file(lang: str) -> Path | None:
@@ -60,7 +63,26 @@ def known_word(word: str, lang: str = "da") -> bool:
     lower = word.lower()
     if lower in table:
         return True
-    for ending in sorted(_FORMS, key=len, reverse=True):
+    for ending in _KNOWN_ENDINGS:
         if ending and lower.endswith(ending) and lower[: -len(ending)] in table:
+            return True
+    return False
+
+
+_MIN_PART = 4  # three-letter "words" of the list are too often noise ("ien", "pat")
+
+
+def known_compound(word: str, lang: str = "da", depth: int = 3) -> bool:
+    """Whether ``word`` is in the list or a compound of listed words, each part at least
+    four letters (a linking ``s`` or ``e`` included):
+    ``kræftopfølgningsplanen`` = kræft + opfølgning + s + planen; "patientom" is none."""
+    if known_word(word, lang):
+        return True
+    if depth == 0:
+        return False
+    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, tail = word[:i], word[i:]
+        head_known = known_word(head, lang) or (head[-1] in "se" and known_word(head[:-1], lang))
+        if head_known and known_compound(tail, lang, depth - 1):
             return True
     return False

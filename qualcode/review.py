@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.lexicon import known_compound
 from qualcode.nlp.pipeline import lemma_key
 
 PREFIX_MIN_LENGTH = 4
@@ -39,6 +40,14 @@ _NUMBERED_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S")
 _HEADING_MAX = 90
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _MIN_COMPOUND_PREFIX = 3  # "kræft" + "opfølgningsplan"; "u" + "palliativ" is no compound
+
+
+def _first_part(part: str) -> bool:
+    """Whether a compound's first part is a word (or words) of its own, with or without a
+    linking ``s``/``e`` ("kræftopfølgnings", "hjemme", "sundheds")."""
+    if known_compound(part):
+        return True
+    return len(part) > _MIN_COMPOUND_PREFIX and part[-1] in "se" and known_compound(part[:-1])
 
 
 def heading_text(line: str, previous_blank: bool = True) -> str | None:
@@ -83,7 +92,10 @@ class KeywordMatcher:
             return True
         if len(keyword) < PREFIX_MIN_LENGTH or not word_lemma.endswith(lemma):
             return False
-        return len(word_lemma) - len(lemma) >= _MIN_COMPOUND_PREFIX  # a compound's head
+        # a compound's head: its first part must be a word ("kræft" + "opfølgningsplan"),
+        # not the rest of a longer head ("patientomsorg" is no kind of "sorg")
+        first = word_lemma[: len(word_lemma) - len(lemma)]
+        return len(first) >= _MIN_COMPOUND_PREFIX and _first_part(first)
 
     def match_at(self, words: list[tuple[int, int, str, str]], i: int) -> tuple[int, str] | None:
         """(words used, keyword) of the keyword that matches at word ``i``; a word spelled
@@ -165,25 +177,34 @@ class DocumentMentions:
         }
 
 
+def heading_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every heading line of a text (``heading_text``), in text order."""
+    return [(s, e) for s, e, _ in _headings(text)]
+
+
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    offset = 0
+    previous_blank = True
+    for line in text.split("\n"):
+        heading = heading_text(line, previous_blank)
+        if heading is not None:
+            out.append((offset, offset + len(line), heading))
+        previous_blank = not line.strip()
+        offset += len(line) + 1
+    return out
+
+
 class TextLayout:
     """Line numbers and section headings of one text, found by bisection."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._newlines = [m.start() for m in re.finditer("\n", text)]
-        self._heading_starts: list[int] = []
-        self._heading_ends: list[int] = []
-        self._headings: list[str] = []
-        offset = 0
-        previous_blank = True
-        for line in text.split("\n"):
-            heading = heading_text(line, previous_blank)
-            if heading is not None:
-                self._heading_starts.append(offset)
-                self._heading_ends.append(offset + len(line))
-                self._headings.append(heading)
-            previous_blank = not line.strip()
-            offset += len(line) + 1
+        found = _headings(text)
+        self._heading_starts = [s for s, _, _ in found]
+        self._heading_ends = [e for _, e, _ in found]
+        self._headings = [h for _, _, h in found]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_left(self._newlines, offset) + 1

@@ -134,7 +134,9 @@ def register(app: typer.Typer) -> None:
         ),
         accept: int | None = typer.Option(None, "--accept", metavar="ID", help="Accept one."),
         reject: int | None = typer.Option(None, "--reject", metavar="ID", help="Reject one."),
-        coder: str | None = typer.Option(None, help="Coder for --accept/--reject."),
+        coder: str | None = typer.Option(
+            None, help="Coder for --accept/--reject; with blind coding, whose suggestions."
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Suggest codes for uncoded sentences (stored as open suggestions, never applied)."""
@@ -144,9 +146,9 @@ def register(app: typer.Typer) -> None:
                 _accept_or_reject(project, accept, reject, who, as_json)
                 return
             if evaluate:
-                _evaluate(project, folds, iterations, as_json)
+                _evaluate(project, folds, iterations, as_json, who)
                 return
-            trained, rows = _suggest(project, train, document, iterations, no_model, as_json)
+            trained, rows = _suggest(project, train, document, iterations, no_model, as_json, who)
         _print_suggestions(trained, rows, as_json)
 
 
@@ -170,11 +172,13 @@ def _accept_or_reject(
         say(message)
 
 
-def _evaluate(project: Any, folds: int, iterations: int, as_json: bool) -> None:
+def _evaluate(project: Any, folds: int, iterations: int, as_json: bool, coder: str) -> None:
     from qualcode import suggest as sg
 
     with progress_bar("evaluating", enabled=not as_json) as progress:
-        report = sg.evaluate(project, folds=folds, iterations=iterations, progress=progress)
+        report = sg.evaluate(
+            project, folds=folds, iterations=iterations, progress=progress, coder=coder
+        )
     if as_json:
         emit_json(report)
     else:
@@ -182,16 +186,22 @@ def _evaluate(project: Any, folds: int, iterations: int, as_json: bool) -> None:
 
 
 def _suggest(
-    project: Any, train: bool, document: str | None, iterations: int, no_model: bool, as_json: bool
+    project: Any,
+    train: bool,
+    document: str | None,
+    iterations: int,
+    no_model: bool,
+    as_json: bool,
+    coder: str,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     from qualcode import suggest as sg
 
     trained = None
     if train:
         with progress_bar("training", enabled=not as_json) as progress:
-            trained = sg.train_model(project, iterations=iterations, progress=progress)
+            trained = sg.train_model(project, iterations=iterations, progress=progress, coder=coder)
     with progress_bar("suggesting", enabled=not as_json) as progress:
-        rows = sg.suggest(project, document, use_model=not no_model, progress=progress)
+        rows = sg.suggest(project, document, use_model=not no_model, progress=progress, coder=coder)
     return trained, rows
 
 
@@ -245,6 +255,20 @@ def _print_evaluation(report: dict[str, Any]) -> None:
         f"{quality['point_precision']}, cross-cutting precision "
         f"{quality['cross_cutting_precision']}, coverage {quality['coverage']}"
     )
+    calibration = report.get("calibration") or {}
+    if calibration:
+        say("")
+        say(
+            f"calibration of the codebook's area probabilities (temperature "
+            f"{calibration['temperature']}, fitted by grouped cross-validation): "
+            f"ECE {calibration['ece']}"
+        )
+        for row in calibration["reliability"]:
+            if row["passages"]:
+                say(
+                    f"  p {row['from']:.2f}-{row['to']:.2f}: {row['passages']:>4} passages, "
+                    f"mean p {row['probability']:.2f}, right {row['right']:.2f}"
+                )
     curve = report.get("learning_curve") or []
     if curve:
         say("")

@@ -23,6 +23,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.font import Font
 
 from qualcode.errors import ImportFormatError
+from qualcode.formats.dehyphenate import merge_split_blocks
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.formats.text import normalise, require_text
 from qualcode.formats.turns import KNOWN_LABELS, detect_turns, looks_like_speaker
@@ -60,6 +61,8 @@ def parse_docx(filename: str, data: bytes) -> ParsedDocument:
     pieces: list[str] = []
     bold_labels: dict[int, str] = {}
     offset = 0
+    merged = merge_split_blocks([b[0] for b in blocks])  # text pasted from a PDF
+    blocks = [(text, blocks[i][1], blocks[i][2]) for i, text in merged]
     for block_text, label, is_heading in blocks:
         if title is None and is_heading:
             title = block_text

@@ -1,8 +1,9 @@
 """Parsing PDF files that have a text layer (pypdf).
 
 Reports and minutes come as PDFs. Their text is typeset, so words are split across lines
-("opfølg-\\nningsplan"); we join those once at import so search and lemmas see whole
-words, but leave suspended compounds ("kræft- og hjertepatienter") alone. Scanned PDFs
+("opfølg-\\nningsplan", also across a page break); they are joined once at import by the
+one rule every format uses (``formats.dehyphenate``), which leaves suspended compounds
+("kræft- og hjertepatienter") alone. Scanned PDFs
 without a text layer are refused: qualcode does no OCR.
 """
 
@@ -10,35 +11,19 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pypdf import PasswordType, PdfReader
 
 from qualcode.errors import ImportFormatError
+from qualcode.formats.dehyphenate import undo_line_hyphenation
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.formats.text import normalise
 from qualcode.formats.turns import detect_turns
 
 _PAGE_SEPARATOR = "\n\n"
-# A lower-case letter, a hyphen (or soft hyphen) at the line end, then a lower-case word.
-_LINE_BREAK_HYPHEN = re.compile(r"([^\W\d_])[-\u00ad\u2010][ \t]*\n[ \t]*(?=([^\W\d_]+))")
-# Words after which a trailing hyphen marks a suspended compound, not a split word.
-_CONJUNCTIONS = frozenset({"og", "eller", "samt", "and", "or", "nor"})
 _REWRITE_HINT = "Open it in a PDF viewer and print or export it again as PDF."
-
-
-def undo_hyphenation(text: str) -> str:
-    """Join words split across lines: ``opfølg-\\nningsplan`` -> ``opfølgningsplan``."""
-
-    def join(match: re.Match[str]) -> str:
-        before, word = match.group(1), match.group(2)
-        if before.islower() and word[0].islower() and word.lower() not in _CONJUNCTIONS:
-            return before
-        return match.group(0)
-
-    return _LINE_BREAK_HYPHEN.sub(join, text)
 
 
 def parse_pdf(filename: str, data: bytes) -> ParsedDocument:
@@ -46,7 +31,7 @@ def parse_pdf(filename: str, data: bytes) -> ParsedDocument:
     page_texts, title = _read_pages(filename, data)
     if not page_texts:
         raise ImportFormatError(filename, "has no pages", _REWRITE_HINT)
-    text = normalise(undo_hyphenation(_PAGE_SEPARATOR.join(t for t in page_texts if t)))
+    text = undo_line_hyphenation(normalise(_PAGE_SEPARATOR.join(t for t in page_texts if t)))
     if not text.strip():
         raise ImportFormatError(
             filename,

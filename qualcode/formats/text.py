@@ -12,9 +12,9 @@ import re
 import unicodedata
 
 from qualcode.errors import ImportFormatError
+from qualcode.formats.dehyphenate import undo_line_hyphenation
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.formats.turns import detect_turns
-from qualcode.lexicon import known_word
 
 # Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -33,75 +33,11 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Above this share of control characters a file is treated as binary, not text.
 _MAX_CONTROL_SHARE = 0.05
 
+__all__ = ["undo_line_hyphenation"]  # re-exported: the one de-hyphenation rule
+
 _MD_TITLE = re.compile(r"\A\s*#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
 _FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
-
-
-# A word ending in a hyphen at a line end, then (across at most one blank line) a word.
-_SPLIT_WORD = re.compile(
-    r"(?<![^\W\d_])([^\W\d_]+)[-\u00ad\u2010][ \t]*\n(?:[ \t]*\n)?[ \t]*([^\W\d_]+)"
-)
-_WORD = re.compile(r"[^\W\d_]+")
-# After these a hyphen marks a suspended compound ("Kræft- og hjertepatienter").
-_SUSPENDING = frozenset({"og", "eller", "samt", "el", "and", "or", "nor", "to", "til"})
-_MIN_PART = 3
-
-
-def _compound_known(word: str, depth: int = 3) -> bool:
-    """Whether ``word`` is in the word list or a compound of listed words (with or without a
-    linking ``s``/``e``): ``kræftopfølgningsplanen`` = kræft + opfølgning + s + planen."""
-    if known_word(word):
-        return True
-    if depth == 0:
-        return False
-    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
-        head, tail = word[:i], word[i:]
-        head_known = known_word(head) or (
-            head[-1] in "se" and len(head) > _MIN_PART and known_word(head[:-1])
-        )
-        if head_known and _compound_known(tail, depth - 1):
-            return True
-    return False
-
-
-def _should_join(before: str, after: str, vocabulary: set[str]) -> bool:
-    """Join when the joined word is known (in this text, the word list, or a compound of
-    listed words), or when the first part is no word at all (``pallia-``): a typesetter's
-    split, not a hyphenated compound."""
-    joined = (before + after).lower()
-    if joined in vocabulary or _compound_known(joined):
-        return True
-    return not _compound_known(before.lower(), depth=1)
-
-
-def undo_line_hyphenation(text: str) -> str:
-    """Join words that typesetting split at a line end, as in text copied out of a PDF:
-    ``opfølg-\\nningsplan`` (also across one blank line) -> ``opfølgningsplan``.
-
-    A split is joined only when the continuation starts in lower case, is not a conjunction
-    (``Kræft- og hjertepatienter`` stays), and the joined word is known — it occurs elsewhere
-    in the text, is in the language's word list, or is a compound of listed words — or the
-    first part is no word on its own (``pallia-``). A short
-    or upper-case first part (``it-``, ``EU-``) keeps its hyphen: only the break goes.
-    Offsets are not an issue: this runs once at import, before anything points into the text.
-    """
-    if "-\n" not in text and "\u00ad" not in text and "\u2010" not in text:
-        if not re.search(r"-[ \t]+\n", text):
-            return text
-    vocabulary = {w.lower() for w in _WORD.findall(text)}
-
-    def join(match: re.Match[str]) -> str:
-        before, after = match.group(1), match.group(2)
-        if not after[0].islower() or after.lower() in _SUSPENDING:
-            return match.group(0)
-        if len(before) <= 2 or before.isupper():
-            return f"{before}-{after}"
-        if _should_join(before, after, vocabulary):
-            return before + after
-        return match.group(0)
-
-    return _SPLIT_WORD.sub(join, text)
 
 
 def normalise(text: str) -> str:

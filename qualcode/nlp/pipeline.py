@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Bump when annotation changes, so stored tokens are rebuilt (``annotate_missing``).
-NLP_VERSION = "qc-nlp-2"
+NLP_VERSION = "qc-nlp-3"
 LANGUAGES = ("da", "en")
 BATCH_SIZE = 16
 CHUNK_CHARS = 20_000  # characters per piece handed to spaCy
@@ -50,7 +50,19 @@ _DA_EXCEPTIONS = {
     "hørt": "høre", "centre": "center", "centrene": "center", "mere": "mere", "mest": "mest",
     "flere": "flere", "fleste": "flest", "bedre": "bedre", "bedst": "bedst", "tog": "tage",
     "så": "så", "blev": "blive", "været": "være", "var": "være",
+    # the table gives a noun (or another word) for these verb forms: "tage" is not "tag"
+    # (roof), "talte" not "tælle" (count), "tolkes" not "tolk" (interpreter)
+    "tage": "tage", "tages": "tage", "taget": "tage", "skabe": "skabe", "skabes": "skabe",
+    "ringe": "ringe", "ringes": "ringe", "tolke": "tolke", "tolkes": "tolke", "deles": "dele",
+    "talt": "tale", "talte": "tale", "finansierer": "finansiere",
+    # ... and a verb or another word for these nouns and adjectives
+    "borger": "borger", "forsker": "forsker", "analyser": "analyse", "klar": "klar",
+    "ulige": "ulig", "lokale": "lokal", "centret": "center", "pakkerne": "pakke",
+    "tids": "tid", "tolkerne": "tolk",
 }  # fmt: skip
+# Plural endings of noun suffixes that are never anything else: the table sometimes lists a
+# compound's plural as its own lemma ("borgerrettigheder").
+_DA_PLURALS = (("hederne", 5), ("heder", 2), ("ningerne", 5), ("ninger", 2))
 _MIN_TAIL = 5  # shortest known word a compound may end in
 _DA_PREFIXES = frozenset({"u", "mis", "gen", "van"})  # prefixes a known word may carry
 _MIN_STEM = 4
@@ -122,7 +134,12 @@ class Lemmatizer:
         if lemma is None and lower != word:
             lemma = self._table.get(lower)
         if lemma is not None:
-            return str(lemma).lower()
+            key = str(lemma).lower()
+            if self.lang == "da":
+                for ending, cut in _DA_PLURALS:
+                    if key.endswith(ending) and len(key) > len(ending) + 2:
+                        return key[:-cut]
+            return key
         if not any(ch.isalpha() for ch in lower):
             return lower
         known = self._strip_known(lower)
@@ -156,11 +173,9 @@ class Lemmatizer:
         for i in range(1, len(lower) - _MIN_TAIL + 1):
             tail = lower[i:]
             lemma = self._table.get(tail)
-            if lemma is None or not self._head_known(lower[:i]):
-                continue
-            key = str(lemma).lower()
-            if key in _DA_EXCEPTIONS.values() and tail in _DA_EXCEPTIONS:
-                key = _DA_EXCEPTIONS[tail]
+            if lemma is None or len(lemma) < _MIN_TAIL or not self._head_known(lower[:i]):
+                continue  # "epik" + "riser" (-> "rise") is no compound: the lemma is too short
+            key = _DA_EXCEPTIONS.get(tail, str(lemma).lower())
             return lower[:i] + key
         return None
 
@@ -182,7 +197,9 @@ class Lemmatizer:
         return lower
 
 
-_ERE_FORMS = (("erede", 3), ("erende", 4), ("eret", 2), ("erer", 1), ("eres", 1))
+_ERE_FORMS = (
+    ("erede", 3), ("erende", 4), ("eret", 2), ("erer", 1), ("eres", 1), ("ere", 0),
+)  # fmt: skip
 
 
 def _ere_verb(lower: str) -> str | None:
@@ -190,6 +207,8 @@ def _ere_verb(lower: str) -> str | None:
     ``sekventeret``, ``hjemmebaserede`` -> ``sekventere``, ``hjemmebasere``."""
     for ending, cut in _ERE_FORMS:
         if lower.endswith(ending) and len(lower) - len(ending) >= _MIN_STEM:
+            if cut == 0:
+                return lower  # the infinitive itself
             return lower[:-cut] + "e" if cut > 1 else lower[:-1]
     return None
 

@@ -4,16 +4,21 @@ accepted (a coding with origin ``suggestion``, undoable) or rejected by a resear
 
 Two sources combine:
 
-1. **The codebook** — keywords, labels and descriptions, lemmatised the way the corpus is.
-   A word matches a codebook term when its lemma equals the term's, or when it is a
-   compound that starts or ends with a long term (``palliationssygeplejerske`` →
-   ``palliation``). Terms shared by several codes count less. Works before anything is
-   coded.
+1. **The codebook** — keywords (also multi-word ones), labels, descriptions and use-when
+   notes, lemmatised the way the corpus is, each weighted by how rare it is in Danish
+   generally (wordfreq). A word matches a term when its lemma equals the term's, or when
+   it is a compound that starts or ends with a long keyword and whose other part is a word
+   (``palliationssygeplejerske`` → ``palliation``). An area collects its own evidence and
+   its attention points'; in a report the nearest heading that names a code counts too.
+   Area evidence becomes a calibrated probability (``calibration``). Works before
+   anything is coded.
 2. **A text classifier** (spaCy ``textcat_multilabel``, bag of lemmas) trained locally on
-   the project's codings (``train_model``), stored in ``TrainedModel`` as bytes.
+   the project's codings (``train_model``), stored in ``TrainedModel`` as bytes; its
+   weight beside the codebook is chosen per project by grouped cross-validation.
 
 The unit of a suggestion is a sentence outside any coding and outside the interviewer's
-turns.
+turns. With blind coding on, a coder's suggestions and model use only the codings that
+coder may see (``qualcode.visibility``).
 """
 
 from qualcode.suggest.evaluation import choose_model_weight, evaluate, train_model

@@ -28,16 +28,19 @@ from qualcode.models import TrainedModel
 from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
-from qualcode.suggest.model import MODEL_KIND, _fit, _labels_of, _negative_passages
+from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
+from qualcode.suggest.model import _fit, _labels_of, _model_row, _negative_passages, model_kind
 from qualcode.suggest.passages import Passage, _codes, coded_passages
 from qualcode.suggest.scorer import (
     CodebookScorer,
     CodeScore,
     SuggestError,
+    area_evidence,
     build_scorers,
     rank_codes,
 )
 from qualcode.suggest.store import _pick
+from qualcode.visibility import visible_coder_filter
 
 WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 CURVE_SHARES = (0.1, 0.2, 0.5)
@@ -219,13 +222,16 @@ class _Data:
     negatives: list[tuple[list[str], set[str]]]
 
 
-def _load(project: Project, seed: int, train: bool) -> _Data:
+def _load(project: Project, seed: int, train: bool, coder: str | None = None) -> _Data:
+    """Coded passages (with blind coding on for ``coder``: only the codings that coder may
+    see — their own and the reviewed ones), their evidence and the model's inputs."""
     annotate_missing(project)
+    visible = visible_coder_filter(project, coder)
     with project.session() as s:
         codes = _codes(s)
         scorers = build_scorers(s, codes)
-        passages = coded_passages(s)
-        negatives = _negative_passages(s, len(passages) // 2, seed) if train else []
+        passages = coded_passages(s, visible)
+        negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
     scorer = scorers["da"]
@@ -314,6 +320,47 @@ def _learning_curve(data: _Data, iterations: int, seed: int, weight: float) -> l
     return out
 
 
+def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
+    """How well the codebook's area probabilities are calibrated: the softmax temperature
+    is fitted on the other folds' documents (grouped cross-validation) and the reliability
+    table and ECE are read on the held-out passages; ``temperature`` is fitted on all."""
+    areas = sorted(k for k, c in data.scorer.codes.items() if c.kind == "area")
+    samples: list[tuple[dict[str, float], set[str]]] = []
+    docs: list[int] = []
+    for passage, evidence in zip(data.passages, data.evidence, strict=True):
+        gold, _ = _gold(data.scorer, passage)
+        if gold:
+            samples.append((area_evidence(data.scorer, evidence), gold))
+            docs.append(passage.document_id)
+    if not samples:
+        return {}
+    fold_of = _fold_of(data.passages, max(2, folds), seed)
+    pairs: list[tuple[float, bool]] = []
+    for f in set(fold_of.values()):
+        train = [x for x, d in zip(samples, docs, strict=True) if fold_of[d] != f]
+        t = fit_temperature(train, areas) if train else None
+        for (evidence, gold), d in zip(samples, docs, strict=True):
+            if fold_of[d] == f:
+                probs = area_probabilities(evidence, areas, t)
+                top = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
+                pairs.append((top[1], top[0] in gold))
+    table, ece = reliability(pairs)
+    return {
+        "temperature": fit_temperature(samples, areas),
+        "ece": ece,
+        "reliability": [
+            {
+                "from": row.low,
+                "to": row.high,
+                "passages": row.passages,
+                "probability": row.confidence,
+                "right": row.accuracy,
+            }
+            for row in table
+        ],
+    }
+
+
 def evaluate(
     project: Project,
     folds: int = 4,
@@ -322,6 +369,7 @@ def evaluate(
     train: bool = True,
     progress: Progress = no_progress,
     curve: bool = True,
+    coder: str | None = None,
 ) -> dict[str, Any]:
     """Cross-validated figures on the project's own codings.
 
@@ -329,9 +377,10 @@ def evaluate(
     classifier (and the combination) is scored by document-grouped ``folds``: each fold's
     documents are held out, the model is trained on the rest. The combination uses the
     model weight this cross-validation chooses (``model_weight``; the figures per weight
-    are in ``weight_curve``).
+    are in ``weight_curve``). With blind coding on for ``coder``, only the codings that
+    coder may see are used.
     """
-    data = _load(project, seed, train)
+    data = _load(project, seed, train, coder)
     scorer = data.scorer
     cb_items: list[_Item] = [
         (p, e, None) for p, e in zip(data.passages, data.evidence, strict=True)
@@ -339,6 +388,7 @@ def evaluate(
     result: dict[str, Any] = {
         "passages": len(data.passages),
         "codebook": _score_method("codebook", scorer, cb_items),
+        "calibration": _calibration(data, folds, seed),
     }
     doc_ids = {p.document_id for p in data.passages}
     if not train or len(doc_ids) < 2:
@@ -366,11 +416,18 @@ def train_model(
     seed: int = 0,
     progress: Progress = no_progress,
     folds: int = 3,
+    coder: str | None = None,
 ) -> dict[str, Any]:
     """Train the classifier on every coding of the project and store it (replacing the old),
     with the weight it gets beside the codebook: chosen by ``folds``-fold cross-validation
-    over the project's own coded documents (``MODEL_WEIGHT`` when there are too few)."""
-    data = _load(project, seed, True)
+    over the project's own coded documents (``MODEL_WEIGHT`` when there are too few).
+
+    With blind coding on for ``coder``, the model learns from that coder's own (and the
+    reviewed) codings only and is stored as theirs: the project's model and the other
+    coders' stay as they are, and only this coder's suggestions use it.
+    """
+    blind_for = coder if visible_coder_filter(project, coder) is not None else None
+    data = _load(project, seed, True, blind_for)
     if len(data.passages) < 4:
         raise SuggestError(
             f"only {len(data.passages)} coded passages; too few to train on",
@@ -396,8 +453,14 @@ def train_model(
         "architecture": "spacy.TextCatBOW.v3 over lemmas",
         "model_weight": weight,
         "weight_curve": weight_curve,
+        "coder": blind_for,
     }
     with project.transaction() as s:
-        s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == MODEL_KIND))
-        s.add(TrainedModel(kind=MODEL_KIND, data=model.to_bytes(), meta=meta))
+        if blind_for is None:
+            s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == model_kind(None)))
+        else:
+            while (old := _model_row(s, blind_for)) is not None:
+                s.delete(old)
+                s.flush()
+        s.add(TrainedModel(kind=model_kind(blind_for), data=model.to_bytes(), meta=meta))
     return meta

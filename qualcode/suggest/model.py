@@ -7,6 +7,7 @@ import random
 from collections import Counter
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.models import (
@@ -139,9 +140,11 @@ def _fit(
     return model
 
 
-def _negative_passages(session: Session, limit: int, seed: int) -> list[Passage]:
+def _negative_passages(
+    session: Session, limit: int, seed: int, visible: ColumnElement[bool] | None = None
+) -> list[Passage]:
     """Uncoded sentences of the experts: what the model should learn to leave alone."""
-    units = _uncoded_units(session, None)
+    units = _uncoded_units(session, None, visible)
     rng = random.Random(seed)
     rng.shuffle(units)
     picked = units[:limit]
@@ -149,12 +152,25 @@ def _negative_passages(session: Session, limit: int, seed: int) -> list[Passage]
     return [_passage(views, d, s, e) for d, s, e in picked]
 
 
-def load_model(session: Session) -> TextModel | None:
-    row = session.exec(
+def model_kind(coder: str | None) -> str:
+    """The ``TrainedModel.kind`` of the project's model (``None``) or of the model a blind
+    coder trained on their own codings (the coder's name is in its ``meta``)."""
+    return MODEL_KIND if coder is None else MODEL_KIND + ".coder"
+
+
+def _model_row(session: Session, coder: str | None) -> TrainedModel | None:
+    rows = session.exec(
         select(TrainedModel)
-        .where(TrainedModel.kind == MODEL_KIND)
+        .where(TrainedModel.kind == model_kind(coder))
         .order_by(col(TrainedModel.id).desc())
-    ).first()
+    ).all()
+    return next((r for r in rows if coder is None or r.meta.get("coder") == coder), None)
+
+
+def load_model(session: Session, coder: str | None = None) -> TextModel | None:
+    """The project's model, or (``coder``, for a blind coder) the one trained on that
+    coder's own codings only — never the project's, which learnt from everyone's."""
+    row = _model_row(session, coder)
     if row is None:
         return None
     try:

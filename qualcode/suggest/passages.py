@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.models import (
@@ -20,10 +21,12 @@ from qualcode.models import (
 )
 from qualcode.nlp.store import document_tokens
 from qualcode.participants import is_interviewer_label
+from qualcode.review import heading_spans
 from qualcode.suggest.scorer import (
     _TOKEN,
     CONTEXT_CHARS,
     CONTEXT_SHARE,
+    HEADING_SHARE,
     MODEL_CODEBOOK_MIN,
     QUESTION_SHARE,
     CodebookScorer,
@@ -60,16 +63,24 @@ class Passage:
     context: list[_TOKEN] = field(default_factory=list)
     question: list[_TOKEN] = field(default_factory=list)
     language: str = "da"
+    headings: list[list[_TOKEN]] = field(default_factory=list)  # nearest first
 
     def evidence(self, scorers: dict[str, CodebookScorer]) -> dict[str, CodeScore]:
+        """The codebook's evidence from the passage, its context, the question before it
+        and the nearest heading above it that names a code ("3 Basal palliation"; a
+        "Baggrund" or "Status" heading in between tells nothing and is passed over)."""
         scorer = scorers.get(self.language, scorers["da"])
-        return combine_evidence(
-            [
-                (scorer.score(self.tokens), 1.0),
-                (scorer.score(self.context), CONTEXT_SHARE),
-                (scorer.score_shared(self.question), QUESTION_SHARE),
-            ]
-        )
+        parts = [
+            (scorer.score(self.tokens), 1.0),
+            (scorer.score(self.context), CONTEXT_SHARE),
+            (scorer.score_shared(self.question), QUESTION_SHARE),
+        ]
+        for heading in self.headings:
+            found = scorer.score_shared(heading)
+            if found:
+                parts.append((found, HEADING_SHARE))
+                break
+        return combine_evidence(parts)
 
     def model_words(
         self, stops: frozenset[str], scorers: dict[str, CodebookScorer] | None = None
@@ -117,13 +128,32 @@ class _DocView:
     """A document's tokens and turns: the passage, its context and the question before it."""
 
     def __init__(
-        self, tokens: _TokenIndex, turns: list[tuple[int, int, bool]], language: str
+        self,
+        tokens: _TokenIndex,
+        turns: list[tuple[int, int, bool]],
+        language: str,
+        headings: list[tuple[int, int]] | None = None,
     ) -> None:
         self.tokens = tokens
         self.turns = sorted(turns)
         self.turn_starts = [t[0] for t in self.turns]
         self.language = language
+        self.headings = sorted(headings or [])
+        self.heading_starts = [h[0] for h in self.headings]
         self._questions: dict[int, list[_TOKEN]] = {}
+        self._heading_tokens: dict[int, list[_TOKEN]] = {}
+
+    def headings_before(self, start: int) -> list[list[_TOKEN]]:
+        """The tokens of the headings above ``start``, nearest first (at most ``MAX_HEADINGS``)."""
+        i = bisect.bisect_right(self.heading_starts, start) - 1
+        out = []
+        while i >= 0 and len(out) < MAX_HEADINGS:
+            if i not in self._heading_tokens:  # shared: its evidence is scored once
+                self._heading_tokens[i] = self.tokens.within(*self.headings[i])
+            if self.headings[i][1] <= start:
+                out.append(self._heading_tokens[i])
+            i -= 1
+        return out
 
     def passage(self, start: int, end: int, codes: set[str] | None = None) -> Passage:
         core = self.tokens.within(start, end)
@@ -140,7 +170,10 @@ class _DocView:
                     self._questions[j] = self.tokens.within(self.turns[j][0], self.turns[j][1])
                 question = self._questions[j]
         context = self.tokens.within(max(lo, 0), start) + self.tokens.within(end, hi)
-        return Passage(0, start, end, codes or set(), core, context, question, self.language)
+        headings = self.headings_before(start) if not self.turns else []
+        return Passage(
+            0, start, end, codes or set(), core, context, question, self.language, headings
+        )
 
 
 def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
@@ -153,7 +186,18 @@ def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
         ).where(col(Turn.document_id).in_(doc_ids))
     ).all():
         turns[d].append((st, en, pid is None and is_interviewer_label(speaker)))
-    return {d: _DocView(index[d], turns.get(d, []), langs.get(d, "da")) for d in doc_ids}
+    untold = [d for d in doc_ids if d not in turns]
+    headings: dict[int, list[tuple[int, int]]] = {}
+    if untold:
+        for d, text in session.exec(
+            select(Document.id, Document.text).where(col(Document.id).in_(untold))
+        ).all():
+            if d is not None:
+                headings[d] = heading_spans(text)
+    return {
+        d: _DocView(index[d], turns.get(d, []), langs.get(d, "da"), headings.get(d))
+        for d in doc_ids
+    }
 
 
 def _passage(
@@ -173,13 +217,15 @@ def _codes(session: Session) -> list[Code]:
     return codes
 
 
-def coded_passages(session: Session) -> list[Passage]:
-    """Every distinct coded span with the union of its codes (all coders)."""
+def coded_passages(session: Session, visible: ColumnElement[bool] | None = None) -> list[Passage]:
+    """Every distinct coded span with the union of its codes (all coders, or only the
+    codings ``visible`` lets through: a blind coder's own and the reviewed ones)."""
     key_by_id = {c.id: c.key for c in session.exec(select(Code))}
     spans: dict[tuple[int, int, int], set[str]] = defaultdict(set)
-    for d, code_id, s, e in session.exec(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-    ).all():
+    stmt = select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    for d, code_id, s, e in session.exec(stmt).all():
         if code_id in key_by_id:
             spans[(d, s, e)].add(key_by_id[code_id])
     views = _doc_views(session, sorted({d for d, _, _ in spans}))
@@ -201,6 +247,7 @@ _METADATA_LINE = re.compile(
     re.IGNORECASE,
 )
 _HEADING_MAX = 80
+MAX_HEADINGS = 6  # how far up a report's heading chain a passage looks for its topic
 
 
 def _turn_spans(
@@ -238,8 +285,12 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[int, int, int]]:
-    """(document, start, end) of sentences a participant said that nobody has coded.
+def _uncoded_units(
+    session: Session, doc_ids: list[int] | None, visible: ColumnElement[bool] | None = None
+) -> list[tuple[int, int, int]]:
+    """(document, start, end) of sentences a participant said that nobody has coded (with
+    ``visible``: that no coding it lets through covers — a blind coder is not told which
+    sentences the others coded).
 
     With speaker turns: only sentences inside a participant's turn (never the interviewer's,
     the title or a recording note before the first turn). Without turns (a report, notes):
@@ -253,6 +304,8 @@ def _uncoded_units(session: Session, doc_ids: list[int] | None) -> list[tuple[in
     cstmt = select(Coding.document_id, Coding.start, Coding.end)
     if doc_ids is not None:
         cstmt = cstmt.where(col(Coding.document_id).in_(doc_ids))
+    if visible is not None:
+        cstmt = cstmt.where(visible)
     for d, s, e in session.exec(cstmt).all():
         coded[d].append((s, e))
     turns: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from qualcode.codebook import area_of
 from qualcode.errors import QualcodeError
-from qualcode.lexicon import lemma_zipf, zipf
+from qualcode.lexicon import known_compound, lemma_zipf, zipf
 from qualcode.models import (
     Code,
 )
@@ -23,9 +23,10 @@ from qualcode.nlp.store import lemma_frequencies, word_total
 MODEL_KIND = "suggest_textcat"
 KEYWORD_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
-DESCRIPTION_WEIGHT = 0.12  # description and use-when words
+DESCRIPTION_WEIGHT = 0.3  # description and use-when words
 NOT_WHEN_WEIGHT = 0.12  # words of a not-when clause count for the code it points to
 COMPOUND_FACTOR = 0.8
+COMPOUND_CHECK = True  # the rest of a compound must be a word for a term inside it to count
 MIN_COMPOUND = 5  # shorter keywords match only whole words (no "gen" in "generelt")
 LEXICALISED_ZIPF = 3.0  # a compound this common in Danish is a word of its own (hjemmeside)
 # General-Danish prior: a term as common as Zipf PRIOR_COMMON weighs PRIOR_FLOOR, one at or
@@ -37,6 +38,9 @@ WEAK_MAX_ZIPF = 6.0  # description words this common in Danish ("få", "sige") a
 WEAK_SPREAD = 0.5  # nor are description words shared by more than this share of the codes
 PARENT_SHARE = 1.0  # how much an area's evidence lifts its attention points
 CHILD_SHARE = 0.3  # how much attention points beyond the best one count for their area
+# An area with more codebook words catches more chance hits: its evidence is divided by its
+# vocabulary's weight (relative to the mean area's) to this power (chosen by grouped CV).
+AREA_MASS_POWER = 0.5
 MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
@@ -101,6 +105,23 @@ def _content_words(text: str, lang: str) -> list[str]:
     return words
 
 
+def _part(rest: str) -> bool:
+    """Whether the rest of a compound beside a codebook term is a word (or words) of its
+    own, with or without a linking ``s``/``e``: "hjemme|behandling", "kræft|s|..."; the
+    "omsorg" of "patientomsorg" is no "sorg" with a first part "patientom"."""
+    if not COMPOUND_CHECK:
+        return True
+    return known_compound(rest) or (
+        len(rest) > 4 and rest[-1] in "se" and known_compound(rest[:-1])
+    )
+
+
+def _phrase_key(keyword: str, lang: str) -> str:
+    """A keyword's lemma key; a multi-word keyword as its words' keys joined by a space."""
+    lem = lemmatizer(lang)
+    return " ".join(lem.key(w) for w in keyword.strip().lower().split())
+
+
 def general_prior(term: str, lang: str = "da") -> float:
     """How much a term can tell, by how common it is in the language generally (0.15..1)."""
     z = lemma_zipf(term, lang)
@@ -147,10 +168,12 @@ def _code_infos(codes: list[Code], lang: str) -> dict[str, CodeInfo]:
     by_id = {c.id: c for c in codes if c.id is not None}
     out: dict[str, CodeInfo] = {}
     for c in codes:
+        if c.id is None:
+            continue  # not stored: nothing to suggest it for
         parent = by_id.get(c.parent_id) if c.parent_id is not None else None
         area = area_of(c, by_id)
         out[c.key] = CodeInfo(
-            id=c.id,  # type: ignore[arg-type]  # a stored code always has an id
+            id=c.id,
             key=c.key,
             kind=c.kind,
             label=c.label_da if lang == "da" else (c.label_en or c.label_da),
@@ -201,7 +224,7 @@ class CodebookScorer:
         weights: dict[str, dict[str, float]] = defaultdict(dict)  # term -> code -> weight
         keyword_terms: set[str] = set()
         for c in codes:
-            keywords = [lem.key(k.strip().lower()) for k in c.keywords or [] if k.strip()]
+            keywords = [_phrase_key(k, lang) for k in c.keywords or [] if k.strip()]
             keyword_terms.update(keywords)
             for term, key, weight in _code_terms(c, keywords, lang):
                 if len(term) >= 2 and key in self.codes:
@@ -212,13 +235,31 @@ class CodebookScorer:
             entries = _term_entries(term, per_code, lang, limit)
             if entries:
                 self.terms[term] = entries
-        self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND}
+        self.long_terms = {t for t in keyword_terms if len(t) >= MIN_COMPOUND and " " not in t}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for term in self.terms:
+            if " " in term:
+                parts = tuple(term.split())
+                self.phrases[parts[0]].append((parts, term))
         self.strong_terms = frozenset(
             t for t, per_code in weights.items() if max(per_code.values()) >= LABEL_WEIGHT
         )
+        self.area_mass = self._area_mass()
         self.stop_words = lem.stop_words
         self._cache: dict[_TOKEN, list[tuple[str, float, str]]] = {}
         self._shared: dict[int, tuple[list[_TOKEN], dict[str, CodeScore]]] = {}
+
+    def _area_mass(self) -> dict[str, float]:
+        """Each area's vocabulary weight (its own and its attention points' terms) relative
+        to the mean area's."""
+        mass: dict[str, float] = defaultdict(float)
+        for entries in self.terms.values():
+            for key, weight in entries:
+                area = self.codes[key].area_key
+                if area is not None:
+                    mass[area] += weight
+        mean = sum(mass.values()) / len(mass) if mass else 1.0
+        return {k: v / mean for k, v in mass.items() if v > 0}
 
     def term_list(self) -> list[str]:
         return sorted(self.terms)
@@ -239,13 +280,24 @@ class CodebookScorer:
                 continue  # "hjemmeside" is a word of its own, not a kind of "hjemme"
             for size in range(MIN_COMPOUND, n):
                 head, tail = form[:size], form[n - size :]
-                if head in self.long_terms and head not in found:
+                if head in self.long_terms and head not in found and _part(form[size:]):
                     found[head] = (COMPOUND_FACTOR, "compound")
-                if tail in self.long_terms and tail not in found:
+                if tail in self.long_terms and tail not in found and _part(form[: n - size]):
                     found[tail] = (COMPOUND_FACTOR, "compound")
         result = [(t, f, how) for t, (f, how) in found.items()]
         self._cache[token] = result
         return result
+
+    def _phrase_hits(self, tokens: list[_TOKEN]) -> list[str]:
+        """The multi-word keywords ("almen praksis", "patientens hjem") among the tokens."""
+        hits = []
+        for i, (_, lemma) in enumerate(tokens):
+            for parts, term in self.phrases.get(lemma, ()):
+                n = len(parts)
+                if all(tokens[i + k][1] == parts[k] for k in range(1, n) if i + k < len(tokens)):
+                    if i + n <= len(tokens):
+                        hits.append(term)
+        return hits
 
     def score_shared(self, tokens: list[_TOKEN]) -> dict[str, CodeScore]:
         """``score`` for a token list many passages share (an interviewer's question)."""
@@ -269,6 +321,11 @@ class CodebookScorer:
         strong = self.strong_terms
         seen: dict[str, list[Any]] = {}  # term -> [count, best factor, how]
         stops = self.stop_words
+        tokens = list(tokens)
+        if self.phrases:
+            for term in self._phrase_hits(tokens):
+                entry = seen.setdefault(term, [0, 1.0, "word"])
+                entry[0] += 1
         for token in tokens:
             if token[0] in stops:
                 continue
@@ -300,6 +357,7 @@ class CodebookScorer:
 
 CONTEXT_SHARE = 0.5  # the rest of the speaker's turn (or the text around a passage)
 QUESTION_SHARE = 0.8  # the interviewer's question before the passage
+HEADING_SHARE = 1.0  # the nearest heading above a passage in a report that names a code
 CONTEXT_CHARS = 500
 
 
@@ -334,26 +392,38 @@ def _normalised(scores: dict[str, float]) -> dict[str, float]:
     return {k: (v / top if top > 0 else 0.0) for k, v in scores.items()}
 
 
+def area_evidence(scorer: CodebookScorer, evidence: dict[str, CodeScore]) -> dict[str, float]:
+    """Each area's raw evidence: its own plus its best attention point's plus
+    ``CHILD_SHARE`` of the others', divided by the area's vocabulary weight to the power
+    ``AREA_MASS_POWER`` (an area with more codebook words catches more chance hits)."""
+    areas: dict[str, float] = {}
+    children: dict[str, list[float]] = defaultdict(list)
+    for key, info in scorer.codes.items():
+        ev = evidence.get(key)
+        value = ev.score if ev is not None else 0.0
+        if info.kind == "area":
+            areas[key] = areas.get(key, 0.0) + value
+        elif info.area_key is not None:
+            children[info.area_key].append(value)
+    for key, values in children.items():
+        best = max(values, default=0.0)
+        areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
+    if AREA_MASS_POWER:
+        areas = {k: v / scorer.area_mass.get(k, 1.0) ** AREA_MASS_POWER for k, v in areas.items()}
+    return areas
+
+
 def codebook_levels(
     scorer: CodebookScorer, evidence: dict[str, CodeScore]
 ) -> dict[str, dict[str, float]]:
     """Codebook evidence at three levels, each normalised to 0..1 per passage.
 
-    An area collects its own evidence and every attention point's (``CHILD_SHARE``), so many
-    area words outweigh one generic attention-point word; an attention point adds its area's
-    total (``PARENT_SHARE``), so it is ranked within the best-supported area.
+    An area collects its own evidence and every attention point's (``area_evidence``), so
+    many area words outweigh one generic attention-point word; an attention point adds its
+    area's total (``PARENT_SHARE``), so it is ranked within the best-supported area.
     """
     raw = {k: v.score for k, v in evidence.items()}
-    areas: dict[str, float] = {}
-    children: dict[str, list[float]] = defaultdict(list)
-    for key, info in scorer.codes.items():
-        if info.kind == "area":
-            areas[key] = areas.get(key, 0.0) + raw.get(key, 0.0)
-        elif info.area_key is not None:
-            children[info.area_key].append(raw.get(key, 0.0))
-    for key, values in children.items():
-        best = max(values, default=0.0)
-        areas[key] = areas.get(key, 0.0) + best + CHILD_SHARE * (sum(values) - best)
+    areas = area_evidence(scorer, evidence)
     points: dict[str, float] = {}
     cross: dict[str, float] = {}
     for key, info in scorer.codes.items():

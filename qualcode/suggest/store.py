@@ -15,6 +15,7 @@ from qualcode.errors import NotFoundError
 from qualcode.history import record_action
 from qualcode.models import (
     Code,
+    Coder,
     Document,
     Suggestion,
     utcnow,
@@ -22,6 +23,7 @@ from qualcode.models import (
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.model import load_model
 from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
 from qualcode.suggest.scorer import (
@@ -30,13 +32,18 @@ from qualcode.suggest.scorer import (
     MAX_PER_UNIT,
     MIN_OWN_EVIDENCE,
     MIN_SCORE,
+    MODEL_WEIGHT,
     SCORE_SCALE,
     CodebookScorer,
     CodeScore,
     SuggestError,
+    area_evidence,
     build_scorers,
     rank_codes,
 )
+from qualcode.visibility import coding_condition, read_settings
+
+MIN_PROBABILITY = 0.5  # calibrated probability of the area a proposal needs
 
 
 def _pick(
@@ -53,8 +60,21 @@ def _pick(
     codes are proposed beside it. Context may rank codes but not carry a suggestion alone:
     the sentence itself must contain a codebook word for the code (or its area or
     attention points), or the trained model must vote for it.
+
+    The score of an area or attention-point proposal is the calibrated probability that its
+    area is right (``calibration``: the codebook's area evidence through a softmax, mixed
+    with the model's area vote by the model's weight); a cross-cutting proposal's score is
+    its evidence strength (1 - exp(-evidence)) or the model's vote.
     """
     ranked = rank_codes(scorer, evidence, probs, model_weight)
+    area_keys = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
+    p_area = area_probabilities(area_evidence(scorer, evidence), area_keys)
+    if probs:
+        w = MODEL_WEIGHT if model_weight is None else model_weight
+        votes = {a: probs.get(a, 0.0) for a in area_keys}
+        total = sum(votes.values())
+        if total > 0:
+            p_area = {a: (1 - w) * p_area[a] + w * votes[a] / total for a in area_keys}
     core = scorer.score(passage.tokens, strong_only=True) if use_codebook else {}
     out: list[tuple[str, float, str]] = []
     areas = ranked["area"]
@@ -86,6 +106,10 @@ def _pick(
         score = max(codebook_part, model)
         if score < MIN_SCORE:
             continue
+        if info.area_key is not None:
+            score = p_area.get(info.area_key, 0.0)
+            if score < MIN_PROBABILITY:
+                continue
         # the reason names keywords and label words; description words only rank
         terms = {t: "context" for t in ev.terms if t in scorer.strong_terms}
         for k in family:
@@ -97,33 +121,70 @@ def _pick(
     return out[:MAX_PER_UNIT]
 
 
+OWNER_MARK = "@"  # method "codebook@7": made for blind coder 7 (their own codings only)
+
+
+def _owner_condition(owner: int | None) -> Any:
+    """Suggestions made for a blind coder (``owner``), or the project's (no owner)."""
+    if owner is None:
+        return ~col(Suggestion.method).contains(OWNER_MARK)
+    return col(Suggestion.method).endswith(f"{OWNER_MARK}{owner}")
+
+
+def _blind_owner(project: Project, coder: str | None, create: bool = False) -> int | None:
+    """The coder id suggestions are made for when blind coding is on for ``coder`` (None
+    when it is not: the project's suggestions, from everyone's codings)."""
+    if coder is None or not read_settings(project).is_blind(coder):
+        return None
+    with project.transaction() if create else project.session() as s:
+        row = (
+            get_or_create_coder(s, coder)
+            if create
+            else s.exec(select(Coder).where(Coder.name == coder)).first()
+        )
+        return -1 if row is None or row.id is None else int(row.id)
+
+
 def suggest(
     project: Project,
     document: str | int | None = None,
     *,
     use_model: bool = True,
     progress: Progress = no_progress,
+    coder: str | None = None,
 ) -> list[dict[str, Any]]:
     """Make and store suggestions for uncoded sentences; returns them, best first per unit.
 
     Open suggestions of the documents concerned are replaced; accepted and rejected ones
     stay (a rejected suggestion is not proposed again for the same span and code).
+
+    With blind coding on for ``coder``, the suggestions are that coder's own: sentences
+    are left out only where a coding the coder may see (their own, reviewed ones) covers
+    them, only a model trained on their own codings is used (``train_model(coder=...)``),
+    and the suggestions are stored as theirs (``open_suggestions(viewer=...)``), so nothing
+    in them comes from another coder's codings.
     """
     annotate_missing(project)
+    owner = _blind_owner(project, coder, create=True)
+    visible = coding_condition(coder) if owner is not None else None
+    mark = f"{OWNER_MARK}{owner}" if owner is not None else ""
     with project.session() as s:
         codes = _codes(s)
         scorers = build_scorers(s, codes)
         by_key = {c.key: c for c in codes}
         if document is not None:
-            doc_ids = [int(resolve_document(s, document).id)]  # type: ignore[arg-type]
+            doc_id = resolve_document(s, document).id
+            doc_ids = [doc_id] if doc_id is not None else []
         else:
             doc_ids = [int(i) for i in s.exec(select(Document.id)).all() if i is not None]
         titles = dict(s.exec(select(Document.id, Document.title)).all())
-        model = load_model(s) if use_model else None
+        model = load_model(s, coder if owner is not None else None) if use_model else None
         weight = model.weight if model is not None else None
         decided = {
             (g.document_id, g.start, g.end, g.code_id)
-            for g in s.exec(select(Suggestion).where(Suggestion.status != "open"))
+            for g in s.exec(
+                select(Suggestion).where(Suggestion.status != "open", _owner_condition(owner))
+            )
         }
     stops = lemmatizer("da").stop_words
     rows: list[dict[str, Any]] = []
@@ -132,7 +193,7 @@ def suggest(
         progress(b, total, "suggesting")
         batch = doc_ids[b : b + DOC_BATCH]
         with project.session() as s:
-            units = _uncoded_units(s, batch)
+            units = _uncoded_units(s, batch, visible)
             views = _doc_views(s, sorted({d for d, _, _ in units}))
         passages = [_passage(views, d, st, en) for d, st, en in units]
         probs: list[dict[str, float] | None] = [None] * len(units)
@@ -157,14 +218,16 @@ def suggest(
                         "code_id": code.id,
                         "score": score,
                         "reason": reason,
-                        "method": "codebook+model" if probs[n] is not None else "codebook",
+                        "method": ("codebook+model" if probs[n] is not None else "codebook") + mark,
                     }
                 )
     progress(total, total, "")
     with project.transaction() as s:
         s.execute(
             delete(Suggestion).where(
-                col(Suggestion.document_id).in_(doc_ids), col(Suggestion.status) == "open"
+                col(Suggestion.document_id).in_(doc_ids),
+                col(Suggestion.status) == "open",
+                _owner_condition(owner),
             )
         )
         stored = []
@@ -213,13 +276,21 @@ def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict
     return out
 
 
-def open_suggestions(project: Project, document_id: int) -> list[dict[str, Any]]:
-    """Open suggestions of one document for the coding view, in text order."""
+def open_suggestions(
+    project: Project, document_id: int, viewer: str | None = None
+) -> list[dict[str, Any]]:
+    """Open suggestions of one document for the coding view, in text order: the project's,
+    or — with blind coding on for ``viewer`` — only those made for that viewer."""
+    owner = _blind_owner(project, viewer)
     with project.session() as s:
         keys = {c.id: c.key for c in s.exec(select(Code))}
         rows = s.exec(
             select(Suggestion)
-            .where(Suggestion.document_id == document_id, Suggestion.status == "open")
+            .where(
+                Suggestion.document_id == document_id,
+                Suggestion.status == "open",
+                _owner_condition(owner),
+            )
             .order_by(col(Suggestion.start), col(Suggestion.score).desc())
         ).all()
         return [

@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 
 from qualcode.errors import ImportFormatError
 from qualcode.formats import parse_bytes
-from qualcode.formats.pdf import undo_hyphenation
+from qualcode.formats.dehyphenate import undo_line_hyphenation
 
 PAGES = [
     [
@@ -69,11 +69,13 @@ def test_pages_joined_and_hyphenation_undone() -> None:
         ("Kræft- og", "Kræft- og"),
         ("Nord-\nJylland", "Nord-\nJylland"),
         ("COVID-\n19", "COVID-\n19"),
-        ("a-\nb-\nc", "abc"),
+        ("opfølg-\n\nningsplan", "opfølgningsplan"),  # a page break between the parts
+        ("opfølg-\n\n\nningsplan", "opfølg-\n\n\nningsplan"),  # two blank lines: no
     ],
 )
 def test_undo_hyphenation(before: str, after: str) -> None:
-    assert undo_hyphenation(before) == after
+    """The PDF importer uses the one de-hyphenation rule every format uses."""
+    assert undo_line_hyphenation(before) == after
 
 
 def test_pdf_without_text_layer_is_refused() -> None:

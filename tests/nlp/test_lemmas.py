@@ -26,10 +26,11 @@ def test_paradigms_collapse_and_rarely_merge() -> None:
         for key in keys:
             owners[key].add(row["lemma"])
     merged = {lemma for names in owners.values() if len(names) > 1 for lemma in names}
-    # measured: 92.1 % collapse (main: 90.8 %), 2.0 % of paradigms in a false merge
-    # (homographs without part of speech: tolk/tolke, vag/vagt, analyse/analysere)
-    assert collapsed / len(rows) >= 0.91
-    assert len(merged) / len(rows) <= 0.025
+    # measured: 98.0 % collapse (before: 92.1 %), 1.3 % of paradigms in a false merge, all
+    # through a form two paradigms share (tolker: tolk/tolke, vagt: vag/vagt), which no
+    # lemmatiser without the sentence's grammar can split
+    assert collapsed / len(rows) >= 0.97
+    assert len(merged) / len(rows) <= 0.014
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,15 @@ def test_paradigms_collapse_and_rarely_merge() -> None:
     [
         (["hjemmebaseret", "hjemmebaserede"], "hjemmebasere"),
         (["kræftopfølgningsplan", "kræftopfølgningsplanen", "kræftopfølgningsplaner"], None),
-        (["sekventerede", "sekventeret", "sekventerer"], "sekventere"),
+        (["sekventerede", "sekventeret", "sekventerer", "sekventere"], "sekventere"),
+        (["epikrise", "epikrisen", "epikriser", "epikriserne"], None),
+        (["borgerrettighed", "borgerrettigheder", "borgerrettighederne"], "borgerrettighed"),
+        (["tage", "tager", "tages", "taget"], "tage"),
+        (["tale", "taler", "talt", "talte"], "tale"),
+        (["analyse", "analysen", "analyser", "analyserne"], "analyse"),
+        (["tid", "tiden", "tids"], "tid"),
+        (["pakke", "pakker", "pakkerne"], "pakke"),
+        (["kræftpakke", "kræftpakken", "kræftpakker", "kræftpakkerne"], "kræftpakke"),
         (["mistanke", "mistanker", "mistanken"], "mistanke"),
         (["Palliationen", "palliation"], None),
     ],

@@ -74,6 +74,14 @@ def test_compound_heads_count_but_first_parts_do_not() -> None:
     assert [m.match for m in public] == ["offentlige"]  # not "offentliggjort"
 
 
+def test_a_compound_head_needs_a_first_part_that_is_a_word() -> None:
+    text = "Patientomsorgen er god. Sorgen fylder. Kræftbehandlingen og hjemmebehandlingen.\n"
+    grief, _ = find_mentions(text, ["sorg"])
+    assert [m.match for m in grief] == ["Sorgen"]  # "patientomsorg" is care, not grief
+    treated, counts = find_mentions(text, ["behandling"])
+    assert counts == {"behandling": 2}
+
+
 def test_headings_are_not_counted_but_name_the_section() -> None:
     text = (
         "Referat af møde i taskforcen\n\n"
@@ -101,3 +109,29 @@ def test_a_sentence_is_not_a_heading() -> None:
     assert heading_text("Palliation blev drøftet grundigt på mødet.") is None
     assert heading_text("palliation nævnes her uden stort begyndelsesbogstav") is None
     assert heading_text("Kort linje", previous_blank=False) is None
+
+
+def test_sections_from_pdf_like_text_and_from_word() -> None:
+    import io
+
+    import docx
+
+    from qualcode.formats import parse_bytes
+
+    pdf_like = (
+        "Statusrapport\n2 Løsninger i hjemmet\nHjemmebehandling nævnes kort.\n"
+        "2.3 Samarbejde på tværs\nOgså hjemmebehandling her.\n"
+    )
+    mentions, _ = find_mentions(pdf_like, ["hjemmebehandling"])
+    assert [m.section for m in mentions] == ["2 Løsninger i hjemmet", "2.3 Samarbejde på tværs"]
+    document = docx.Document()
+    document.add_heading("Basal palliation", level=1)
+    document.add_paragraph("Palliation blev nævnt i kommunen.")
+    document.add_heading("Data og opgørelser", level=2)
+    document.add_paragraph("Ingen tal for palliation findes.")
+    out = io.BytesIO()
+    document.save(out)
+    text = parse_bytes("rapport.docx", out.getvalue()).text
+    mentions, counts = find_mentions(text, ["palliation"])
+    assert counts == {"palliation": 2}  # the heading "Basal palliation" is not a mention
+    assert [m.section for m in mentions] == ["Basal palliation", "Data og opgørelser"]

@@ -151,6 +151,12 @@ def test_train_and_evaluate_on_the_demo(demo_project: Project) -> None:
     assert shares == [0.1, 0.2, 0.5]
     quality = report["combined"]["suggestions"]
     assert quality["area_precision"] is not None and quality["area_precision"] >= 0.5
+    calibration = report["calibration"]
+    assert calibration["ece"] is not None and 0 <= calibration["ece"] <= 0.3
+    bins = calibration["reliability"]
+    assert sum(b["passages"] for b in bins) == codebook["area"]["passages"]
+    assert all(b["probability"] is None or b["from"] <= b["probability"] <= b["to"] for b in bins)
+    assert all(0 <= r["score"] <= 1 for r in rows)
 
 
 def test_cli_suggest_json(codebook_project: Project, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -183,6 +189,7 @@ def test_cli_evaluate_json_on_the_demo(demo_path: Path, cli) -> None:  # type: i
     assert code == 0 and "area top-1" in out
     assert "per area" in out and "per attention point" in out
     assert "learning curve" in out and "model weight chosen by cross-validation" in out
+    assert "calibration" in out and "ECE" in out
 
 
 def test_suggestion_precision_credits_the_level_it_was_made_at(

@@ -194,7 +194,7 @@ class CodingScreenBase(QualcodeScreen[None]):
 
     def _load_suggestions(self) -> None:
         try:
-            rows = open_suggestions(self.app.project, self.document_id)
+            rows = open_suggestions(self.app.project, self.document_id, viewer=self.app.coder)
         except Exception as exc:  # noqa: BLE001 - suggestions are optional; say why they are gone
             self.app.notify_error(exc)
             return

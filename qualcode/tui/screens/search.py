@@ -283,8 +283,8 @@ class SearchScreen(QualcodeScreen[None]):
         progress = self._progress_callback(worker)
         trained = None
         if train:
-            trained = suggest_mod.train_model(app.project, progress=progress)
-        rows = suggest_mod.suggest(app.project, progress=progress)
+            trained = suggest_mod.train_model(app.project, progress=progress, coder=app.coder)
+        rows = suggest_mod.suggest(app.project, progress=progress, coder=app.coder)
         if not worker.is_cancelled:
             app.call_from_thread(self._suggest_done, trained, rows)
 
