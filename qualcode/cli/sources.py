@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="Files: .txt .md .docx .vtt .srt .pdf .qdpx"),
+        files: list[Path] = typer.Argument(..., help="Files: .txt .md .docx .vtt .srt .pdf; REFI-QDA .qdpx .qde .qdc"),
         kind: str | None = typer.Option(None, help="interview | notes | document"),
         participant: list[str] = typer.Option(
             [], "--participant", help="A participant in these files (repeat for two)."
@@ -33,6 +33,12 @@ def register(app: typer.Typer) -> None:
         language: str | None = typer.Option(None, help="da | en (default: detected)"),
         title: str | None = typer.Option(None, help="Title (one file only)."),
         date: str | None = typer.Option(None, help="Interview date YYYY-MM-DD."),
+        hierarchy: bool | None = typer.Option(
+            None,
+            "--hierarchy/--flat",
+            help="REFI-QDA: 'Group::Code' names become a group with children "
+            "(default: on for files ATLAS.ti wrote, off otherwise).",
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Import files, each in one transaction; already imported bytes are skipped."""
@@ -49,6 +55,7 @@ def register(app: typer.Typer) -> None:
                     title=title,
                     date=_parse_date(date),
                     progress=progress,
+                    groups=hierarchy,
                 )
         failed = [o for o in outcomes if o.status == "failed"]
         if as_json:

@@ -150,6 +150,7 @@ class QProject:
 
     name: str = ""
     origin: str = ""
+    base_path: str = ""
     namespace: str = NS_PROJECT
     creating_user: str | None = None
     created: dt.datetime | None = None

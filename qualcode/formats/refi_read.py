@@ -399,6 +399,7 @@ def read_project_xml(data: bytes, filename: str = "project.qde") -> QProject:
     project = QProject(
         name=_attr(root, "name") or "",
         origin=_attr(root, "origin") or "",
+        base_path=_attr(root, "basePath") or "",
         namespace=ns,
         creating_user=reader.ident(_attr(root, "creatingUserGUID", "creatingUser")),
         created=parse_datetime(_attr(root, "creationDateTime")),
