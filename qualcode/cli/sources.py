@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="Files: .txt .md .docx .vtt .srt .pdf; REFI-QDA .qdpx .qde .qdc"),
+        files: list[Path] = typer.Argument(
+            ..., help="Files: .txt .md .docx .vtt .srt .pdf; REFI-QDA .qdpx .qde .qdc"
+        ),
         kind: str | None = typer.Option(None, help="interview | notes | document"),
         participant: list[str] = typer.Option(
             [], "--participant", help="A participant in these files (repeat for two)."

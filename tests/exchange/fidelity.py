@@ -69,9 +69,18 @@ def fingerprint(project: Project) -> dict[str, dict[str, Any]]:
                     )
                 ),
                 "turns": [
-                    (t.ordinal, t.speaker, people[t.participant_id].guid if t.participant_id
-                     else None, t.start, t.end, t.media_start, t.media_end)  # fmt: skip
-                    for t in s.exec(select(Turn).where(Turn.document_id == d.id).order_by(Turn.ordinal))
+                    (
+                        t.ordinal,
+                        t.speaker,
+                        people[t.participant_id].guid if t.participant_id else None,
+                        t.start,
+                        t.end,
+                        t.media_start,
+                        t.media_end,
+                    )  # fmt: skip
+                    for t in s.exec(
+                        select(Turn).where(Turn.document_id == d.id).order_by(Turn.ordinal)
+                    )
                 ],
             }
             for d in docs.values()
@@ -135,7 +144,9 @@ def fingerprint(project: Project) -> dict[str, dict[str, Any]]:
                 "events": [
                     (e.who, _ts(e.at), e.from_status, e.to_status, e.note)
                     for e in s.exec(
-                        select(QuoteEvent).where(QuoteEvent.quote_id == q.id).order_by(QuoteEvent.id)
+                        select(QuoteEvent)
+                        .where(QuoteEvent.quote_id == q.id)
+                        .order_by(QuoteEvent.id)
                     )
                 ],
             }
@@ -160,7 +171,9 @@ def differences(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> d
     return out
 
 
-def diff_lines(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], limit: int = 20) -> list[str]:
+def diff_lines(
+    a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], limit: int = 20
+) -> list[str]:
     lines = []
     for table in a:
         for key, fields in a[table].items():

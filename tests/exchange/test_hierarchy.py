@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from typing import Any
 
 from qualcode.codebook import codebook_tree
 from qualcode.coding import list_codings
