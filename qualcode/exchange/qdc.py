@@ -33,21 +33,6 @@ from qualcode.naming import fold
 from qualcode.safe_write import atomic_write_bytes
 
 GROUP_SEPARATOR = "::"
-COMPARED_FIELDS = (
-    "label_da",
-    "label_en",
-    "kind",
-    "description_da",
-    "description_en",
-    "guiding_question_da",
-    "guiding_question_en",
-    "use_when",
-    "not_when",
-    "keywords",
-    "colour",
-    "parent_id",
-    "position",
-)
 
 
 class QdcLoadDict(TypedDict):
@@ -263,24 +248,15 @@ def _describe_set(st: QSet) -> str:
     )
 
 
-def _snapshot(project: Project) -> dict[str, tuple[object, ...]]:
-    with project.session() as s:
-        return {c.key: tuple(getattr(c, f) for f in COMPARED_FIELDS) for c in s.exec(select(Code))}
-
-
 def load_qdc(project: Project, path: Path, groups: bool | None = None) -> QdcLoadResult:
     """Load a ``.qdc`` codebook; codes matched by key, none deleted; reports what changed."""
     book, result = read_qdc(path, groups)
-    before = _snapshot(project)
-    store_codebook(project, book)
-    after = _snapshot(project)
-    for key, row in after.items():
-        if key not in before:
-            result.created.append(key)
-        elif before[key] != row:
-            result.updated.append(key)
-        else:
-            result.unchanged += 1
+    stored = store_codebook(project, book)
+    result.created, result.updated, result.unchanged = (
+        stored.created,
+        stored.updated,
+        stored.unchanged,
+    )
     return result
 
 
