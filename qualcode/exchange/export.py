@@ -33,6 +33,7 @@ from qualcode.exchange.redact import (
     redact_value,
     redaction_dict,
 )
+from qualcode.exchange.transcripts import media_for
 from qualcode.formats import qdpx
 from qualcode.formats.qdpx import QCase, QCoding, QNote, QProject, QSelection, QSource
 from qualcode.models import (
@@ -318,6 +319,17 @@ def _document(ex: _Export, doc: Document) -> tuple[QSource, tuple[str, OffsetMap
     return src, (text, moved, out)
 
 
+def _media(ex: _Export, src: QSource, out: ExportText) -> None:
+    """The turns' media times as a transcript with sync points (REFI-QDA's place for them)."""
+    turns = [
+        (t["start"], t["end"], t["media_start"], t["media_end"])
+        for t in ex.payload["documents"][-1]["turns"]
+    ]
+    media = media_for(src.guid, src.name, src.text_path or "", turns, out.position)
+    if media is not None:
+        ex.qp.media.append(media)
+
+
 def pl_meta(ex: _Export, meta: dict[str, object]) -> dict[str, object]:
     return dict(redact_value(ex.redactor, meta))
 
@@ -527,6 +539,7 @@ def build_export(
         for n, doc in enumerate(docs):
             progress(n, len(docs), doc.title)
             src, placed = _document(ex, doc)
+            _media(ex, src, placed[2])
             _codings(ex, doc, src, placed)
             for quote in by_doc.get(doc.id or -1, []):
                 _quote(ex, quote, src, placed)

@@ -36,9 +36,8 @@ SKIPPED_KINDS = (
     "audio_selections",
     "video_selections",
     "sources_without_text",
-    "transcripts",
+    "media_codings",
     "sync_points",
-    "transcript_selections",
     "sets",
     "links",
     "graphs",
@@ -80,6 +79,17 @@ class QSelection:
     created: dt.datetime | None = None
     raw_start: str = ""
     raw_end: str = ""
+    # Why the positions cannot be read (a TranscriptSelection whose sync points are unknown).
+    problem: str = ""
+
+
+@dataclass
+class QSyncPoint:
+    """A point of a transcript: a text position (the file's unit) at a media time (ms)."""
+
+    guid: str
+    position: int | None = None
+    time_ms: int | None = None
 
 
 @dataclass
@@ -103,6 +113,23 @@ class QSource:
     variables: list[QVariableValue] = field(default_factory=list)
     creating_user: str | None = None
     created: dt.datetime | None = None
+    # A ``Transcript`` of an audio or video source (``kind == "Transcript"``): its sync
+    # points and the media source it belongs to.
+    sync_points: list[QSyncPoint] = field(default_factory=list)
+    media_guid: str | None = None
+    media_name: str = ""
+
+
+@dataclass
+class QMedia:
+    """An ``AudioSource`` or ``VideoSource`` with its transcripts (what an export writes for a
+    document with media times, beside its ``TextSource``)."""
+
+    guid: str
+    name: str
+    kind: str = "AudioSource"
+    path: str | None = None
+    transcripts: list[QSource] = field(default_factory=list)
 
 
 @dataclass
@@ -159,6 +186,7 @@ class QProject:
     variables: list[QVariable] = field(default_factory=list)
     cases: list[QCase] = field(default_factory=list)
     sources: list[QSource] = field(default_factory=list)
+    media: list[QMedia] = field(default_factory=list)  # written after the text sources
     notes: list[QNote] = field(default_factory=list)
     sets: list[QSet] = field(default_factory=list)
     description: str = ""

@@ -14,6 +14,7 @@ from qualcode.formats.refi_model import (
     NS_PROJECT,
     ORIGIN,
     QCode,
+    QMedia,
     QProject,
     QSet,
     QSource,
@@ -118,6 +119,32 @@ def _source_el(parent: etree._Element, src: QSource, ns: str) -> None:
         _value_el(s, value, ns)
 
 
+def _media_el(parent: etree._Element, media: QMedia, ns: str) -> None:
+    m = _el(parent, media.kind, ns, guid=media.guid, name=_xml_safe(media.name), path=media.path)
+    for tr in media.transcripts:
+        t = _el(
+            m,
+            "Transcript",
+            ns,
+            guid=tr.guid,
+            name=_xml_safe(tr.name),
+            plainTextPath=tr.text_path,
+            creationDateTime=format_datetime(tr.created),
+        )
+        _text_el(t, "Description", ns, tr.description)
+        if tr.inline_text is not None and tr.text_path is None:
+            _el(t, "PlainTextContent", ns).text = _xml_safe(tr.inline_text)
+        for point in tr.sync_points:
+            _el(
+                t,
+                "SyncPoint",
+                ns,
+                guid=point.guid,
+                timeStamp=None if point.time_ms is None else str(point.time_ms),
+                position=None if point.position is None else str(point.position),
+            )
+
+
 def _set_el(parent: etree._Element, st: QSet, ns: str) -> None:
     se = _el(parent, "Set", ns, guid=st.guid, name=_xml_safe(st.name))
     _text_el(se, "Description", ns, st.description)
@@ -189,10 +216,12 @@ def write_project_xml(project: QProject) -> bytes:
             _text_el(v, "Description", ns, var.description)
     if project.cases:
         _cases_el(root, project, ns)
-    if project.sources:
+    if project.sources or project.media:
         sources = _el(root, "Sources", ns)
         for src in project.sources:
             _source_el(sources, src, ns)
+        for media in project.media:
+            _media_el(sources, media, ns)
     if project.notes:
         _notes_el(root, project, ns)
     if project.sets:
