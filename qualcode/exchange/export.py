@@ -9,7 +9,6 @@ text (the standard), or UTF-16 code units over CRLF text for NVivo (``positions=
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
@@ -34,8 +33,8 @@ from qualcode.exchange.redact import (
     redaction_dict,
 )
 from qualcode.exchange.transcripts import media_for
-from qualcode.formats import qdpx
-from qualcode.formats.qdpx import QCase, QCoding, QNote, QProject, QSelection, QSource
+from qualcode.formats import qdpx, writers
+from qualcode.formats.qdpx import QArchive, QCase, QCoding, QNote, QProject, QSelection, QSource
 from qualcode.models import (
     Code,
     Coder,
@@ -50,7 +49,7 @@ from qualcode.models import (
     Turn,
 )
 from qualcode.progress import Progress, no_progress
-from qualcode.safe_write import atomic_writer
+from qualcode.safe_write import atomic_write_bytes
 
 PARTICIPANT_VARIABLES = ("title", "organisation", "expertise", "pseudonym", "consent", "email")
 SOURCE_VARIABLES = {"kind": "Text", "date": "Date", "language": "Text"}
@@ -568,17 +567,14 @@ def export_qdpx(
     """Write the project as a REFI-QDA ``.qdpx`` (project.qde + Sources/ + qualcode's
     extension); returns counts and what consent redacted."""
     qp, texts, payload, redactor = build_export(project, progress, full=full, positions=positions)
-    xml = qdpx.write_project_xml(qp)
-    bom = b"\xef\xbb\xbf" if positions == "utf16" else b""  # NVivo's own files have one
+    archive = QArchive(
+        project=qp,
+        texts=texts,
+        members={pl.PAYLOAD_MEMBER: pl.dump(payload)},
+        bom=positions == "utf16",  # NVivo's own files have one
+    )
     try:
-        with (
-            atomic_writer(out, "wb") as fh,
-            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf,
-        ):
-            zf.writestr("project.qde", xml)
-            for member, text in texts.items():
-                zf.writestr(member, bom + text.encode("utf-8"))
-            zf.writestr(pl.PAYLOAD_MEMBER, pl.dump(payload))
+        atomic_write_bytes(out, writers.render("export", "qdpx", archive))
     except OSError as exc:
         raise ExportError(
             f"{out}: cannot write ({exc.strerror})", "Check that the folder exists and is writable."

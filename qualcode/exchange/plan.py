@@ -117,7 +117,9 @@ def _choose(
         if UTF16_ORIGIN_MARK in qp.origin:
             return PositionUnit(utf16=True), "written by qualcode for NVivo (UTF-16, CRLF)"
         return UNITS[0], "written by qualcode, which counts code points"
-    return choose_unit([(st, src.selections) for src, st, _ in loaded])
+    # NVivo counts UTF-16 code units over its CRLF text (verified in NVivo 12.6's files).
+    prefer = PositionUnit(utf16=True) if "nvivo" in qp.origin.lower() else None
+    return choose_unit([(st, src.selections) for src, st, _ in loaded], prefer)
 
 
 def _placement(

@@ -26,8 +26,8 @@ from qualcode.consent import Redactor
 from qualcode.db import Project
 from qualcode.errors import CodebookError, ImportFormatError
 from qualcode.exchange.redact import RedactionDict, export_redactor, redaction_dict
-from qualcode.formats import qdpx
-from qualcode.formats.qdpx import QCode, QSet
+from qualcode.formats import qdpx, writers
+from qualcode.formats.qdpx import QCode, QCodebook, QSet
 from qualcode.models import CODE_KINDS, Code, Participant
 from qualcode.naming import fold
 from qualcode.safe_write import atomic_write_bytes
@@ -270,7 +270,7 @@ def export_qdc(project: Project, out: Path, *, full: bool = False) -> QdcExportD
             "the project has no codebook to export", "Load one with `qualcode codebook load`."
         )
     try:
-        atomic_write_bytes(out, qdpx.write_codebook_xml(roots))
+        atomic_write_bytes(out, writers.render("export", "qdc", QCodebook(codes=roots)))
     except OSError as exc:
         raise CodebookError(f"{out}: cannot write ({exc.strerror})") from exc
     return QdcExportDict(

@@ -14,6 +14,40 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "CODEBOOK_NAMESPACES",
+    "GUID_NAMESPACE",
+    "META_PREFIX",
+    "NS_CODEBOOK",
+    "NS_PROJECT",
+    "ORIGIN",
+    "PROJECT_NAMESPACES",
+    "SKIPPED_KINDS",
+    "QArchive",
+    "QCase",
+    "QCode",
+    "QCodebook",
+    "QCoding",
+    "QMedia",
+    "QNote",
+    "QProject",
+    "QSelection",
+    "QSet",
+    "QSource",
+    "QSyncPoint",
+    "QVariable",
+    "QVariableValue",
+    "code_meta",
+    "decode_code_description",
+    "derived_guid",
+    "encode_code_description",
+    "flatten_codes",
+    "format_datetime",
+    "norm_colour",
+    "norm_guid",
+    "parse_datetime",
+]
+
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 # Namespace spellings other tools have written; all are read as version 1.0.
@@ -307,3 +341,14 @@ class QCodebook:
     sets: list[QSet] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     origin: str = ""
+
+
+@dataclass
+class QArchive:
+    """What a ``.qdpx`` holds: the project, its source texts (member name -> text) and any
+    other members (qualcode's extension), and whether texts start with a BOM (NVivo's do)."""
+
+    project: QProject
+    texts: dict[str, str] = field(default_factory=dict)
+    members: dict[str, bytes] = field(default_factory=dict)
+    bom: bool = False

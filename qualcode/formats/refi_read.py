@@ -37,6 +37,13 @@ from qualcode.formats.refi_model import (
     parse_datetime,
 )
 
+__all__ = [
+    "parse_xml",
+    "read_codebook",
+    "read_codebook_xml",
+    "read_project_xml",
+]
+
 _DOCTYPE_MARKERS = (
     b"<!DOCTYPE",
     b"<!ENTITY",

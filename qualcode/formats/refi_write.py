@@ -4,7 +4,9 @@ in the element order the schemas require (every export is validated against them
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
 import lxml.etree as etree
@@ -13,6 +15,7 @@ from qualcode.formats.refi_model import (
     NS_CODEBOOK,
     NS_PROJECT,
     ORIGIN,
+    QArchive,
     QCode,
     QMedia,
     QProject,
@@ -21,6 +24,12 @@ from qualcode.formats.refi_model import (
     QVariableValue,
     format_datetime,
 )
+
+__all__ = [
+    "write_codebook_xml",
+    "write_project_xml",
+    "write_qdpx_archive",
+]
 
 
 def _el(parent: etree._Element | None, tag_name: str, ns: str, **attrs: str | None) -> Any:
@@ -248,3 +257,17 @@ def write_codebook_xml(
         for st in sets:
             _set_el(sets_el, st, ns)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_qdpx_archive(archive: QArchive) -> bytes:
+    """A ``.qdpx``: ``project.qde``, then each source text (UTF-8, with a BOM when asked),
+    then the other members."""
+    bom = b"\xef\xbb\xbf" if archive.bom else b""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", write_project_xml(archive.project))
+        for member, text in archive.texts.items():
+            zf.writestr(member, bom + text.encode("utf-8"))
+        for member, data in archive.members.items():
+            zf.writestr(member, data)
+    return buffer.getvalue()
