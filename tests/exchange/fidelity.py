@@ -22,19 +22,21 @@ from qualcode.models import (
     Turn,
 )
 
-DOC_FIELDS = ("title", "kind", "date", "language", "source_name", "text", "meta")
-CODE_FIELDS = (
-    "key", "kind", "label_da", "label_en", "description_da", "description_en",
-    "guiding_question_da", "guiding_question_en", "use_when", "not_when", "keywords",
-    "colour", "position",
-)  # fmt: skip
-PARTICIPANT_FIELDS = (
-    "name", "title", "organisation", "expertise", "consent", "pseudonym", "email", "language"
-)  # fmt: skip
-QUOTE_FIELDS = (
-    "start", "end", "source_text", "wording", "approved_wording", "draft_paragraph", "status",
-    "due_date", "response_note", "responded_at", "fidelity", "version", "created_by",
-)  # fmt: skip
+def _columns(model: Any, *derived: str) -> tuple[str, ...]:
+    """Every column of a table a researcher's data lives in: not ids, GUIDs (the keys of the
+    comparison) or references (compared through the GUIDs they point to), nor ``derived``
+    columns the import recomputes. Read from the model, so a new column is compared too."""
+    skip = {"id", "guid", "created", *derived}
+    return tuple(
+        c.name for c in model.__table__.columns if c.name not in skip and not c.foreign_keys
+    )
+
+
+# sha256 (of the archive's bytes), word_count and nlp_version are recomputed on import.
+DOC_FIELDS = _columns(Document, "sha256", "word_count", "nlp_version")
+CODE_FIELDS = _columns(Code)
+PARTICIPANT_FIELDS = _columns(Participant)
+QUOTE_FIELDS = _columns(Quote)
 
 
 def _ts(value: Any) -> Any:
