@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qualcode.formats.qdpx import QSelection
 from qualcode.formats.text import normalise
 
 
-def normalise_with_map(raw: str) -> tuple[str, list[int]]:
+def normalise_with_map(raw: str) -> tuple[str, Sequence[int]]:
     """``normalise(raw)`` and a map from every raw index (0..len) to a normalised index."""
     if normalise(raw) == raw:  # the usual case: nothing moves
-        return raw, range(len(raw) + 1)  # type: ignore[return-value]
+        return raw, range(len(raw) + 1)
     out: list[str] = []
     m1: list[int] = []
     other_breaks = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
