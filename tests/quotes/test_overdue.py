@@ -9,7 +9,7 @@ import pytest
 from qualcode import quotes
 from qualcode.db import Project
 from qualcode.packets import make_packets
-from tests.quotes.test_packets import DUE, TODAY, _study
+from tests.packets.test_packets import DUE, TODAY, _study
 
 D = dt.date(2030, 5, 1)
 

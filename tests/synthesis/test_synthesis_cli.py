@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qualcode.cli import main
 
-from .conftest import Built, add_quotes
+from .known import Built, add_quotes
 
 
 def _run(built: Built, capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from qualcode.errors import ExportError, NotFoundError
 from qualcode.synthesis import build_synthesis
 
-from .conftest import Built, add_quotes
+from .known import Built, add_quotes
 
 
 def _area(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from qualcode.db import Project
 from qualcode.models import Participant
 from qualcode.synthesis import SYNTHESIS_FORMATS, build_synthesis, export_synthesis
 
-from .conftest import FORBIDDEN, Built, add_quotes
+from .known import FORBIDDEN, Built, add_quotes
 
 
 def _docx_text(path: Path) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from synthesis.known import known  # noqa: F401 - the synthesis screen's project
 
 from qualcode.codebook import load_codebook
 from qualcode.coding import apply_code
