@@ -13,7 +13,8 @@ media times on the turn (``Turn.media_start``/``media_end``, seconds).
   adds to that one); its selections are placed like any other, and its sync points give
   the speaker turns found in the text their times: a turn starts at the time of the last
   sync point at or before its first character and ends at the first one at or after its
-  end, as a subtitle cue covers a turn. Sync points no turn uses are reported.
+  end, as a subtitle cue covers a turn; one speaker's consecutive turns with no sync point
+  between them are one turn. Sync points no turn uses are reported.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def timed_turns(
     positions = [p for p, _ in ordered]
     used: set[int] = set()
     out: list[ParsedTurn] = []
-    for turn in turns:
+    for turn in _merge_unsynced(turns, positions):
         first = bisect_right(positions, turn.start) - 1
         last = bisect_left(positions, turn.end)
         media_start = ordered[first][1] if first >= 0 else turn.media_start
@@ -132,3 +133,18 @@ def timed_turns(
         used.update(i for i in (first, last) if 0 <= i < len(ordered))
         out.append(ParsedTurn(turn.speaker, turn.start, turn.end, media_start, media_end))
     return out, len(used)
+
+
+def _merge_unsynced(turns: list[ParsedTurn], positions: list[int]) -> list[ParsedTurn]:
+    """Consecutive turns of one speaker with no sync point between them are one turn (a
+    speaker's label repeated on each line of a subtitle-like transcript)."""
+    merged: list[ParsedTurn] = []
+    for turn in turns:
+        if merged and merged[-1].speaker == turn.speaker:
+            previous = merged[-1]
+            between = bisect_left(positions, previous.end) < bisect_right(positions, turn.start)
+            if not between:
+                merged[-1] = ParsedTurn(turn.speaker, previous.start, turn.end)
+                continue
+        merged.append(turn)
+    return merged

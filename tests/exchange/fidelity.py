@@ -22,6 +22,7 @@ from qualcode.models import (
     Turn,
 )
 
+
 def _columns(model: Any, *derived: str) -> tuple[str, ...]:
     """Every column of a table a researcher's data lives in: not ids, GUIDs (the keys of the
     comparison) or references (compared through the GUIDs they point to), nor ``derived``

@@ -119,7 +119,9 @@ def _vtt_project(project: Project, tmp_path: Path) -> Path:
         "WEBVTT\n\n"
         "00:00:01.000 --> 00:00:04.500\n<v Interviewer>Hvad tænker du om 🙂 ventetiden?\n\n"
         "00:00:05.000 --> 00:00:09.250\n<v Jens Mølgaard>Den er for lang.\nAlt for lang.\n\n"
-        "00:00:10.000 --> 00:00:12.000\n<v Interviewer>Tak.\n\n"
+        # One speaker's next cue: one turn (its label repeats in the text).
+        "00:00:09.500 --> 00:00:11.000\n<v Jens Mølgaard>Og dyr.\n\n"
+        "00:00:11.000 --> 00:00:12.000\n<v Interviewer>Tak.\n\n"
         "00:00:12.500 --> 00:01:02.125\n<v Jens Mølgaard>Selv tak 𝔘.\n",
         encoding="utf-8",
     )
@@ -163,7 +165,7 @@ def test_own_export_writes_sync_points_and_reads_them_back(
         (transcript,) = audio.iter(f"{NS}Transcript")
         assert transcript.get("plainTextPath") == text_source.get("plainTextPath")
         stamps = [int(p.get("timeStamp")) for p in transcript.iter(f"{NS}SyncPoint")]
-        assert stamps == [1000, 4500, 5000, 9250, 10000, 12000, 12500, 62125]
+        assert stamps == [1000, 4500, 5000, 11000, 11000, 12000, 12500, 62125]
         # With the extension (exact) and without it (from the sync points alone).
         for archive in (out, _without_payload(out)):
             target = tmp_path / f"fresh-{positions}-{archive.stem}.qualcode"
