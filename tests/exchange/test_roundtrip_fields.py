@@ -186,10 +186,17 @@ def _build(s: Any, draw: Any) -> None:  # noqa: C901 - a test fixture, flat on p
             s.add(quote)
             s.flush()
             memo_targets.append(("quote", quote.id))
-            s.add(QuoteEvent(quote_id=quote.id, who="ida", at=draw(WHEN), from_status=None,
-                             to_status="candidate", note=draw(FREE)))  # fmt: skip
-            s.add(QuoteEvent(quote_id=quote.id, who="mads", at=draw(WHEN),
-                             from_status="candidate", to_status=status, note=draw(FREE)))  # fmt: skip
+            for who, before, after in (("ida", None, "candidate"), ("mads", "candidate", status)):
+                s.add(
+                    QuoteEvent(
+                        quote_id=quote.id,
+                        who=who,
+                        at=draw(WHEN),
+                        from_status=before,
+                        to_status=after,
+                        note=draw(FREE),
+                    )
+                )
     for code in codes:
         memo_targets.append(("code", code.id))
     for _ in range(draw(st.integers(0, 4))):
