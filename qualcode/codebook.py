@@ -148,6 +148,8 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
                 existing[spec.key] = code
                 result.created.append(spec.key)
             for name in (*TEXT_FIELDS, "keywords"):
+                if name == "colour" and str(code.colour).lower() == spec.colour.lower():
+                    continue  # the same colour (REFI-QDA files write it in upper case)
                 setattr(code, name, getattr(spec, name))
             code.position = position
             s.add(code)

@@ -21,7 +21,7 @@ name = "Skolestudie"
 [[code]]
 key = "ressourcer"
 label_da = "Ressourcer"
-colour = "#227744"
+colour = "#2a7e4f"
 
 [[code]]
 key = "tid"
@@ -53,7 +53,7 @@ def test_unchanged_toml_reload_reports_nothing(project: Project, tmp_path: Path)
 
 def test_only_changed_codes_count_as_updated(project: Project, tmp_path: Path) -> None:
     load_codebook(project, _write(tmp_path, BOOK))
-    changed = BOOK.replace('"#227744"', '"#AA0000"').replace(
+    changed = BOOK.replace('"#2a7e4f"', '"#AA0000"').replace(
         '["tid", "forberedelse"]', '["tid"]'
     )
     result = load_codebook(project, _write(tmp_path, changed))
@@ -76,6 +76,7 @@ def test_cli_reload_says_nothing_changed(cli, project: Project, tmp_path: Path) 
 
 
 def test_qdc_written_by_qualcode_reloads_unchanged(project: Project, tmp_path: Path) -> None:
+    # The .qdc writes colours in upper case; "#2a7e4f" and "#2A7E4F" are the same colour.
     load_codebook(project, _write(tmp_path, BOOK))
     qdc = tmp_path / "skole.qdc"
     export_qdc(project, qdc, full=True)
