@@ -11,7 +11,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -123,13 +122,6 @@ def nvivo_documents(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, int]]]:
         end = draw(st.integers(start + 1, len(text)))
         spans.append((start, end, draw(st.integers(0, 1))))
     return text, spans
-
-
-@pytest.fixture(scope="module")
-def empty_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("empty-nvivo") / "empty.qualcode"
-    open_project(path, create=True).close()
-    return path
 
 
 def _spans(project: Project) -> set[tuple[int, int, str, str]]:

@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -210,13 +209,6 @@ def _build(s: Any, draw: Any) -> None:  # noqa: C901 - a test fixture, flat on p
                 created=draw(WHEN),
             )
         )
-
-
-@pytest.fixture(scope="module")
-def empty_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("empty") / "empty.qualcode"
-    open_project(path, create=True).close()
-    return path
 
 
 @settings(
