@@ -147,6 +147,7 @@ def import_files(
     date: dt.date | None = None,
     progress: Progress = no_progress,
     annotate: bool = True,
+    groups: bool | None = None,
 ) -> list[ImportOutcome]:
     """Import each file in its own transaction; one bad file does not stop the others.
 
@@ -169,7 +170,8 @@ def import_files(
         progress(i, total, path.name)
         try:
             if path.suffix.lower() in EXCHANGE_SUFFIXES:
-                outcomes.append(_exchange_outcome(import_exchange_file(project, path)))
+                got = import_exchange_file(project, path, groups=groups)
+                outcomes.append(_exchange_outcome(got))
             else:
                 outcomes.append(
                     import_one(

@@ -301,6 +301,7 @@ def _languages(session: Session, url: str) -> list[str]:
         return cached[1]
     langs = {lang for lang in session.exec(select(Document.language).distinct()).all()}
     result = ["da"] + (["en"] if "en" in langs else [])
+    result += sorted(lang for lang in langs if lang and lang not in result)  # keyed by form
     _language_cache[url] = (stamp, result)
     return result
 

@@ -59,10 +59,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(result.as_dict())
         else:
-            say(
-                f"{plural(len(result.created), 'code', 'codes')} created, "
-                f"{len(result.updated)} updated from {file}"
-            )
+            say(result.message(file))
 
     _register_show(codebook_app)
     _register_edits(codebook_app)

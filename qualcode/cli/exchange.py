@@ -9,9 +9,8 @@ from typing import Any
 import typer
 
 from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
-from qualcode.errors import QualcodeError
 
-EXPORT_FORMATS = ("qdpx", "csv", "xlsx")
+EXPORT_FORMATS = "qdpx|qdc|csv|xlsx"  # as registered in formats.writers (kind "export")
 
 
 def _export_summary(kind: str, file: Path, result: Mapping[str, Any]) -> str:
@@ -24,6 +23,8 @@ def _export_summary(kind: str, file: Path, result: Mapping[str, Any]) -> str:
             f"{result['codings']} codings, {result['cases']} cases, {result['notes']} notes, "
             f"{result['quotes']} quotes; positions {result['positions']}; {redactions}"
         )
+    if kind == "qdc":
+        return f"wrote {file}: {result['codes']} codes; {redactions}"
     return f"wrote {file}: {result['rows']} codings; {redactions}"
 
 
@@ -32,7 +33,9 @@ def register(app: typer.Typer) -> None:
     def export(
         ctx: typer.Context,
         fmt: str = typer.Argument(
-            ..., metavar="qdpx|csv|xlsx", help="qdpx (REFI-QDA), csv or xlsx."
+            ...,
+            metavar=EXPORT_FORMATS,
+            help="qdpx (REFI-QDA project), qdc (REFI-QDA codebook), csv or xlsx.",
         ),
         file: Path = typer.Argument(..., metavar="FILE", help="The file to write."),
         full: bool = typer.Option(
@@ -46,36 +49,22 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Export the project as REFI-QDA (.qdpx), or the codings as CSV or Excel; names are
-        redacted as consent requires unless --full."""
-        kind = fmt.lower().lstrip(".")
-        from qualcode.exchange import EXPORT_UNITS, export_csv, export_qdpx, export_xlsx
+        """Export the project as REFI-QDA (.qdpx), its codebook as .qdc, or the codings as CSV
+        or Excel; names are redacted as consent requires unless --full."""
+        from qualcode.exchange.exporters import choose_export_format, export_to, positions_for
 
-        if kind not in EXPORT_FORMATS:
-            raise QualcodeError(
-                f"unknown export format {fmt!r}",
-                "Use `qualcode export qdpx|csv|xlsx FILE`.",
-            )
-        if for_tool:
-            if for_tool.lower() != "nvivo":
-                raise QualcodeError(f"unknown tool {for_tool!r}", "Use --for nvivo.")
-            positions = "utf16"
-        if positions not in EXPORT_UNITS:
-            raise QualcodeError(f"unknown position unit {positions!r}", "Use codepoints or utf16.")
+        kind = choose_export_format(fmt)
+        positions = positions_for(positions, for_tool)
         if full:
             warn(
                 f"{file}: full export: real names of every participant are in this file, "
                 "whatever their consent; keep it inside the team."
             )
         with open_from(ctx) as project:
-            result: Mapping[str, Any]
-            if kind == "qdpx":
-                with progress_bar("exporting", enabled=not as_json) as progress:
-                    result = export_qdpx(project, file, progress, full=full, positions=positions)
-            elif kind == "xlsx":
-                result = export_xlsx(project, file, full=full)
-            else:
-                result = export_csv(project, file, full=full)
+            with progress_bar("exporting", enabled=kind == "qdpx" and not as_json) as progress:
+                kind, result = export_to(
+                    project, kind, file, progress, full=full, positions=positions
+                )
         if as_json:
             emit_json({"format": kind, **result})
         else:

@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="Files: .txt .md .docx .vtt .srt .pdf .qdpx"),
+        files: list[Path] = typer.Argument(
+            ..., help="Files: .txt .md .docx .vtt .srt .pdf; REFI-QDA .qdpx .qde .qdc"
+        ),
         kind: str | None = typer.Option(None, help="interview | notes | document"),
         participant: list[str] = typer.Option(
             [], "--participant", help="A participant in these files (repeat for two)."
@@ -38,6 +40,12 @@ def register(app: typer.Typer) -> None:
             "--annotate/--no-annotate",
             help="Index words and lemmas now (default), or later: `qualcode annotate` or the "
             "first search does it.",
+        ),
+        hierarchy: bool | None = typer.Option(
+            None,
+            "--hierarchy/--flat",
+            help="REFI-QDA: 'Group::Code' names become a group with children "
+            "(default: on for files ATLAS.ti wrote, off otherwise).",
         ),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -56,6 +64,7 @@ def register(app: typer.Typer) -> None:
                     date=_parse_date(date),
                     progress=progress,
                     annotate=annotate,
+                    groups=hierarchy,
                 )
         failed = [o for o in outcomes if o.status == "failed"]
         if as_json:

@@ -9,7 +9,6 @@ text (the standard), or UTF-16 code units over CRLF text for NVivo (``positions=
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
@@ -33,8 +32,9 @@ from qualcode.exchange.redact import (
     redact_value,
     redaction_dict,
 )
-from qualcode.formats import qdpx
-from qualcode.formats.qdpx import QCase, QCoding, QNote, QProject, QSelection, QSource
+from qualcode.exchange.transcripts import media_for
+from qualcode.formats import qdpx, writers
+from qualcode.formats.qdpx import QArchive, QCase, QCoding, QNote, QProject, QSelection, QSource
 from qualcode.models import (
     Code,
     Coder,
@@ -49,7 +49,7 @@ from qualcode.models import (
     Turn,
 )
 from qualcode.progress import Progress, no_progress
-from qualcode.safe_write import atomic_writer
+from qualcode.safe_write import atomic_write_bytes
 
 PARTICIPANT_VARIABLES = ("title", "organisation", "expertise", "pseudonym", "consent", "email")
 SOURCE_VARIABLES = {"kind": "Text", "date": "Date", "language": "Text"}
@@ -318,6 +318,17 @@ def _document(ex: _Export, doc: Document) -> tuple[QSource, tuple[str, OffsetMap
     return src, (text, moved, out)
 
 
+def _media(ex: _Export, src: QSource, out: ExportText) -> None:
+    """The turns' media times as a transcript with sync points (REFI-QDA's place for them)."""
+    turns = [
+        (t["start"], t["end"], t["media_start"], t["media_end"])
+        for t in ex.payload["documents"][-1]["turns"]
+    ]
+    media = media_for(src.guid, src.name, src.text_path or "", turns, out.position)
+    if media is not None:
+        ex.qp.media.append(media)
+
+
 def pl_meta(ex: _Export, meta: dict[str, object]) -> dict[str, object]:
     return dict(redact_value(ex.redactor, meta))
 
@@ -527,6 +538,7 @@ def build_export(
         for n, doc in enumerate(docs):
             progress(n, len(docs), doc.title)
             src, placed = _document(ex, doc)
+            _media(ex, src, placed[2])
             _codings(ex, doc, src, placed)
             for quote in by_doc.get(doc.id or -1, []):
                 _quote(ex, quote, src, placed)
@@ -555,17 +567,14 @@ def export_qdpx(
     """Write the project as a REFI-QDA ``.qdpx`` (project.qde + Sources/ + qualcode's
     extension); returns counts and what consent redacted."""
     qp, texts, payload, redactor = build_export(project, progress, full=full, positions=positions)
-    xml = qdpx.write_project_xml(qp)
-    bom = b"\xef\xbb\xbf" if positions == "utf16" else b""  # NVivo's own files have one
+    archive = QArchive(
+        project=qp,
+        texts=texts,
+        members={pl.PAYLOAD_MEMBER: pl.dump(payload)},
+        bom=positions == "utf16",  # NVivo's own files have one
+    )
     try:
-        with (
-            atomic_writer(out, "wb") as fh,
-            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf,
-        ):
-            zf.writestr("project.qde", xml)
-            for member, text in texts.items():
-                zf.writestr(member, bom + text.encode("utf-8"))
-            zf.writestr(pl.PAYLOAD_MEMBER, pl.dump(payload))
+        atomic_write_bytes(out, writers.render("export", "qdpx", archive))
     except OSError as exc:
         raise ExportError(
             f"{out}: cannot write ({exc.strerror})", "Check that the folder exists and is writable."

@@ -71,9 +71,8 @@ def _read(
     for kind, n in qp.skipped.items():
         summary.not_imported[kind] = summary.not_imported.get(kind, 0) + n
     summary.not_imported_items.extend(qp.skipped_items)
-    if wants_groups(qp.origin, groups):
-        qp.codes, made = split_groups(qp.codes)
-        summary.warnings.extend(f"code group {g!r} made from '::' names" for g in made)
+    if wants_groups(qp.origin, groups, qp.base_path):
+        qp.codes, summary.code_groups = split_groups(qp.codes)
     payload = _read_payload(archive, qp)
     _report_sets(qp, summary, payload)
     plans = plan_import(qp, archive, summary)
@@ -132,12 +131,20 @@ def import_qdpx(
 
 
 def import_exchange_file(
-    project: Project, path: Path, progress: Progress = no_progress, annotate: bool = True
+    project: Project,
+    path: Path,
+    progress: Progress = no_progress,
+    annotate: bool = True,
+    *,
+    groups: bool | None = None,
 ) -> ExchangeOutcome:
-    """A ``.qdpx``/``.qde`` project or a ``.qdc`` codebook, by its suffix."""
+    """A ``.qdpx``/``.qde`` project or a ``.qdc`` codebook, by its suffix.
+
+    ``groups``: ``Group::Code`` names become a hierarchy (None: for ATLAS.ti files only).
+    """
     suffix = path.suffix.lower()
     if suffix == ".qdc":
-        result = load_qdc(project, path)
+        result = load_qdc(project, path, groups)
         return ExchangeOutcome(
             path=str(path),
             status="imported" if result.created or result.updated else "unchanged",
@@ -151,4 +158,4 @@ def import_exchange_file(
             f"is not an exchange file ({', '.join(EXCHANGE_SUFFIXES)})",
             "Export it from the other tool as REFI-QDA.",
         )
-    return import_qdpx(project, path, progress, annotate)
+    return import_qdpx(project, path, progress, annotate, groups=groups)

@@ -13,6 +13,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.exchange.archive import Archive, unsafe_member_name
 from qualcode.exchange.positions import UNITS, PositionUnit, SourceText, choose_unit, reanchor
 from qualcode.exchange.summary import ImportSummary
+from qualcode.exchange.transcripts import link_transcripts, place_sync_points, skip_sync_points
 from qualcode.formats import qdpx
 from qualcode.formats.qdpx import QNote, QProject, QSelection, QSource
 from qualcode.formats.text import decode_text, normalise
@@ -40,6 +41,8 @@ class PlannedDocument:
     text: str
     raw_bytes_sha: str
     codings: list[PlannedCoding] = field(default_factory=list)
+    # A transcript's sync points: (offset into ``text``, seconds), for the turns' times.
+    sync_points: list[tuple[int, float]] = field(default_factory=list)
 
 
 def _internal_member(path: str | None) -> str | None:
@@ -114,13 +117,17 @@ def _choose(
         if UTF16_ORIGIN_MARK in qp.origin:
             return PositionUnit(utf16=True), "written by qualcode for NVivo (UTF-16, CRLF)"
         return UNITS[0], "written by qualcode, which counts code points"
-    return choose_unit([(st, src.selections) for src, st, _ in loaded])
+    # NVivo counts UTF-16 code units over its CRLF text (verified in NVivo 12.6's files).
+    prefer = PositionUnit(utf16=True) if "nvivo" in qp.origin.lower() else None
+    return choose_unit([(st, src.selections) for src, st, _ in loaded], prefer)
 
 
 def _placement(
     st: SourceText, sel: QSelection, unit: PositionUnit
 ) -> tuple[int, int, str | None, str | None]:
     """(start, end, why unplaced, why adjusted) for one selection."""
+    if sel.problem:
+        return 0, 0, sel.problem, None
     s = st.convert(sel.start, unit)
     e = st.convert(sel.end, unit)
     if sel.start < 0 or sel.end < 0:
@@ -197,11 +204,14 @@ def _plan_selection(
 def plan_import(qp: QProject, archive: Archive, summary: ImportSummary) -> list[PlannedDocument]:
     """Read every source and place every selection, before anything is written."""
     code_guids = {c.guid for c, _ in qdpx.flatten_codes(qp.codes)}
+    link_transcripts(qp)
     loaded: list[tuple[QSource, SourceText, str]] = []
     for src in qp.sources:
         got = source_text(archive, src, summary)
         if got is None:
             _unplace_all(src, summary)
+            if src.sync_points:
+                skip_sync_points(summary, src, "of a transcript without its text")
             continue
         loaded.append((src, got[0], got[1]))
     unit, evidence = _choose(qp, loaded)
@@ -210,6 +220,7 @@ def plan_import(qp: QProject, archive: Archive, summary: ImportSummary) -> list[
     plans: list[PlannedDocument] = []
     for src, st, sha in loaded:
         plan = PlannedDocument(source=src, text=st.text, raw_bytes_sha=sha)
+        plan.sync_points = place_sync_points(src, st, unit, summary)
         for coding in src.codings:
             summary.warnings.append(
                 f"source {src.name!r}: coding {coding.guid} of the whole source was made a "

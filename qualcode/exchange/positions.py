@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qualcode.formats.qdpx import QSelection
 from qualcode.formats.text import normalise
 
 
-def normalise_with_map(raw: str) -> tuple[str, list[int]]:
+def normalise_with_map(raw: str) -> tuple[str, Sequence[int]]:
     """``normalise(raw)`` and a map from every raw index (0..len) to a normalised index."""
     if normalise(raw) == raw:  # the usual case: nothing moves
-        return raw, range(len(raw) + 1)  # type: ignore[return-value]
+        return raw, range(len(raw) + 1)
     out: list[str] = []
     m1: list[int] = []
     other_breaks = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -163,31 +164,50 @@ def _names_match(got: str, wanted: str) -> bool:
     return got == wanted or (len(wanted) >= 8 and got.startswith(wanted))
 
 
-def _score(src: SourceText, selections: list[QSelection], unit: PositionUnit) -> int:
+def _score(src: SourceText, selections: list[QSelection], unit: PositionUnit) -> tuple[int, int]:
+    """(selections the unit cannot place, placement score) of one source's selections."""
+    failed = 0
     score = 0
     for sel in selections:
         s = src.convert(sel.start, unit)
         e = src.convert(sel.end, unit)
         if s is None or e is None or s >= e:
+            failed += 1
             score -= 20
             continue
         score += _is_boundary(src.text, s) + _is_boundary(src.text, e)
         wanted = _name_text(sel.name)
         if len(wanted) >= 4 and _names_match(src.text[s:e], wanted):
             score += 5
-    return score
+    return failed, score
 
 
-def choose_unit(sources: list[tuple[SourceText, list[QSelection]]]) -> tuple[PositionUnit, str]:
-    """The counting unit that places the selections best (code points when in doubt)."""
+def choose_unit(
+    sources: list[tuple[SourceText, list[QSelection]]], prefer: PositionUnit | None = None
+) -> tuple[PositionUnit, str]:
+    """The counting unit that places the selections best (code points when in doubt).
+
+    ``prefer``: the unit the writing tool is known to use (NVivo: UTF-16 code units, seen
+    in its own files); it stands unless another unit places selections it cannot.
+    """
     candidates = [u for u in UNITS if any(src.relevant(u) for src, _ in sources)]
     if len(candidates) <= 1:
-        return UNITS[0], "no text where the counting unit matters"
-    scores = {u: sum(_score(src, sels, u) for src, sels in sources) for u in candidates}
-    best = max(candidates, key=lambda u: (scores[u], -candidates.index(u)))
-    if scores[best] < scores[UNITS[0]] + MIN_UNIT_MARGIN:  # the standard's unit unless clearly not
-        best = UNITS[0]
+        return prefer or UNITS[0], "no text where the counting unit matters"
+    results = {u: [_score(src, sels, u) for src, sels in sources] for u in candidates}
+    failed = {u: sum(f for f, _ in rows) for u, rows in results.items()}
+    scores = {u: sum(s for _, s in rows) for u, rows in results.items()}
     why = ", ".join(f"{u.describe()}: {scores[u]}" for u in candidates)
+    if prefer is not None and prefer not in candidates:
+        prefer = UNITS[0]  # the same positions on these texts (e.g. UTF-16 without emoji)
+    if prefer is not None:
+        fewest = min(failed.values())
+        if failed[prefer] == fewest:
+            return prefer, f"the unit its origin writes, placing every selection it can ({why})"
+        candidates = [u for u in candidates if failed[u] == fewest]
+    best = max(candidates, key=lambda u: (scores[u], -candidates.index(u)))
+    baseline = UNITS[0] if UNITS[0] in candidates else best
+    if scores[best] < scores[baseline] + MIN_UNIT_MARGIN:  # the standard's unit unless clearly not
+        best = baseline
     return best, f"placement scores ({why})"
 
 

@@ -26,28 +26,13 @@ from qualcode.consent import Redactor
 from qualcode.db import Project
 from qualcode.errors import CodebookError, ImportFormatError
 from qualcode.exchange.redact import RedactionDict, export_redactor, redaction_dict
-from qualcode.formats import qdpx
-from qualcode.formats.qdpx import QCode, QSet
+from qualcode.formats import qdpx, writers
+from qualcode.formats.qdpx import QCode, QCodebook, QSet
 from qualcode.models import CODE_KINDS, Code, Participant
 from qualcode.naming import fold
 from qualcode.safe_write import atomic_write_bytes
 
 GROUP_SEPARATOR = "::"
-COMPARED_FIELDS = (
-    "label_da",
-    "label_en",
-    "kind",
-    "description_da",
-    "description_en",
-    "guiding_question_da",
-    "guiding_question_en",
-    "use_when",
-    "not_when",
-    "keywords",
-    "colour",
-    "parent_id",
-    "position",
-)
 
 
 class QdcLoadDict(TypedDict):
@@ -117,31 +102,43 @@ def slug_key(name: str, taken: set[str]) -> str:
     return key
 
 
-def split_groups(roots: list[QCode]) -> tuple[list[QCode], list[str]]:
-    """``Group::Code`` root names as a group code with children (ATLAS.ti's code groups)."""
+def split_groups(roots: list[QCode], _path: str = "") -> tuple[list[QCode], list[str]]:
+    """``Group::Code`` names as a group code with children (ATLAS.ti's code groups), at any
+    depth (``A::B::C``); a group whose name is already a code at that level is that code."""
     out: list[QCode] = []
     groups: dict[str, QCode] = {}
+    made: list[str] = []
+    by_name = {c.name.strip(): c for c in roots if GROUP_SEPARATOR not in c.name}
     for code in roots:
         group, sep, rest = code.name.partition(GROUP_SEPARATOR)
-        if not sep or not group.strip() or not rest.strip():
+        group = group.strip()
+        if not sep or not group or not rest.strip():
             out.append(code)
             continue
-        parent = groups.get(group.strip())
+        parent = groups.get(group) or by_name.get(group)
         if parent is None:
-            parent = QCode(
-                guid=qdpx.derived_guid("code-group", group.strip()),
-                name=group.strip(),
-                codable=False,
-            )
-            groups[group.strip()] = parent
+            full = f"{_path}{group}"
+            parent = QCode(guid=qdpx.derived_guid("code-group", full), name=group, codable=False)
             out.append(parent)
+            made.append(full)
+        groups[group] = parent
         code.name = rest.strip()
         parent.children.append(code)
-    return out, sorted(groups)
+    for code in out:
+        code.children, below = split_groups(code.children, f"{_path}{code.name}{GROUP_SEPARATOR}")
+        made.extend(below)
+    return out, sorted(made)
 
 
-def wants_groups(origin: str, option: bool | None) -> bool:
-    return option if option is not None else "atlas" in origin.lower()
+def is_atlas(origin: str, base_path: str = "") -> bool:
+    """Written by ATLAS.ti: its name in the ``origin`` (``ATLAS.ti 8.4``, ``ATLAS.ti Mac``)
+    or in the ``basePath`` (its project folders are named after it)."""
+    return any("atlas" in text.lower() for text in (origin, base_path))
+
+
+def wants_groups(origin: str, option: bool | None, base_path: str = "") -> bool:
+    """``Group::Code`` names become a hierarchy: as asked, else for ATLAS.ti files."""
+    return option if option is not None else is_atlas(origin, base_path)
 
 
 def codes_to_specs(roots: list[QCode], taken: set[str] | None = None) -> list[CodeSpec]:
@@ -251,24 +248,15 @@ def _describe_set(st: QSet) -> str:
     )
 
 
-def _snapshot(project: Project) -> dict[str, tuple[object, ...]]:
-    with project.session() as s:
-        return {c.key: tuple(getattr(c, f) for f in COMPARED_FIELDS) for c in s.exec(select(Code))}
-
-
 def load_qdc(project: Project, path: Path, groups: bool | None = None) -> QdcLoadResult:
     """Load a ``.qdc`` codebook; codes matched by key, none deleted; reports what changed."""
     book, result = read_qdc(path, groups)
-    before = _snapshot(project)
-    store_codebook(project, book)
-    after = _snapshot(project)
-    for key, row in after.items():
-        if key not in before:
-            result.created.append(key)
-        elif before[key] != row:
-            result.updated.append(key)
-        else:
-            result.unchanged += 1
+    stored = store_codebook(project, book)
+    result.created, result.updated, result.unchanged = (
+        stored.created,
+        stored.updated,
+        stored.unchanged,
+    )
     return result
 
 
@@ -282,7 +270,7 @@ def export_qdc(project: Project, out: Path, *, full: bool = False) -> QdcExportD
             "the project has no codebook to export", "Load one with `qualcode codebook load`."
         )
     try:
-        atomic_write_bytes(out, qdpx.write_codebook_xml(roots))
+        atomic_write_bytes(out, writers.render("export", "qdc", QCodebook(codes=roots)))
     except OSError as exc:
         raise CodebookError(f"{out}: cannot write ({exc.strerror})") from exc
     return QdcExportDict(

@@ -8,7 +8,7 @@ Only what this import created is touched; what the project already had stays as 
 from __future__ import annotations
 
 from sqlalchemy import delete, insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from qualcode.exchange import payload as pl
 from qualcode.exchange.store import ImportContext, coder_named
@@ -85,7 +85,7 @@ def _turns(ctx: ImportContext, payload: pl.Payload) -> None:
         doc = ctx.doc_for_source.get(row["guid"])
         if doc is None or doc.guid not in ctx.docs_created:
             continue
-        ctx.s.execute(delete(Turn).where(Turn.document_id == doc.id))  # type: ignore[arg-type]  # sqlmodel column
+        ctx.s.execute(delete(Turn).where(col(Turn.document_id) == doc.id))
         rows = [
             {
                 "document_id": doc.id,

@@ -18,9 +18,10 @@ from qualcode.exchange.plan import PlannedDocument
 from qualcode.exchange.positions import squash
 from qualcode.exchange.qdc import codes_to_specs
 from qualcode.exchange.summary import ImportSummary
+from qualcode.exchange.transcripts import skip_sync_points, timed_turns
 from qualcode.formats import qdpx
 from qualcode.formats.parsed import ParsedTurn
-from qualcode.formats.qdpx import QCase, QCode, QProject
+from qualcode.formats.qdpx import QCase, QCode, QProject, QSource
 from qualcode.formats.turns import detect_interview_turns
 from qualcode.models import (
     CONSENTS,
@@ -272,8 +273,25 @@ def _label_extras(text: str, cases: list[QCase]) -> dict[int, str]:
 
 def _turns(ctx: ImportContext, plan: PlannedDocument, cases: list[QCase]) -> list[ParsedTurn]:
     if ctx.payload is not None and plan.source.guid in ctx.payload_docs():
-        return []  # restored from the payload
-    return detect_interview_turns(plan.text, _label_extras(plan.text, cases))
+        return []  # restored from the payload, media times included
+    turns = detect_interview_turns(plan.text, _label_extras(plan.text, cases))
+    if plan.sync_points:
+        turns, used = timed_turns(turns, plan.sync_points)
+        left = len(plan.sync_points) - used
+        why = "fall on no speaker turn" if turns else "have no speaker turns to time"
+        skip_sync_points(ctx.summary, plan.source, f"{why} (their times are not kept)", left)
+    return turns
+
+
+def _meta(ctx: ImportContext, src: QSource) -> dict[str, object]:
+    meta: dict[str, object] = {
+        "imported_from": ctx.path.name,
+        "refi_origin": ctx.qp.origin,
+        "refi_guid": src.guid,
+    }
+    if src.media_name:
+        meta["refi_media"] = src.media_name  # the recording a transcript belongs to
+    return meta
 
 
 def _new_document(
@@ -300,13 +318,7 @@ def _new_document(
         date=pl.to_date(row["date"]) if row else date,
         language=row["language"] if row else values.get("language") or detect_language(plan.text),
         word_count=len(plan.text.split()),
-        meta=row["meta"]
-        if row
-        else {
-            "imported_from": ctx.path.name,
-            "refi_origin": ctx.qp.origin,
-            "refi_guid": src.guid,
-        },  # fmt: skip
+        meta=row["meta"] if row else _meta(ctx, src),
     )
     if row and row["created"]:
         doc.created = pl.to_datetime(row["created"]) or doc.created

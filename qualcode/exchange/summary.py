@@ -54,6 +54,7 @@ class ImportDict(TypedDict):
     not_imported: dict[str, int]
     not_imported_items: list[str]
     sets: list[SetReport]
+    code_groups: list[str]
     missing_sources: list[str]
     unplaced: list[UnplacedCoding]
     adjusted: list[AdjustedCoding]
@@ -83,6 +84,7 @@ class ImportSummary:
     not_imported: dict[str, int] = field(default_factory=dict)
     not_imported_items: list[str] = field(default_factory=list)
     sets: list[SetReport] = field(default_factory=list)
+    code_groups: list[str] = field(default_factory=list)  # made from ``Group::Code`` names
     missing_sources: list[str] = field(default_factory=list)
     unplaced: list[UnplacedCoding] = field(default_factory=list)
     adjusted: list[AdjustedCoding] = field(default_factory=list)
@@ -114,6 +116,7 @@ class ImportSummary:
             not_imported=dict(self.not_imported),
             not_imported_items=list(self.not_imported_items),
             sets=list(self.sets),
+            code_groups=list(self.code_groups),
             missing_sources=list(self.missing_sources),
             unplaced=list(self.unplaced),
             adjusted=list(self.adjusted),
@@ -143,6 +146,11 @@ class ImportSummary:
             out.append(
                 f"  set {st['name']!r} ({st['codes']} codes, {st['sources']} sources, "
                 f"{st['notes']} notes): {st['became']}"
+            )
+        if self.code_groups:
+            out.append(
+                f"  {len(self.code_groups)} code groups made from '::' names: "
+                + ", ".join(self.code_groups)
             )
         out.extend(f"  missing source: {m}" for m in self.missing_sources)
         for item in self.unplaced:

@@ -3,82 +3,18 @@ and ``.qdc`` files.
 
 Pure bytes in and out of plain data classes: ``refi_model`` (the data), ``refi_read`` (safe,
 liberal parsing), ``refi_write`` (schema-ordered writing). What a code or a coding becomes
-in a project is decided in ``qualcode.exchange``, never here.
+in a project is decided in ``qualcode.exchange``, never here. Each module lists what it
+offers in its ``__all__``; this facade offers all of them.
 """
 
 from __future__ import annotations
 
-from qualcode.formats.refi_model import (
-    CODEBOOK_NAMESPACES,
-    GUID_NAMESPACE,
-    META_PREFIX,
-    NS_CODEBOOK,
-    NS_PROJECT,
-    ORIGIN,
-    PROJECT_NAMESPACES,
-    SKIPPED_KINDS,
-    QCase,
-    QCode,
-    QCodebook,
-    QCoding,
-    QNote,
-    QProject,
-    QSelection,
-    QSet,
-    QSource,
-    QVariable,
-    QVariableValue,
-    code_meta,
-    decode_code_description,
-    derived_guid,
-    encode_code_description,
-    flatten_codes,
-    format_datetime,
-    norm_colour,
-    norm_guid,
-    parse_datetime,
-)
-from qualcode.formats.refi_read import (
-    parse_xml,
-    read_codebook,
-    read_codebook_xml,
-    read_project_xml,
-)
-from qualcode.formats.refi_write import write_codebook_xml, write_project_xml
+from qualcode.formats import refi_model, refi_read, refi_write
+from qualcode.formats.refi_model import *  # noqa: F403  (its __all__)
+from qualcode.formats.refi_read import *  # noqa: F403  (its __all__)
+from qualcode.formats.refi_write import *  # noqa: F403  (its __all__)
 
-__all__ = [
-    "CODEBOOK_NAMESPACES",
-    "GUID_NAMESPACE",
-    "META_PREFIX",
-    "NS_CODEBOOK",
-    "NS_PROJECT",
-    "ORIGIN",
-    "PROJECT_NAMESPACES",
-    "SKIPPED_KINDS",
-    "QCase",
-    "QCode",
-    "QCodebook",
-    "QCoding",
-    "QNote",
-    "QProject",
-    "QSelection",
-    "QSet",
-    "QSource",
-    "QVariable",
-    "QVariableValue",
-    "code_meta",
-    "decode_code_description",
-    "derived_guid",
-    "encode_code_description",
-    "flatten_codes",
-    "format_datetime",
-    "norm_colour",
-    "norm_guid",
-    "parse_datetime",
-    "parse_xml",
-    "read_codebook",
-    "read_codebook_xml",
-    "read_project_xml",
-    "write_codebook_xml",
-    "write_project_xml",
-]
+__all__: list[str] = []
+__all__ += refi_model.__all__
+__all__ += refi_read.__all__
+__all__ += refi_write.__all__

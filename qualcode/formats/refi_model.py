@@ -14,6 +14,40 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "CODEBOOK_NAMESPACES",
+    "GUID_NAMESPACE",
+    "META_PREFIX",
+    "NS_CODEBOOK",
+    "NS_PROJECT",
+    "ORIGIN",
+    "PROJECT_NAMESPACES",
+    "SKIPPED_KINDS",
+    "QArchive",
+    "QCase",
+    "QCode",
+    "QCodebook",
+    "QCoding",
+    "QMedia",
+    "QNote",
+    "QProject",
+    "QSelection",
+    "QSet",
+    "QSource",
+    "QSyncPoint",
+    "QVariable",
+    "QVariableValue",
+    "code_meta",
+    "decode_code_description",
+    "derived_guid",
+    "encode_code_description",
+    "flatten_codes",
+    "format_datetime",
+    "norm_colour",
+    "norm_guid",
+    "parse_datetime",
+]
+
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 # Namespace spellings other tools have written; all are read as version 1.0.
@@ -36,9 +70,8 @@ SKIPPED_KINDS = (
     "audio_selections",
     "video_selections",
     "sources_without_text",
-    "transcripts",
+    "media_codings",
     "sync_points",
-    "transcript_selections",
     "sets",
     "links",
     "graphs",
@@ -80,6 +113,17 @@ class QSelection:
     created: dt.datetime | None = None
     raw_start: str = ""
     raw_end: str = ""
+    # Why the positions cannot be read (a TranscriptSelection whose sync points are unknown).
+    problem: str = ""
+
+
+@dataclass
+class QSyncPoint:
+    """A point of a transcript: a text position (the file's unit) at a media time (ms)."""
+
+    guid: str
+    position: int | None = None
+    time_ms: int | None = None
 
 
 @dataclass
@@ -103,6 +147,23 @@ class QSource:
     variables: list[QVariableValue] = field(default_factory=list)
     creating_user: str | None = None
     created: dt.datetime | None = None
+    # A ``Transcript`` of an audio or video source (``kind == "Transcript"``): its sync
+    # points and the media source it belongs to.
+    sync_points: list[QSyncPoint] = field(default_factory=list)
+    media_guid: str | None = None
+    media_name: str = ""
+
+
+@dataclass
+class QMedia:
+    """An ``AudioSource`` or ``VideoSource`` with its transcripts (what an export writes for a
+    document with media times, beside its ``TextSource``)."""
+
+    guid: str
+    name: str
+    kind: str = "AudioSource"
+    path: str | None = None
+    transcripts: list[QSource] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +211,7 @@ class QProject:
 
     name: str = ""
     origin: str = ""
+    base_path: str = ""
     namespace: str = NS_PROJECT
     creating_user: str | None = None
     created: dt.datetime | None = None
@@ -158,6 +220,7 @@ class QProject:
     variables: list[QVariable] = field(default_factory=list)
     cases: list[QCase] = field(default_factory=list)
     sources: list[QSource] = field(default_factory=list)
+    media: list[QMedia] = field(default_factory=list)  # written after the text sources
     notes: list[QNote] = field(default_factory=list)
     sets: list[QSet] = field(default_factory=list)
     description: str = ""
@@ -278,3 +341,14 @@ class QCodebook:
     sets: list[QSet] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     origin: str = ""
+
+
+@dataclass
+class QArchive:
+    """What a ``.qdpx`` holds: the project, its source texts (member name -> text) and any
+    other members (qualcode's extension), and whether texts start with a BOM (NVivo's do)."""
+
+    project: QProject
+    texts: dict[str, str] = field(default_factory=dict)
+    members: dict[str, bytes] = field(default_factory=dict)
+    bom: bool = False

@@ -4,8 +4,9 @@ Liberal because files come from many tools: any namespace spelling seen in the w
 or lower case in GUIDs, ``#RGB`` colours, PDF sources with a text representation. Paranoid
 because an archive is someone else's file: a DOCTYPE is refused outright (no entities, no
 DTD, no network), and lxml parses with ``resolve_entities=False, no_network=True,
-huge_tree=False``. What qualcode cannot hold (PDF regions, pictures, audio, video,
-transcripts, links, graphs) is counted in ``QProject.skipped``, never dropped silently.
+huge_tree=False``. A transcript of an audio or video source is read as a text source with
+its sync points; what qualcode cannot hold (PDF regions, pictures, the media themselves,
+links, graphs) is counted in ``QProject.skipped``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from qualcode.formats.refi_model import (
     QSelection,
     QSet,
     QSource,
+    QSyncPoint,
     QVariable,
     QVariableValue,
     derived_guid,
@@ -34,6 +36,13 @@ from qualcode.formats.refi_model import (
     norm_guid,
     parse_datetime,
 )
+
+__all__ = [
+    "parse_xml",
+    "read_codebook",
+    "read_codebook_xml",
+    "read_project_xml",
+]
 
 _DOCTYPE_MARKERS = (
     b"<!DOCTYPE",
@@ -243,6 +252,34 @@ class _Reader:
             created=parse_datetime(_attr(el, "creationDateTime")),
         )
 
+    def transcript(self, el: etree._Element, media: etree._Element) -> QSource:
+        """A media source's ``Transcript`` as a text source with its sync points; each
+        ``TranscriptSelection`` runs from one sync point's position to another's."""
+        media_name = _attr(media, "name") or ""
+        source = self.text_source(el, name=_attr(el, "name") or media_name)
+        source.kind = "Transcript"
+        source.media_guid = self.ident(_attr(media, "guid"))
+        source.media_name = media_name
+        for point in _children(el, "SyncPoint"):
+            source.sync_points.append(
+                QSyncPoint(
+                    guid=self.guid(point, "sync point"),
+                    position=_int(_attr(point, "position")),
+                    time_ms=_int(_attr(point, "timeStamp")),
+                )
+            )
+        at = {p.guid: p.position for p in source.sync_points}
+        for sel_el in _children(el, "TranscriptSelection"):
+            sel = self.selection(sel_el)
+            ends = [self.ident(_attr(sel_el, name)) for name in ("fromSyncPoint", "toSyncPoint")]
+            where = [at.get(ref) if ref else None for ref in ends]
+            if where[0] is None or where[1] is None:
+                sel.problem = "its sync points are missing or have no position"
+            else:
+                sel.start, sel.end = where[0], where[1]
+            source.selections.append(sel)
+        return source
+
     def note(self, el: etree._Element) -> QNote:
         content = _child(el, "PlainTextContent")
         return QNote(
@@ -278,23 +315,15 @@ _MEDIA_SELECTIONS = {
 }
 
 
+_MEDIA_SOURCES = ("AudioSource", "VideoSource")
+
+
 def _count_media(project: QProject, src: etree._Element, label: str) -> None:
     """Count what a source holds that has no place in a text project (PDF regions, media)."""
     for tag, kind in _MEDIA_SELECTIONS.items():
         found = _children(src, tag)
         codings = sum(len(_children(x, "Coding")) for x in found)
         project.skip(kind, f"{label}: {len(found)} {tag} ({codings} codings)", len(found))
-    for transcript in _children(src, "Transcript"):
-        name = _attr(transcript, "name") or ""
-        project.skip("transcripts", f"{label}: transcript {name!r}")
-        project.skip(
-            "sync_points", f"{label}: sync points", len(_children(transcript, "SyncPoint"))
-        )
-        project.skip(
-            "transcript_selections",
-            f"{label}: transcript selections",
-            len(_children(transcript, "TranscriptSelection")),
-        )
 
 
 def _read_sources(project: QProject, reader: _Reader, sources: etree._Element) -> None:
@@ -309,7 +338,14 @@ def _read_sources(project: QProject, reader: _Reader, sources: etree._Element) -
             continue
         _count_media(project, src, label)
         rep = _child(src, "Representation") if kind == "PDFSource" else None
-        if rep is not None:
+        transcripts = _children(src, "Transcript") if kind in _MEDIA_SOURCES else []
+        if transcripts:
+            # The transcripts are text qualcode holds (with their sync points); the media
+            # itself and codings of the whole recording are not.
+            project.sources.extend(reader.transcript(t, src) for t in transcripts)
+            codings = len(_children(src, "Coding"))
+            project.skip("media_codings", f"{label}: {codings} codings of the whole media", codings)
+        elif rep is not None:
             source = reader.text_source(rep, name=name)
             source.kind = "PDFSource"
             project.sources.append(source)
@@ -399,6 +435,7 @@ def read_project_xml(data: bytes, filename: str = "project.qde") -> QProject:
     project = QProject(
         name=_attr(root, "name") or "",
         origin=_attr(root, "origin") or "",
+        base_path=_attr(root, "basePath") or "",
         namespace=ns,
         creating_user=reader.ident(_attr(root, "creatingUserGUID", "creatingUser")),
         created=parse_datetime(_attr(root, "creationDateTime")),

@@ -4,7 +4,9 @@ in the element order the schemas require (every export is validated against them
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
 import lxml.etree as etree
@@ -13,13 +15,22 @@ from qualcode.formats.refi_model import (
     NS_CODEBOOK,
     NS_PROJECT,
     ORIGIN,
+    QArchive,
     QCode,
+    QMedia,
+    QNote,
     QProject,
     QSet,
     QSource,
     QVariableValue,
     format_datetime,
 )
+
+__all__ = [
+    "write_codebook_xml",
+    "write_project_xml",
+    "write_qdpx_archive",
+]
 
 
 def _el(parent: etree._Element | None, tag_name: str, ns: str, **attrs: str | None) -> Any:
@@ -55,8 +66,7 @@ def _code_el(parent: etree._Element, code: QCode, ns: str, with_notes: bool) -> 
     )
     _text_el(el, "Description", ns, code.description)
     if with_notes:
-        for ref in code.note_refs:
-            _el(el, "NoteRef", ns, targetGUID=ref)
+        _refs(el, "NoteRef", ns, code.note_refs)
     for child in code.children:
         _code_el(el, child, ns, with_notes)
 
@@ -90,43 +100,64 @@ def _selection_el(parent: etree._Element, sel: Any, ns: str) -> None:
             creationDateTime=format_datetime(coding.created),
         )
         _el(ce, "CodeRef", ns, targetGUID=coding.code_guid)
-        for ref in coding.note_refs:
-            _el(ce, "NoteRef", ns, targetGUID=ref)
-    for ref in sel.note_refs:
-        _el(se, "NoteRef", ns, targetGUID=ref)
+        _refs(ce, "NoteRef", ns, coding.note_refs)
+    _refs(se, "NoteRef", ns, sel.note_refs)
+
+
+def _refs(parent: etree._Element, tag_name: str, ns: str, targets: list[str]) -> None:
+    for target in targets:
+        _el(parent, tag_name, ns, targetGUID=target)
+
+
+def _with_text(parent: etree._Element, tag_name: str, ns: str, item: QSource | QNote) -> Any:
+    """A ``TextSource``, ``Transcript`` or ``Note``: attributes, Description and the text
+    (a file's path, or inline content), in the order the schema wants."""
+    el = _el(
+        parent,
+        tag_name,
+        ns,
+        guid=item.guid,
+        name=_xml_safe(item.name) if item.name else None,
+        plainTextPath=item.text_path,
+        creatingUser=item.creating_user,
+        creationDateTime=format_datetime(item.created),
+    )
+    _text_el(el, "Description", ns, item.description)
+    if item.inline_text is not None and item.text_path is None:
+        _el(el, "PlainTextContent", ns).text = _xml_safe(item.inline_text)
+    return el
 
 
 def _source_el(parent: etree._Element, src: QSource, ns: str) -> None:
-    s = _el(
-        parent,
-        "TextSource",
-        ns,
-        guid=src.guid,
-        name=_xml_safe(src.name),
-        plainTextPath=src.text_path,
-        creatingUser=src.creating_user,
-        creationDateTime=format_datetime(src.created),
-    )
-    _text_el(s, "Description", ns, src.description)
-    if src.inline_text is not None and src.text_path is None:
-        _el(s, "PlainTextContent", ns).text = _xml_safe(src.inline_text)
+    s = _with_text(parent, "TextSource", ns, src)
     for sel in src.selections:
         _selection_el(s, sel, ns)
-    for ref in src.note_refs:
-        _el(s, "NoteRef", ns, targetGUID=ref)
+    _refs(s, "NoteRef", ns, src.note_refs)
     for value in src.variables:
         _value_el(s, value, ns)
+
+
+def _media_el(parent: etree._Element, media: QMedia, ns: str) -> None:
+    m = _el(parent, media.kind, ns, guid=media.guid, name=_xml_safe(media.name), path=media.path)
+    for tr in media.transcripts:
+        t = _with_text(m, "Transcript", ns, tr)
+        for point in tr.sync_points:
+            _el(
+                t,
+                "SyncPoint",
+                ns,
+                guid=point.guid,
+                timeStamp=None if point.time_ms is None else str(point.time_ms),
+                position=None if point.position is None else str(point.position),
+            )
 
 
 def _set_el(parent: etree._Element, st: QSet, ns: str) -> None:
     se = _el(parent, "Set", ns, guid=st.guid, name=_xml_safe(st.name))
     _text_el(se, "Description", ns, st.description)
-    for ref in st.member_codes:
-        _el(se, "MemberCode", ns, targetGUID=ref)
-    for ref in st.member_sources:
-        _el(se, "MemberSource", ns, targetGUID=ref)
-    for ref in st.member_notes:
-        _el(se, "MemberNote", ns, targetGUID=ref)
+    _refs(se, "MemberCode", ns, st.member_codes)
+    _refs(se, "MemberSource", ns, st.member_sources)
+    _refs(se, "MemberNote", ns, st.member_notes)
 
 
 def _cases_el(root: etree._Element, project: QProject, ns: str) -> None:
@@ -136,28 +167,14 @@ def _cases_el(root: etree._Element, project: QProject, ns: str) -> None:
         _text_el(c, "Description", ns, case.description)
         for value in case.variables:
             _value_el(c, value, ns)
-        for ref in case.source_refs:
-            _el(c, "SourceRef", ns, targetGUID=ref)
-        for ref in case.selection_refs:
-            _el(c, "SelectionRef", ns, targetGUID=ref)
+        _refs(c, "SourceRef", ns, case.source_refs)
+        _refs(c, "SelectionRef", ns, case.selection_refs)
 
 
 def _notes_el(root: etree._Element, project: QProject, ns: str) -> None:
     notes = _el(root, "Notes", ns)
     for note in project.notes:
-        n = _el(
-            notes,
-            "Note",
-            ns,
-            guid=note.guid,
-            name=_xml_safe(note.name) if note.name else None,
-            plainTextPath=note.text_path,
-            creatingUser=note.creating_user,
-            creationDateTime=format_datetime(note.created),
-        )
-        _text_el(n, "Description", ns, note.description)
-        if note.inline_text is not None and note.text_path is None:
-            _el(n, "PlainTextContent", ns).text = _xml_safe(note.inline_text)
+        _with_text(notes, "Note", ns, note)
 
 
 def write_project_xml(project: QProject) -> bytes:
@@ -189,10 +206,12 @@ def write_project_xml(project: QProject) -> bytes:
             _text_el(v, "Description", ns, var.description)
     if project.cases:
         _cases_el(root, project, ns)
-    if project.sources:
+    if project.sources or project.media:
         sources = _el(root, "Sources", ns)
         for src in project.sources:
             _source_el(sources, src, ns)
+        for media in project.media:
+            _media_el(sources, media, ns)
     if project.notes:
         _notes_el(root, project, ns)
     if project.sets:
@@ -200,8 +219,7 @@ def write_project_xml(project: QProject) -> bytes:
         for st in project.sets:
             _set_el(sets, st, ns)
     _text_el(root, "Description", ns, project.description)
-    for ref in project.note_refs:
-        _el(root, "NoteRef", ns, targetGUID=ref)
+    _refs(root, "NoteRef", ns, project.note_refs)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -219,3 +237,17 @@ def write_codebook_xml(
         for st in sets:
             _set_el(sets_el, st, ns)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_qdpx_archive(archive: QArchive) -> bytes:
+    """A ``.qdpx``: ``project.qde``, then each source text (UTF-8, with a BOM when asked),
+    then the other members."""
+    bom = b"\xef\xbb\xbf" if archive.bom else b""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", write_project_xml(archive.project))
+        for member, text in archive.texts.items():
+            zf.writestr(member, bom + text.encode("utf-8"))
+        for member, data in archive.members.items():
+            zf.writestr(member, data)
+    return buffer.getvalue()

@@ -4,6 +4,11 @@ Danish and English are what qualcode has lemmas for; the other languages listed 
 recognised so a Hungarian or German source is stored as ``hu`` or ``de`` (and searched by
 exact and fuzzy word forms) instead of being taken for English. Danish wins ties, and a
 language other than da/en must clearly lead before it is chosen.
+
+Swedish and Norwegian (bokmål, ``nb``) share most function words with Danish, so a text that
+looks Danish is looked at once more with the words only one of the three uses (``hvad``/
+``hva``/``vad``, ``af``/``av``, ``meget``/``mye``/``mycket``) and Swedish's ä and ö; a
+Danish interview that writes speech (``hva'``, ``bli'``, ``ska'``) stays Danish.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     ),
     "de": frozenset(
         "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als "
-        "auch es an werden aus er hat dass sie nach wird bei einer um noch wie über".split()
+        "auch es an werden aus er hat dass sie nach wird bei einer um noch wie über wir "
+        "ich haben sind war aber sehr nur oder wenn dann uns mir kein keine schon immer "
+        "jetzt hier was bis".split()
     ),
     "sv": frozenset(
         "och att det som en på är av för med till den har inte om ett han men var jag sig "
@@ -62,7 +69,28 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 # Letters only one of the languages uses: a little extra evidence for it.
-_MARKERS = {"da": "æøå", "de": "ß", "hu": "őű", "pl": "łąęśźż", "sv": "ä"}
+_MARKERS = {"da": "æøå", "de": "ßü", "hu": "őű", "pl": "łąęśźż", "sv": "ä"}
+# Words only one of Danish, Norwegian bokmål and Swedish uses (the others spell them
+# differently). Left out on purpose: what Danes write for speech ("hva'", "bli'", "ska'")
+# and words Swedish shares with Danish ("sig", "mig", "efter", "nu").
+_SCANDINAVIAN = {
+    "da": frozenset(
+        "af ud noget nogen nogle meget hvad blev havde lidt end siger "
+        "sådan været blive gøre hendes op nej mellem måske vores igen lige rigtig hende "
+        "gennem fik os jer spørgsmål øh blevet sidste fortsat tænker tænke tænkte gik uge".split()
+    ),
+    "nb": frozenset(
+        "av ut noe noen mye ble seg meg deg hadde litt etter enn sier slik vært gjøre "
+        "hennes opp nei mellom kanskje vår våre igjen riktig henne gjennom fikk oss dere "
+        "ikkje veldig spørsmål blitt siste fortsatt tenker tenke tenkte gikk uke jobb".split()
+    ),
+    "sv": frozenset(
+        "och inte är jag att för till hon när också säger från varför mycket bara vad hur "
+        "någon något några tycker sedan lite dom väl måste vara blir finns även mellan "
+        "hade denna detta dessa här där".split()
+    ),
+}
+_SWEDISH_LETTERS = "äö"
 LEMMA_LANGUAGES = ("da", "en")
 _MARGIN = 1.5  # another language must score this many times Danish/English to be chosen
 _WORD = re.compile(r"[^\W\d_]+")
@@ -78,11 +106,29 @@ def language_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
     return scores
 
 
+def scandinavian_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
+    """Words only Danish, Norwegian bokmål or Swedish uses; Swedish also counts its ä/ö words."""
+    words = _WORD.findall(text[:sample_chars].lower())
+    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _SCANDINAVIAN.items()}
+    scores["sv"] += sum(1 for w in words if any(ch in w for ch in _SWEDISH_LETTERS))
+    return scores
+
+
+def _scandinavian(text: str, sample_chars: int) -> str:
+    """``nb`` or ``sv`` when a Danish-looking text clearly is that; else ``da``."""
+    scores = scandinavian_scores(text, sample_chars)
+    other = max(("nb", "sv"), key=scores.__getitem__)
+    if scores[other] >= 3 and scores[other] > 2 * scores["da"]:
+        return other
+    return "da"
+
+
 def detect_language(text: str, sample_chars: int = 20_000) -> str:
-    """The ISO 639-1 code of a text's language (``da`` when there is no evidence)."""
+    """The ISO 639-1 code of a text's language (``da`` when there is no evidence); Norwegian
+    bokmål is ``nb``."""
     scores = language_scores(text, sample_chars)
     home = "en" if scores["en"] > scores["da"] else "da"
     other = max((lang for lang in scores if lang not in LEMMA_LANGUAGES), key=scores.__getitem__)
     if scores[other] >= 3 and scores[other] > _MARGIN * scores[home]:
         return other
-    return home
+    return _scandinavian(text, sample_chars) if home == "da" else home

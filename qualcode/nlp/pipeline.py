@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from qualcode.nlp.language import FUNCTION_WORDS
 from qualcode.nlp.lemma_table import lemma_table
 
 if TYPE_CHECKING:
@@ -70,8 +71,22 @@ _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 _lock = threading.Lock()
 
 
+# Codes people and other tools write for a language spaCy knows by another code.
+_LANGUAGE_ALIASES = {"no": "nb", "nn": "nb", "nob": "nb", "dan": "da", "eng": "en"}
+
+
 def _language(lang: str) -> str:
-    return lang if lang in LANGUAGES else "da"
+    """The spaCy language for a stored language code: ``da`` and ``en`` (which have lemmas)
+    as they are, ``da`` when none is given; another language ``nlp.language`` detects
+    (de, sv, nb, hu, ...; ``no``/``nn`` are taken as ``nb``) as itself, tokenised by its
+    own rules and keyed by word form (``Lemmatizer`` lemmatises only ``LANGUAGES``); any
+    other code as ``xx``, spaCy's language-neutral tokenizer. Never Danish rules for a
+    language that is not Danish."""
+    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+    code = _LANGUAGE_ALIASES.get(code, code)
+    if not code or code in LANGUAGES:
+        return code or "da"
+    return code if code in FUNCTION_WORDS else "xx"
 
 
 @lru_cache(maxsize=4)
@@ -112,7 +127,8 @@ class Lemmatizer:
 
     def __init__(self, lang: str) -> None:
         self.lang = _language(lang)
-        self._table = lemma_table(self.lang)
+        # A language without lemmas gets an empty table ("xx" has none): keys are word forms.
+        self._table = lemma_table(self.lang if self.lang in LANGUAGES else "xx")
         self.stop_words = frozenset(tokenizer_pipeline(self.lang).Defaults.stop_words)
         self._suffixes = _DA_SUFFIXES if self.lang == "da" else _EN_SUFFIXES
         self.key = lru_cache(maxsize=500_000)(self._key)
@@ -128,6 +144,8 @@ class Lemmatizer:
         and ``hjemmebaseret`` -> ``hjemmebasere``), then suffix stripping.
         """
         lower = word.lower()
+        if self.lang not in LANGUAGES:
+            return lower  # no lemmas for this language: never Danish or English rules
         if self.lang == "da" and lower in _DA_EXCEPTIONS:
             return _DA_EXCEPTIONS[lower]
         lemma = self._table.get(word)

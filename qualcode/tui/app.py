@@ -19,11 +19,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from qualcode import codebook_edit, exchange
+from qualcode import codebook_edit
 from qualcode.codebook import export_codebook
 from qualcode.coding import default_coder_name
 from qualcode.db import ChangeFeed, Project, backup
 from qualcode.errors import QualcodeError
+from qualcode.exchange.exporters import export_to
 from qualcode.passages import document_titles
 from qualcode.tui import config
 from qualcode.tui.screens.audit import AuditScreen
@@ -392,12 +393,10 @@ class QualcodeApp(App[None]):
         )
 
     def _export_project(self, fmt: str) -> None:
-        fn = exchange.export_qdpx if fmt == "qdpx" else exchange.export_csv
-
         def write(path: str | None) -> None:
             if not path:
                 return
-            out = self.guarded(fn, self.project, Path(path).expanduser())
+            out = self.guarded(export_to, self.project, fmt, Path(path).expanduser())
             if out is not None:
                 self.notify(f"wrote {path}", markup=False)
 

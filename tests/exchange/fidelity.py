@@ -22,19 +22,22 @@ from qualcode.models import (
     Turn,
 )
 
-DOC_FIELDS = ("title", "kind", "date", "language", "source_name", "text", "meta")
-CODE_FIELDS = (
-    "key", "kind", "label_da", "label_en", "description_da", "description_en",
-    "guiding_question_da", "guiding_question_en", "use_when", "not_when", "keywords",
-    "colour", "position",
-)  # fmt: skip
-PARTICIPANT_FIELDS = (
-    "name", "title", "organisation", "expertise", "consent", "pseudonym", "email", "language"
-)  # fmt: skip
-QUOTE_FIELDS = (
-    "start", "end", "source_text", "wording", "approved_wording", "draft_paragraph", "status",
-    "due_date", "response_note", "responded_at", "fidelity", "version", "created_by",
-)  # fmt: skip
+
+def _columns(model: Any, *derived: str) -> tuple[str, ...]:
+    """Every column of a table a researcher's data lives in: not ids, GUIDs (the keys of the
+    comparison) or references (compared through the GUIDs they point to), nor ``derived``
+    columns the import recomputes. Read from the model, so a new column is compared too."""
+    skip = {"id", "guid", "created", *derived}
+    return tuple(
+        c.name for c in model.__table__.columns if c.name not in skip and not c.foreign_keys
+    )
+
+
+# sha256 (of the archive's bytes), word_count and nlp_version are recomputed on import.
+DOC_FIELDS = _columns(Document, "sha256", "word_count", "nlp_version")
+CODE_FIELDS = _columns(Code)
+PARTICIPANT_FIELDS = _columns(Participant)
+QUOTE_FIELDS = _columns(Quote)
 
 
 def _ts(value: Any) -> Any:
@@ -69,9 +72,18 @@ def fingerprint(project: Project) -> dict[str, dict[str, Any]]:
                     )
                 ),
                 "turns": [
-                    (t.ordinal, t.speaker, people[t.participant_id].guid if t.participant_id
-                     else None, t.start, t.end, t.media_start, t.media_end)  # fmt: skip
-                    for t in s.exec(select(Turn).where(Turn.document_id == d.id).order_by(Turn.ordinal))
+                    (
+                        t.ordinal,
+                        t.speaker,
+                        people[t.participant_id].guid if t.participant_id else None,
+                        t.start,
+                        t.end,
+                        t.media_start,
+                        t.media_end,
+                    )  # fmt: skip
+                    for t in s.exec(
+                        select(Turn).where(Turn.document_id == d.id).order_by(Turn.ordinal)
+                    )
                 ],
             }
             for d in docs.values()
@@ -135,7 +147,9 @@ def fingerprint(project: Project) -> dict[str, dict[str, Any]]:
                 "events": [
                     (e.who, _ts(e.at), e.from_status, e.to_status, e.note)
                     for e in s.exec(
-                        select(QuoteEvent).where(QuoteEvent.quote_id == q.id).order_by(QuoteEvent.id)
+                        select(QuoteEvent)
+                        .where(QuoteEvent.quote_id == q.id)
+                        .order_by(QuoteEvent.id)
                     )
                 ],
             }
@@ -160,7 +174,9 @@ def differences(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> d
     return out
 
 
-def diff_lines(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], limit: int = 20) -> list[str]:
+def diff_lines(
+    a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], limit: int = 20
+) -> list[str]:
     lines = []
     for table in a:
         for key, fields in a[table].items():

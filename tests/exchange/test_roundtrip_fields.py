@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -186,10 +185,17 @@ def _build(s: Any, draw: Any) -> None:  # noqa: C901 - a test fixture, flat on p
             s.add(quote)
             s.flush()
             memo_targets.append(("quote", quote.id))
-            s.add(QuoteEvent(quote_id=quote.id, who="ida", at=draw(WHEN), from_status=None,
-                             to_status="candidate", note=draw(FREE)))  # fmt: skip
-            s.add(QuoteEvent(quote_id=quote.id, who="mads", at=draw(WHEN),
-                             from_status="candidate", to_status=status, note=draw(FREE)))  # fmt: skip
+            for who, before, after in (("ida", None, "candidate"), ("mads", "candidate", status)):
+                s.add(
+                    QuoteEvent(
+                        quote_id=quote.id,
+                        who=who,
+                        at=draw(WHEN),
+                        from_status=before,
+                        to_status=after,
+                        note=draw(FREE),
+                    )
+                )
     for code in codes:
         memo_targets.append(("code", code.id))
     for _ in range(draw(st.integers(0, 4))):
@@ -203,13 +209,6 @@ def _build(s: Any, draw: Any) -> None:  # noqa: C901 - a test fixture, flat on p
                 created=draw(WHEN),
             )
         )
-
-
-@pytest.fixture(scope="module")
-def empty_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("empty") / "empty.qualcode"
-    open_project(path, create=True).close()
-    return path
 
 
 @settings(

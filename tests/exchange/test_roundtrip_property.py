@@ -8,7 +8,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -35,14 +34,6 @@ def documents(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, int, int]]]:
         end = draw(st.integers(start + 1, len(text)))
         spans.append((start, end, draw(st.integers(0, 1)), draw(st.integers(0, 1))))
     return text, spans
-
-
-@pytest.fixture(scope="module")
-def empty_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated empty project, copied per example (migrations take a second each)."""
-    path = tmp_path_factory.mktemp("empty") / "empty.qualcode"
-    open_project(path, create=True).close()
-    return path
 
 
 @settings(

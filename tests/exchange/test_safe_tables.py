@@ -19,7 +19,7 @@ from qualcode.importing import import_one
 from qualcode.models import Document, Participant, Turn
 from tests.exchange.helpers import build_project
 
-HOSTILE = ["=HYPERLINK(\"http://x.example\")", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]
+HOSTILE = ['=HYPERLINK("http://x.example")', "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]
 
 
 def test_safe_cell_neutralises_formula_starts() -> None:
