@@ -29,6 +29,7 @@ from qualcode.models import (
     Quote,
     Suggestion,
 )
+from qualcode.visibility import visible_coder_filter
 
 PENDING_STATUSES = ("candidate", "sent")
 
@@ -110,19 +111,26 @@ def area_figures(codes: list[Code], counts: dict[int, CodeCount]) -> list[AreaFi
     return list(areas.values())
 
 
-def dashboard_figures(project: Project, today: dt.date | None = None) -> DashboardFigures:
-    """Every number the dashboard shows, in one session."""
+def dashboard_figures(
+    project: Project, today: dt.date | None = None, viewer: str | None = None
+) -> DashboardFigures:
+    """Every number the dashboard shows, in one session; codings as ``viewer`` may see
+    them (with blind coding on, only their own and the reviewed ones)."""
     today = today or dt.date.today()
+    visible = visible_coder_filter(project, viewer)
     with project.session() as s:
         codes = all_codes(s)
-        counts = code_counts(s)
+        counts = code_counts(s, visible)
+        codings = select(func.count()).select_from(Coding)
+        if visible is not None:
+            codings = codings.where(visible)
         open_suggestions = s.exec(
             select(func.count()).select_from(Suggestion).where(Suggestion.status == "open")
         ).one()
         return DashboardFigures(
             documents=_count(s, Document),
             participants=_count(s, Participant),
-            codings=_count(s, Coding),
+            codings=int(s.exec(codings).one()),
             coders=_count(s, Coder),
             codes=len(codes),
             open_suggestions=int(open_suggestions),

@@ -32,6 +32,7 @@ from qualcode.models import (
 from qualcode.naming import did_you_mean, fold
 from qualcode.participants import resolve_participant
 from qualcode.rows import stored_id
+from qualcode.visibility import visible_coder_filter
 
 
 class DocumentError(QualcodeError):
@@ -142,8 +143,10 @@ class DocumentSummary(TypedDict):
     source: str
 
 
-def list_documents(project: Project) -> list[DocumentSummary]:
-    """Every document with kind, participants, word count and number of codings."""
+def list_documents(project: Project, viewer: str | None = None) -> list[DocumentSummary]:
+    """Every document with kind, participants, word count and number of codings (those
+    ``viewer`` may see: with blind coding on, other coders' codings are not counted)."""
+    visible = visible_coder_filter(project, viewer)
     with project.session() as s:
         docs = s.execute(  # eight columns: past sqlmodel's typed select overloads
             sa_select(
@@ -157,9 +160,10 @@ def list_documents(project: Project) -> list[DocumentSummary]:
                 func.length(Document.text),
             ).order_by(col(Document.id))
         ).all()
-        counts = dict(
-            s.exec(select(Coding.document_id, func.count()).group_by(col(Coding.document_id))).all()
-        )
+        counting = select(Coding.document_id, func.count()).group_by(col(Coding.document_id))
+        if visible is not None:
+            counting = counting.where(visible)
+        counts = dict(s.exec(counting).all())
         people: dict[int, list[str]] = {}
         for doc_id, name in s.exec(
             select(DocumentParticipant.document_id, Participant.name).join(

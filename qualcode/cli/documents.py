@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, say, warn
+from qualcode.cli.common import JSON_OPTION, default_coder_name, emit_json, open_from, say, warn
 from qualcode.cli.words import plural
 
 
@@ -29,12 +29,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(documents_app, name="documents")
 
     @documents_app.command("list")
-    def documents_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    def documents_list(
+        ctx: typer.Context,
+        viewer: str = typer.Option(
+            "", "--as", help="Count codings as this coder sees them (default: $QUALCODE_CODER)."
+        ),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
         """Documents with kind, participants, words and codings."""
         from qualcode.documents import list_documents
 
         with open_from(ctx) as project:
-            docs = list_documents(project)
+            docs = list_documents(project, viewer=viewer or default_coder_name())
         if as_json:
             emit_json(docs)
             return
@@ -82,7 +88,6 @@ def _register_fixes(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Fix a document: title, kind, date, language, or its text (codings re-anchored)."""
-        from qualcode.coding import default_coder_name
         from qualcode.document_text import edit_text
         from qualcode.documents import DocumentError, resolve_document, update_document
         from qualcode.formats import parse_bytes
@@ -198,7 +203,6 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Delete a document with its codings, quotes, memos (undoable: qualcode undo)."""
-        from qualcode.coding import default_coder_name
         from qualcode.documents import delete_document, deletion_impact
 
         with open_from(ctx) as project:

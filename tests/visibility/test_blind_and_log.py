@@ -177,3 +177,29 @@ def test_cli_counts_and_reports_follow_blind_coding(
     assert json.loads(out)["passages"] == 1
     monkeypatch.setenv("QUALCODE_CODER", "lise")
     assert shown() == 3
+
+
+def test_dashboard_and_document_list_count_what_the_viewer_may_see(project: Project) -> None:
+    from qualcode.dashboard import dashboard_figures
+    from qualcode.documents import list_documents
+
+    prepare(project)
+    apply_code(project, 1, "1", 0, 20, "anna")
+    apply_code(project, 1, "1.1", 30, 50, "bo")
+    apply_code(project, 1, "1", 60, 80, "bo")
+    set_blind(project, True)
+    set_lead(project, "lise")
+
+    def area_one(viewer: str) -> int:
+        figures = dashboard_figures(project, viewer=viewer)
+        return next(a.codings for a in figures.areas if a.key == "1")
+
+    def document_one(viewer: str) -> int:
+        return next(d["codings"] for d in list_documents(project, viewer=viewer) if d["id"] == 1)
+
+    assert (area_one("anna"), area_one("bo"), area_one("lise")) == (1, 2, 3)
+    assert dashboard_figures(project, viewer="anna").codings == 1
+    assert dashboard_figures(project, viewer="lise").codings == 3
+    assert (document_one("anna"), document_one("bo"), document_one("lise")) == (1, 2, 3)
+    set_blind(project, False)
+    assert area_one("anna") == 3 and document_one("anna") == 3

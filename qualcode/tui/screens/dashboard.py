@@ -38,7 +38,7 @@ class DashboardScreen(QualcodeScreen[None]):
 
     def reload(self) -> None:
         try:
-            figures = dashboard_figures(self.app.project)
+            figures = dashboard_figures(self.app.project, viewer=self.app.coder)
         except Exception as exc:  # noqa: BLE001 - a busy database: say so, keep the screen
             self.app.notify_error(exc)
             return

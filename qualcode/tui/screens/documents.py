@@ -115,7 +115,7 @@ class DocumentsScreen(QualcodeScreen[None]):
     def reload(self) -> None:
         table = self.query_one(DataTable)
         try:
-            rows = list_documents(self.app.project)
+            rows = list_documents(self.app.project, viewer=self.app.coder)
         except Exception as exc:  # noqa: BLE001
             self.app.notify_error(exc)
             return
