@@ -194,7 +194,7 @@ def _iso(value: object) -> str:
 
 
 def _quote_rows(s: Session, redactor: Redactor, people: dict[int, Participant]) -> list[list[str]]:
-    titles = dict(s.connection().execute(select(Document.id, Document.title)).tuples().all())
+    titles = {row[0]: row[1] for row in s.connection().execute(select(Document.id, Document.title))}
     keys = {c.id: c.key for c in s.exec(select(Code))}
     rows = []
     for q in s.exec(select(Quote).order_by(col(Quote.id))):
