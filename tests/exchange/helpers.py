@@ -7,7 +7,6 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from qualcode.codebook import load_codebook
 from qualcode.coding import apply_code
@@ -15,14 +14,9 @@ from qualcode.db import Project
 from qualcode.importing import import_one
 from qualcode.participants import import_participants
 
-SCHEMA_DIR = next(
-    (
-        p / "shared" / "refi-qda"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "refi-qda").is_dir()
-    ),
-    Path(__file__).resolve().parents[3] / "shared" / "refi-qda",
-)
+# The REFI-QDA schemas ship with the tests (MIT, see tests/data/refi-qda/SOURCES.md), so
+# validation runs in every clone and never skips.
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "data" / "refi-qda"
 
 CODEBOOK_TOML = """\
 [codebook]
@@ -145,15 +139,11 @@ def write_qdpx(
 
 
 def schema(name: str):  # type: ignore[no-untyped-def]
-    """An lxml XMLSchema from shared/refi-qda (skips loudly when the folder is absent)."""
+    """An lxml XMLSchema from tests/data/refi-qda."""
     from lxml import etree
 
     path = SCHEMA_DIR / name
-    if not path.exists():
-        pytest.skip(
-            f"REFI-QDA schema {path} is missing: schema validation NOT run "
-            "(CI needs shared/refi-qda beside the repository)"
-        )
+    assert path.exists(), f"REFI-QDA schema {path} is missing"
     return etree.XMLSchema(etree.parse(str(path)))
 
 
