@@ -16,7 +16,7 @@ from textual.widgets.tree import TreeNode
 
 from qualcode.codebook import all_codes, descendants
 from qualcode.models import Code
-from qualcode.passages import load_document_view
+from qualcode.passages import DocumentView, load_document_view
 from qualcode.suggest import open_suggestions
 from qualcode.tui.base import QualcodeScreen
 from qualcode.tui.widgets.code_tree import CodeTree, fill_code_tree
@@ -58,17 +58,25 @@ class CodingScreenBase(QualcodeScreen[None]):
         yield Static(id="coding-status", markup=False)
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        view = self.view
+    def _read_document_and_codes(self) -> tuple[DocumentView, list[Code]] | None:
+        """The document as this coder sees it and the codebook; None (after a notification)
+        when they cannot be read."""
         project = self.app.project
         try:
             doc = load_document_view(project, self.document_id, self.app.coder)
             with project.session() as s:
-                codes = all_codes(s)
-        except Exception as exc:  # noqa: BLE001 - shown, and the screen closes
+                return doc, all_codes(s)
+        except Exception as exc:  # noqa: BLE001 - shown to the researcher
             self.app.notify_error(exc)
+            return None
+
+    def on_mount(self) -> None:
+        view = self.view
+        read = self._read_document_and_codes()
+        if read is None:  # the screen closes
             self.app.call_later(self.app.pop_screen)
             return
+        doc, codes = read
         self.title_text = doc.title
         self._set_codes(codes)
         view.load(doc.text, doc.spans, self._looks(), doc.turns)
@@ -162,14 +170,10 @@ class CodingScreenBase(QualcodeScreen[None]):
         if not self.is_mounted:
             return
         view = self.view
-        project = self.app.project
-        try:
-            doc = load_document_view(project, self.document_id, self.app.coder)
-            with project.session() as s:
-                codes = all_codes(s)
-        except Exception as exc:  # noqa: BLE001 - a notification, the view stays as it was
-            self.app.notify_error(exc)
+        read = self._read_document_and_codes()
+        if read is None:  # the view stays as it was
             return
+        doc, codes = read
         before = {c.id: (c.key, c.label_da, c.colour, c.parent_id) for c in self.codes.values()}
         after = {c.id: (c.key, c.label_da, c.colour, c.parent_id) for c in codes}
         self._set_codes(codes)
