@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from qualcode.codebook import code_scope, resolve_code
 from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
 from qualcode.db import Project, lock_coder, lock_key
-from qualcode.rows import stored_id
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
@@ -34,6 +33,7 @@ from qualcode.models import (
 )
 from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
+from qualcode.rows import stored_id
 from qualcode.store.fastpath import (
     Target,
     insert_coding_once,

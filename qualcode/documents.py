@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
-from sqlalchemy import delete, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from qualcode.db import Project
+from qualcode.document_list import DocumentSummary as DocumentSummary  # its shape lives there
+from qualcode.document_list import list_documents_with
 from qualcode.errors import AmbiguousNameError, NotFoundError, QualcodeError, QuoteError
 from qualcode.history import coding_snapshot, drop_rows, record_action, row_snapshot
 from qualcode.models import (
@@ -32,7 +33,7 @@ from qualcode.models import (
 from qualcode.naming import did_you_mean, fold
 from qualcode.participants import resolve_participant
 from qualcode.rows import stored_id
-from qualcode.visibility import visible_coder_filter
+from qualcode.store.reader import SessionReader
 
 
 class DocumentError(QualcodeError):
@@ -128,64 +129,13 @@ class TurnIndex(Generic[T]):
         return out
 
 
-class DocumentSummary(TypedDict):
-    """One document as `documents list --json` shows it (docs/cli.md)."""
-
-    id: int
-    title: str
-    kind: str
-    language: str
-    participants: list[str]
-    words: int
-    characters: int
-    codings: int
-    date: str | None
-    source: str
-
-
 def list_documents(project: Project, viewer: str | None = None) -> list[DocumentSummary]:
     """Every document with kind, participants, word count and number of codings (those
-    ``viewer`` may see: with blind coding on, other coders' codings are not counted)."""
-    visible = visible_coder_filter(project, viewer)
+    ``viewer`` may see: with blind coding on, other coders' codings are not counted).
+
+    The statements are ``document_list``'s, which the light read path runs too."""
     with project.session() as s:
-        docs = s.execute(  # eight columns: past sqlmodel's typed select overloads
-            sa_select(
-                col(Document.id),
-                col(Document.title),
-                col(Document.kind),
-                col(Document.language),
-                col(Document.word_count),
-                col(Document.date),
-                col(Document.source_name),
-                func.length(Document.text),
-            ).order_by(col(Document.id))
-        ).all()
-        counting = select(Coding.document_id, func.count()).group_by(col(Coding.document_id))
-        if visible is not None:
-            counting = counting.where(visible)
-        counts = dict(s.exec(counting).all())
-        people: dict[int, list[str]] = {}
-        for doc_id, name in s.exec(
-            select(DocumentParticipant.document_id, Participant.name).join(
-                Participant, col(Participant.id) == col(DocumentParticipant.participant_id)
-            )
-        ):
-            people.setdefault(doc_id, []).append(name)
-    return [
-        {
-            "id": doc_id,
-            "title": title,
-            "kind": kind,
-            "language": language,
-            "participants": people.get(doc_id, []),
-            "words": words,
-            "characters": chars,
-            "codings": counts.get(doc_id, 0),
-            "date": date.isoformat() if date else None,
-            "source": source,
-        }
-        for doc_id, title, kind, language, words, date, source, chars in docs
-    ]
+        return list_documents_with(SessionReader(s), viewer)
 
 
 # --- fixing a document -------------------------------------------------------------------

@@ -10,60 +10,20 @@ project's settings table by the few small functions below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
+from qualcode.blind import BLIND, BLIND_CODER, LEADS, REVIEW, BlindSettings, blind_settings
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
 from qualcode.models import Coder, Coding, ProjectSetting
 from qualcode.store.fastpath import table_of
 
-BLIND = "blind_coding"  # "on" / "off": for the whole project
-BLIND_CODER = "blind_coding.coder:"  # + name: "on" for one coder
-LEADS = "blind_coding.leads"  # names, comma-separated: they always see everyone
-REVIEW = "blind_coding.review"  # "open" once a lead opened review
-
-
-@dataclass(frozen=True)
-class BlindSettings:
-    """What the settings say: blind for all, blind coders, leads, review opened."""
-
-    project_wide: bool
-    coders: frozenset[str]
-    leads: frozenset[str]
-    review_open: bool
-
-    def is_blind(self, viewer: str | None) -> bool:
-        """Does ``viewer`` see only their own (and reviewed) codings right now?"""
-        if self.review_open or (viewer is not None and viewer in self.leads):
-            return False
-        return self.project_wide or (viewer is not None and viewer in self.coders)
-
-    @property
-    def enabled(self) -> bool:
-        return self.project_wide or bool(self.coders)
-
-
-def _names(value: str | None) -> frozenset[str]:
-    return frozenset(n.strip() for n in (value or "").split(",") if n.strip())
-
 
 def read_settings_in(session: Session) -> BlindSettings:
     query = sm_select(ProjectSetting).where(col(ProjectSetting.key).startswith(BLIND))
-    rows = {r.key: r.value for r in session.exec(query)}
-    return BlindSettings(
-        project_wide=rows.get(BLIND) == "on",
-        coders=frozenset(
-            k[len(BLIND_CODER) :]
-            for k, v in rows.items()
-            if k.startswith(BLIND_CODER) and v == "on"
-        ),
-        leads=_names(rows.get(LEADS)),
-        review_open=rows.get(REVIEW) == "open",
-    )
+    return blind_settings({r.key: r.value for r in session.exec(query)})
 
 
 def read_settings(project: Project) -> BlindSettings:

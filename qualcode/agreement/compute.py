@@ -20,11 +20,11 @@ from qualcode.agreement.report import AgreementReport, AreaRow, CodeRow, Disagre
 from qualcode.agreement.units import document_units, marks
 from qualcode.codebook import resolve_code
 from qualcode.db import Project
-from qualcode.rows import stored_id
 from qualcode.documents import resolve_document
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
 from qualcode.naming import did_you_mean
+from qualcode.rows import stored_id
 
 
 @dataclass

@@ -22,6 +22,7 @@ from qualcode.progress import Progress
 
 if TYPE_CHECKING:
     from qualcode.db import Project
+    from qualcode.store.light import LightProject
 
 JSON_OPTION = typer.Option(
     False, "--json", help="Print one JSON document on stdout and nothing else."
@@ -53,12 +54,20 @@ def open_from(ctx: typer.Context, create: bool = False) -> Project:
     return open_project(state(ctx).target(), create=create)
 
 
-def default_coder_name() -> str:
-    """``$QUALCODE_CODER``, else the operating-system user name (``coding.default_coder_name``,
-    imported when a command needs it rather than when the CLI starts)."""
-    from qualcode.coding import default_coder_name as from_domain
+def open_light_from(ctx: typer.Context) -> LightProject | None:
+    """The project read-only without SQLAlchemy (``store.light``), or None when only the
+    full path (``open_from``) may open it: a read-only command tries this first."""
+    from qualcode.store.light import open_light
 
-    return from_domain()
+    return open_light(state(ctx).target())
+
+
+def default_coder_name() -> str:
+    """``$QUALCODE_CODER``, else the operating-system user name (``naming.default_coder_name``,
+    imported when a command needs it rather than when the CLI starts)."""
+    from qualcode.naming import default_coder_name as from_base
+
+    return from_base()
 
 
 def emit_json(data: Any) -> None:

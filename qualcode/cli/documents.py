@@ -9,7 +9,15 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, default_coder_name, emit_json, open_from, say, warn
+from qualcode.cli.common import (
+    JSON_OPTION,
+    default_coder_name,
+    emit_json,
+    open_from,
+    open_light_from,
+    say,
+    warn,
+)
 from qualcode.cli.words import plural
 
 
@@ -22,6 +30,20 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise DocumentError(f"--date {value!r} is not a date", "Use YYYY-MM-DD.") from exc
+
+
+def _list_documents(ctx: typer.Context, viewer: str) -> list[Any]:
+    """The listing through the light read path when the project allows it, else in full."""
+    light = open_light_from(ctx)
+    if light is not None:
+        from qualcode.document_list import list_documents_with
+
+        with light:
+            return list(list_documents_with(light, viewer))
+    from qualcode.documents import list_documents
+
+    with open_from(ctx) as project:
+        return list(list_documents(project, viewer=viewer))
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +59,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Documents with kind, participants, words and codings."""
-        from qualcode.documents import list_documents
-
-        with open_from(ctx) as project:
-            docs = list_documents(project, viewer=viewer or default_coder_name())
+        docs = _list_documents(ctx, viewer or default_coder_name())
         if as_json:
             emit_json(docs)
             return

@@ -6,6 +6,14 @@ more than all the rest of ``qualcode --help``. This group lists every command fr
 is cheap to know (name, help text, hidden/deprecated flags) and builds only the one that
 runs, with Typer's own functions, so a built command is exactly what Typer would build.
 ``tests/cli/test_startup.py`` checks that the lazy help equals Typer's eager help.
+
+Typer (0.29) coerces every parameter value through a pydantic ``TypeAdapter``, and
+importing pydantic costs more than the rest of a quick command. A value that already has
+its parameter's plain type (a ``str`` for ``str``, an ``int`` for ``int`` with no bounds)
+comes out of that adapter unchanged, so ``plain_values`` lets such values through as they
+are and hands anything else (``"12"`` for an ``int``, a path, a choice) to Typer's own
+coercion, built on first use as before. ``tests/cli/test_startup.py`` holds both to the
+same results.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
+from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperCommand, TyperGroup
 from typer.main import (
     get_command_from_info,
@@ -80,6 +89,53 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
+@dataclass(frozen=True)
+class _PlainValue(RuntimeParam):
+    """Typer's coercion, skipped for a value that already has the parameter's plain type."""
+
+    descriptor: Any = None
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        kind = self.annotation
+        if type(value) is kind:  # exactly str or int: what pydantic would hand back
+            return value
+        return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+def _plain(param: Any) -> bool:
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return False
+    info = descriptor.parameter_info
+    if descriptor.file_annotation is not None or getattr(info, "parser", None) is not None:
+        return False
+    if descriptor.annotation in (str, bool):
+        return True
+    bounds = (getattr(info, "min", None), getattr(info, "max", None))
+    return descriptor.annotation is int and bounds == (None, None)
+
+
+@dataclass
+class _HelpNames:
+    """What ``get_help_option`` reads of a context: the help option's names."""
+
+    help_option_names: tuple[str, ...] = ("--help",)
+
+
+def plain_values(command: Any) -> Any:
+    """``command`` (and its subcommands) with plain-typed values taken as they are."""
+    helper = command.get_help_option(_HelpNames())  # made once and kept by the command
+    for param in [*getattr(command, "params", []), *([helper] if helper is not None else [])]:
+        if _plain(param):
+            descriptor = param.type_descriptor
+            param._runtime_param = _PlainValue(
+                descriptor.parameter_info, descriptor.annotation, descriptor
+            )
+    for sub in getattr(command, "commands", {}).values():
+        plain_values(sub)
+    return command
+
+
 def _value(value: Any, default: Any = None) -> Any:
     return default if isinstance(value, DefaultPlaceholder) else value
 
@@ -112,8 +168,8 @@ def lazy_root(app: typer.Typer, settings: dict[str, Any], root: Callable[..., An
         )
         entries[name] = _Entry(
             placeholder,
-            lambda info=info: get_command_from_info(
-                info, pretty_exceptions_short=short, rich_markup_mode=markup
+            lambda info=info: plain_values(
+                get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
             ),
         )
     for group_info in app.registered_groups:
@@ -130,12 +186,14 @@ def lazy_root(app: typer.Typer, settings: dict[str, Any], root: Callable[..., An
         )
         entries[name] = _Entry(
             placeholder,
-            lambda info=group_info: get_group_from_info(
-                info,
-                pretty_exceptions_short=short,
-                rich_markup_mode=markup,
-                suggest_commands=app.suggest_commands,
+            lambda info=group_info: plain_values(
+                get_group_from_info(
+                    info,
+                    pretty_exceptions_short=short,
+                    rich_markup_mode=markup,
+                    suggest_commands=app.suggest_commands,
+                )
             ),
         )
     group.lazy = entries
-    return group
+    return plain_values(group)

@@ -10,7 +10,6 @@ imported only when a migration actually runs.
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +20,9 @@ from sqlmodel import SQLModel
 
 from qualcode import models  # noqa: F401  (registers the tables on the metadata)
 from qualcode.errors import ProjectError
+from qualcode.store.light import Contents as Contents  # re-exported: ``db`` reads it here
+from qualcode.store.light import sqlite_contents as sqlite_contents
+from qualcode.store.light import sqlite_contents_with
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,8 +32,6 @@ _REVISION = re.compile(r"^revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*[\"']([^\"']+)[\
 _DOWN = re.compile(
     r"^down_revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.M
 )
-# Tables SQLite keeps for itself (AUTOINCREMENT counters, ANALYZE statistics).
-_SQLITE_OWN = {"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"}
 _NOT_QUALCODE_HINT = "Give the path of a .qualcode file, or create one with `qualcode init PATH`."
 
 
@@ -115,51 +115,14 @@ def expected_tables() -> set[str]:
 RETIRED_TABLES = frozenset({"token"})
 
 
-@dataclass
-class Contents:
-    """What a database holds, as far as opening it as a project is concerned."""
-
-    tables: set[str]
-    views: list[str]
-    triggers: list[str]
-    rules: list[str]
-    revisions: list[str]
-
-
 def _revision_rows(rows: list[Any]) -> list[str]:
     return [str(r[0]) for r in rows]
-
-
-def sqlite_contents(path: Path) -> Contents:
-    """Read a SQLite file's objects and revision read-only: the file is not touched."""
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    try:
-        return _sqlite_contents(conn.execute)
-    finally:
-        conn.close()
-
-
-def _sqlite_contents(run: Any) -> Contents:
-    objects = [(str(t), str(n)) for t, n in run("SELECT type, name FROM sqlite_master").fetchall()]
-    tables = {n for t, n in objects if t == "table"} - _SQLITE_OWN
-    revisions = (
-        _revision_rows(run("SELECT version_num FROM alembic_version").fetchall())
-        if "alembic_version" in tables
-        else []
-    )
-    return Contents(
-        tables=tables,
-        views=sorted(n for t, n in objects if t == "view"),
-        triggers=sorted(n for t, n in objects if t == "trigger"),
-        rules=[],
-        revisions=revisions,
-    )
 
 
 def server_contents(conn: Connection) -> Contents:
     """The same for a database behind a URL (on PostgreSQL: its current schema)."""
     if conn.dialect.name == "sqlite":
-        return _sqlite_contents(conn.exec_driver_sql)
+        return sqlite_contents_with(conn.exec_driver_sql)
 
     def names(sql: str) -> list[str]:
         return sorted(str(r[0]) for r in conn.execute(text(sql)))
