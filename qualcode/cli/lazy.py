@@ -7,12 +7,13 @@ is cheap to know (name, help text, hidden/deprecated flags) and builds only the 
 runs, with Typer's own functions, so a built command is exactly what Typer would build.
 ``tests/cli/test_startup.py`` checks that the lazy help equals Typer's eager help.
 
-Typer (0.29) coerces every parameter value through a pydantic ``TypeAdapter``, and
-importing pydantic costs more than the rest of a quick command. A value that already has
-its parameter's plain type (a ``str`` for ``str``, an ``int`` for ``int`` with no bounds)
-comes out of that adapter unchanged, so ``plain_values`` lets such values through as they
-are and hands anything else (``"12"`` for an ``int``, a path, a choice) to Typer's own
-coercion, built on first use as before. ``tests/cli/test_startup.py`` holds both to the
+Typer (0.29) coerces every parameter value through a pydantic ``TypeAdapter`` (built even
+for an option left at ``None``), and importing pydantic costs more than the rest of a
+quick command. A value that already has its parameter's plain type (a ``str`` for
+``str``, an ``int`` for ``int`` with no bounds) comes out of that adapter unchanged, and
+``None`` never reaches it, so ``plain_values`` lets such values through as they are and
+hands anything else (``"12"`` for an ``int``, a path, a choice) to Typer's own coercion,
+built when first needed. ``tests/cli/test_startup.py`` holds both to the
 same results.
 """
 
@@ -91,28 +92,32 @@ class LazyGroup(TyperGroup):
 
 @dataclass(frozen=True)
 class _PlainValue(RuntimeParam):
-    """Typer's coercion, skipped for a value that already has the parameter's plain type."""
+    """Typer's coercion, skipped for a value that already has the parameter's plain type
+    (``None`` never reaches it: ``RuntimeParam.coerce`` answers that itself)."""
 
     descriptor: Any = None
+    plain: bool = False  # str, bool, or int/float without bounds or clamping
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-        kind = self.annotation
-        if type(value) is kind:  # exactly str or int: what pydantic would hand back
+        if self.plain and type(value) is self.annotation:  # pydantic hands it back as it is
             return value
         return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
 
-def _plain(param: Any) -> bool:
+def _is_plain(descriptor: Any) -> bool:
+    info = descriptor.parameter_info
+    if descriptor.annotation in (str, bool):
+        return True
+    bounds = (getattr(info, "min", None), getattr(info, "max", None), getattr(info, "clamp", None))
+    return descriptor.annotation in (int, float) and not any(bounds)
+
+
+def _takes_over(param: Any) -> bool:
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", False) is not None:
         return False
     info = descriptor.parameter_info
-    if descriptor.file_annotation is not None or getattr(info, "parser", None) is not None:
-        return False
-    if descriptor.annotation in (str, bool):
-        return True
-    bounds = (getattr(info, "min", None), getattr(info, "max", None))
-    return descriptor.annotation is int and bounds == (None, None)
+    return descriptor.file_annotation is None and getattr(info, "parser", None) is None
 
 
 @dataclass
@@ -126,10 +131,10 @@ def plain_values(command: Any) -> Any:
     """``command`` (and its subcommands) with plain-typed values taken as they are."""
     helper = command.get_help_option(_HelpNames())  # made once and kept by the command
     for param in [*getattr(command, "params", []), *([helper] if helper is not None else [])]:
-        if _plain(param):
+        if _takes_over(param):
             descriptor = param.type_descriptor
             param._runtime_param = _PlainValue(
-                descriptor.parameter_info, descriptor.annotation, descriptor
+                descriptor.parameter_info, descriptor.annotation, descriptor, _is_plain(descriptor)
             )
     for sub in getattr(command, "commands", {}).values():
         plain_values(sub)

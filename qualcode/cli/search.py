@@ -3,7 +3,7 @@ and ``suggest`` (codebook and trained-model suggestions, training, evaluation)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,11 +12,15 @@ from qualcode.cli.common import (
     default_coder_name,
     emit_json,
     open_from,
+    open_light_from,
     progress_bar,
     say,
 )
 from qualcode.cli.words import plural
 from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.search_core import SearchResult
 
 
 def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
@@ -50,6 +54,24 @@ def _print_search(result: Any, coded: dict[str, Any] | None) -> None:
         )
 
 
+def _light_search(
+    ctx: typer.Context, query: str, mode: str, score: float, limit: int
+) -> SearchResult | None:
+    """A search on the light read path (``store.light``): a current SQLite project whose
+    documents are all annotated; None when the full path must run (it annotates first)."""
+    light = open_light_from(ctx)
+    if light is None:
+        return None
+    from qualcode.search_core import needs_annotation, search_with
+
+    with light:
+        if needs_annotation(light):
+            return None
+        return search_with(
+            light, str(light.path), query, mode=mode, fuzzy_score=score, limit=limit or None
+        )
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def search(
@@ -74,27 +96,32 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Find a word or phrase: exact, any inflection (--lemma) or fuzzy (--fuzzy SCORE)."""
-        from qualcode.search import code_hits as do_code_hits
-        from qualcode.search import search as run_search
-
         if lemma and fuzzy is not None:
             raise QualcodeError("give --lemma or --fuzzy, not both")
         mode = "fuzzy" if fuzzy is not None else "lemma" if lemma else "exact"
-        with open_from(ctx) as project:
-            with progress_bar("annotating", enabled=not as_json) as progress:
-                result = run_search(
-                    project,
-                    query,
-                    mode=mode,
-                    fuzzy_score=fuzzy if fuzzy is not None else 85.0,
-                    document=document,
-                    kind=kind,
-                    limit=limit or None,
-                    progress=progress,
-                )
-            coded = None
-            if code_hits is not None:
-                coded = do_code_hits(project, result, code_hits, coder or default_coder_name())
+        score = fuzzy if fuzzy is not None else 85.0
+        coded = None
+        plain = code_hits is None and document is None and kind is None
+        result = _light_search(ctx, query, mode, score, limit) if plain else None
+        if result is None:
+            from qualcode.search import code_hits as do_code_hits
+            from qualcode.search import search as run_search
+
+            with open_from(ctx) as project:
+                with progress_bar("annotating", enabled=not as_json) as progress:
+                    result = run_search(
+                        project,
+                        query,
+                        mode=mode,
+                        fuzzy_score=score,
+                        document=document,
+                        kind=kind,
+                        limit=limit or None,
+                        progress=progress,
+                    )
+                if code_hits is not None:
+                    who = coder or default_coder_name()
+                    coded = do_code_hits(project, result, code_hits, who)
         if as_json:
             data = result.as_dict()
             if coded is not None:

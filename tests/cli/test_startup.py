@@ -112,7 +112,12 @@ def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
         commands += list(getattr(command, "commands", {}).values())
         for param in [*command.params, command.get_help_option(lazy.context_class(command))]:
             annotation = param.type_descriptor.annotation
-            samples = {str: ["", "æøå – 12", "-p"], bool: [True, False], int: [0, 7, -3]}
+            samples = {
+                str: ["", "æøå – 12", "-p"],
+                bool: [True, False],
+                int: [0, 7, -3],
+                float: [85.0, 0.5],
+            }
             for value in samples.get(annotation, []) + [None]:
                 ours = param.get_runtime_param().coerce(value, param=param, ctx=None)
                 theirs = _typer_coerced(param, value)
