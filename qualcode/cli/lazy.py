@@ -20,6 +20,7 @@ same results.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -101,7 +102,18 @@ class _PlainValue(RuntimeParam):
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         if self.plain and type(value) is self.annotation:  # pydantic hands it back as it is
             return value
+        if self.plain and type(value) is str and self.annotation in _NUMBERS:
+            number = _NUMBERS[self.annotation]
+            if number[0].fullmatch(value):  # plain decimal text: parsed as pydantic would
+                return number[1](value)
         return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+# Number text so plain that Python and pydantic read it alike (``12``, ``-3``, ``85.5``).
+_NUMBERS: dict[Any, tuple[re.Pattern[str], Callable[[str], Any]]] = {
+    int: (re.compile(r"-?[0-9]{1,18}"), int),
+    float: (re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?"), float),
+}
 
 
 def _is_plain(descriptor: Any) -> bool:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualcode.db import open_project
 
@@ -100,6 +102,37 @@ def _typer_coerced(param: Any, value: Any) -> Any:
     return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=None)
 
 
+def _outcome(coerce: Any, value: Any) -> Any:
+    try:
+        got = coerce(value)
+    except Exception as exc:  # noqa: BLE001 - both must refuse alike
+        return type(exc).__name__
+    return got, type(got)
+
+
+def _same(param: Any, value: Any) -> bool:
+    """Our coercion and Typer's give the same value of the same type, or both refuse."""
+    ours = _outcome(lambda v: param.get_runtime_param().coerce(v, param=param, ctx=None), value)
+    return ours == _outcome(lambda v: _typer_coerced(param, v), value)
+
+
+def _number_params() -> list[Any]:
+    from qualcode.cli import _SETTINGS, app, root
+    from qualcode.cli.lazy import lazy_root
+
+    lazy = lazy_root(app, _SETTINGS, root)
+    search = lazy.get_command(None, "search")
+    by_name = {p.name: p for p in search.params}
+    return [by_name["limit"], by_name["fuzzy"]]  # an int and a float option
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.-+e_ x", max_size=12) | st.integers().map(str))
+def test_number_text_is_read_as_typer_reads_it(text: str) -> None:
+    for param in _number_params():
+        assert _same(param, text), (param.name, text)
+
+
 def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
     from qualcode.cli import _SETTINGS, app, root
     from qualcode.cli.lazy import lazy_root
@@ -123,8 +156,10 @@ def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
                 theirs = _typer_coerced(param, value)
                 assert ours == theirs and type(ours) is type(theirs), (command.name, param.name)
                 checked += 1
-            if annotation is int:  # text for a number still goes through Typer's parsing
-                assert param.get_runtime_param().coerce("12", param=param, ctx=None) == 12
+            if annotation in (int, float):
+                for text in ("12", "-3", "007", "85.5", "1e3", " 4", "1_000", "+2", "x"):
+                    assert _same(param, text), (command.name, param.name, text)
+                    checked += 1
     assert checked > 200
 
 
