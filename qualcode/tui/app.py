@@ -24,7 +24,6 @@ from qualcode.codebook import export_codebook
 from qualcode.coding import default_coder_name
 from qualcode.db import ChangeFeed, Project, backup
 from qualcode.errors import QualcodeError
-from qualcode.exchange.exporters import export_to
 from qualcode.passages import document_titles
 from qualcode.tui import config
 from qualcode.tui.screens.audit import AuditScreen
@@ -393,6 +392,11 @@ class QualcodeApp(App[None]):
         )
 
     def _export_project(self, fmt: str) -> None:
+        # The exporters bring the file-format libraries (lxml, openpyxl, numpy: about a
+        # second); the app loads them when an export is asked for, not before its first
+        # paint (``tests/tui/test_startup.py``).
+        from qualcode.exchange.exporters import export_to
+
         def write(path: str | None) -> None:
             if not path:
                 return
