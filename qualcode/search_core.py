@@ -407,16 +407,9 @@ def _speakers(reader: Reader, spans: list[tuple[int, int, int]]) -> dict[tuple[i
 
 
 def split_query(query: str) -> list[tuple[str, str]]:
-    """The query's words as ``(lower, lower)``, split exactly as documents are split.
-
-    A query of plain words (letters only, as nearly every query is) splits at white space:
-    the Danish tokenizer splits no such word further (``tests/test_search.py`` checks its
-    exception table), so spaCy is not even imported for it. Anything else goes through the
-    tokenizer itself (``nlp.pipeline.query_words``).
-    """
-    parts = query.split()
-    if parts and all(part.isalpha() for part in parts):
-        return [(part.lower(), part.lower()) for part in parts]
+    """The query's words as ``(lower, lower)``, split exactly as documents are split
+    (``nlp.pipeline.query_words``: plain words without spaCy, anything else by the
+    tokenizer)."""
     return query_words(query, lemmas=False)
 
 

@@ -431,8 +431,16 @@ def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple
     """A query split the way documents are: ``(lower, lemma)`` per word, punctuation dropped.
 
     With ``lemmas=False`` the second item is the lower-case form and the lookup table is not
-    loaded (exact and fuzzy search).
+    loaded (exact and fuzzy search). A Danish query of plain words — letters, with inner
+    hyphens or apostrophes (``rådgiver-funktionen``, ``patient's``), or digits, each maybe
+    followed by ``,;:!?`` — is split by ``_PLAIN_QUERY`` without spaCy, exactly as the
+    tokenizer splits it (``tests/nlp/test_query_words.py`` holds the two to each other);
+    anything else (``nr. 12``, ``og/eller``, ``10.30``) goes through the tokenizer itself.
     """
+    plain = _plain_words(query) if _language(lang) == "da" else None
+    if plain is not None:
+        key = lemmatizer(lang).key if lemmas else None
+        return [(w.lower(), key(w) if key is not None else w.lower()) for w in plain]
     doc = tokenizer_pipeline(lang).make_doc(query)
     key = lemmatizer(lang).key if lemmas else None
     words = []
@@ -441,4 +449,20 @@ def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple
             continue
         lower = tok.text.lower()
         words.append((lower, key(tok.text) if key is not None else lower))
+    return words
+
+
+# A word of letters (inner hyphens and apostrophes kept: the Danish tokenizer keeps them)
+# or of digits, then punctuation the tokenizer splits off as such.
+_PLAIN_QUERY = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*|[0-9]+)[,;:!?]*")
+
+
+def _plain_words(query: str) -> list[str] | None:
+    """The words of a query made only of plain words, or None (ask the tokenizer)."""
+    words = []
+    for part in query.split():
+        found = _PLAIN_QUERY.fullmatch(part)
+        if found is None:
+            return None
+        words.append(found.group(1))
     return words

@@ -62,7 +62,6 @@ SCREEN_TIPS = {
 }
 
 
-
 class QualcodeApp(App[None]):
     """The coding workbench."""
 
