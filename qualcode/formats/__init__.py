@@ -7,13 +7,12 @@ the project as it was.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import PurePath
 
 from qualcode.errors import ImportFormatError
-from qualcode.formats.docx import parse_docx
 from qualcode.formats.parsed import ParsedDocument, ParsedTurn
-from qualcode.formats.pdf import parse_pdf
 from qualcode.formats.subtitles import parse_subtitles
 from qualcode.formats.text import normalise, parse_text
 
@@ -25,13 +24,24 @@ __all__ = [
     "parse_bytes",
 ]
 
+
+def _loaded(module: str, function: str) -> Callable[[str, bytes], ParsedDocument]:
+    """A parser whose library (python-docx and lxml, pypdf: a second of start-up together)
+    is imported when a file of that format is parsed, not when ``formats`` is."""
+
+    def parse(name: str, data: bytes) -> ParsedDocument:
+        return getattr(importlib.import_module(f"qualcode.formats.{module}"), function)(name, data)
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[str, bytes], ParsedDocument]] = {
     ".txt": lambda name, data: parse_text(name, data, markdown=False),
     ".md": lambda name, data: parse_text(name, data, markdown=True),
-    ".docx": parse_docx,
+    ".docx": _loaded("docx", "parse_docx"),
     ".vtt": lambda name, data: parse_subtitles(name, data, webvtt=True),
     ".srt": lambda name, data: parse_subtitles(name, data, webvtt=False),
-    ".pdf": parse_pdf,
+    ".pdf": _loaded("pdf", "parse_pdf"),
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_PARSERS)
