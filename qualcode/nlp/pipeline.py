@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.nlp.language import FUNCTION_WORDS
 from qualcode.nlp.lemma_table import lemma_table
+from qualcode.nlp.tokenize import is_punct, punct_chars, sentence_starts, tokenizer
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -303,49 +304,50 @@ def _chunks(text: str, size: int | None = None) -> list[tuple[int, str]]:
     return pieces
 
 
-_LEXEME_CACHE: dict[str, dict[int, tuple[int, str, str, bool, bool, bool]]] = {}
+_LEXEME_CACHE: dict[str, dict[str, tuple[int, str, str, bool, bool, bool]]] = {}
 
 
-def _lexeme(lang: str, vocab: Any, orth: int) -> tuple[int, str, str, bool, bool, bool]:
+def _lexeme(lang: str, word: str) -> tuple[int, str, str, bool, bool, bool]:
     """(length, lower, lemma key, is_stop, is_punct, is_space) of a word form, cached."""
     cache = _LEXEME_CACHE.setdefault(lang, {})
-    info = cache.get(orth)
+    info = cache.get(word)
     if info is None:
         lem = lemmatizer(lang)
-        word = vocab.strings[orth]
-        lex = vocab[orth]
         lower = word.lower()
         info = (
             len(word),
             lower,
             lem.key(word),
             lower in lem.stop_words,
-            bool(lex.is_punct),
-            bool(lex.is_space),
+            is_punct(word),
+            word.isspace(),
         )
         if len(cache) < 2_000_000:
-            cache[orth] = info
+            cache[word] = info
     return info
 
 
-def _annotate_pieces(docs: list[tuple[int, Any]], text: str, lang: str) -> Annotation:
-    """Rows from spaCy docs read as arrays (ORTH, IDX, SENT_START): no Token objects, and
-    each distinct word form is looked up once per process — the hot loop of import."""
-    from spacy.attrs import IDX, ORTH, SENT_START
-
+def _annotate_pieces(pieces: list[tuple[int, str]], text: str, lang: str) -> Annotation:
+    """Rows from the tokens of each piece (``nlp.tokenize``: spaCy's tokenizer and
+    sentencizer rules without spaCy); each distinct word form is looked up once per
+    process — the hot loop of import."""
+    tok = tokenizer(lang)
+    finals = punct_chars(lang)
+    lexeme = _lexeme
     rows = []
     spans: list[tuple[int, int]] = []
     ordinal = 0
-    for offset, doc in docs:
-        vocab = doc.vocab
+    for offset, piece in pieces:
+        tokens = tok.tokens(piece)
+        starts = sentence_starts([orth for _, orth in tokens], finals)
         sentence_start: int | None = None
-        for orth, idx, sent_start in doc.to_array([ORTH, IDX, SENT_START]).tolist():
+        for (idx, orth), sent_start in zip(tokens, starts, strict=True):
             start = offset + idx
-            if sent_start == 1:
+            if sent_start:
                 if sentence_start is not None:
                     spans.append((sentence_start, start))
                 sentence_start = start
-            length, lower, lemma, stop, punct, space = _lexeme(lang, vocab, orth)
+            length, lower, lemma, stop, punct, space = lexeme(lang, orth)
             if space:
                 continue
             ordinal += 1
@@ -353,7 +355,7 @@ def _annotate_pieces(docs: list[tuple[int, Any]], text: str, lang: str) -> Annot
                 continue  # a gap in the ordinals: punctuation breaks a phrase
             rows.append((ordinal, start, start + length, lower, lemma, stop))
         if sentence_start is not None:
-            spans.append((sentence_start, offset + len(doc.text)))
+            spans.append((sentence_start, offset + len(piece)))
         ordinal += 1  # nor does a phrase run from one piece into the next
     return Annotation(language=lang, tokens=rows, sentences=_sentences(text, spans))
 
@@ -366,28 +368,15 @@ def annotate_text(text: str, lang: str = "da") -> Annotation:
 def annotate_texts(
     items: list[tuple[str, str]], batch_size: int = BATCH_SIZE
 ) -> Iterator[Annotation]:
-    """Annotate ``(text, lang)`` pairs in ``nlp.pipe`` batches; yields in the given order.
+    """Annotate ``(text, lang)`` pairs; yields in the given order, one at a time.
 
-    Each text is cut into pieces (``CHUNK_CHARS``), so a long document is batched too.
+    Each text is cut into pieces (``CHUNK_CHARS``) as it was for ``nlp.pipe``, so sentence
+    starts and phrase breaks stay where they were; ``batch_size`` is kept for callers.
     """
-    i = 0
-    while i < len(items):
-        lang = _language(items[i][1])
-        j = i
-        while j < len(items) and _language(items[j][1]) == lang:
-            j += 1
-        nlp = tokenizer_pipeline(lang)
-        group = [text for text, _ in items[i:j]]
-        pieces = [
-            (n, offset, piece) for n, text in enumerate(group) for offset, piece in _chunks(text)
-        ]
-        per_text: list[list[tuple[int, Any]]] = [[] for _ in group]
-        docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
-        for (n, offset, _), doc in zip(pieces, docs, strict=True):
-            per_text[n].append((offset, doc))
-        for text, docs_of_text in zip(group, per_text, strict=True):
-            yield _annotate_pieces(docs_of_text, text, lang)
-        i = j
+    del batch_size
+    for text, lang in items:
+        code = _language(lang)
+        yield _annotate_pieces(_chunks(text), text, code)
 
 
 def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple[str, str]]:
