@@ -18,10 +18,13 @@ measures it on a list of domain paradigms.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.nlp.language import FUNCTION_WORDS
@@ -130,9 +133,13 @@ class Lemmatizer:
         self.lang = _language(lang)
         # A language without lemmas gets an empty table ("xx" has none): keys are word forms.
         self._table = lemma_table(self.lang if self.lang in LANGUAGES else "xx")
-        self.stop_words = frozenset(tokenizer_pipeline(self.lang).Defaults.stop_words)
         self._suffixes = _DA_SUFFIXES if self.lang == "da" else _EN_SUFFIXES
         self.key = lru_cache(maxsize=500_000)(self._key)
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        """spaCy's stop words of the language, read on first use (``stop_words``)."""
+        return stop_words(self.lang)
 
     def known(self, word: str) -> bool:
         return word in self._table
@@ -241,6 +248,36 @@ def lemmatizer(lang: str = "da") -> Lemmatizer:
 def lemma_key(word: str, lang: str = "da") -> str:
     """The key under which a word is indexed and searched (its lemma, in lower case)."""
     return lemmatizer(lang).key(word)
+
+
+@lru_cache(maxsize=8)
+def stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words for a language (``Defaults.stop_words``), without importing spaCy.
+
+    Building a pipeline to read them costs about a second (``import spacy`` and the
+    tokenizer); spaCy keeps them as a plain data file, ``spacy/lang/<lang>/stop_words.py``,
+    that imports nothing, so it is run on its own for its ``STOP_WORDS``. A language whose
+    file is missing or not of that shape is read through the pipeline after all.
+    ``tests/nlp/test_stop_words.py`` holds both ways to the same set.
+    """
+    code = _language(lang)
+    spec = importlib.util.find_spec("spacy")  # finds the package without importing it
+    if spec is not None and spec.origin is not None:
+        path = Path(spec.origin).parent / "lang" / code / "stop_words.py"
+        try:
+            source = path.read_text(encoding="utf-8")
+        except OSError:
+            source = ""
+        if source and not _IMPORTS.search(source):
+            namespace: dict[str, Any] = {}
+            exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - spaCy's own data
+            found = namespace.get("STOP_WORDS")
+            if isinstance(found, set | frozenset):
+                return frozenset(str(w) for w in found)
+    return frozenset(tokenizer_pipeline(code).Defaults.stop_words)
+
+
+_IMPORTS = re.compile(r"^\s*(import|from)\s", re.M)
 
 
 @dataclass
