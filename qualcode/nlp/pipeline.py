@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.nlp.language import FUNCTION_WORDS
 from qualcode.nlp.lemma_table import lemma_table
-from qualcode.nlp.tokenize import is_punct, punct_chars, sentence_starts, tokenizer
+from qualcode.nlp.tokenize import is_punct, punct_chars, tokenizer
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -341,11 +341,18 @@ def _chunks(text: str, size: int | None = None) -> list[tuple[int, str]]:
     return pieces
 
 
-_LEXEME_CACHE: dict[str, dict[str, tuple[int, str, str, bool, bool, bool]]] = {}
+# (length, lower, lemma key, is_stop, is_punct, is_space, ends a sentence)
+_Lexeme = tuple[int, str, str, bool, bool, bool, bool]
+_LEXEME_CACHE: dict[str, dict[str, _Lexeme]] = {}
+# a run of text -> its tokens as (offset in the run, lexeme), and whether a special case
+# may join tokens across runs (then the piece is tokenised whole)
+_RUN_CACHE: dict[str, dict[str, tuple[tuple[tuple[int, _Lexeme], ...], bool]]] = {}
+_CACHE_LIMIT = 2_000_000
 
 
-def _lexeme(lang: str, word: str) -> tuple[int, str, str, bool, bool, bool]:
-    """(length, lower, lemma key, is_stop, is_punct, is_space) of a word form, cached."""
+def _lexeme(lang: str, word: str) -> _Lexeme:
+    """(length, lower, lemma key, is_stop, is_punct, is_space, ends a sentence) of a word
+    form, cached."""
     cache = _LEXEME_CACHE.setdefault(lang, {})
     info = cache.get(word)
     if info is None:
@@ -358,39 +365,100 @@ def _lexeme(lang: str, word: str) -> tuple[int, str, str, bool, bool, bool]:
             lower in lem.stop_words,
             is_punct(word),
             word.isspace(),
+            word in punct_chars(lang),
         )
-        if len(cache) < 2_000_000:
+        if len(cache) < _CACHE_LIMIT:
             cache[word] = info
     return info
 
 
+def _run_tokens(lang: str, run: str) -> tuple[tuple[tuple[int, _Lexeme], ...], bool]:
+    cache = _RUN_CACHE.setdefault(lang, {})
+    found = cache.get(run)
+    if found is None:
+        orths, may_join = tokenizer(lang).entry(run)
+        tokens = []
+        at = 0
+        for orth in orths:
+            tokens.append((at, _lexeme(lang, orth)))
+            at += len(orth)
+        found = (tuple(tokens), may_join)
+        if len(cache) < _CACHE_LIMIT:
+            cache[run] = found
+    return found
+
+
+_GAP_WORD = re.compile(r"(\s*)(\S+)")
+
+
+def _piece_runs(lang: str, piece: str) -> list[tuple[int, tuple[tuple[int, _Lexeme], ...]]]:
+    """``(start, tokens)`` per run of the piece, cut as ``Tokenizer.tokens`` cuts it (the
+    one space after a word is no run: spaCy keeps it as the word's trailing space); the
+    piece as one run of tokens when a special case joins tokens across runs (spaCy's
+    special-case matcher)."""
+    cache = _RUN_CACHE.setdefault(lang, {})
+    out: list[tuple[int, tuple[tuple[int, _Lexeme], ...]]] = []
+    append = out.append
+    pos = 0
+    joined = False
+    for gap, word in _GAP_WORD.findall(piece):
+        if gap:
+            if gap == " " and pos:
+                pos += 1
+            else:
+                if pos and gap[0] == " ":  # after a word: that space is no token
+                    gap = gap[1:]
+                    pos += 1
+                found = cache.get(gap) or _run_tokens(lang, gap)
+                joined = joined or found[1]
+                append((pos, found[0]))
+                pos += len(gap)
+        found = cache.get(word) or _run_tokens(lang, word)
+        joined = joined or found[1]
+        append((pos, found[0]))
+        pos += len(word)
+    if pos < len(piece):  # white space at the end
+        start = pos + 1 if pos and piece[pos] == " " else pos
+        if start < len(piece):
+            found = cache.get(piece[start:]) or _run_tokens(lang, piece[start:])
+            joined = joined or found[1]
+            append((start, found[0]))
+    if joined:
+        whole = tokenizer(lang).tokens(piece)
+        return [(0, tuple((idx, _lexeme(lang, orth)) for idx, orth in whole))]
+    return out
+
+
 def _annotate_pieces(pieces: list[tuple[int, str]], text: str, lang: str) -> Annotation:
     """Rows from the tokens of each piece (``nlp.tokenize``: spaCy's tokenizer and
-    sentencizer rules without spaCy); each distinct word form is looked up once per
-    process — the hot loop of import."""
-    tok = tokenizer(lang)
-    finals = punct_chars(lang)
-    lexeme = _lexeme
+    sentencizer rules without spaCy). Each distinct run of text is tokenised and looked up
+    once per process — the hot loop of import."""
     rows = []
+    append = rows.append
     spans: list[tuple[int, int]] = []
     ordinal = 0
     for offset, piece in pieces:
-        tokens = tok.tokens(piece)
-        starts = sentence_starts([orth for _, orth in tokens], finals)
         sentence_start: int | None = None
-        for (idx, orth), sent_start in zip(tokens, starts, strict=True):
-            start = offset + idx
-            if sent_start:
-                if sentence_start is not None:
+        seen_period = False
+        for base, tokens in _piece_runs(lang, piece):
+            for at, (length, lower, lemma, stop, punct, space, final) in tokens:
+                start = offset + base + at
+                # the sentencizer: a sentence starts at the first token and at the first
+                # token after a sentence-final one that is not punctuation itself
+                if sentence_start is None:
+                    sentence_start = start
+                elif seen_period and not final and not punct:
                     spans.append((sentence_start, start))
-                sentence_start = start
-            length, lower, lemma, stop, punct, space = lexeme(lang, orth)
-            if space:
-                continue
-            ordinal += 1
-            if punct:
-                continue  # a gap in the ordinals: punctuation breaks a phrase
-            rows.append((ordinal, start, start + length, lower, lemma, stop))
+                    sentence_start = start
+                    seen_period = False
+                if final:
+                    seen_period = True
+                if space:
+                    continue
+                ordinal += 1
+                if punct:
+                    continue  # a gap in the ordinals: punctuation breaks a phrase
+                append((ordinal, start, start + length, lower, lemma, stop))
         if sentence_start is not None:
             spans.append((sentence_start, offset + len(piece)))
         ordinal += 1  # nor does a phrase run from one piece into the next

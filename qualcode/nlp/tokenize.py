@@ -96,7 +96,7 @@ def rules_from_spacy(lang: str) -> Rules:
     from spacy.attrs import ORTH
     from spacy.pipeline import Sentencizer
 
-    tokenizer = spacy.blank(lang).tokenizer
+    tokenizer: Any = spacy.blank(lang).tokenizer  # a spacy.tokenizer.Tokenizer (Cython)
     specials = {
         str(key): [str(piece[ORTH]) for piece in pieces] for key, pieces in tokenizer.rules.items()
     }
@@ -156,7 +156,8 @@ class Tokenizer:
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        prefix, suffix, infix = _compile(rules.prefix), _compile(rules.suffix), _compile(rules.infix)
+        prefix, suffix = _compile(rules.prefix), _compile(rules.suffix)
+        infix = _compile(rules.infix)
         token_match, url_match = _compile(rules.token_match), _compile(rules.url_match)
         self._prefix: _Match | None = prefix.search if prefix else None
         self._suffix: _Match | None = suffix.search if suffix else None
@@ -285,6 +286,11 @@ class Tokenizer:
         if string[start:]:
             out.append(string[start:])
         return tuple(out)
+
+    def entry(self, text: str) -> tuple[tuple[str, ...], bool]:
+        """``chunk``'s tokens and whether a special case may join tokens across them (then
+        ``tokens`` must run over the whole text)."""
+        return self._entry(text)
 
     def tokens(self, text: str) -> list[tuple[int, str]]:
         """``(start, orth)`` of every token of ``text``, white-space tokens included."""

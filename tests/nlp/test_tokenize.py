@@ -17,7 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qualcode.nlp import tokenize
-from qualcode.nlp.pipeline import _chunks, annotate_text, tokenizer_pipeline
+from qualcode.nlp.pipeline import (
+    Annotation,
+    _chunks,
+    _sentences,
+    annotate_text,
+    lemmatizer,
+    tokenizer_pipeline,
+)
 from qualcode.nlp.tokenize import Rules, Tokenizer, is_punct, punct_chars, sentence_starts
 
 Row = tuple[int, str, bool, bool, bool]
@@ -162,3 +169,54 @@ def test_special_cases_inside_affixes_are_rejoined_as_spacy_does(
 ) -> None:
     assert [row[1] for row in our_rows(text, lang)] == orths
     assert our_rows(text, lang) == spacy_rows(text, lang)
+
+
+def spacy_annotation(text: str, lang: str) -> Annotation:
+    """The annotation as it was made before ``nlp.tokenize``: spaCy's pipeline over the
+    same pieces, read as arrays (the code this module replaced, kept here as the oracle)."""
+    from spacy.attrs import IDX, ORTH, SENT_START
+
+    nlp = tokenizer_pipeline(lang)
+    lem = lemmatizer(lang)
+    rows = []
+    spans: list[tuple[int, int]] = []
+    ordinal = 0
+    for offset, doc in ((o, nlp(p)) for o, p in _chunks(text)):
+        sentence_start: int | None = None
+        for orth, idx, sent_start in doc.to_array([ORTH, IDX, SENT_START]).tolist():
+            start = offset + idx
+            if sent_start == 1:
+                if sentence_start is not None:
+                    spans.append((sentence_start, start))
+                sentence_start = start
+            word = doc.vocab.strings[orth]
+            lex = doc.vocab[orth]
+            if lex.is_space:
+                continue
+            ordinal += 1
+            if lex.is_punct:
+                continue
+            lower = word.lower()
+            rows.append((ordinal, start, start + len(word), lower, lem.key(word),
+                         lower in lem.stop_words))  # fmt: skip
+        if sentence_start is not None:
+            spans.append((sentence_start, offset + len(doc.text)))
+        ordinal += 1
+    return Annotation(language=lang, tokens=rows, sentences=_sentences(text, spans))
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts())
+def test_annotation_equals_the_spacy_annotation(lang: str, text: str) -> None:
+    assert annotate_text(text, lang) == spacy_annotation(text, lang)
+
+
+def test_annotation_of_long_varied_text_equals_the_spacy_annotation() -> None:
+    """Several pieces (``CHUNK_CHARS``), both languages, every special case in context."""
+    keys = sorted(tokenize.tokenizer("da").rules.specials)
+    words = [w for n, k in enumerate(keys) for w in (k, WORDS[n % len(WORDS)])]
+    text = " ".join(words) + "\n\n" + " ".join(WORDS * 300)
+    assert len(_chunks(text)) > 2
+    for lang in ("da", "en"):
+        assert annotate_text(text, lang) == spacy_annotation(text, lang)
