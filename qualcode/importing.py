@@ -333,8 +333,8 @@ def store_parsed(
             }
             for n, t in enumerate(parsed.turns)
         ]
-        if turn_rows:  # one executemany: ORM objects cost ~0.7 ms a turn
-            s.execute(insert(Turn), turn_rows)
+        if turn_rows:  # one Core executemany: ORM objects cost ~0.7 ms a turn
+            s.connection().execute(insert(Turn), turn_rows)
         if annotation is not None:
             from qualcode.nlp.pipeline import NLP_VERSION
             from qualcode.nlp.store import store_annotation
