@@ -220,3 +220,26 @@ def test_annotation_of_long_varied_text_equals_the_spacy_annotation() -> None:
     assert len(_chunks(text)) > 2
     for lang in ("da", "en"):
         assert annotate_text(text, lang) == spacy_annotation(text, lang)
+
+
+def test_annotation_does_not_import_spacy_once_the_rules_are_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No spaCy pipeline is built to annotate (the demo and an import used to build one
+    per language, two seconds of start-up): spaCy is read only to cache its rules."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("QUALCODE_CACHE_DIR", str(tmp_path))
+    for lang in ("da", "en"):
+        tokenize.load_rules(lang)
+    script = (
+        "import sys; from qualcode.nlp.pipeline import annotate_text; "
+        "a = annotate_text('Hun sagde bl.a.: det går godt. Ja!', 'da'); "
+        "b = annotate_text(\"We don't know. Yes.\", 'en'); "
+        "print(len(a.tokens), len(b.tokens), len(a.sentences), 'spacy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split() == ["7", "5", "2", "False"]
