@@ -11,9 +11,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from qualcode.errors import ImportFormatError
-from qualcode.formats.docx import parse_docx
 from qualcode.formats.parsed import ParsedDocument, ParsedTurn
-from qualcode.formats.pdf import parse_pdf
 from qualcode.formats.subtitles import parse_subtitles
 from qualcode.formats.text import normalise, parse_text
 
@@ -25,13 +23,27 @@ __all__ = [
     "parse_bytes",
 ]
 
+def _docx(name: str, data: bytes) -> ParsedDocument:
+    # imported when a .docx comes, not at start-up: python-docx and lxml cost every
+    # import of plain text files (and every command) a third of a second
+    from qualcode.formats.docx import parse_docx
+
+    return parse_docx(name, data)
+
+
+def _pdf(name: str, data: bytes) -> ParsedDocument:
+    from qualcode.formats.pdf import parse_pdf  # pypdf: as python-docx above
+
+    return parse_pdf(name, data)
+
+
 _PARSERS: dict[str, Callable[[str, bytes], ParsedDocument]] = {
     ".txt": lambda name, data: parse_text(name, data, markdown=False),
     ".md": lambda name, data: parse_text(name, data, markdown=True),
-    ".docx": parse_docx,
+    ".docx": _docx,
     ".vtt": lambda name, data: parse_subtitles(name, data, webvtt=True),
     ".srt": lambda name, data: parse_subtitles(name, data, webvtt=False),
-    ".pdf": parse_pdf,
+    ".pdf": _pdf,
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_PARSERS)
