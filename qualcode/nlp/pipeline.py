@@ -1,9 +1,10 @@
 """The spaCy pipeline: words, lemmas, sentences and stop words, without any model download.
 
-One pipeline per language (``spacy.blank`` + the lookup lemmatizer from
-``spacy-lookups-data`` + a sentencizer), built once per process. Annotation runs at import
-and is stored (tables ``Token`` and ``Sentence``) so search never re-runs spaCy over the
-corpus.
+Annotation tokenises with spaCy's blank tokenizer and sentencizer rules run by
+``nlp.tokenize`` (the same tokens without importing spaCy or building a pipeline) and takes
+lemmas from the lookup table of ``spacy-lookups-data``. It runs at import (or later,
+``nlp.store.annotate_missing``) and is stored (the search index and ``Sentence``) so search
+never re-tokenises the corpus.
 
 The lookup table (``spacy-lookups-data``, read through ``lemma_table`` so a process opens it
 in a millisecond instead of loading 220 MB) knows common inflections but not the free
@@ -98,10 +99,9 @@ def get_pipeline(lang: str = "da") -> Language:
     """The cached spaCy pipeline for ``da`` or ``en`` (anything else falls back to ``da``):
     blank tokenizer, lookup lemmatizer and sentencizer.
 
-    Annotation runs the words through ``tokenizer_pipeline`` and takes lemmas from this
-    pipeline's lookup table through ``Lemmatizer`` (cached per word form), which is faster
-    than the lemmatizer component per token; loading the table takes a second or two, so
-    an exact or fuzzy query never loads it.
+    Annotation builds no pipeline (``nlp.tokenize``); lemmas come from ``Lemmatizer``
+    (cached per word form). Loading this pipeline's table takes a second or two, so an
+    exact or fuzzy query never loads it.
     """
     import spacy
 
