@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -16,8 +16,7 @@ from sqlmodel import Session, select
 from qualcode.audit import log_event
 from qualcode.db import Project
 from qualcode.errors import ImportFormatError, QualcodeError
-from qualcode.exchange import EXCHANGE_SUFFIXES, ExchangeOutcome, import_exchange_file
-from qualcode.formats import parse_bytes
+from qualcode.formats import EXCHANGE_SUFFIXES, parse_bytes
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
 from qualcode.naming import unique_name
@@ -25,6 +24,9 @@ from qualcode.nlp.language import detect_language
 from qualcode.nlp.store import annotate_documents
 from qualcode.participants import link_speaker, resolve_participant
 from qualcode.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from qualcode.exchange import ExchangeOutcome
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -170,6 +172,10 @@ def import_files(
         progress(i, total, path.name)
         try:
             if path.suffix.lower() in EXCHANGE_SUFFIXES:
+                # imported here, not at the top: REFI-QDA exchange (and the xlsx writer it
+                # brings) costs every plain import half a second of start-up otherwise
+                from qualcode.exchange import import_exchange_file
+
                 got = import_exchange_file(project, path, groups=groups)
                 outcomes.append(_exchange_outcome(got))
             else:
@@ -327,8 +333,8 @@ def store_parsed(
             }
             for n, t in enumerate(parsed.turns)
         ]
-        if turn_rows:  # one executemany: ORM objects cost ~0.7 ms a turn
-            s.execute(insert(Turn), turn_rows)
+        if turn_rows:  # one Core executemany: ORM objects cost ~0.7 ms a turn
+            s.connection().execute(insert(Turn), turn_rows)
         if annotation is not None:
             from qualcode.nlp.pipeline import NLP_VERSION
             from qualcode.nlp.store import store_annotation

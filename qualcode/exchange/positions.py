@@ -5,6 +5,7 @@ the unit the receiving tool reads (code points, or UTF-16 units over CRLF for NV
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -98,18 +99,27 @@ UNITS = [
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_CRLF = re.compile("\r\n")
 
 
 class SourceText:
-    """A source's raw text and its stored form, with position converters for each unit."""
+    """A source's raw text and its stored form, with position converters for each unit.
+
+    A position in another unit is converted without a table over the whole text: the count
+    of units before raw index ``i`` is ``i``, plus one for a counted BOM, plus one per
+    astral character before ``i`` (UTF-16), less one per CRLF whose ``\\r`` is before ``i``
+    (CRLF as one), so a binary search over ``i`` finds the first index at that count. Only
+    the astral characters and CRLFs are listed (most texts have none).
+    """
 
     def __init__(self, raw: str, had_bom: bool) -> None:
         self.raw = raw
         self.had_bom = had_bom
         self.text, self.to_text = normalise_with_map(raw)
-        self.has_astral = _ASTRAL.search(raw) is not None
-        self.has_crlf = "\r\n" in raw
-        self._cache: dict[PositionUnit, dict[int, int]] = {}
+        self._astral = [m.start() for m in _ASTRAL.finditer(raw)]
+        self._crlf = [m.start() for m in _CRLF.finditer(raw)]
+        self.has_astral = bool(self._astral)
+        self.has_crlf = bool(self._crlf)
 
     def relevant(self, unit: PositionUnit) -> bool:
         """Units that differ from code points only where this text gives them a chance."""
@@ -119,20 +129,26 @@ class SourceText:
             and (not unit.bom_counted or self.had_bom)
         )
 
-    def _table(self, unit: PositionUnit) -> dict[int, int]:
-        table = self._cache.get(unit)
-        if table is None:
-            table = {}
-            u = 1 if unit.bom_counted else 0
-            raw = self.raw
-            for i, ch in enumerate(raw):
-                table.setdefault(u, i)
-                if unit.crlf_as_one and ch == "\r" and raw[i + 1 : i + 2] == "\n":
-                    continue
-                u += 2 if unit.utf16 and ord(ch) > 0xFFFF else 1
-            table.setdefault(u, len(raw))
-            self._cache[unit] = table
-        return table
+    def _units_before(self, index: int, unit: PositionUnit) -> int:
+        """How many ``unit``s the raw text has before ``index``."""
+        count = index + (1 if unit.bom_counted else 0)
+        if unit.utf16:
+            count += bisect.bisect_left(self._astral, index)
+        if unit.crlf_as_one:
+            count -= bisect.bisect_left(self._crlf, index)
+        return count
+
+    def _raw_index(self, position: int, unit: PositionUnit) -> int | None:
+        """The first raw index ``position`` units in, or None inside a character (half a
+        surrogate pair) or past the end."""
+        lo, hi = 0, len(self.raw)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._units_before(mid, unit) < position:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if self._units_before(lo, unit) == position else None
 
     def convert(self, position: int, unit: PositionUnit) -> int | None:
         """The stored-text index of a position counted in ``unit``; None if it has none."""
@@ -140,7 +156,7 @@ class SourceText:
             return None
         if unit == UNITS[0]:
             return self.to_text[position] if position <= len(self.raw) else None
-        raw_index = self._table(unit).get(position)
+        raw_index = self._raw_index(position, unit)
         return None if raw_index is None else self.to_text[raw_index]
 
 
@@ -190,6 +206,8 @@ def choose_unit(
     ``prefer``: the unit the writing tool is known to use (NVivo: UTF-16 code units, seen
     in its own files); it stands unless another unit places selections it cannot.
     """
+    # only sources with selections tell anything (a source without any costs nothing)
+    sources = [(src, sels) for src, sels in sources if sels]
     candidates = [u for u in UNITS if any(src.relevant(u) for src, _ in sources)]
     if len(candidates) <= 1:
         return prefer or UNITS[0], "no text where the counting unit matters"

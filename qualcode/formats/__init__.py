@@ -7,7 +7,6 @@ the project as it was.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -24,24 +23,27 @@ __all__ = [
     "parse_bytes",
 ]
 
+def _docx(name: str, data: bytes) -> ParsedDocument:
+    # imported when a .docx comes, not at start-up: python-docx and lxml cost every
+    # import of plain text files (and every command) a third of a second
+    from qualcode.formats.docx import parse_docx
 
-def _loaded(module: str, function: str) -> Callable[[str, bytes], ParsedDocument]:
-    """A parser whose library (python-docx and lxml, pypdf: a second of start-up together)
-    is imported when a file of that format is parsed, not when ``formats`` is."""
+    return parse_docx(name, data)
 
-    def parse(name: str, data: bytes) -> ParsedDocument:
-        return getattr(importlib.import_module(f"qualcode.formats.{module}"), function)(name, data)
 
-    return parse
+def _pdf(name: str, data: bytes) -> ParsedDocument:
+    from qualcode.formats.pdf import parse_pdf  # pypdf: as python-docx above
+
+    return parse_pdf(name, data)
 
 
 _PARSERS: dict[str, Callable[[str, bytes], ParsedDocument]] = {
     ".txt": lambda name, data: parse_text(name, data, markdown=False),
     ".md": lambda name, data: parse_text(name, data, markdown=True),
-    ".docx": _loaded("docx", "parse_docx"),
+    ".docx": _docx,
     ".vtt": lambda name, data: parse_subtitles(name, data, webvtt=True),
     ".srt": lambda name, data: parse_subtitles(name, data, webvtt=False),
-    ".pdf": _loaded("pdf", "parse_pdf"),
+    ".pdf": _pdf,
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_PARSERS)

@@ -14,6 +14,7 @@ Danish interview that writes speech (``hva'``, ``bli'``, ``ska'``) stays Danish.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "da": frozenset(
@@ -96,21 +97,30 @@ _MARGIN = 1.5  # another language must score this many times Danish/English to b
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def _words(text: str, sample_chars: int) -> tuple[str, Counter[str]]:
+    """The sample (lower case) and how often each of its words occurs."""
+    sample = text[:sample_chars].lower()
+    return sample, Counter(_WORD.findall(sample))
+
+
+def _count(counts: Counter[str], vocab: frozenset[str]) -> int:
+    return sum(counts[w] for w in vocab.intersection(counts))
+
+
 def language_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
-    sample = text[:sample_chars]
-    words = _WORD.findall(sample.lower())
-    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in FUNCTION_WORDS.items()}
+    sample, counts = _words(text, sample_chars)
+    scores = {lang: _count(counts, vocab) for lang, vocab in FUNCTION_WORDS.items()}
     for lang, letters in _MARKERS.items():
-        if any(ch in sample.lower() for ch in letters):
+        if any(ch in sample for ch in letters):
             scores[lang] += 3
     return scores
 
 
 def scandinavian_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
     """Words only Danish, Norwegian bokmål or Swedish uses; Swedish also counts its ä/ö words."""
-    words = _WORD.findall(text[:sample_chars].lower())
-    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _SCANDINAVIAN.items()}
-    scores["sv"] += sum(1 for w in words if any(ch in w for ch in _SWEDISH_LETTERS))
+    _, counts = _words(text, sample_chars)
+    scores = {lang: _count(counts, vocab) for lang, vocab in _SCANDINAVIAN.items()}
+    scores["sv"] += sum(n for w, n in counts.items() if any(ch in w for ch in _SWEDISH_LETTERS))
     return scores
 
 

@@ -1,9 +1,10 @@
 """The spaCy pipeline: words, lemmas, sentences and stop words, without any model download.
 
-One pipeline per language (``spacy.blank`` + the lookup lemmatizer from
-``spacy-lookups-data`` + a sentencizer), built once per process. Annotation runs at import
-and is stored (tables ``Token`` and ``Sentence``) so search never re-runs spaCy over the
-corpus.
+Annotation tokenises with spaCy's blank tokenizer and sentencizer rules run by
+``nlp.tokenize`` (the same tokens without importing spaCy or building a pipeline) and takes
+lemmas from the lookup table of ``spacy-lookups-data``. It runs at import (or later,
+``nlp.store.annotate_missing``) and is stored (the search index and ``Sentence``) so search
+never re-tokenises the corpus.
 
 The lookup table (``spacy-lookups-data``, read through ``lemma_table`` so a process opens it
 in a millisecond instead of loading 220 MB) knows common inflections but not the free
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.nlp.language import FUNCTION_WORDS
 from qualcode.nlp.lemma_table import lemma_table
+from qualcode.nlp.tokenize import is_punct, punct_chars, tokenizer
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -97,10 +99,9 @@ def get_pipeline(lang: str = "da") -> Language:
     """The cached spaCy pipeline for ``da`` or ``en`` (anything else falls back to ``da``):
     blank tokenizer, lookup lemmatizer and sentencizer.
 
-    Annotation runs the words through ``tokenizer_pipeline`` and takes lemmas from this
-    pipeline's lookup table through ``Lemmatizer`` (cached per word form), which is faster
-    than the lemmatizer component per token; loading the table takes a second or two, so
-    an exact or fuzzy query never loads it.
+    Annotation builds no pipeline (``nlp.tokenize``); lemmas come from ``Lemmatizer``
+    (cached per word form). Loading this pipeline's table takes a second or two, so an
+    exact or fuzzy query never loads it.
     """
     import spacy
 
@@ -340,57 +341,126 @@ def _chunks(text: str, size: int | None = None) -> list[tuple[int, str]]:
     return pieces
 
 
-_LEXEME_CACHE: dict[str, dict[int, tuple[int, str, str, bool, bool, bool]]] = {}
+# (length, lower, lemma key, is_stop, is_punct, is_space, ends a sentence)
+_Lexeme = tuple[int, str, str, bool, bool, bool, bool]
+_LEXEME_CACHE: dict[str, dict[str, _Lexeme]] = {}
+# a run of text -> its tokens as (offset in the run, lexeme), and whether a special case
+# may join tokens across runs (then the piece is tokenised whole)
+_RUN_CACHE: dict[str, dict[str, tuple[tuple[tuple[int, _Lexeme], ...], bool]]] = {}
+_CACHE_LIMIT = 2_000_000
 
 
-def _lexeme(lang: str, vocab: Any, orth: int) -> tuple[int, str, str, bool, bool, bool]:
-    """(length, lower, lemma key, is_stop, is_punct, is_space) of a word form, cached."""
+def _lexeme(lang: str, word: str) -> _Lexeme:
+    """(length, lower, lemma key, is_stop, is_punct, is_space, ends a sentence) of a word
+    form, cached."""
     cache = _LEXEME_CACHE.setdefault(lang, {})
-    info = cache.get(orth)
+    info = cache.get(word)
     if info is None:
         lem = lemmatizer(lang)
-        word = vocab.strings[orth]
-        lex = vocab[orth]
         lower = word.lower()
         info = (
             len(word),
             lower,
             lem.key(word),
             lower in lem.stop_words,
-            bool(lex.is_punct),
-            bool(lex.is_space),
+            is_punct(word),
+            word.isspace(),
+            word in punct_chars(lang),
         )
-        if len(cache) < 2_000_000:
-            cache[orth] = info
+        if len(cache) < _CACHE_LIMIT:
+            cache[word] = info
     return info
 
 
-def _annotate_pieces(docs: list[tuple[int, Any]], text: str, lang: str) -> Annotation:
-    """Rows from spaCy docs read as arrays (ORTH, IDX, SENT_START): no Token objects, and
-    each distinct word form is looked up once per process — the hot loop of import."""
-    from spacy.attrs import IDX, ORTH, SENT_START
+def _run_tokens(lang: str, run: str) -> tuple[tuple[tuple[int, _Lexeme], ...], bool]:
+    cache = _RUN_CACHE.setdefault(lang, {})
+    found = cache.get(run)
+    if found is None:
+        orths, may_join = tokenizer(lang).entry(run)
+        tokens = []
+        at = 0
+        for orth in orths:
+            tokens.append((at, _lexeme(lang, orth)))
+            at += len(orth)
+        found = (tuple(tokens), may_join)
+        if len(cache) < _CACHE_LIMIT:
+            cache[run] = found
+    return found
 
+
+_GAP_WORD = re.compile(r"(\s*)(\S+)")
+
+
+def _piece_runs(lang: str, piece: str) -> list[tuple[int, tuple[tuple[int, _Lexeme], ...]]]:
+    """``(start, tokens)`` per run of the piece, cut as ``Tokenizer.tokens`` cuts it (the
+    one space after a word is no run: spaCy keeps it as the word's trailing space); the
+    piece as one run of tokens when a special case joins tokens across runs (spaCy's
+    special-case matcher)."""
+    cache = _RUN_CACHE.setdefault(lang, {})
+    out: list[tuple[int, tuple[tuple[int, _Lexeme], ...]]] = []
+    append = out.append
+    pos = 0
+    joined = False
+    for gap, word in _GAP_WORD.findall(piece):
+        if gap:
+            if gap == " " and pos:
+                pos += 1
+            else:
+                if pos and gap[0] == " ":  # after a word: that space is no token
+                    gap = gap[1:]
+                    pos += 1
+                found = cache.get(gap) or _run_tokens(lang, gap)
+                joined = joined or found[1]
+                append((pos, found[0]))
+                pos += len(gap)
+        found = cache.get(word) or _run_tokens(lang, word)
+        joined = joined or found[1]
+        append((pos, found[0]))
+        pos += len(word)
+    if pos < len(piece):  # white space at the end
+        start = pos + 1 if pos and piece[pos] == " " else pos
+        if start < len(piece):
+            found = cache.get(piece[start:]) or _run_tokens(lang, piece[start:])
+            joined = joined or found[1]
+            append((start, found[0]))
+    if joined:
+        whole = tokenizer(lang).tokens(piece)
+        return [(0, tuple((idx, _lexeme(lang, orth)) for idx, orth in whole))]
+    return out
+
+
+def _annotate_pieces(pieces: list[tuple[int, str]], text: str, lang: str) -> Annotation:
+    """Rows from the tokens of each piece (``nlp.tokenize``: spaCy's tokenizer and
+    sentencizer rules without spaCy). Each distinct run of text is tokenised and looked up
+    once per process — the hot loop of import."""
     rows = []
+    append = rows.append
     spans: list[tuple[int, int]] = []
     ordinal = 0
-    for offset, doc in docs:
-        vocab = doc.vocab
+    for offset, piece in pieces:
         sentence_start: int | None = None
-        for orth, idx, sent_start in doc.to_array([ORTH, IDX, SENT_START]).tolist():
-            start = offset + idx
-            if sent_start == 1:
-                if sentence_start is not None:
+        seen_period = False
+        for base, tokens in _piece_runs(lang, piece):
+            for at, (length, lower, lemma, stop, punct, space, final) in tokens:
+                start = offset + base + at
+                # the sentencizer: a sentence starts at the first token and at the first
+                # token after a sentence-final one that is not punctuation itself
+                if sentence_start is None:
+                    sentence_start = start
+                elif seen_period and not final and not punct:
                     spans.append((sentence_start, start))
-                sentence_start = start
-            length, lower, lemma, stop, punct, space = _lexeme(lang, vocab, orth)
-            if space:
-                continue
-            ordinal += 1
-            if punct:
-                continue  # a gap in the ordinals: punctuation breaks a phrase
-            rows.append((ordinal, start, start + length, lower, lemma, stop))
+                    sentence_start = start
+                    seen_period = False
+                if final:
+                    seen_period = True
+                if space:
+                    continue
+                ordinal += 1
+                if punct:
+                    continue  # a gap in the ordinals: punctuation breaks a phrase
+                append((ordinal, start, start + length, lower, lemma, stop))
         if sentence_start is not None:
-            spans.append((sentence_start, offset + len(doc.text)))
+            spans.append((sentence_start, offset + len(piece)))
         ordinal += 1  # nor does a phrase run from one piece into the next
     return Annotation(language=lang, tokens=rows, sentences=_sentences(text, spans))
 
@@ -403,28 +473,15 @@ def annotate_text(text: str, lang: str = "da") -> Annotation:
 def annotate_texts(
     items: list[tuple[str, str]], batch_size: int = BATCH_SIZE
 ) -> Iterator[Annotation]:
-    """Annotate ``(text, lang)`` pairs in ``nlp.pipe`` batches; yields in the given order.
+    """Annotate ``(text, lang)`` pairs; yields in the given order, one at a time.
 
-    Each text is cut into pieces (``CHUNK_CHARS``), so a long document is batched too.
+    Each text is cut into pieces (``CHUNK_CHARS``) as it was for ``nlp.pipe``, so sentence
+    starts and phrase breaks stay where they were; ``batch_size`` is kept for callers.
     """
-    i = 0
-    while i < len(items):
-        lang = _language(items[i][1])
-        j = i
-        while j < len(items) and _language(items[j][1]) == lang:
-            j += 1
-        nlp = tokenizer_pipeline(lang)
-        group = [text for text, _ in items[i:j]]
-        pieces = [
-            (n, offset, piece) for n, text in enumerate(group) for offset, piece in _chunks(text)
-        ]
-        per_text: list[list[tuple[int, Any]]] = [[] for _ in group]
-        docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
-        for (n, offset, _), doc in zip(pieces, docs, strict=True):
-            per_text[n].append((offset, doc))
-        for text, docs_of_text in zip(group, per_text, strict=True):
-            yield _annotate_pieces(docs_of_text, text, lang)
-        i = j
+    del batch_size
+    for text, lang in items:
+        code = _language(lang)
+        yield _annotate_pieces(_chunks(text), text, code)
 
 
 def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple[str, str]]:

@@ -7,12 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from qualcode.db import Project
 from qualcode.importing import import_files
 from qualcode.models import Document
-from qualcode.nlp.language import detect_language
+from qualcode.nlp.language import (
+    FUNCTION_WORDS,
+    detect_language,
+    language_scores,
+    scandinavian_scores,
+)
 from qualcode.nlp.pipeline import annotate_text, lemma_key, query_words
 from qualcode.search import search
 
@@ -99,3 +106,42 @@ def test_imported_foreign_texts_are_stored_and_found_by_form(
     # itself only (Danish rules would have keyed it "pasient").
     assert [h.document for h in search(project, "pasientene", mode="lemma").hits] == ["nb"]
     assert search(project, "pasient", mode="lemma").total == 0
+
+
+def _old_language_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
+    """The scores as they were counted before (word by word): the oracle for the faster one."""
+    from qualcode.nlp.language import _MARKERS, _WORD, FUNCTION_WORDS
+
+    sample = text[:sample_chars]
+    words = _WORD.findall(sample.lower())
+    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in FUNCTION_WORDS.items()}
+    for lang, letters in _MARKERS.items():
+        if any(ch in sample.lower() for ch in letters):
+            scores[lang] += 3
+    return scores
+
+
+def _old_scandinavian_scores(text: str, sample_chars: int = 20_000) -> dict[str, int]:
+    from qualcode.nlp.language import _SCANDINAVIAN, _SWEDISH_LETTERS, _WORD
+
+    words = _WORD.findall(text[:sample_chars].lower())
+    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _SCANDINAVIAN.items()}
+    scores["sv"] += sum(1 for w in words if any(ch in w for ch in _SWEDISH_LETTERS))
+    return scores
+
+
+_FUNCTION_SAMPLE = sorted(
+    {w for vocab in FUNCTION_WORDS.values() for w in vocab}
+    | {"hvad", "hva", "vad", "säger", "İstanbul"}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_FUNCTION_SAMPLE) | st.text(max_size=6), max_size=60),
+    sample=st.integers(1, 400),
+)
+def test_scores_are_counted_as_before(words: list[str], sample: int) -> None:
+    text = " ".join(w.upper() if len(w) % 3 == 0 else w for w in words)
+    assert language_scores(text, sample) == _old_language_scores(text, sample)
+    assert scandinavian_scores(text, sample) == _old_scandinavian_scores(text, sample)
