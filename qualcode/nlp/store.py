@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
@@ -158,74 +157,6 @@ def store_annotation(session: Session, document_id: int, annotation: Annotation)
 # Reading the index
 
 
-@dataclass(frozen=True)
-class TermInfo:
-    """One term of the index: its form, lemma key and stop-word flag."""
-
-    lower: str
-    lemma: str
-    is_stop: bool
-
-
-def find_terms(session: Session, column: str, values: list[str]) -> dict[int, TermInfo]:
-    """Terms whose ``lower`` (or ``lemma``, by ``column``) is one of ``values``."""
-    field = col(Term.lemma) if column == "lemma" else col(Term.lower)
-    out: dict[int, TermInfo] = {}
-    conn = session.connection()
-    used = exists().where(col(Posting.term_id) == col(Term.id))
-    for chunk in _chunks(sorted(set(values))):
-        stmt = select(Term.id, Term.lower, Term.lemma, Term.is_stop).where(field.in_(chunk), used)
-        for term_id, lower, lemma, stop in conn.execute(stmt).all():
-            out[int(term_id)] = TermInfo(lower, lemma, bool(stop))
-    return out
-
-
-def compound_terms(session: Session, head: str) -> dict[int, TermInfo]:
-    """Terms (that occur) whose lemma ends with ``head`` and is longer than it."""
-    pattern = "%" + head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    used = exists().where(col(Posting.term_id) == col(Term.id))
-    stmt = select(Term.id, Term.lower, Term.lemma, Term.is_stop).where(
-        col(Term.lemma).like(pattern, escape="\\"), col(Term.lemma) != head, used
-    )
-    return {
-        int(t): TermInfo(lower, lemma, bool(stop))
-        for t, lower, lemma, stop in session.connection().execute(stmt).all()
-    }
-
-
-def occurrences(
-    session: Session, terms: dict[int, TermInfo], doc_filter: list[int] | None = None
-) -> Iterator[tuple[int, int, int, int, int]]:
-    """``(document_id, ordinal, start, end, term_id)`` of every occurrence of these terms
-    (in no particular order), in the documents of ``doc_filter`` if given."""
-    conn = session.connection()
-    for chunk in _chunks(sorted(terms)):
-        stmt = select(Posting.document_id, Posting.term_id, Posting.data).where(
-            col(Posting.term_id).in_(chunk)
-        )
-        if doc_filter is not None:
-            stmt = stmt.where(col(Posting.document_id).in_(doc_filter))
-        for doc_id, term_id, data in conn.execute(stmt):
-            length = len(terms[term_id].lower)
-            for ordinal, start, end in decode(bytes(data), length):
-                yield int(doc_id), ordinal, start, end, int(term_id)
-
-
-def count_occurrences(
-    session: Session, term_list: Iterable[int], doc_filter: list[int] | None = None
-) -> int:
-    """How often these terms occur (in ``doc_filter``'s documents if given)."""
-    total = 0
-    for chunk in _chunks(sorted(set(term_list))):
-        stmt = select(func.coalesce(func.sum(Posting.count), 0)).where(
-            col(Posting.term_id).in_(chunk)
-        )
-        if doc_filter is not None:
-            stmt = stmt.where(col(Posting.document_id).in_(doc_filter))
-        total += int(session.exec(stmt).one())
-    return total
-
-
 def document_tokens(
     session: Session, doc_ids: list[int]
 ) -> dict[int, list[tuple[int, int, str, str]]]:
@@ -265,18 +196,6 @@ def lemma_frequencies(session: Session, lemmas: list[str]) -> dict[str, int]:
 def word_total(session: Session) -> int:
     """How many words the index holds (every document)."""
     return int(session.exec(select(func.coalesce(func.sum(Posting.count), 0))).one())
-
-
-def vocabulary(session: Session) -> list[str]:
-    """Every distinct lower-case word form that occurs in some document."""
-    used = exists().where(col(Posting.term_id) == col(Term.id))
-    return [w for w in session.exec(select(Term.lower).where(used).distinct()).all() if w]
-
-
-def index_stamp(session: Session) -> tuple[int, int]:
-    """Changes when the index changes (documents annotated or removed): for caches."""
-    row = session.exec(select(func.count(), func.coalesce(func.sum(Posting.count), 0))).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def annotate_document_in(session: Session, document: Document) -> Annotation:
