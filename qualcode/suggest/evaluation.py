@@ -29,9 +29,18 @@ from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
-from qualcode.suggest.model import _fit, _labels_of, _model_row, _negative_passages, model_kind
+from qualcode.suggest.linear import describe
+from qualcode.suggest.model import (
+    _fit,
+    _labels_of,
+    _model_row,
+    _negative_passages,
+    model_input,
+    model_kind,
+)
 from qualcode.suggest.passages import Passage, _codes, coded_passages
 from qualcode.suggest.scorer import (
+    MODEL_WEIGHT,
     CodebookScorer,
     CodeScore,
     SuggestError,
@@ -44,6 +53,7 @@ from qualcode.visibility import visible_coder_filter
 
 WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 CURVE_SHARES = (0.1, 0.2, 0.5)
+CURVE_REPEATS = 3  # random draws of the coded documents per share
 _Item = tuple[Passage, dict[str, CodeScore], dict[str, float] | None]
 
 
@@ -240,10 +250,14 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
         scorer=scorer,
         passages=passages,
         evidence=[p.evidence(scorers) for p in passages],
-        words=[p.model_words(stops, scorers) for p in passages] if train else [],
+        words=[model_input(p, stops, scorers) for p in passages] if train else [],
         labels=[_labels_of(p, scorer) for p in passages],
-        negatives=[(p.model_words(stops, scorers), set[str]()) for p in negatives],
+        negatives=[(model_input(p, stops, scorers), set[str]()) for p in negatives],
     )
+
+
+def _area_keys(scorer: CodebookScorer) -> frozenset[str]:
+    return frozenset(k for k, c in scorer.codes.items() if c.kind == "area")
 
 
 def _fold_of(passages: list[Passage], folds: int, seed: int) -> dict[int, int]:
@@ -272,7 +286,7 @@ def out_of_fold(
             continue
         examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
         try:
-            model = _fit(examples, iterations, seed)
+            model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
         except SuggestError:
             continue  # too few codings in this fold to learn anything
         for i, pr in zip(test_idx, model.predict([data.words[i] for i in test_idx]), strict=True):
@@ -281,42 +295,77 @@ def out_of_fold(
     return probs
 
 
-def _learning_curve(data: _Data, iterations: int, seed: int, weight: float) -> list[dict[str, Any]]:
-    """Top-1 (area) on the documents not coded when only a share of them is."""
+def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> float:
+    """The model weight a project with only ``train_idx`` coded would choose: by
+    cross-validation grouped by document over those codings alone (``MODEL_WEIGHT`` when
+    fewer than two documents are coded)."""
+    docs = sorted({data.passages[i].document_id for i in train_idx})
+    if len(docs) < 2:
+        return MODEL_WEIGHT
+    sub = _Data(
+        data.scorer,
+        [data.passages[i] for i in train_idx],
+        [data.evidence[i] for i in train_idx],
+        [data.words[i] for i in train_idx],
+        [data.labels[i] for i in train_idx],
+        data.negatives[: len(train_idx) // 2],
+    )
+    probs = out_of_fold(sub, min(3, len(docs)), iterations, seed)
+    held: list[_Item] = [(sub.passages[i], sub.evidence[i], pr) for i, pr in enumerate(probs) if pr]
+    return choose_model_weight(data.scorer, held)[0] if held else MODEL_WEIGHT
+
+
+def _learning_curve(data: _Data, iterations: int, seed: int) -> list[dict[str, Any]]:
+    """Top-1 (area) on the documents not coded when only a share of them is, the mean of
+    ``CURVE_REPEATS`` random draws of the coded documents. Each draw is a project of its
+    own: the model learns from the coded documents only (with uncoded sentences in
+    proportion) and its weight is chosen by cross-validation over those documents alone."""
     doc_ids = sorted({p.document_id for p in data.passages})
-    rng = random.Random(seed + 1)
-    rng.shuffle(doc_ids)
     out: list[dict[str, Any]] = []
     for share in CURVE_SHARES:
         k = max(1, math.ceil(share * len(doc_ids)))
         if k >= len(doc_ids):
             continue
-        coded = set(doc_ids[:k])
-        train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
-        test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
-        cb_held: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
-        row: dict[str, Any] = {
-            "coded_share": share,
-            "documents_coded": k,
-            "passages_coded": len(train_idx),
-            "codebook": round(_area_top1(data.scorer, cb_held, None), 3),
-            "model": None,
-            "combined": None,
-        }
-        examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
-        try:
-            model = _fit(examples, iterations, seed)
-        except SuggestError:
-            out.append(row)
-            continue
-        probs = model.predict([data.words[i] for i in test_idx])
-        held = [
-            (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
-        ]
-        alone = [(p, {}, pr) for p, _, pr in held]
-        row["model"] = round(_area_top1(data.scorer, alone, 1.0), 3)
-        row["combined"] = round(_area_top1(data.scorer, held, weight), 3)
-        out.append(row)
+        sums = {"codebook": 0.0, "model": 0.0, "combined": 0.0, "weight": 0.0, "passages": 0.0}
+        fitted = 0
+        for repeat in range(CURVE_REPEATS):
+            rng = random.Random(seed + 1 + repeat)
+            order = list(doc_ids)
+            rng.shuffle(order)
+            coded = set(order[:k])
+            train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
+            test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
+            held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
+            sums["codebook"] += _area_top1(data.scorer, held_cb, None)
+            sums["passages"] += len(train_idx)
+            examples = [(data.words[i], data.labels[i]) for i in train_idx]
+            examples += data.negatives[: len(train_idx) // 2]
+            try:
+                model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+            except SuggestError:
+                continue
+            weight = _curve_weight(data, train_idx, iterations, seed)
+            probs = model.predict([data.words[i] for i in test_idx])
+            held = [
+                (data.passages[i], data.evidence[i], pr)
+                for i, pr in zip(test_idx, probs, strict=True)
+            ]
+            sums["model"] += _area_top1(data.scorer, [(p, {}, pr) for p, _, pr in held], 1.0)
+            sums["combined"] += _area_top1(data.scorer, held, weight)
+            sums["weight"] += weight
+            fitted += 1
+        out.append(
+            {
+                "coded_share": share,
+                "documents_coded": k,
+                "passages_coded": round(sums["passages"] / CURVE_REPEATS),
+                "draws": CURVE_REPEATS,
+                "codebook": round(sums["codebook"] / CURVE_REPEATS, 3),
+                "model": round(sums["model"] / fitted, 3) if fitted else None,
+                "combined": round(sums["combined"] / fitted, 3) if fitted else None,
+                "model_weight": round(sums["weight"] / fitted, 2) if fitted else None,
+            }
+        )
     return out
 
 
@@ -406,7 +455,7 @@ def evaluate(
     result["folds"] = folds
     result["iterations"] = iterations
     if curve:
-        result["learning_curve"] = _learning_curve(data, iterations, seed, weight)
+        result["learning_curve"] = _learning_curve(data, iterations, seed)
     return result
 
 
@@ -444,13 +493,13 @@ def train_model(
         if held:
             weight, weight_curve = choose_model_weight(data.scorer, held)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
-    model = _fit(examples, iterations, seed, progress)
+    model = _fit(examples, iterations, seed, progress, _area_keys(data.scorer))
     meta = {
         "labels": model.labels,
         "passages": len(data.passages),
         "negatives": len(data.negatives),
         "iterations": iterations,
-        "architecture": "spacy.TextCatBOW.v3 over lemmas",
+        "architecture": describe()["architecture"],
         "model_weight": weight,
         "weight_curve": weight_curve,
         "coder": blind_for,

@@ -24,7 +24,7 @@ from qualcode.nlp.pipeline import annotate_text, lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities
-from qualcode.suggest.model import load_model
+from qualcode.suggest.model import load_model, model_input
 from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
@@ -198,7 +198,7 @@ def suggest(
         passages = [_passage(views, d, st, en) for d, st, en in units]
         probs: list[dict[str, float] | None] = [None] * len(units)
         if model is not None and passages:
-            probs = list(model.predict([p.model_words(stops, scorers) for p in passages]))
+            probs = list(model.predict([model_input(p, stops, scorers) for p in passages]))
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
@@ -259,7 +259,7 @@ def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict
     passage = Passage(0, 0, len(text), set(), toks, language=lang)
     probs = None
     if model is not None:
-        probs = model.predict([passage.model_words(lemmatizer("da").stop_words, scorers)])[0]
+        probs = model.predict([model_input(passage, lemmatizer("da").stop_words, scorers)])[0]
     evidence = passage.evidence(scorers)
     weight = model.weight if model is not None else None
     ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs, weight)
