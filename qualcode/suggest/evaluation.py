@@ -29,6 +29,7 @@ from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
+from qualcode.suggest.evidence import documents_with_turns, passage_evidence
 from qualcode.suggest.linear import describe
 from qualcode.suggest.model import (
     _fit,
@@ -126,14 +127,26 @@ def _macro_f1(table: dict[str, dict[str, Any]]) -> float | None:
     return round(sum(scored) / len(scored), 3) if scored else None
 
 
+def _own(
+    scorer: CodebookScorer, passage: Passage, plain: frozenset[int]
+) -> dict[str, CodeScore] | None:
+    """The passage's own evidence when it is in a document without turns (``evidence``)."""
+    return scorer.score(passage.tokens) if passage.document_id in plain else None
+
+
 def _score_method(
-    name: str, scorer: CodebookScorer, items: list[_Item], model_weight: float | None = None
+    name: str,
+    scorer: CodebookScorer,
+    items: list[_Item],
+    model_weight: float | None = None,
+    plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     area, point = _Tally(), _Tally()
     area_pred: list[tuple[str | None, set[str]]] = []
     point_pred: list[tuple[str | None, set[str]]] = []
     for passage, evidence, probs in items:
-        ranked = rank_codes(scorer, evidence, probs, model_weight)
+        own = _own(scorer, passage, plain) if evidence else None
+        ranked = rank_codes(scorer, evidence, probs, model_weight, own)
         gold_areas, gold_points = _gold(scorer, passage)
         if gold_areas:
             area.add(_rank_of(ranked["area"], gold_areas))
@@ -150,12 +163,15 @@ def _score_method(
         "area_macro_f1": _macro_f1(area_table),
         "per_code": point_table,
         "per_area": area_table,
-        "suggestions": _suggestion_quality(scorer, items, model_weight),
+        "suggestions": _suggestion_quality(scorer, items, model_weight, plain),
     }
 
 
 def _suggestion_quality(
-    scorer: CodebookScorer, items: list[_Item], model_weight: float | None = None
+    scorer: CodebookScorer,
+    items: list[_Item],
+    model_weight: float | None = None,
+    plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """What ``suggest`` would propose for the coded passages (as if uncoded).
 
@@ -169,7 +185,13 @@ def _suggestion_quality(
     covered = 0
     for passage, evidence, probs in items:
         picks = _pick(
-            scorer, passage, evidence, probs, use_codebook=bool(evidence), model_weight=model_weight
+            scorer,
+            passage,
+            evidence,
+            probs,
+            use_codebook=bool(evidence),
+            model_weight=model_weight,
+            words_only=_own(scorer, passage, plain),
         )
         covered += bool(picks)
         gold_areas, gold_points = _gold(scorer, passage)
@@ -230,6 +252,7 @@ class _Data:
     words: list[list[str]]
     labels: list[set[str]]
     negatives: list[tuple[list[str], set[str]]]
+    plain: frozenset[int] = frozenset()  # documents without speaker turns
 
 
 def _load(project: Project, seed: int, train: bool, coder: str | None = None) -> _Data:
@@ -242,17 +265,28 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
         scorers = build_scorers(s, codes)
         passages = coded_passages(s, visible)
         negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
+        turns = documents_with_turns(s)
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
     scorer = scorers["da"]
     stops = lemmatizer("da").stop_words
+    evidence = [passage_evidence(p, scorers, p.document_id in turns) for p in passages]
+    plain = frozenset({p.document_id for p in passages} - turns)
+
+    def inputs(group: list[Passage]) -> list[list[str]]:
+        return [
+            model_input(p, stops, scorers, passage_evidence(p, scorers, p.document_id in turns))
+            for p in group
+        ]
+
     return _Data(
         scorer=scorer,
         passages=passages,
-        evidence=[p.evidence(scorers) for p in passages],
-        words=[model_input(p, stops, scorers) for p in passages] if train else [],
+        evidence=evidence,
+        words=inputs(passages) if train else [],
         labels=[_labels_of(p, scorer) for p in passages],
-        negatives=[(model_input(p, stops, scorers), set[str]()) for p in negatives],
+        negatives=[(words, set[str]()) for words in inputs(negatives)],
+        plain=plain,
     )
 
 
@@ -309,6 +343,7 @@ def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int)
         [data.words[i] for i in train_idx],
         [data.labels[i] for i in train_idx],
         data.negatives[: len(train_idx) // 2],
+        data.plain,
     )
     probs = out_of_fold(sub, min(3, len(docs)), iterations, seed)
     held: list[_Item] = [(sub.passages[i], sub.evidence[i], pr) for i, pr in enumerate(probs) if pr]
@@ -436,7 +471,7 @@ def evaluate(
     ]
     result: dict[str, Any] = {
         "passages": len(data.passages),
-        "codebook": _score_method("codebook", scorer, cb_items),
+        "codebook": _score_method("codebook", scorer, cb_items, plain=data.plain),
         "calibration": _calibration(data, folds, seed),
     }
     doc_ids = {p.document_id for p in data.passages}
@@ -448,8 +483,8 @@ def evaluate(
     model_items: list[_Item] = [(data.passages[i], {}, probs[i]) for i in held]
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
     weight, weight_curve = choose_model_weight(scorer, combined_items)
-    result["model"] = _score_method("model", scorer, model_items, 1.0)
-    result["combined"] = _score_method("codebook+model", scorer, combined_items, weight)
+    result["model"] = _score_method("model", scorer, model_items, 1.0, data.plain)
+    result["combined"] = _score_method("codebook+model", scorer, combined_items, weight, data.plain)
     result["model_weight"] = weight
     result["weight_curve"] = weight_curve
     result["folds"] = folds

@@ -47,7 +47,7 @@ def _softmax(z: _Matrix) -> _Matrix:
 
 
 def _sigmoid(z: _Matrix) -> _Matrix:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
 
 
 class LinearModel:
@@ -141,7 +141,9 @@ class LinearModel:
             },
             use_bin_type=True,
         )
-        return bytes(data)
+        if not isinstance(data, bytes):
+            raise ValueError("the model could not be packed")
+        return data
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LinearModel:

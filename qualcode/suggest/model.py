@@ -21,7 +21,13 @@ from qualcode.suggest.passages import (
     _passage,
     _uncoded_units,
 )
-from qualcode.suggest.scorer import MODEL_KIND, CodebookScorer, SuggestError, area_evidence
+from qualcode.suggest.scorer import (
+    MODEL_KIND,
+    CodebookScorer,
+    CodeScore,
+    SuggestError,
+    area_evidence,
+)
 
 # ----------------------------------------------------------------------------------------
 # Training, loading the model
@@ -61,15 +67,21 @@ def _fit(
 
 
 def model_input(
-    passage: Passage, stops: frozenset[str], scorers: dict[str, CodebookScorer]
+    passage: Passage,
+    stops: frozenset[str],
+    scorers: dict[str, CodebookScorer],
+    evidence: dict[str, CodeScore] | None = None,
 ) -> list[str]:
     """The classifier's input for a passage: its words, the question's and the context's
     (``Passage.model_words``) and the codebook's calibrated area probabilities, in tenths
-    (``cba_<area>``), which the model weighs with one learnt weight."""
+    (``cba_<area>``, from ``evidence`` when given), which the model weighs with one learnt
+    weight."""
     words = passage.model_words(stops, scorers)
     scorer = scorers.get(passage.language, scorers["da"])
     areas = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
-    probs = area_probabilities(area_evidence(scorer, passage.evidence(scorers)), areas)
+    if evidence is None:
+        evidence = passage.evidence(scorers)
+    probs = area_probabilities(area_evidence(scorer, evidence), areas)
     for area, p in probs.items():
         words += [AREA_VOTE + area] * round(VOTE_UNITS[0] * p)
     return words
