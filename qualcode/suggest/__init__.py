@@ -12,9 +12,12 @@ Two sources combine:
    its attention points'; in a report the nearest heading that names a code counts too.
    Area evidence becomes a calibrated probability (``calibration``). Works before
    anything is coded.
-2. **A text classifier** (spaCy ``textcat_multilabel``, bag of lemmas) trained locally on
-   the project's codings (``train_model``), stored in ``TrainedModel`` as bytes; its
-   weight beside the codebook is chosen per project by grouped cross-validation.
+2. **A text classifier** (``linear``: TF-IDF over lemmas, an area softmax and per-code
+   logistic regressions, with the codebook's area probabilities as an input weighed by one
+   learnt weight) trained locally on the project's codings (``train_model``), stored in
+   ``TrainedModel`` as bytes; its weight beside the codebook is chosen per project by
+   grouped cross-validation. In documents without speaker turns the text around a passage
+   counts less and attention points are ranked on its own words (``evidence``).
 
 The unit of a suggestion is a sentence outside any coding and outside the interviewer's
 turns. With blind coding on, a coder's suggestions and model use only the codings that

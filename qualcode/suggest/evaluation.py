@@ -29,9 +29,19 @@ from qualcode.nlp.pipeline import lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
-from qualcode.suggest.model import _fit, _labels_of, _model_row, _negative_passages, model_kind
+from qualcode.suggest.evidence import documents_with_turns, passage_evidence
+from qualcode.suggest.linear import describe
+from qualcode.suggest.model import (
+    _fit,
+    _labels_of,
+    _model_row,
+    _negative_passages,
+    model_input,
+    model_kind,
+)
 from qualcode.suggest.passages import Passage, _codes, coded_passages
 from qualcode.suggest.scorer import (
+    MODEL_WEIGHT,
     CodebookScorer,
     CodeScore,
     SuggestError,
@@ -44,6 +54,7 @@ from qualcode.visibility import visible_coder_filter
 
 WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 CURVE_SHARES = (0.1, 0.2, 0.5)
+CURVE_REPEATS = 3  # random draws of the coded documents per share
 _Item = tuple[Passage, dict[str, CodeScore], dict[str, float] | None]
 
 
@@ -116,14 +127,26 @@ def _macro_f1(table: dict[str, dict[str, Any]]) -> float | None:
     return round(sum(scored) / len(scored), 3) if scored else None
 
 
+def _own(
+    scorer: CodebookScorer, passage: Passage, plain: frozenset[int]
+) -> dict[str, CodeScore] | None:
+    """The passage's own evidence when it is in a document without turns (``evidence``)."""
+    return scorer.score(passage.tokens) if passage.document_id in plain else None
+
+
 def _score_method(
-    name: str, scorer: CodebookScorer, items: list[_Item], model_weight: float | None = None
+    name: str,
+    scorer: CodebookScorer,
+    items: list[_Item],
+    model_weight: float | None = None,
+    plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     area, point = _Tally(), _Tally()
     area_pred: list[tuple[str | None, set[str]]] = []
     point_pred: list[tuple[str | None, set[str]]] = []
     for passage, evidence, probs in items:
-        ranked = rank_codes(scorer, evidence, probs, model_weight)
+        own = _own(scorer, passage, plain) if evidence else None
+        ranked = rank_codes(scorer, evidence, probs, model_weight, own)
         gold_areas, gold_points = _gold(scorer, passage)
         if gold_areas:
             area.add(_rank_of(ranked["area"], gold_areas))
@@ -140,12 +163,15 @@ def _score_method(
         "area_macro_f1": _macro_f1(area_table),
         "per_code": point_table,
         "per_area": area_table,
-        "suggestions": _suggestion_quality(scorer, items, model_weight),
+        "suggestions": _suggestion_quality(scorer, items, model_weight, plain),
     }
 
 
 def _suggestion_quality(
-    scorer: CodebookScorer, items: list[_Item], model_weight: float | None = None
+    scorer: CodebookScorer,
+    items: list[_Item],
+    model_weight: float | None = None,
+    plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """What ``suggest`` would propose for the coded passages (as if uncoded).
 
@@ -159,7 +185,13 @@ def _suggestion_quality(
     covered = 0
     for passage, evidence, probs in items:
         picks = _pick(
-            scorer, passage, evidence, probs, use_codebook=bool(evidence), model_weight=model_weight
+            scorer,
+            passage,
+            evidence,
+            probs,
+            use_codebook=bool(evidence),
+            model_weight=model_weight,
+            words_only=_own(scorer, passage, plain),
         )
         covered += bool(picks)
         gold_areas, gold_points = _gold(scorer, passage)
@@ -220,6 +252,7 @@ class _Data:
     words: list[list[str]]
     labels: list[set[str]]
     negatives: list[tuple[list[str], set[str]]]
+    plain: frozenset[int] = frozenset()  # documents without speaker turns
 
 
 def _load(project: Project, seed: int, train: bool, coder: str | None = None) -> _Data:
@@ -232,18 +265,33 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
         scorers = build_scorers(s, codes)
         passages = coded_passages(s, visible)
         negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
+        turns = documents_with_turns(s)
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
     scorer = scorers["da"]
     stops = lemmatizer("da").stop_words
+    evidence = [passage_evidence(p, scorers, p.document_id in turns) for p in passages]
+    plain = frozenset({p.document_id for p in passages} - turns)
+
+    def inputs(group: list[Passage]) -> list[list[str]]:
+        return [
+            model_input(p, stops, scorers, passage_evidence(p, scorers, p.document_id in turns))
+            for p in group
+        ]
+
     return _Data(
         scorer=scorer,
         passages=passages,
-        evidence=[p.evidence(scorers) for p in passages],
-        words=[p.model_words(stops, scorers) for p in passages] if train else [],
+        evidence=evidence,
+        words=inputs(passages) if train else [],
         labels=[_labels_of(p, scorer) for p in passages],
-        negatives=[(p.model_words(stops, scorers), set[str]()) for p in negatives],
+        negatives=[(words, set[str]()) for words in inputs(negatives)],
+        plain=plain,
     )
+
+
+def _area_keys(scorer: CodebookScorer) -> frozenset[str]:
+    return frozenset(k for k, c in scorer.codes.items() if c.kind == "area")
 
 
 def _fold_of(passages: list[Passage], folds: int, seed: int) -> dict[int, int]:
@@ -272,7 +320,7 @@ def out_of_fold(
             continue
         examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
         try:
-            model = _fit(examples, iterations, seed)
+            model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
         except SuggestError:
             continue  # too few codings in this fold to learn anything
         for i, pr in zip(test_idx, model.predict([data.words[i] for i in test_idx]), strict=True):
@@ -281,42 +329,78 @@ def out_of_fold(
     return probs
 
 
-def _learning_curve(data: _Data, iterations: int, seed: int, weight: float) -> list[dict[str, Any]]:
-    """Top-1 (area) on the documents not coded when only a share of them is."""
+def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> float:
+    """The model weight a project with only ``train_idx`` coded would choose: by
+    cross-validation grouped by document over those codings alone (``MODEL_WEIGHT`` when
+    fewer than two documents are coded)."""
+    docs = sorted({data.passages[i].document_id for i in train_idx})
+    if len(docs) < 2:
+        return MODEL_WEIGHT
+    sub = _Data(
+        data.scorer,
+        [data.passages[i] for i in train_idx],
+        [data.evidence[i] for i in train_idx],
+        [data.words[i] for i in train_idx],
+        [data.labels[i] for i in train_idx],
+        data.negatives[: len(train_idx) // 2],
+        data.plain,
+    )
+    probs = out_of_fold(sub, min(3, len(docs)), iterations, seed)
+    held: list[_Item] = [(sub.passages[i], sub.evidence[i], pr) for i, pr in enumerate(probs) if pr]
+    return choose_model_weight(data.scorer, held)[0] if held else MODEL_WEIGHT
+
+
+def _learning_curve(data: _Data, iterations: int, seed: int) -> list[dict[str, Any]]:
+    """Top-1 (area) on the documents not coded when only a share of them is, the mean of
+    ``CURVE_REPEATS`` random draws of the coded documents. Each draw is a project of its
+    own: the model learns from the coded documents only (with uncoded sentences in
+    proportion) and its weight is chosen by cross-validation over those documents alone."""
     doc_ids = sorted({p.document_id for p in data.passages})
-    rng = random.Random(seed + 1)
-    rng.shuffle(doc_ids)
     out: list[dict[str, Any]] = []
     for share in CURVE_SHARES:
         k = max(1, math.ceil(share * len(doc_ids)))
         if k >= len(doc_ids):
             continue
-        coded = set(doc_ids[:k])
-        train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
-        test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
-        cb_held: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
-        row: dict[str, Any] = {
-            "coded_share": share,
-            "documents_coded": k,
-            "passages_coded": len(train_idx),
-            "codebook": round(_area_top1(data.scorer, cb_held, None), 3),
-            "model": None,
-            "combined": None,
-        }
-        examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
-        try:
-            model = _fit(examples, iterations, seed)
-        except SuggestError:
-            out.append(row)
-            continue
-        probs = model.predict([data.words[i] for i in test_idx])
-        held = [
-            (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
-        ]
-        alone = [(p, {}, pr) for p, _, pr in held]
-        row["model"] = round(_area_top1(data.scorer, alone, 1.0), 3)
-        row["combined"] = round(_area_top1(data.scorer, held, weight), 3)
-        out.append(row)
+        sums = {"codebook": 0.0, "model": 0.0, "combined": 0.0, "weight": 0.0, "passages": 0.0}
+        fitted = 0
+        for repeat in range(CURVE_REPEATS):
+            rng = random.Random(seed + 1 + repeat)
+            order = list(doc_ids)
+            rng.shuffle(order)
+            coded = set(order[:k])
+            train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
+            test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
+            held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
+            sums["codebook"] += _area_top1(data.scorer, held_cb, None)
+            sums["passages"] += len(train_idx)
+            examples = [(data.words[i], data.labels[i]) for i in train_idx]
+            examples += data.negatives[: len(train_idx) // 2]
+            try:
+                model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+            except SuggestError:
+                continue
+            weight = _curve_weight(data, train_idx, iterations, seed)
+            probs = model.predict([data.words[i] for i in test_idx])
+            held = [
+                (data.passages[i], data.evidence[i], pr)
+                for i, pr in zip(test_idx, probs, strict=True)
+            ]
+            sums["model"] += _area_top1(data.scorer, [(p, {}, pr) for p, _, pr in held], 1.0)
+            sums["combined"] += _area_top1(data.scorer, held, weight)
+            sums["weight"] += weight
+            fitted += 1
+        out.append(
+            {
+                "coded_share": share,
+                "documents_coded": k,
+                "passages_coded": round(sums["passages"] / CURVE_REPEATS),
+                "draws": CURVE_REPEATS,
+                "codebook": round(sums["codebook"] / CURVE_REPEATS, 3),
+                "model": round(sums["model"] / fitted, 3) if fitted else None,
+                "combined": round(sums["combined"] / fitted, 3) if fitted else None,
+                "model_weight": round(sums["weight"] / fitted, 2) if fitted else None,
+            }
+        )
     return out
 
 
@@ -387,7 +471,7 @@ def evaluate(
     ]
     result: dict[str, Any] = {
         "passages": len(data.passages),
-        "codebook": _score_method("codebook", scorer, cb_items),
+        "codebook": _score_method("codebook", scorer, cb_items, plain=data.plain),
         "calibration": _calibration(data, folds, seed),
     }
     doc_ids = {p.document_id for p in data.passages}
@@ -399,14 +483,14 @@ def evaluate(
     model_items: list[_Item] = [(data.passages[i], {}, probs[i]) for i in held]
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
     weight, weight_curve = choose_model_weight(scorer, combined_items)
-    result["model"] = _score_method("model", scorer, model_items, 1.0)
-    result["combined"] = _score_method("codebook+model", scorer, combined_items, weight)
+    result["model"] = _score_method("model", scorer, model_items, 1.0, data.plain)
+    result["combined"] = _score_method("codebook+model", scorer, combined_items, weight, data.plain)
     result["model_weight"] = weight
     result["weight_curve"] = weight_curve
     result["folds"] = folds
     result["iterations"] = iterations
     if curve:
-        result["learning_curve"] = _learning_curve(data, iterations, seed, weight)
+        result["learning_curve"] = _learning_curve(data, iterations, seed)
     return result
 
 
@@ -444,13 +528,13 @@ def train_model(
         if held:
             weight, weight_curve = choose_model_weight(data.scorer, held)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
-    model = _fit(examples, iterations, seed, progress)
+    model = _fit(examples, iterations, seed, progress, _area_keys(data.scorer))
     meta = {
         "labels": model.labels,
         "passages": len(data.passages),
         "negatives": len(data.negatives),
         "iterations": iterations,
-        "architecture": "spacy.TextCatBOW.v3 over lemmas",
+        "architecture": describe()["architecture"],
         "model_weight": weight,
         "weight_curve": weight_curve,
         "coder": blind_for,

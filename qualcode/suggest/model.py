@@ -1,11 +1,10 @@
-"""The trained classifier: a spaCy ``textcat_multilabel`` over lemmas, trained locally on
-the project's own codings and stored as bytes."""
+"""Training and loading the project's classifier (``linear.LinearModel``: TF-IDF over lemmas
+and a regularised linear model), trained locally on the project's own codings."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -14,99 +13,21 @@ from qualcode.models import (
     TrainedModel,
 )
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest.calibration import area_probabilities
+from qualcode.suggest.linear import AREA_VOTE, VOTE_UNITS, LinearModel, fit_linear
 from qualcode.suggest.passages import (
     Passage,
     _doc_views,
     _passage,
     _uncoded_units,
 )
-from qualcode.suggest.scorer import MODEL_KIND, CodebookScorer, SuggestError
-
-# ----------------------------------------------------------------------------------------
-# The trained classifier
-
-
-class TextModel:
-    """A spaCy ``textcat_multilabel`` over lemma keys, loaded from or saved to bytes."""
-
-    def __init__(self, nlp: Any, labels: list[str]) -> None:
-        self.nlp = nlp
-        self.labels = labels
-        self.weight: float | None = None  # chosen by cross-validation at training time
-
-    @staticmethod
-    def _config(labels: list[str]) -> dict[str, Any]:
-        return {
-            "threshold": 0.5,
-            "model": {
-                "@architectures": "spacy.TextCatBOW.v3",
-                "exclusive_classes": False,
-                "ngram_size": 1,
-                "no_output_layer": False,
-                "length": 2**13,
-            },
-        }
-
-    @classmethod
-    def blank(cls, labels: list[str]) -> TextModel:
-        import spacy
-
-        nlp = spacy.blank("xx")
-        textcat: Any = nlp.add_pipe("textcat_multilabel", config=cls._config(labels))
-        for label in labels:
-            textcat.add_label(label)
-        return cls(nlp, labels)
-
-    def _doc(self, words: list[str]) -> Any:
-        from spacy.tokens import Doc
-
-        return Doc(self.nlp.vocab, words=words)
-
-    def train(
-        self,
-        examples: list[tuple[list[str], set[str]]],
-        iterations: int,
-        seed: int = 0,
-        progress: Progress = no_progress,
-    ) -> float:
-        """Train on (words, labels) pairs; returns the last epoch's loss."""
-        from spacy.training import Example
-        from spacy.util import minibatch
-        from thinc.api import fix_random_seed
-
-        fix_random_seed(seed)
-        data = [
-            Example.from_dict(
-                self._doc(words), {"cats": {lab: float(lab in cats) for lab in self.labels}}
-            )
-            for words, cats in examples
-        ]
-        optimizer = self.nlp.initialize(lambda: data)
-        rng = random.Random(seed)
-        loss = 0.0
-        for epoch in range(iterations):
-            rng.shuffle(data)
-            losses: dict[str, float] = {}
-            for batch in minibatch(data, size=16):
-                self.nlp.update(batch, sgd=optimizer, drop=0.1, losses=losses)
-            loss = losses.get("textcat_multilabel", 0.0)
-            progress(epoch + 1, iterations, f"training, loss {loss:.3f}")
-        return loss
-
-    def predict(self, passages: list[list[str]]) -> list[dict[str, float]]:
-        docs = [self._doc(words) for words in passages]
-        textcat = self.nlp.get_pipe("textcat_multilabel")
-        return [dict(doc.cats) for doc in textcat.pipe(docs)]
-
-    def to_bytes(self) -> bytes:
-        return self.nlp.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes, labels: list[str]) -> TextModel:
-        model = cls.blank(labels)
-        model.nlp.from_bytes(data)
-        return model
-
+from qualcode.suggest.scorer import (
+    MODEL_KIND,
+    CodebookScorer,
+    CodeScore,
+    SuggestError,
+    area_evidence,
+)
 
 # ----------------------------------------------------------------------------------------
 # Training, loading the model
@@ -122,12 +43,16 @@ def _labels_of(passage: Passage, scorer: CodebookScorer) -> set[str]:
     return labels
 
 
+TextModel = LinearModel  # the name callers knew the classifier by
+
+
 def _fit(
     examples: list[tuple[list[str], set[str]]],
     iterations: int,
     seed: int,
     progress: Progress = no_progress,
-) -> TextModel:
+    areas: set[str] | frozenset[str] = frozenset(),
+) -> LinearModel:
     counts = Counter(lab for _, labs in examples for lab in labs)
     labels = sorted(lab for lab, n in counts.items() if n >= 2)
     if not labels:
@@ -135,9 +60,31 @@ def _fit(
             "too few codings to train on",
             "Code at least two passages with the same code first.",
         )
-    model = TextModel.blank(labels)
-    model.train(examples, iterations, seed=seed, progress=progress)
-    return model
+    del seed  # full-batch training from zero weights: nothing random
+    # every area is a class, coded or not yet: the codebook's vote still ranks the others
+    labels = sorted(set(labels) | set(areas))
+    return fit_linear(examples, labels, sorted(areas), iterations, progress)
+
+
+def model_input(
+    passage: Passage,
+    stops: frozenset[str],
+    scorers: dict[str, CodebookScorer],
+    evidence: dict[str, CodeScore] | None = None,
+) -> list[str]:
+    """The classifier's input for a passage: its words, the question's and the context's
+    (``Passage.model_words``) and the codebook's calibrated area probabilities, in tenths
+    (``cba_<area>``, from ``evidence`` when given), which the model weighs with one learnt
+    weight."""
+    words = passage.model_words(stops, scorers)
+    scorer = scorers.get(passage.language, scorers["da"])
+    areas = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
+    if evidence is None:
+        evidence = passage.evidence(scorers)
+    probs = area_probabilities(area_evidence(scorer, evidence), areas)
+    for area, p in probs.items():
+        words += [AREA_VOTE + area] * round(VOTE_UNITS[0] * p)
+    return words
 
 
 def _negative_passages(
@@ -167,15 +114,15 @@ def _model_row(session: Session, coder: str | None) -> TrainedModel | None:
     return next((r for r in rows if coder is None or r.meta.get("coder") == coder), None)
 
 
-def load_model(session: Session, coder: str | None = None) -> TextModel | None:
+def load_model(session: Session, coder: str | None = None) -> LinearModel | None:
     """The project's model, or (``coder``, for a blind coder) the one trained on that
     coder's own codings only — never the project's, which learnt from everyone's."""
     row = _model_row(session, coder)
     if row is None:
         return None
     try:
-        model = TextModel.from_bytes(bytes(row.data), list(row.meta.get("labels", [])))
-    except Exception:  # noqa: BLE001 - a model from another qualcode version: train again
+        model = LinearModel.from_bytes(bytes(row.data))
+    except ValueError:  # a model from an older qualcode (spaCy textcat): train again
         return None
     weight = row.meta.get("model_weight")
     model.weight = float(weight) if isinstance(weight, (int, float)) else None

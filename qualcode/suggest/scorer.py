@@ -41,6 +41,10 @@ CHILD_SHARE = 0.3  # how much attention points beyond the best one count for the
 # An area with more codebook words catches more chance hits: its evidence is divided by its
 # vocabulary's weight (relative to the mean area's) to this power (chosen by grouped CV).
 AREA_MASS_POWER = 0.5
+# An attention point is ranked on the passage's own words plus this share of the evidence
+# around it (context, question, heading): the text around a passage is usually about the
+# same area, but often about another of its attention points.
+POINT_CONTEXT_SHARE = 0.0
 MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
@@ -414,15 +418,27 @@ def area_evidence(scorer: CodebookScorer, evidence: dict[str, CodeScore]) -> dic
 
 
 def codebook_levels(
-    scorer: CodebookScorer, evidence: dict[str, CodeScore]
+    scorer: CodebookScorer,
+    evidence: dict[str, CodeScore],
+    own: dict[str, CodeScore] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Codebook evidence at three levels, each normalised to 0..1 per passage.
 
     An area collects its own evidence and every attention point's (``area_evidence``), so
     many area words outweigh one generic attention-point word; an attention point adds its
-    area's total (``PARENT_SHARE``), so it is ranked within the best-supported area.
+    area's total (``PARENT_SHARE``), so it is ranked within the best-supported area. With
+    ``own`` (the evidence of the passage's own words), an attention point counts the
+    evidence around the passage at ``POINT_CONTEXT_SHARE`` only.
     """
     raw = {k: v.score for k, v in evidence.items()}
+    point_raw = raw
+    if own is not None:
+        point_raw = {
+            k: own[k].score + POINT_CONTEXT_SHARE * (v - own[k].score)
+            if k in own
+            else POINT_CONTEXT_SHARE * v
+            for k, v in raw.items()
+        }
     areas = area_evidence(scorer, evidence)
     points: dict[str, float] = {}
     cross: dict[str, float] = {}
@@ -430,7 +446,7 @@ def codebook_levels(
         if info.kind == "area":
             continue
         if info.area_key is not None:
-            points[key] = raw.get(key, 0.0) + PARENT_SHARE * areas.get(info.area_key, 0.0)
+            points[key] = point_raw.get(key, 0.0) + PARENT_SHARE * areas.get(info.area_key, 0.0)
         else:
             cross[key] = raw.get(key, 0.0)
     top = max(raw.values(), default=0.0)
@@ -446,6 +462,7 @@ def rank_codes(
     evidence: dict[str, CodeScore],
     model_probs: dict[str, float] | None = None,
     model_weight: float | None = None,
+    own: dict[str, CodeScore] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Combined scores at three levels: ``area``, ``attention_point`` and ``cross_cutting``.
 
@@ -453,7 +470,7 @@ def rank_codes(
     any) are mixed as ``(1 - w) * codebook + w * model``; ``w`` is the weight chosen for this
     project by cross-validation over its own codings (``MODEL_WEIGHT`` when none was).
     """
-    levels = codebook_levels(scorer, evidence)
+    levels = codebook_levels(scorer, evidence, own)
     if model_probs is None:
         return levels
     w = MODEL_WEIGHT if model_weight is None else model_weight

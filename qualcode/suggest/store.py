@@ -24,7 +24,8 @@ from qualcode.nlp.pipeline import annotate_text, lemmatizer
 from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities
-from qualcode.suggest.model import load_model
+from qualcode.suggest.evidence import documents_with_turns, own_evidence, passage_evidence
+from qualcode.suggest.model import load_model, model_input
 from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
@@ -53,6 +54,7 @@ def _pick(
     probs: dict[str, float] | None,
     use_codebook: bool = True,
     model_weight: float | None = None,
+    words_only: dict[str, CodeScore] | None = None,
 ) -> list[tuple[str, float, str]]:
     """The codes worth proposing for one unit: (key, score 0..1, reason).
 
@@ -66,7 +68,7 @@ def _pick(
     with the model's area vote by the model's weight); a cross-cutting proposal's score is
     its evidence strength (1 - exp(-evidence)) or the model's vote.
     """
-    ranked = rank_codes(scorer, evidence, probs, model_weight)
+    ranked = rank_codes(scorer, evidence, probs, model_weight, words_only if use_codebook else None)
     area_keys = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
     p_area = area_probabilities(area_evidence(scorer, evidence), area_keys)
     if probs:
@@ -179,6 +181,7 @@ def suggest(
             doc_ids = [int(i) for i in s.exec(select(Document.id)).all() if i is not None]
         titles = dict(s.exec(select(Document.id, Document.title)).all())
         model = load_model(s, coder if owner is not None else None) if use_model else None
+        with_turns = documents_with_turns(s, doc_ids)
         weight = model.weight if model is not None else None
         decided = {
             (g.document_id, g.start, g.end, g.code_id)
@@ -196,14 +199,20 @@ def suggest(
             units = _uncoded_units(s, batch, visible)
             views = _doc_views(s, sorted({d for d, _, _ in units}))
         passages = [_passage(views, d, st, en) for d, st, en in units]
+        turns = [p.document_id in with_turns for p in passages]
+        evidence = [passage_evidence(p, scorers, t) for p, t in zip(passages, turns, strict=True)]
         probs: list[dict[str, float] | None] = [None] * len(units)
         if model is not None and passages:
-            probs = list(model.predict([p.model_words(stops, scorers) for p in passages]))
+            inputs = [
+                model_input(p, stops, scorers, e) for p, e in zip(passages, evidence, strict=True)
+            ]
+            probs = list(model.predict(inputs))
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
+            words_only = own_evidence(passage, scorers, turns[n])
             for key, score, reason in _pick(
-                scorer, passage, passage.evidence(scorers), probs[n], model_weight=weight
+                scorer, passage, evidence[n], probs[n], model_weight=weight, words_only=words_only
             ):
                 code = by_key[key]
                 if (d, st, en, code.id) in decided:
@@ -258,11 +267,13 @@ def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict
     toks = [(r[3], r[4]) for r in annotate_text(text, lang).tokens]
     passage = Passage(0, 0, len(text), set(), toks, language=lang)
     probs = None
+    evidence = passage_evidence(passage, scorers, turns=False)
     if model is not None:
-        probs = model.predict([passage.model_words(lemmatizer("da").stop_words, scorers)])[0]
-    evidence = passage.evidence(scorers)
+        stops = lemmatizer("da").stop_words
+        probs = model.predict([model_input(passage, stops, scorers, evidence)])[0]
     weight = model.weight if model is not None else None
-    ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs, weight)
+    own = own_evidence(passage, scorers, turns=False)
+    ranked = rank_codes(scorers.get(lang, scorers["da"]), evidence, probs, weight, own)
     out = []
     for level, scores in ranked.items():
         for key, value in sorted(scores.items(), key=lambda kv: -kv[1]):

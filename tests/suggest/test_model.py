@@ -1,0 +1,133 @@
+"""The classifier trained on a project's own codings (TF-IDF + linear model), the weight it
+gets beside the codebook (chosen per project by cross-validation), and attention points in
+documents without speaker turns (ranked on the paragraph's own words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from qualcode.codebook import load_codebook
+from qualcode.db import Project
+from qualcode.demo import demo_codebook
+from qualcode.importing import import_files
+from qualcode.models import Code
+from qualcode.suggest import choose_model_weight, suggest
+from qualcode.suggest.linear import AREA_VOTE, PRIOR_START, LinearModel, fit_linear
+from qualcode.suggest.passages import Passage
+from qualcode.suggest.scorer import CodebookScorer, CodeScore
+
+AREAS = ["1", "2", "3"]
+
+
+def _examples(n: int, vote_right: bool = True) -> list[tuple[list[str], set[str]]]:
+    """Area 1 passages say "blåbær", area 2 "granit", area 3 "sejlads"; each carries the
+    codebook's vote for its own area (``vote_right``) or for the next area."""
+    words = {"1": "blåbær", "2": "granit", "3": "sejlads"}
+    out = []
+    for i in range(n):
+        area = AREAS[i % 3]
+        voted = area if vote_right else AREAS[(AREAS.index(area) + 1) % 3]
+        out.append(([words[area], f"fyld{i}", *[AREA_VOTE + voted] * 8], {area}))
+    out += [(["vejret", "kaffe"], set()) for _ in range(n // 3)]  # uncoded sentences
+    return out
+
+
+def _top(probs: dict[str, float]) -> str:
+    return max(AREAS, key=lambda a: probs.get(a, 0.0))
+
+
+def test_the_model_learns_words_and_survives_storage() -> None:
+    model = fit_linear(_examples(30), AREAS, AREAS, iterations=8)
+    probs = model.predict([["granit", "noget"], ["sejlads"], ["blåbær", "blåbær"]])
+    assert [_top(p) for p in probs] == ["2", "3", "1"]
+    assert all(sum(p[a] for a in AREAS) <= 1.0 + 1e-6 for p in probs)  # "no area" takes the rest
+    again = LinearModel.from_bytes(model.to_bytes())
+    assert again.predict([["granit"]])[0] == pytest.approx(model.predict([["granit"]])[0])
+    with pytest.raises(ValueError):
+        LinearModel.from_bytes(b"spaCy textcat bytes from an older qualcode")
+
+
+def test_the_codebook_vote_ranks_an_area_nobody_coded() -> None:
+    examples = [(w, labels) for w, labels in _examples(30) if "3" not in labels]
+    model = fit_linear(examples, AREAS, AREAS, iterations=8)
+    probs = model.predict([["ukendt", *[AREA_VOTE + "3"] * 9, AREA_VOTE + "1"]])[0]
+    assert _top(probs) == "3"
+
+
+def test_the_model_learns_how_far_to_trust_the_codebook() -> None:
+    trusted = fit_linear(_examples(60, vote_right=True), AREAS, AREAS, iterations=8)
+    misled = fit_linear(_examples(60, vote_right=False), AREAS, AREAS, iterations=8)
+    assert trusted.prior[0] > PRIOR_START > misled.prior[0]
+    # where the codebook misled the coders' labels, the words win over its vote
+    probs = misled.predict([["granit", *[AREA_VOTE + "3"] * 8]])[0]
+    assert _top(probs) == "2"
+
+
+@pytest.fixture
+def scorer(project: Project) -> CodebookScorer:
+    load_codebook(project, demo_codebook())
+    with project.session() as s:
+        codes = list(s.exec(select(Code)))
+        for c in codes:
+            s.expunge(c)
+    return CodebookScorer(codes, "da")
+
+
+def _items(
+    n: int, codebook_right: bool, model_right: bool
+) -> list[tuple[Passage, dict[str, CodeScore], dict[str, float] | None]]:
+    """Coded passages whose codebook evidence and model vote are right or wrong."""
+    areas = ["1", "2", "3", "4", "5", "6"]
+    items = []
+    for i in range(n):
+        gold = areas[i % 6]
+        wrong = areas[(i + 1) % 6]
+        passage = Passage(i // 10, 0, 10, {gold}, [])
+        cb = gold if codebook_right else wrong
+        evidence = {cb: CodeScore(1.0), wrong if cb == gold else gold: CodeScore(0.6)}
+        vote = gold if model_right else wrong
+        probs = {a: (0.7 if a == vote else 0.06) for a in areas}
+        items.append((passage, evidence, probs))
+    return items
+
+
+def test_the_model_weight_is_chosen_per_project(scorer: CodebookScorer) -> None:
+    """Two projects: in one the codebook is right and the model wrong, in the other the
+    reverse. Cross-validation gives each the weight its own codings call for."""
+    codebook_project_weight, curve_a = choose_model_weight(scorer, _items(60, True, False))
+    model_project_weight, curve_b = choose_model_weight(scorer, _items(60, False, True))
+    assert codebook_project_weight <= 0.3 and model_project_weight >= 0.5
+    assert curve_a[f"{codebook_project_weight:.1f}"] == 1.0
+    assert curve_b[f"{model_project_weight:.1f}"] == 1.0
+
+
+REPORT = (
+    "Basal palliation i kommunerne\n\n"
+    "Hjemmesygeplejen får sjældent en epikrise om den palliative patient.\n\n"
+    "Visitationen vurderer funktionsevne og hjælpemidler efter kommunens serviceniveau, "
+    "men visitatorens funktionsvurdering fanger hverken smerte, angst eller eksistentielle "
+    "problemer hos palliative borgere, og ydelsen passer dårligt til smerte og angst.\n"
+)
+
+
+def test_attention_points_in_a_report_follow_the_paragraph(
+    project: Project, tmp_path: Path
+) -> None:
+    """Two paragraphs of one area about two of its attention points: the first paragraph's
+    suggestion names its own point, though its neighbour has more attention-point words."""
+    load_codebook(project, demo_codebook())
+    path = tmp_path / "rapport.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    import_files(project, [path], kind="document")
+    rows = suggest(project)
+    first = REPORT.index("Hjemmesygeplejen")
+    second = REPORT.index("Visitationen")
+    codes_at = {
+        where: {r["code"] for r in rows if r["start"] <= where < r["end"]}
+        for where in (first, second)
+    }
+    assert "6.2" in codes_at[first] and "6.4" not in codes_at[first]
+    assert "6.4" in codes_at[second]
