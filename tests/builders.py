@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,9 @@ class ProjectBuilder:
     """Builds a test project step by step; each step returns the builder or the new id."""
 
     project: Project
-    folder: Path
+    # Where source files (codebook TOML, CSV, texts) are written; a fresh temporary folder
+    # when none is given.
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="qc-build-")))
     texts: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -265,9 +268,7 @@ class ProjectBuilder:
         apply_code(self.project, document, key, where[0], where[1], coder, memo)
         return where
 
-    def quote(
-        self, document: int, span: tuple[int, int], key: str, coder: str = "ida"
-    ) -> int:
+    def quote(self, document: int, span: tuple[int, int], key: str, coder: str = "ida") -> int:
         """A quote candidate of a span; returns its id."""
         return quotes.add_quote(self.project, document, span[0], span[1], key, coder)["id"]
 

@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings as hypothesis_settings
-
 from builders import ProjectBuilder
+from hypothesis import settings as hypothesis_settings
 
 from qualcode.cli import main
 from qualcode.db import Project, open_project
