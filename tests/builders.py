@@ -88,13 +88,17 @@ class ProjectBuilder:
     """Builds a test project step by step; each step returns the builder or the new id."""
 
     project: Project
-    # Where source files (codebook TOML, CSV, texts) are written; a fresh temporary folder
-    # when none is given.
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="qc-build-")))
+    # Where source files (codebook TOML, CSV, texts) are written; a temporary folder, made
+    # when first needed, if none is given.
+    folder_given: Path | None = None
     texts: dict[int, str] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    @property
+    def folder(self) -> Path:
+        if self.folder_given is None:
+            self.folder_given = Path(tempfile.mkdtemp(prefix="qc-build-"))
+        self.folder_given.mkdir(parents=True, exist_ok=True)
+        return self.folder_given
 
     # --- codebook and people --------------------------------------------------------------
 
