@@ -49,6 +49,7 @@ from qualcode.nlp.store import (
     vocabulary,
 )
 from qualcode.progress import Progress, no_progress
+from qualcode.search_rows import CodedSearchDict, DocumentCountDict, SearchHitDict
 
 MODES = ("exact", "lemma", "fuzzy")
 DEFAULT_FUZZY_SCORE = 85.0
@@ -92,7 +93,7 @@ class SearchHit:
     def context(self) -> str:
         return f"{self.left}[{self.text}]{self.right}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SearchHitDict:
         return {
             "document_id": self.document_id,
             "document": self.document,
@@ -119,7 +120,7 @@ class DocumentCount:
     count: int
     offsets: list[int]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DocumentCountDict:
         return {
             "document_id": self.document_id,
             "title": self.title,
@@ -145,7 +146,7 @@ class SearchResult:
     def truncated(self) -> bool:
         return len(self.hits) < self.total
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CodedSearchDict:
         return {
             "query": self.query,
             "mode": self.mode,
