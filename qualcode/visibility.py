@@ -11,6 +11,7 @@ project's settings table by the few small functions below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
@@ -25,6 +26,15 @@ BLIND = "blind_coding"  # "on" / "off": for the whole project
 BLIND_CODER = "blind_coding.coder:"  # + name: "on" for one coder
 LEADS = "blind_coding.leads"  # names, comma-separated: they always see everyone
 REVIEW = "blind_coding.review"  # "open" once a lead opened review
+
+
+class BlindStatusDict(TypedDict):
+    """`blind status --json`."""
+
+    project_wide: bool
+    coders: list[str]
+    leads: list[str]
+    review_open: bool
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,17 @@ from qualcode.agreement.report import AgreementDict
 from qualcode.audit import LogEntry
 from qualcode.codebook import CodebookLoadDict, CodeNode
 from qualcode.coding import CodingRow
-from qualcode.documents import DocumentSummary, SpeakerRow
+from qualcode.documents import DeletedDocument, DocumentSummary, LinkedSpeaker, SpeakerRow
 from qualcode.history import StepDict
 from qualcode.importing import ImportOutcomeDict
 from qualcode.memos import MemoDict
 from qualcode.packets import MadePacket, PacketReport, PacketRow
-from qualcode.participants import ParticipantRow
+from qualcode.participants import ParticipantRow, ParticipantsImportDict
 from qualcode.quotes import QuoteEventRow, QuoteRow, SweepResult
 from qualcode.search_rows import CodedSearchDict
 from qualcode.settings import SettingChanged, SettingDict
+from qualcode.store.copying import BackupDict
+from qualcode.visibility import BlindStatusDict
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 MARK = re.compile(r"<!-- json-shape: (?P<name>[^>]+?) -->\n```json\n(?P<body>.*?)\n```", re.S)
@@ -40,6 +42,13 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "import": (ImportOutcomeDict, ["import", "{dir}/ny.txt"], []),
     "documents list": (DocumentSummary, ["documents", "list"], []),
     "documents speakers": (SpeakerRow, ["documents", "speakers", "1"], []),
+    "documents link-speaker": (
+        LinkedSpeaker,
+        ["documents", "link-speaker", "1", "Birgitte Holmgaard", "Birgitte Holmgaard"],
+        [],
+    ),
+    "documents delete": (DeletedDocument, ["documents", "delete", "2", "--dry-run"], []),
+    "participants import": (ParticipantsImportDict, ["participants", "import", "{dir}/p.csv"], []),
     "participants list": (ParticipantRow, ["participants", "list"], []),
     "codebook load": (CodebookLoadDict, ["codebook", "load", "kraeftplan"], []),
     "codebook show": (CodeNode, ["codebook", "show"], []),
@@ -73,6 +82,8 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "agreement": (AgreementDict, ["agreement", "ida", "mads"], []),
     "agreement --by-code": (AgreementDict, ["agreement", "ida", "mads", "--by-code"], []),
     "log": (LogEntry, ["log", "--limit", "5"], []),
+    "backup": (BackupDict, ["backup", "{dir}/backup.qualcode"], []),
+    "blind status": (BlindStatusDict, ["blind", "status"], []),
 }
 NESTED = {(QuoteRow, "events"): QuoteEventRow}
 # Commands whose docs say "as in ...": they print the shape documented there.
@@ -159,6 +170,11 @@ def test_the_command_prints_the_shape(name: str, cli, demo_path: Path) -> None: 
     shape, args, first = SHAPES[name]
     (demo_path.parent / "ny.txt").write_text(
         "Interview med Karen Vestbo\n\nI: Hvordan går det?\n\nKaren Vestbo: Godt, tak.\n",
+        encoding="utf-8",
+    )
+    (demo_path.parent / "p.csv").write_text(
+        "name;title;organisation;expertise;consent\n"
+        "Karen Vestbo;jordemoder;Byklinikken;fødsel;named\n",
         encoding="utf-8",
     )
     for before in first:
