@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
@@ -282,9 +282,35 @@ def code_counts(
     return {cid: CodeCount(own.get(cid, 0), total(cid, frozenset())) for cid in ids}
 
 
-def code_dict(
-    code: Code, keys_by_id: dict[int, str], counts: dict[int, CodeCount]
-) -> dict[str, Any]:
+class CodeDict(TypedDict):
+    """One code as `codebook show --json` prints it (without its children)."""
+
+    id: int | None
+    key: str
+    parent: str | None
+    kind: str
+    label_da: str
+    label_en: str
+    guiding_question_da: str
+    guiding_question_en: str
+    description_da: str
+    description_en: str
+    use_when: str
+    not_when: str
+    keywords: list[str]
+    colour: str
+    guid: str
+    codings: int
+    codings_with_descendants: int
+
+
+class CodeNode(CodeDict):
+    """A code of the `codebook show --json` tree, with the codes below it."""
+
+    children: list[CodeNode]
+
+
+def code_dict(code: Code, keys_by_id: dict[int, str], counts: dict[int, CodeCount]) -> CodeDict:
     return {
         "id": code.id,
         "key": code.key,
@@ -306,15 +332,17 @@ def code_dict(
     }
 
 
-def codebook_tree(project: Project, viewer: str | None = None) -> list[dict[str, Any]]:
+def codebook_tree(project: Project, viewer: str | None = None) -> list[CodeNode]:
     """The codebook as nested dicts (roots first, each with ``children``); the counts are
     those ``viewer`` may see under blind coding (None: every coding)."""
     with project.session() as s:
         codes = all_codes(s)
         counts = code_counts(s, visible_coder_filter(project, viewer) if viewer else None)
     keys = {c.id: c.key for c in codes if c.id is not None}
-    nodes = {c.id: {**code_dict(c, keys, counts), "children": []} for c in codes}
-    roots: list[dict[str, Any]] = []
+    nodes: dict[int | None, CodeNode] = {
+        c.id: {**code_dict(c, keys, counts), "children": []} for c in codes
+    }
+    roots: list[CodeNode] = []
     for c in codes:
         if c.parent_id is not None and c.parent_id in nodes:
             nodes[c.parent_id]["children"].append(nodes[c.id])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,8 @@ def find_codebook_file(ref: str | Path) -> Path:
     return path
 
 
-def _flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _flatten(tree: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    out: list[Mapping[str, Any]] = []
     for node in tree:
         out.append(node)
         out.extend(_flatten(node["children"]))
@@ -298,7 +299,7 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def codebook_to_toml(tree: list[dict[str, Any]], settings: dict[str, str]) -> str:
+def codebook_to_toml(tree: Sequence[Mapping[str, Any]], settings: dict[str, str]) -> str:
     lines = ["[codebook]"]
     for name in ("name", "name_en", "language"):
         if settings.get(f"codebook_{name}"):
@@ -314,11 +315,11 @@ def codebook_to_toml(tree: list[dict[str, Any]], settings: dict[str, str]) -> st
     return "\n".join(lines) + "\n"
 
 
-def codebook_to_markdown(tree: list[dict[str, Any]], settings: dict[str, str]) -> str:
+def codebook_to_markdown(tree: Sequence[Mapping[str, Any]], settings: dict[str, str]) -> str:
     title = settings.get("codebook_name") or "Codebook"
     lines = [f"# {title}", ""]
 
-    def emit(node: dict[str, Any], depth: int) -> None:
+    def emit(node: Mapping[str, Any], depth: int) -> None:
         heading = "#" * min(depth + 2, 6)
         label = node["label_da"] + (f" / {node['label_en']}" if node["label_en"] else "")
         lines.append(f"{heading} {node['key']} {label}")

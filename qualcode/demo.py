@@ -96,9 +96,9 @@ def build_demo(
             quotes += q
             step += 1
         progress(total, total, "done")
-        from qualcode.codebook import codebook_tree
+        from qualcode.codebook import CodeNode, codebook_tree
 
-        def count(tree: list[dict[str, Any]]) -> int:
+        def count(tree: list[CodeNode]) -> int:
             return sum(1 + count(n["children"]) for n in tree)
 
         summary = {

@@ -311,6 +311,22 @@ class DeletionImpact(TypedDict):
     suggestions: int
 
 
+class DeletedDocument(DeletionImpact):
+    """`documents delete --json`: what went (or, with --dry-run, would go)."""
+
+    deleted: bool
+
+
+class LinkedSpeaker(TypedDict):
+    """`documents link-speaker --json`: the label, whom it now names, and the quotes."""
+
+    speaker: str
+    participant: str | None
+    turns: int
+    quotes_updated: list[int]
+    quotes_kept: list[int]
+
+
 def _dependants(session: Session, doc: Document) -> dict[str, list[Any]]:
     codings = list(session.exec(select(Coding).where(Coding.document_id == doc.id)))
     quotes = list(session.exec(select(Quote).where(Quote.document_id == doc.id)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Column, Date, DateTime, delete, insert
 from sqlmodel import Session, SQLModel, col, select
@@ -263,6 +263,13 @@ def _replay(s: Session, action: ActionLog, reverse: bool) -> None:
             s.delete(existing)
     if not reverse:
         drop_rows(s, extra.get("deleted_rows", []))
+
+
+class StepDict(TypedDict):
+    """`undo --json` / `redo --json`: whether a step was taken, and its label."""
+
+    done: bool
+    action: str | None
 
 
 def undo(project: Project, coder: str) -> str | None:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -31,6 +31,21 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
+class ImportOutcomeDict(TypedDict):
+    """One file of `qualcode import --json` (a list, one per file)."""
+
+    path: str
+    status: str
+    document_id: int | None
+    title: str | None
+    words: int
+    turns: int
+    message: str
+    hint: str | None
+    speaker_links: list[dict[str, Any]]
+    details: dict[str, Any]
+
+
 @dataclass
 class ImportOutcome:
     """What happened to one file: imported, skipped as a duplicate, or failed."""
@@ -46,7 +61,7 @@ class ImportOutcome:
     speaker_links: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ImportOutcomeDict:
         return {
             "path": self.path,
             "status": self.status,

@@ -6,6 +6,8 @@ memo editor and the codebook screen's memo marks read and write here.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlmodel import col, select
 
 from qualcode.coding import get_or_create_coder
@@ -16,6 +18,15 @@ from qualcode.models import MEMO_TARGETS, Coder, Memo, utcnow
 
 class MemoError(QualcodeError):
     """A memo on something memos cannot be written on."""
+
+
+class MemoDict(TypedDict):
+    """`memo show --json`: whose memo on what, and its text ('' when there is none)."""
+
+    target: str
+    id: int | None
+    coder: str
+    text: str
 
 
 def _check_kind(target_kind: str) -> None:

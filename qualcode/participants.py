@@ -11,7 +11,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
@@ -72,12 +72,19 @@ RESPONDENT_LABELS = frozenset({"a", "r", "e", "ip", "ekspert", "expert", "respon
 FUZZY_LINK_THRESHOLD = 85.0
 
 
+class ParticipantsImportDict(TypedDict):
+    """`participants import --json`: the names created and updated."""
+
+    created: list[str]
+    updated: list[str]
+
+
 @dataclass
 class ParticipantsImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ParticipantsImportDict:
         return {"created": self.created, "updated": self.updated}
 
 

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 from qualcode.errors import QualcodeError
 from qualcode.nlp.pipeline import NLP_VERSION, lemma_key, lemmatizer, query_words
 from qualcode.postings import decode
+from qualcode.search_rows import CodedSearchDict, DocumentCountDict, SearchHitDict
 from qualcode.store.light import Reader, in_list
 
 MODES = ("exact", "lemma", "fuzzy")
@@ -60,7 +61,7 @@ class SearchHit:
     def context(self) -> str:
         return f"{self.left}[{self.text}]{self.right}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SearchHitDict:
         return {
             "document_id": self.document_id,
             "document": self.document,
@@ -87,7 +88,7 @@ class DocumentCount:
     count: int
     offsets: list[int]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DocumentCountDict:
         return {
             "document_id": self.document_id,
             "title": self.title,
@@ -113,7 +114,7 @@ class SearchResult:
     def truncated(self) -> bool:
         return len(self.hits) < self.total
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CodedSearchDict:
         return {
             "query": self.query,
             "mode": self.mode,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
@@ -59,6 +60,25 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("sender_institution", "text", "", "The sender's institution, under the name."),
 )
 BY_KEY = {spec.key: spec for spec in SPECS}
+
+
+class SettingDict(TypedDict):
+    """One setting as `settings show --json` prints it (built from ``Setting``)."""
+
+    key: str
+    value: str
+    default: str
+    set: bool
+    kind: str
+    choices: list[str]
+    help: str
+
+
+class SettingChanged(TypedDict):
+    """`settings set --json`: the key and the value as stored."""
+
+    key: str
+    value: str
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ project's settings table by the few small functions below.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -19,6 +21,15 @@ from qualcode.db import Project
 from qualcode.errors import QualcodeError
 from qualcode.models import Coder, Coding, ProjectSetting
 from qualcode.store.fastpath import table_of
+
+
+class BlindStatusDict(TypedDict):
+    """`blind status --json`."""
+
+    project_wide: bool
+    coders: list[str]
+    leads: list[str]
+    review_open: bool
 
 
 def read_settings_in(session: Session) -> BlindSettings:

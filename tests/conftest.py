@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from builders import ProjectBuilder
 from hypothesis import settings as hypothesis_settings
 
 from qualcode.cli import main
@@ -277,12 +278,21 @@ def cli(project_target: str, capsys: pytest.CaptureFixture[str]) -> CliRunner:
 
 
 @pytest.fixture
-def created_project(request: pytest.FixtureRequest) -> None:
-    """Create the project the `cli` fixture names, so a test's first command can use it.
+def build(project: Project, tmp_path: Path) -> ProjectBuilder:
+    """The one project builder (tests/builders.py) on the test's `project`, on both
+    backends; it writes its source files under ``tmp_path / "build"``."""
+    return ProjectBuilder(project, tmp_path / "build")
+
+
+@pytest.fixture
+def created_project(request: pytest.FixtureRequest) -> ProjectBuilder | None:
+    """Create the project the `cli` fixture names, so a test's first command can use it,
+    and return the builder on it (the `build` fixture).
 
     (On PostgreSQL the database already holds the schema; on SQLite the file is created.)
     A test that asks for `project_path` runs `init` itself and is left alone.
     """
     if "cli" in request.fixturenames and "project_path" not in request.fixturenames:
-        project: Project = request.getfixturevalue("project")
-        assert project is not None
+        builder: ProjectBuilder = request.getfixturevalue("build")
+        return builder
+    return None

@@ -16,7 +16,14 @@ from sqlmodel import Session, col, select
 
 from qualcode.agreement.decisions import review_decisions
 from qualcode.agreement.figures import figures_both
-from qualcode.agreement.report import AgreementReport, AreaRow, CodeRow, Disagreement, both_dict
+from qualcode.agreement.report import (
+    AgreementDocument,
+    AgreementReport,
+    AreaRow,
+    CodeRow,
+    Disagreement,
+    both_dict,
+)
 from qualcode.agreement.units import document_units, marks
 from qualcode.codebook import resolve_code
 from qualcode.db import Project
@@ -33,7 +40,7 @@ class _Units:
 
     where: list[tuple[Document, int, int]] = field(default_factory=list)
     sources: Counter[str] = field(default_factory=Counter)
-    documents: list[dict[str, object]] = field(default_factory=list)
+    documents: list[AgreementDocument] = field(default_factory=list)
     # code id -> coder id -> marked unit numbers; (unit, code, coder) -> the codings
     ones: dict[int, dict[int, set[int]]] = field(default_factory=dict)
     marked: dict[tuple[int, int, int], list[Coding]] = field(default_factory=dict)

@@ -40,6 +40,44 @@ class AreaRow(TypedDict):
     disagreements: int
 
 
+class AgreementDocument(TypedDict):
+    """A document the coders all worked on, and how many units it gave."""
+
+    id: int | None
+    title: str
+    units: int
+
+
+class DisagreementDict(TypedDict):
+    """One disagreement as `agreement --json` prints it."""
+
+    document_id: int
+    document: str
+    start: int
+    end: int
+    text: str
+    code: str
+    code_label: str
+    coded_by: list[str]
+    not_coded_by: list[str]
+    codings: dict[str, list[dict[str, Any]]]
+    resolution: dict[str, Any] | None
+
+
+class AgreementDict(TypedDict):
+    """`qualcode agreement --json` (with or without --by-code: the same document)."""
+
+    coders: list[str]
+    unit: str
+    unit_sources: dict[str, int]
+    documents: list[AgreementDocument]
+    units: int
+    overall: dict[str, Any]
+    codes: list[CodeRow]
+    areas: list[AreaRow]
+    disagreements: list[DisagreementDict]
+
+
 @dataclass
 class Disagreement:
     """One unit and code on which the coders differ."""
@@ -61,7 +99,7 @@ class Disagreement:
     def review_key(self) -> str:
         return f"{REVIEW_PREFIX}{self.document_id}:{self.start}:{self.end}:{self.code_id}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DisagreementDict:
         return {
             "document_id": self.document_id,
             "document": self.document,
@@ -82,7 +120,7 @@ class AgreementReport:
     coders: list[str]
     unit: str
     unit_sources: dict[str, int]
-    documents: list[dict[str, Any]]
+    documents: list[AgreementDocument]
     units: int
     overall: dict[str, Any]
     codes: list[CodeRow]
@@ -93,7 +131,7 @@ class AgreementReport:
     def code_row(self, key: str) -> CodeRow | None:
         return next((r for r in self.codes if r["code"] == key), None)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> AgreementDict:
         return {
             "coders": self.coders,
             "unit": self.unit,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -78,7 +77,7 @@ def _register_show(codebook_app: typer.Typer) -> None:
 
         With blind coding on, the counts are of the codings you may see: your own and the
         reviewed ones (a lead sees everyone's)."""
-        from qualcode.codebook import codebook_tree
+        from qualcode.codebook import CodeNode, codebook_tree
 
         with open_from(ctx) as project:
             tree = codebook_tree(project, viewer=viewer or default_coder_name())
@@ -90,7 +89,7 @@ def _register_show(codebook_app: typer.Typer) -> None:
             return
         say(f"{'key':<14} label  (codings; with the codes below)")
 
-        def emit(node: dict[str, Any], depth: int) -> None:
+        def emit(node: CodeNode, depth: int) -> None:
             label = node["label_da"] + (f" / {node['label_en']}" if node["label_en"] else "")
             counts = f"{node['codings']}"
             if node["children"]:

@@ -28,8 +28,8 @@ from qualcode.packets.content import (
     render,
     slug,
 )
-from qualcode.packets.make import list_packets, make_packets, recover_folder
-from qualcode.packets.read import read_packets
+from qualcode.packets.make import MadePacket, PacketRow, list_packets, make_packets, recover_folder
+from qualcode.packets.read import PacketReport, read_packets
 from qualcode.packets.returned import (
     ANSWER_WORDS,
     ReturnedAnswer,
@@ -41,7 +41,8 @@ from qualcode.packets.returned import (
 
 __all__ = [
     "ANSWER_WORDS", "CONTEXT_MAX", "FORMATS", "PROJECT_ID_SETTING", "REDACTED",
-    "RESEARCHER_DIR", "TEXTS", "Isolation", "PacketContent", "PacketQuote", "PacketRedactor",
+    "RESEARCHER_DIR", "TEXTS", "Isolation", "MadePacket", "PacketContent", "PacketQuote",
+    "PacketRedactor", "PacketReport", "PacketRow",
     "ReturnedAnswer", "ReturnedPacket", "build_content", "context_of", "file_label",
     "format_date", "list_packets", "make_packets", "normalise_answer", "packet_language",
     "parse_answer", "parse_returned_docx", "project_id", "quote_ref", "read_packets",

@@ -18,7 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -154,15 +154,48 @@ def _open_quotes(s: Session, participant: str | None, resend: bool) -> dict[int,
     return by_person
 
 
+class MadePacket(TypedDict):
+    """One packet as `packets make --json` prints it."""
+
+    packet_id: int
+    token: str
+    participant_id: int
+    participant: str
+    language: str
+    format: str
+    path: str
+    researcher_copy: str | None
+    sha256: str
+    due_date: str
+    quotes: list[int | None]
+    redactions: int
+
+
+class PacketRow(TypedDict):
+    """One packet as `packets list --json` prints it, with its quotes counted by status."""
+
+    packet_id: int | None
+    token: str
+    participant_id: int
+    participant: str
+    due_date: str | None
+    sent: str | None
+    language: str
+    format: str
+    path: str
+    sha256: str
+    quotes: dict[str, int]
+
+
 def _record(
     s: Session, plans: list[_Plan], proj_id: str, out_dir: Path, fmt: str, due: dt.date, who: str
-) -> list[dict[str, Any]]:
+) -> list[MadePacket]:
     current = s.get(ProjectSetting, PROJECT_ID_SETTING)
     if current is None:
         s.add(ProjectSetting(key=PROJECT_ID_SETTING, value=proj_id))
     elif current.value != proj_id:
         raise ConflictError("the project id changed while the packets were made")
-    results = []
+    results: list[MadePacket] = []
     for plan in plans:
         packet = Packet(**plan.packet.model_dump(exclude={"id"}))
         packet.path = str(out_dir / plan.name)
@@ -213,7 +246,7 @@ def make_packets(
     researcher_copies: bool = True,
     today: dt.date | None = None,
     progress: Progress = no_progress,
-) -> list[dict[str, Any]]:
+) -> list[MadePacket]:
     """One packet per participant with open quotes; marks those quotes ``sent``.
 
     All or nothing: see the module docstring. Refuses (ConflictError) if a quote changed
@@ -267,7 +300,7 @@ def make_packets(
     return results
 
 
-def list_packets(project: Project) -> list[dict[str, Any]]:
+def list_packets(project: Project) -> list[PacketRow]:
     """Every packet made: recipient, due date, file and the state of its quotes."""
     with project.session() as s:
         rows = s.exec(select(Packet).order_by(col(Packet.id))).all()

@@ -11,7 +11,7 @@ that wording (and its fidelity check), never a silent approval of the old wordin
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from sqlmodel import Session, select
 
@@ -64,9 +64,39 @@ def _unreadable(ret: ReturnedPacket, a: ReturnedAnswer) -> PacketError:
     )
 
 
+class RecordedAnswer(TypedDict):
+    """An answer recorded from a returned packet."""
+
+    quote_id: int | None
+    status: str
+    approved_wording: str | None
+    note: str
+
+
+class PacketProblem(TypedDict):
+    """An answer that could not be recorded (the quote is left as it was)."""
+
+    quote_id: int | None
+    ref: str
+    problem: str
+
+
+class PacketReport(TypedDict):
+    """One returned file as `packets read --json` prints it."""
+
+    file: str
+    packet_id: int | None
+    token: str
+    participant_id: int
+    unchanged_file: bool
+    recorded: list[RecordedAnswer]
+    unanswered: list[int]
+    problems: list[PacketProblem]
+
+
 def read_packets(
     project: Project, paths: list[Path], who: str = "qualcode", progress: Progress = no_progress
-) -> list[dict[str, Any]]:
+) -> list[PacketReport]:
     """Record the answers in returned packets, all files in one transaction.
 
     A file that is not a packet, belongs to another project or has an edited quote id
@@ -84,10 +114,10 @@ def read_packets(
         parsed.append(parse_returned_docx(path))
     seen_tokens: set[str] = set()
 
-    def work(s: Session) -> list[dict[str, Any]]:
+    def work(s: Session) -> list[PacketReport]:
         pid = project_id(s)
         isolation = Isolation.read(s)
-        reports = []
+        reports: list[PacketReport] = []
         for ret in parsed:
             if ret.project_id and ret.project_id != pid:
                 raise PacketError(
@@ -139,10 +169,10 @@ def read_packets(
 def _apply_answers(
     s: Session, ret: ReturnedPacket, packet: Packet, in_packet: dict[int, Quote], who: str,
     redactor: PacketRedactor | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    recorded: list[dict[str, Any]] = []
+) -> PacketReport:  # fmt: skip
+    recorded: list[RecordedAnswer] = []
     unanswered: list[int] = []
-    problems: list[dict[str, Any]] = []
+    problems: list[PacketProblem] = []
     for a in ret.answers:
         q = in_packet[a.quote_id]
         action = parse_answer(a.answer)

@@ -8,6 +8,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import Connection, Engine, Integer, Table, update
 from sqlalchemy.engine import make_url
@@ -98,6 +99,16 @@ def integrity_problems(project: Project) -> list[str]:
     return problems
 
 
+class BackupDict(TypedDict):
+    """`backup --json`."""
+
+    path: str
+    backend: str
+    bytes: int
+    tables: dict[str, int]
+    seconds: float
+
+
 @dataclass
 class BackupResult:
     """What ``backup`` wrote: where, from which backend, how big, rows per table."""
@@ -108,7 +119,7 @@ class BackupResult:
     tables: dict[str, int]
     seconds: float
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> BackupDict:
         return {
             "path": self.path,
             "backend": self.backend,

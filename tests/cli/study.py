@@ -1,5 +1,6 @@
 """A tiny invented study for the daily-loop tests: two experts, two interviews, one with a
-speaker ("Ekspert") that matches nobody."""
+speaker ("Ekspert") that matches nobody. ``make_study`` is a recipe over the one builder
+(tests/builders.py); the tests then drive the CLI on the same project."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from builders import ProjectBuilder
 
 EXPERTS = """name;title;organisation;expertise;consent
 Ida Holm;overlæge;Fjordby Sygehus;palliation;named
@@ -49,13 +52,12 @@ def run_json(cli: Cli, *args: str) -> Any:
     return json.loads(out)
 
 
-def make_study(cli: Cli, folder: Path) -> dict[str, int]:
+def make_study(build: ProjectBuilder) -> dict[str, int]:
     """Participants, the bundled codebook and both interviews; returns the document ids."""
-    files = write_study_files(folder)
-    assert cli("participants", "import", str(files["experts"]))[0] == 0
-    assert cli("codebook", "load", "kraeftplan")[0] == 0
-    outcomes = run_json(cli, "import", str(files["holm"]), str(files["venoe"]))
-    return {"holm": outcomes[0]["document_id"], "venoe": outcomes[1]["document_id"]}
+    files = write_study_files(build.folder)
+    build.participants(files["experts"]).codebook("kraeftplan")
+    holm, venoe = build.import_paths([files["holm"], files["venoe"]])
+    return {"holm": holm, "venoe": venoe}
 
 
 def assert_error(result: tuple[int, str, str], *words: str) -> str:

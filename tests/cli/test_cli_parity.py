@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from builders import ProjectBuilder
 
 from cli.study import Cli, assert_error, make_study, run_json
 
@@ -144,8 +145,8 @@ def test_every_palette_action_has_a_documented_cli_counterpart() -> None:
     assert not undocumented, f"not in docs/cli.md: {undocumented}"
 
 
-def test_undo_redo_edit_and_delete_codings(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_undo_redo_edit_and_delete_codings(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     holm = str(docs["holm"])
     made = run_json(
         cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
@@ -174,8 +175,8 @@ def test_undo_redo_edit_and_delete_codings(cli: Cli, tmp_path: Path) -> None:
     assert_error(cli("codings", "edit", str(made["id"])), "say what")
 
 
-def test_codebook_edits_from_the_cli(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_codebook_edits_from_the_cli(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     assert run_json(cli, "codebook", "add", "1.9", "Ventetid", "--parent", "1")["key"] == "1.9"
     assert_error(cli("codebook", "add", "1.9", "Igen"), "taken")
     assert (
@@ -203,8 +204,8 @@ def test_codebook_edits_from_the_cli(cli: Cli, tmp_path: Path) -> None:
     assert run_json(cli, "codebook", "delete", "1.9", "--force")["codings_deleted"] == 1
 
 
-def test_memos_and_document_show(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_memos_and_document_show(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     holm = str(docs["holm"])
     made = run_json(
         cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
@@ -232,8 +233,10 @@ def test_memos_and_document_show(cli: Cli, tmp_path: Path) -> None:
     assert code == 0 and "--- Ida Holm (Ida Holm)" in out and "1 coding:" in out
 
 
-def test_global_options_after_the_command(cli: Cli, tmp_path: Path, project_target: str) -> None:
-    make_study(cli, tmp_path)
+def test_global_options_after_the_command(
+    cli: Cli, tmp_path: Path, project_target: str, build: ProjectBuilder
+) -> None:
+    make_study(build)
     option = "--db-url" if "://" in project_target else "--project"
     code, out, err = cli("documents", "list", option, project_target, "--json", project=None)
     assert code == 0 and len(out) > 2, err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import ProjectBuilder
 from cli.study import Cli, assert_error, make_study, run_json
 
 from qualcode.codebook import code_counts, descendant_ids, descendants, resolve_code
@@ -13,8 +14,8 @@ from qualcode.coding import code_passages
 pytestmark = pytest.mark.usefixtures("created_project")  # the project `cli` uses exists
 
 
-def test_area_filter_includes_its_attention_points(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_area_filter_includes_its_attention_points(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     assert (
         cli(
             "code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.2"
@@ -44,8 +45,8 @@ def test_area_filter_includes_its_attention_points(cli: Cli, tmp_path: Path) -> 
     assert out.rstrip().endswith("2 codings")
 
 
-def test_code_counts_and_descendants(project, cli: Cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    docs = make_study(cli, tmp_path)
+def test_code_counts_and_descendants(project, cli: Cli, build: ProjectBuilder) -> None:  # type: ignore[no-untyped-def]
+    docs = make_study(build)
     cli("code", str(docs["holm"]), "--match", "De ressourcesvage venter længst", "--code", "1.2")
     cli("code", str(docs["venoe"]), "--match", "de ressourcesvage venter længst", "--code", "1.2")
     with project.session() as s:
@@ -64,8 +65,8 @@ def test_code_counts_and_descendants(project, cli: Cli, tmp_path: Path) -> None:
         assert passages[1]["attribution"] is None
 
 
-def test_code_report_markdown_and_docx(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_code_report_markdown_and_docx(cli: Cli, tmp_path: Path, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     cli(
         "code",
         str(docs["holm"]),

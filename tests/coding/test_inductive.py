@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from builders import ProjectBuilder
 from cli.study import Cli, make_study, run_json
 
 from qualcode.codebook import resolve_code
@@ -15,8 +14,8 @@ from qualcode.history import redo, undo
 pytestmark = pytest.mark.usefixtures("created_project")  # the project `cli` uses exists
 
 
-def test_new_code_and_coding_undo_together(project, cli: Cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    docs = make_study(cli, tmp_path)
+def test_new_code_and_coding_undo_together(project, cli: Cli, build: ProjectBuilder) -> None:  # type: ignore[no-untyped-def]
+    docs = make_study(build)
     made = apply_new_code(project, docs["holm"], 142, 173, "Ventetid", "1", "ida")
     assert made.key == "1.5"
     top = apply_new_code(project, docs["holm"], 10, 20, "Lange ventetider", None, "ida")
@@ -41,8 +40,8 @@ def test_new_code_and_coding_undo_together(project, cli: Cli, tmp_path: Path) ->
             assert exc.hint
 
 
-def test_quotes_list_by_area_and_quote_takes_code(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_quotes_list_by_area_and_quote_takes_code(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     holm = str(docs["holm"])
     cli("code", holm, "--match", "Patienter med vage symptomer venter for længe.", "--code", "1.2")
     quote = run_json(cli, "quotes", "add", holm, "--match", "vage symptomer venter for længe")

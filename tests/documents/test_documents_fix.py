@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import ProjectBuilder
 from cli.study import Cli, assert_error, make_study, run_json
 
 pytestmark = pytest.mark.usefixtures("created_project")  # the project `cli` uses exists
 
 
-def test_title_from_heading_retitle_rekind_redate(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_title_from_heading_retitle_rekind_redate(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     listed = {d["id"]: d for d in run_json(cli, "documents", "list")}
     assert listed[docs["holm"]]["title"] == "Interview med Ida Holm, 3. marts 2025"
     assert listed[docs["venoe"]]["title"] == "Interview med Karl Venø"
@@ -46,8 +47,8 @@ def test_title_from_heading_retitle_rekind_redate(cli: Cli, tmp_path: Path) -> N
     assert_error(cli("documents", "edit", "99", "--title", "x"), "99")
 
 
-def test_link_an_unknown_speaker_afterwards(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_link_an_unknown_speaker_afterwards(cli: Cli, build: ProjectBuilder) -> None:
+    docs = make_study(build)
     venoe = str(docs["venoe"])
     speakers = run_json(cli, "documents", "speakers", venoe)
     assert {s["speaker"]: s["participant"] for s in speakers} == {"I": None, "Ekspert": None}
@@ -74,8 +75,10 @@ def test_link_an_unknown_speaker_afterwards(cli: Cli, tmp_path: Path) -> None:
     assert unlinked["participant"] is None and unlinked["quotes_kept"] == [quote["id"]]
 
 
-def test_delete_lists_what_goes_blocks_sent_quotes_and_undoes(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_delete_lists_what_goes_blocks_sent_quotes_and_undoes(
+    cli: Cli, tmp_path: Path, build: ProjectBuilder
+) -> None:
+    docs = make_study(build)
     holm = str(docs["holm"])
     made = run_json(
         cli, "code", holm, "--match", "De ressourcesvage venter længst", "--code", "1.2"
@@ -114,8 +117,10 @@ def test_delete_lists_what_goes_blocks_sent_quotes_and_undoes(cli: Cli, tmp_path
     assert len(run_json(cli, "documents", "list")) == 1
 
 
-def test_edit_text_reanchors_codings_and_quotes(cli: Cli, tmp_path: Path) -> None:
-    docs = make_study(cli, tmp_path)
+def test_edit_text_reanchors_codings_and_quotes(
+    cli: Cli, tmp_path: Path, build: ProjectBuilder
+) -> None:
+    docs = make_study(build)
     venoe = str(docs["venoe"])
     cli("documents", "link-speaker", venoe, "Ekspert", "Karl Venø")
     exact = run_json(

@@ -1,5 +1,6 @@
-"""Small builders for exchange tests: a project with documents, a codebook and codings,
-and .qdpx archives written by hand in the style of other tools."""
+"""Exchange test material: a project with documents, a codebook and codings (a recipe over
+the one builder, tests/builders.py), and .qdpx archives written by hand in the style of
+other tools."""
 
 from __future__ import annotations
 
@@ -7,12 +8,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from builders import ProjectBuilder
 
-from qualcode.codebook import load_codebook
-from qualcode.coding import apply_code
 from qualcode.db import Project
-from qualcode.importing import import_one
-from qualcode.participants import import_participants
 
 # The REFI-QDA schemas ship with the tests (MIT, see tests/data/refi-qda/SOURCES.md), so
 # validation runs in every clone and never skips.
@@ -78,42 +76,27 @@ EMOJI_TEXT = (
 
 def build_project(project: Project, tmp_path: Path, with_people: bool = True) -> dict[str, int]:
     """A project with the test codebook, two documents (Danish, emoji) and codings."""
-    book = tmp_path / "book.toml"
-    book.write_text(CODEBOOK_TOML, encoding="utf-8")
-    load_codebook(project, book)
+    build = ProjectBuilder(project, tmp_path).codebook(CODEBOOK_TOML, "book.toml")
     if with_people:
-        people = tmp_path / "people.csv"
-        people.write_text(PARTICIPANTS_CSV, encoding="utf-8")
-        import_participants(project, people)
-    da = tmp_path / "vestergaard.txt"
-    da.write_text(DANISH_TEXT, encoding="utf-8")
-    emo = tmp_path / "noter.txt"
-    emo.write_text(EMOJI_TEXT, encoding="utf-8")
-    d1 = import_one(
-        project,
-        da,
+        build.participants(PARTICIPANTS_CSV, "people.csv")
+    d1 = build.imported(
+        "vestergaard.txt",
+        DANISH_TEXT,
         participants=["Birthe Vestergård"] if with_people else None,
         title="Interview med Birthe Vestergård",
-    ).document_id
-    d2 = import_one(project, emo, kind="notes", title="Noter fra mødet").document_id
-    assert d1 is not None and d2 is not None
-
-    def span(text: str, needle: str) -> tuple[int, int]:
-        start = text.index(needle)
-        return start, start + len(needle)
-
-    for doc, text, needle, code, coder, memo in [
-        (d1, DANISH_TEXT, "ventetiden på svar for lang", "1.1", "ida", "Kernepointe: æøå"),
-        (d1, DANISH_TEXT, "Især ældre på Ærø og i Søndersø venter længe", "ulighed", "ida", ""),
-        (d1, DANISH_TEXT, "Ærligt talt er ventetiden på svar for lang.", "1.1", "mads", ""),
-        (d1, DANISH_TEXT, "Færre overgange og én ansvarlig læge.", "1", "mads", ""),
-        (d2, EMOJI_TEXT, "Patienterne 👩‍⚕️ ønsker hurtigere svar.", "1.1", "ida", "emoji 🎉"),
-        (d2, EMOJI_TEXT, "🐢 alt for lang", "1.1", "mads", ""),
-        (d2, EMOJI_TEXT, "æøå-folket 🇩🇰", "ulighed", "ida", ""),
-        (d2, EMOJI_TEXT, "Ulighed 𝔘 fylder også.", "ulighed", "mads", ""),
+    )
+    d2 = build.imported("noter.txt", EMOJI_TEXT, kind="notes", title="Noter fra mødet")
+    for doc, needle, code, coder, memo in [
+        (d1, "ventetiden på svar for lang", "1.1", "ida", "Kernepointe: æøå"),
+        (d1, "Især ældre på Ærø og i Søndersø venter længe", "ulighed", "ida", ""),
+        (d1, "Ærligt talt er ventetiden på svar for lang.", "1.1", "mads", ""),
+        (d1, "Færre overgange og én ansvarlig læge.", "1", "mads", ""),
+        (d2, "Patienterne 👩‍⚕️ ønsker hurtigere svar.", "1.1", "ida", "emoji 🎉"),
+        (d2, "🐢 alt for lang", "1.1", "mads", ""),
+        (d2, "æøå-folket 🇩🇰", "ulighed", "ida", ""),
+        (d2, "Ulighed 𝔘 fylder også.", "ulighed", "mads", ""),
     ]:
-        s, e = span(text, needle)
-        apply_code(project, doc, code, s, e, coder, memo)
+        build.code(doc, needle, code, coder, memo)
     return {"danish": d1, "emoji": d2}
 
 

@@ -1,83 +1,34 @@
-"""Small projects built straight into the tables (fast enough for property tests)."""
+"""Small projects built straight into the tables (fast enough for property tests): recipes
+over the one builder, tests/builders.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from builders import Person, ProjectBuilder, RawCode
 
 from qualcode.db import Project
-from qualcode.models import Code, Document, DocumentParticipant, Participant, Turn
 
+# A person of an interview made by ``add_interview`` (the builder's ``Person``).
+PersonSpec = Person
 
-@dataclass
-class PersonSpec:
-    name: str
-    title: str
-    organisation: str
-    consent: str = "named"
-    language: str = "da"
-    pseudonym: str = ""
-    turns: list[str] = field(default_factory=list)
+CODES = [
+    RawCode("1", "area", "Tidlig diagnose", "Early diagnosis"),
+    RawCode("1.1", "attention_point", "Samarbejde på tværs", "Working across sectors", "1"),
+    RawCode("ulighed", "cross_cutting", "Ulighed", "Inequality"),
+]
 
 
 def add_codes(project: Project) -> None:
-    with project.transaction() as s:
-        area = Code(key="1", kind="area", label_da="Tidlig diagnose", label_en="Early diagnosis")
-        s.add(area)
-        s.flush()
-        s.add(Code(key="1.1", kind="attention_point", parent_id=area.id,
-                   label_da="Samarbejde på tværs", label_en="Working across sectors"))  # fmt: skip
-        s.add(Code(key="ulighed", kind="cross_cutting", label_da="Ulighed", label_en="Inequality"))
+    ProjectBuilder(project).codes(CODES)
 
 
 def add_interview(
-    project: Project, title: str, people: list[PersonSpec], interviewer: str = "I"
+    project: Project, title: str, people: list[Person], interviewer: str = "I"
 ) -> dict[str, tuple[int, int]]:
     """A document whose turns alternate interviewer / each person's texts.
 
     Returns, per turn text, its (start, end) in the document text.
     """
-    parts: list[tuple[str, str, int | None]] = []
-    spans: dict[str, tuple[int, int]] = {}
-    with project.transaction() as s:
-        rows = []
-        for p in people:
-            row = Participant(name=p.name, title=p.title, organisation=p.organisation,
-                              consent=p.consent, language=p.language,
-                              pseudonym=p.pseudonym)  # fmt: skip
-            s.add(row)
-            rows.append(row)
-        s.flush()
-        for row in rows:
-            if not row.pseudonym:
-                row.pseudonym = f"Ekspert {row.id}"
-        rounds = max(len(p.turns) for p in people)
-        for i in range(rounds):
-            parts.append((interviewer, f"Spørgsmål nummer {i + 1}?", None))
-            for p, row in zip(people, rows, strict=True):
-                if i < len(p.turns):
-                    parts.append((p.name, p.turns[i], row.id))
-        text = ""
-        turns = []
-        for ordinal, (speaker, body, pid) in enumerate(parts):
-            start = len(text)
-            text += f"{speaker}: "
-            body_start = len(text)
-            text += body
-            spans[body] = (body_start, len(text))
-            turns.append((ordinal, speaker, pid, start, len(text)))
-            text += "\n\n"
-        import hashlib
-
-        doc = Document(title=title, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
-                       word_count=len(text.split()))  # fmt: skip
-        s.add(doc)
-        s.flush()
-        for row in rows:
-            s.add(DocumentParticipant(document_id=doc.id, participant_id=row.id))
-        for ordinal, speaker, pid, start, end in turns:
-            s.add(Turn(document_id=doc.id, ordinal=ordinal, speaker=speaker, participant_id=pid,
-                       start=start, end=end))  # fmt: skip
-    return spans
+    return ProjectBuilder(project).raw_document(title, people, interviewer)
 
 
 def docx_text(path: object) -> str:

@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from builders import ProjectBuilder
 from cli.study import Cli, assert_error, make_study, run_json
 from qualcode_testutil import file_digest
 
@@ -75,8 +76,8 @@ def test_bad_input_one_error_with_hint_project_unchanged(
 ) -> None:
     from qualcode.db import open_project
 
-    open_project(project_path, create=True).close()
-    make_study(lambda *a, **k: cli(*a, project=project_path, **k), tmp_path)
+    with open_project(project_path, create=True) as made:
+        make_study(ProjectBuilder(made, tmp_path))
     monkeypatch.chdir(tmp_path)
     before = file_digest(project_path)
     bad_toml = tmp_path / "bad.toml"

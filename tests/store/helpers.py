@@ -1,4 +1,5 @@
-"""Shared by the team tests: a small coded project, and worker processes."""
+"""Shared by the team tests: a small coded project (a recipe over the one builder,
+tests/builders.py), and worker processes."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from qualcode.codebook import load_codebook
+from builders import ProjectBuilder
+
 from qualcode.db import Project
 from qualcode.demo import demo_codebook, demo_corpus_dir
-from qualcode.importing import import_files
-from qualcode.participants import import_participants
 
 # The ``cli`` fixture (tests/conftest.py): run qualcode in-process, (exit code, out, err).
 CliRunner = Callable[..., tuple[int, str, str]]
@@ -31,10 +31,10 @@ def target_of(project: Project) -> str:
 
 def prepare(project: Project) -> None:
     """The demo codebook, its participants and one interview: enough to code and quote."""
-    load_codebook(project, demo_codebook())
-    import_participants(project, demo_corpus_dir() / "participants.csv")
-    outcome = import_files(project, [demo_corpus_dir() / "01_holmgaard.txt"])[0]
-    assert outcome.status == "imported", outcome.message
+    corpus = demo_corpus_dir()
+    build = ProjectBuilder(project)
+    build.codebook(demo_codebook()).participants(corpus / "participants.csv")
+    build.import_paths([corpus / "01_holmgaard.txt"])
 
 
 def start_worker(*args: str) -> subprocess.Popen[str]:

@@ -1,4 +1,5 @@
-"""A small hand-built project in which every synthesis figure is known in advance.
+"""A small hand-built project in which every synthesis figure is known in advance (a
+recipe over the one builder, tests/builders.py).
 
 Experts: Anna Andersen (named), Bent Berg (role_only), Clara Holt (anonymous, "Ekspert 3").
 Interviews in date order: d1 (Anna, 2025-01-10), d2 (Bent and Clara, 2025-01-20),
@@ -24,19 +25,14 @@ ulig.  d1    Anna        cross-cutting
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from builders import Person, ProjectBuilder
 
-from qualcode.codebook import load_codebook, resolve_code
-from qualcode.coding import apply_code
 from qualcode.db import Project, open_project
-from qualcode.formats.parsed import ParsedDocument, ParsedTurn
-from qualcode.importing import store_parsed
-from qualcode.models import Memo, Participant
 
 CODEBOOK = """
 [codebook]
@@ -123,77 +119,39 @@ class Built:
     spans: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
 
-def _turned(parts: list[tuple[str, str]]) -> tuple[str, list[ParsedTurn]]:
-    text = ""
-    turns = []
-    for speaker, body in parts:
-        start = len(text)
-        text += f"{speaker}: {body}"
-        turns.append(ParsedTurn(speaker, start, len(text)))
-        text += "\n\n"
-    return text, turns
-
-
-def _store(
-    project: Project, name: str, text: str, turns: list[ParsedTurn], **kwargs: object
-) -> int:
-    data = text.encode("utf-8")
-    outcome = store_parsed(
-        project,
-        ParsedDocument(text=text, turns=turns),
-        source_name=f"{name}.txt",
-        sha256=hashlib.sha256(data).hexdigest(),
-        **kwargs,  # type: ignore[arg-type]
-    )
-    assert outcome.document_id is not None
-    return outcome.document_id
-
-
-def _span(text: str, phrase: str) -> tuple[int, int]:
-    start = text.index(phrase)
-    assert text.count(phrase) == 1, phrase
-    return start, start + len(phrase)
-
-
 def build_known_project(path: Path) -> Built:
     project = open_project(path, create=True)
-    book = path.parent / "codebook.toml"
-    book.write_text(CODEBOOK, encoding="utf-8")
-    load_codebook(project, book)
-    with project.transaction() as s:
-        for name, title, org, expertise, consent, pseudonym in PEOPLE:
-            s.add(
-                Participant(
-                    name=name,
-                    title=title,
-                    organisation=org,
-                    expertise=expertise,
-                    consent=consent,
-                    pseudonym=pseudonym or f"Ekspert {len(name)}",
-                )
-            )
+    build = ProjectBuilder(project, path.parent).codebook(CODEBOOK)
+    build.people(
+        [
+            Person(
+                name,
+                title,
+                organisation=org,
+                expertise=expertise,
+                consent=consent,
+                pseudonym=pseudonym or f"Ekspert {len(name)}",
+            )  # fmt: skip
+            for name, title, org, expertise, consent, pseudonym in PEOPLE
+        ]
+    )
     built = Built(project)
-
-    t1, turns1 = _turned(
+    built.docs["d1"] = build.document(
+        "d1",
         [
             ("Interviewer", "Hvorfor venter de svage patienter længere på en diagnose?"),
             ("Anna Andersen", "Henvisningen bliver sendt retur, og det rammer de svage hårdest."),
             ("Interviewer", "Forstår patienterne brevene fra sygehuset?"),
             ("Anna Andersen", "Mange læser slet ikke indkaldelsen i den digitale postkasse."),
-        ]
-    )
-    built.docs["d1"] = _store(
-        project,
-        "d1",
-        t1,
-        turns1,
-        kind="interview",
+        ],
         participants=["Anna Andersen"],
-        language="da",
         title="Interview med Anna Andersen",
         date=dt.date(2025, 1, 10),
+        kind="interview",
+        language="da",
     )
-    t2, turns2 = _turned(
+    built.docs["d2"] = build.document(
+        "d2",
         [
             ("Interviewer", "Hvad ser I på sygehuset?"),
             (
@@ -203,20 +161,15 @@ def build_known_project(path: Path) -> Built:
             ),
             ("Interviewer", "Og palliationen?"),
             ("Clara Holt", "Palliation i eget hjem når ikke de mest udsatte borgere."),
-        ]
-    )
-    built.docs["d2"] = _store(
-        project,
-        "d2",
-        t2,
-        turns2,
-        kind="interview",
+        ],
         participants=["Bent Berg", "Clara Holt"],
-        language="da",
         title="Dobbeltinterview med Bent Berg og Clara Holt",
         date=dt.date(2025, 1, 20),
+        kind="interview",
+        language="da",
     )
-    t3, turns3 = _turned(
+    built.docs["d3"] = build.document(
+        "d3",
         [
             ("Interviewer", "Er der sket noget siden sidst?"),
             (
@@ -225,55 +178,38 @@ def build_known_project(path: Path) -> Built:
             ),
             ("Interviewer", "Og i den palliative indsats?"),
             ("Anna Andersen", "Hjemmeplejen når ikke ud til dem, der bor alene."),
-        ]
-    )
-    built.docs["d3"] = _store(
-        project,
-        "d3",
-        t3,
-        turns3,
-        kind="interview",
+        ],
         participants=["Anna Andersen"],
-        language="da",
         title="Opfølgning med Anna Andersen",
         date=dt.date(2025, 2, 1),
+        kind="interview",
+        language="da",
     )
-    built.docs["d4"] = _store(
-        project,
+    built.docs["d4"] = build.document(
         "d4",
         MINUTES,
-        [],
         kind="document",
         language="da",
         title="Referater 2025",
         date=dt.date(2025, 12, 1),
     )
 
-    def code(doc: str, text: str, phrase: str, key: str, coder: str = "ida") -> None:
-        start, end = _span(text, phrase)
-        apply_code(project, built.docs[doc], key, start, end, coder)
+    def code(doc: str, phrase: str, key: str, coder: str = "ida") -> None:
+        start, end = build.code(built.docs[doc], phrase, key, coder, unique=True)
         built.spans[f"{key}@{doc}"] = (doc, start, end)
 
-    code("d1", t1, "Henvisningen bliver sendt retur", "1.1")
-    code("d1", t1, "sendt retur, og det rammer de svage hårdest", "ulighed")
-    code("d1", t1, "Mange læser slet ikke indkaldelsen", "1.2")
-    code("d1", t1, "Hvorfor venter de svage patienter", "1.2", coder="mads")
-    code("d2", t2, "Vi afviser for mange henvisninger fra almen praksis.", "1.1")
-    code("d2", t2, "Vi afviser for mange henvisninger fra almen praksis.", "1.1", coder="mads")
-    code("d2", t2, "de patienter, der ikke forstår systemet, kommer for sent", "1.2")
-    code("d2", t2, "Palliation i eget hjem når ikke de mest udsatte borgere.", "2.1")
-    code("d3", t3, "Der er stadig henvisninger, der går frem og tilbage", "1.1")
-    code("d3", t3, "Hjemmeplejen når ikke ud til dem, der bor alene.", "2.1")
+    code("d1", "Henvisningen bliver sendt retur", "1.1")
+    code("d1", "sendt retur, og det rammer de svage hårdest", "ulighed")
+    code("d1", "Mange læser slet ikke indkaldelsen", "1.2")
+    code("d1", "Hvorfor venter de svage patienter", "1.2", coder="mads")
+    code("d2", "Vi afviser for mange henvisninger fra almen praksis.", "1.1")
+    code("d2", "Vi afviser for mange henvisninger fra almen praksis.", "1.1", coder="mads")
+    code("d2", "de patienter, der ikke forstår systemet, kommer for sent", "1.2")
+    code("d2", "Palliation i eget hjem når ikke de mest udsatte borgere.", "2.1")
+    code("d3", "Der er stadig henvisninger, der går frem og tilbage", "1.1")
+    code("d3", "Hjemmeplejen når ikke ud til dem, der bor alene.", "2.1")
 
-    with project.transaction() as s:
-        point = resolve_code(s, "1.1")
-        s.add(
-            Memo(
-                target_kind="code",
-                target_id=point.id,
-                text="Bent Berg og Anna Andersen peger begge på returnerede henvisninger.",
-            )
-        )
+    build.code_memo("1.1", "Bent Berg og Anna Andersen peger begge på returnerede henvisninger.")
     return built
 
 
@@ -281,14 +217,16 @@ def add_quotes(built: Built) -> dict[str, int]:
     """q_anna (1.1, approved with changes), q_bent (1.1, candidate), q_clara (2.1, rejected)."""
     from qualcode import quotes
 
-    ids = {}
-    doc, start, end = built.spans["1.1@d1"]
-    ids["anna"] = quotes.add_quote(built.project, built.docs[doc], start, end, "1.1", "ida")["id"]
+    build = ProjectBuilder(built.project)
+
+    def quote(span: str, key: str) -> int:
+        doc, start, end = built.spans[span]
+        return build.quote(built.docs[doc], (start, end), key, "ida")
+
+    ids = {"anna": quote("1.1@d1", "1.1")}
     quotes.respond(built.project, ids["anna"], "revise", "ida", text="Henvisninger sendes retur.")
-    doc, start, end = built.spans["1.1@d2"]
-    ids["bent"] = quotes.add_quote(built.project, built.docs[doc], start, end, "1.1", "ida")["id"]
-    doc, start, end = built.spans["2.1@d2"]
-    ids["clara"] = quotes.add_quote(built.project, built.docs[doc], start, end, "2.1", "ida")["id"]
+    ids["bent"] = quote("1.1@d2", "1.1")
+    ids["clara"] = quote("2.1@d2", "2.1")
     quotes.respond(built.project, ids["clara"], "reject", "ida")
     return ids
 

@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from qualcode import fidelity
 from qualcode import quotes as quotes_mod
 from qualcode.codebook import all_codes
-from qualcode.packets import make_packets
+from qualcode.packets import MadePacket, make_packets
 from qualcode.tui.base import QualcodeScreen
 from qualcode.tui.widgets.code_picker import CodePicker, NewCode, pickable
 from qualcode.tui.widgets.dialogs import TextPrompt
@@ -176,7 +176,7 @@ class QuotesScreen(QualcodeScreen[None]):
         self.status_filter: str | None = None
         self.expert_filter: str | None = None
         self.today = dt.date.today()
-        self.last_packets: list[dict[str, Any]] = []
+        self.last_packets: list[MadePacket] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="quotes-bar")
@@ -495,7 +495,7 @@ class QuotesScreen(QualcodeScreen[None]):
         self._packets_worker(out, due)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="packets")
-    def _packets_worker(self, out: Path, due: dt.date) -> list[dict[str, Any]]:
+    def _packets_worker(self, out: Path, due: dt.date) -> list[MadePacket]:
         worker = get_current_worker()
 
         def progress(done: int, total: int, label: str) -> None:
@@ -511,7 +511,7 @@ class QuotesScreen(QualcodeScreen[None]):
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#quotes-progress", ProgressBar).update(total=total, progress=done)
 
-    def _packets_done(self, result: list[dict[str, Any]]) -> None:
+    def _packets_done(self, result: list[MadePacket]) -> None:
         self.last_packets = result
         self.query_one("#quotes-progress", ProgressBar).add_class("hidden")
         n = sum(len(p["quotes"]) for p in result)
