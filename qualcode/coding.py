@@ -6,7 +6,7 @@ undone and redone.
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from qualcode.codebook import code_scope, resolve_code
 from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
 from qualcode.db import Project, lock_coder, lock_key
-from qualcode.rows import stored_id
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
@@ -34,13 +33,18 @@ from qualcode.models import (
 )
 from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
+from qualcode.rows import stored_id
 from qualcode.store.fastpath import (
+    Added,
+    NewCoding,
     Target,
+    Twin,
+    add_coding,
+    coding_payload,
     insert_coding_once,
     lock_coder_id,
     lock_target,
     log_action,
-    table_of,
     turn_at,
     twin_coding,
 )
@@ -173,53 +177,18 @@ def _coder_id(session: Session, name: str) -> int:
     return found if found is not None else stored_id(get_or_create_coder(session, name))
 
 
-def _insert_new(
-    session: Session, target: Target, start: int, end: int, coder: str, values: dict[str, Any]
-) -> int:
-    """Insert the coding unless this coder coded the span with this code already (then
-    say so): one statement, race-free because the coder's row is locked."""
-    if start < 0 or end > target.length or start >= end:
-        raise CodingError(
-            f"span {start}-{end} is not inside document {target.document_id} "
-            f"({target.title!r}, {target.length} characters)",
-            "Start must be smaller than end, both between 0 and the text's length.",
-        )
-    if values["origin"] not in CODING_ORIGINS:
-        raise CodingError(
-            f"unknown origin {values['origin']!r}", f"Use one of {', '.join(CODING_ORIGINS)}."
-        )
-    made = insert_coding_once(session, values)
-    if made is None:
-        twin = twin_coding(session, values)
-        raise CodingError(
-            f"{target.title!r} {start}-{end} is already coded {target.key} by {coder} "
-            f"(coding {twin})",
-            f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
-        )
-    return made
-
-
-def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
-    """``history.coding_snapshot`` of a coding known by its values (every column)."""
-    names = [column.name for column in table_of(Coding).columns]
-    return {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()} | {
-        n: None for n in names if n not in values
-    }
-
-
-def _new_row(session: Session, values: dict[str, Any], target: Target, coder: str) -> CodingRow:
+def _new_row(values: dict[str, Any], added: Added | Target, coder: str) -> CodingRow:
     """``coding_dict`` for a coding just made, from what we hold plus the turn at its
     start (and its participant) instead of the document's text and every turn."""
-    turn = turn_at(session, target.document_id, values["start"])
-    speaker, participant_id = turn if turn is not None else (None, None)
-    participant = session.get(Participant, participant_id) if participant_id else None
+    target = added.target if isinstance(added, Added) else added
+    participant = added.participant if isinstance(added, Added) else None
     return {
         "id": values["id"],
         "document_id": target.document_id,
         "document": target.title,
         "participant": participant.name if participant else None,
         "attribution": attribution(participant) if participant else None,
-        "speaker": speaker,
+        "speaker": added.speaker if isinstance(added, Added) else None,
         "code": target.key,
         "code_label": target.label,
         "start": values["start"],
@@ -230,6 +199,29 @@ def _new_row(session: Session, values: dict[str, Any], target: Target, coder: st
         "origin": values["origin"],
         "created": values["created"].isoformat(),
     }
+
+
+def _check_new(start: int, end: int, origin: str) -> Callable[[Target], None]:
+    def check(target: Target) -> None:
+        if start < 0 or end > target.length or start >= end:
+            raise CodingError(
+                f"span {start}-{end} is not inside document {target.document_id} "
+                f"({target.title!r}, {target.length} characters)",
+                "Start must be smaller than end, both between 0 and the text's length.",
+            )
+        if origin not in CODING_ORIGINS:
+            raise CodingError(
+                f"unknown origin {origin!r}", f"Use one of {', '.join(CODING_ORIGINS)}."
+            )
+
+    return check
+
+
+def _duplicate(twin: int | None, target: Target, start: int, end: int, coder: str) -> CodingError:
+    return CodingError(
+        f"{target.title!r} {start}-{end} is already coded {target.key} by {coder} (coding {twin})",
+        f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
+    )
 
 
 def apply_code(
@@ -244,12 +236,47 @@ def apply_code(
 ) -> CodingRow:
     """Code ``[start, end)`` of a document; returns the new coding as a dict.
 
-    The write every coder makes many times an hour, in six statements
-    (``qualcode.store.fastpath``): lock the document and code (key share) and the coder's
-    row, insert the coding unless it is a duplicate, log the undo step, read the turn.
+    The write every coder makes many times an hour: a document by id, a code by key and a
+    known coder take the few statements of ``store.fastpath.add_coding`` (lock the
+    document and code, key share, and the coder's row; insert unless a duplicate; log the
+    undo step; read the turn). Anything else (a title, a label, a new coder, a typo) goes
+    the general way, which resolves names with helpful errors and makes new coders.
     """
+    ref, name = str(document).strip(), coder.strip()
+    if ref.isdigit() and name:
+        new = NewCoding(
+            int(ref),
+            code.strip(),
+            start,
+            end,
+            name,
+            memo,
+            origin,
+            new_guid(),
+            utcnow(),
+            f"code {code.strip()} at {start}-{end}",
+        )
+        done = add_coding(project, new, _check_new(start, end, origin))
+        if isinstance(done, Twin):
+            raise _duplicate(done.coding_id, done.target, start, end, name)
+        if done is not None:
+            return _new_row(done.values, done, name)
+    return _apply_code_slowly(project, document, code, start, end, coder, memo, origin)
+
+
+def _apply_code_slowly(
+    project: Project,
+    document: str | int,
+    code: str,
+    start: int,
+    end: int,
+    coder: str,
+    memo: str,
+    origin: str,
+) -> CodingRow:
     with project.transaction("rows") as s:
         target = _target(s, document, code, start, end)
+        _check_new(start, end, origin)(target)
         values: dict[str, Any] = {
             "document_id": target.document_id,
             "code_id": target.code_id,
@@ -261,11 +288,21 @@ def apply_code(
             "guid": new_guid(),
             "created": utcnow(),
         }
-        values = {"id": _insert_new(s, target, start, end, coder.strip(), values)} | values
-        payload = {"added": [_snapshot(values)], "removed": [], "changed": []}
+        made = insert_coding_once(s, values)
+        if made is None:
+            raise _duplicate(twin_coding(s, values), target, start, end, coder.strip())
+        values = {"id": made} | values
+        payload = {"added": [coding_payload(values)], "removed": [], "changed": []}
         label = f"code {target.key} at {start}-{end}"
         log_action(s, {"coder": coder, "label": label, "payload": payload, "created": utcnow()})
-        return _new_row(s, values, target, coder.strip())
+        turn = turn_at(s, target.document_id, start)
+        row = _new_row(values, target, coder.strip())
+        if turn is not None:
+            participant = s.get(Participant, turn[1]) if turn[1] else None
+            row["speaker"] = turn[0]
+            row["participant"] = participant.name if participant else None
+            row["attribution"] = attribution(participant) if participant else None
+        return row
 
 
 def apply_codes(
