@@ -266,8 +266,8 @@ def add_coding_rows(
             planned.append((row.line, *keys, start, end, row.get("memo")))
         _fail_if_problems(source, problems, len(rows))
         added = _insert_codings(s, planned, origin)
-        action = record_action(s, coder, f"code {len(added)} rows from {Path(source).name}")
-        action.payload = {**action.payload, "added": added}
+        label = f"code {len(added)} rows from {Path(source).name}"
+        record_action(s, coder, label, added_snapshots=added)
         ids = [int(c["id"]) for c in added]
     return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
 

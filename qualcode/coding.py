@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
-from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
+from qualcode.codebook_edit import add_code_in, next_key
 from qualcode.db import Project, lock_coder, lock_key
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
@@ -372,8 +372,9 @@ def apply_new_code(
         code = add_code_in(s, chosen, label_da, parent, label_en, colour)
         who = get_or_create_coder(s, coder)
         coding = add_coding_in(s, doc, code, start, end, who)
-        action = record_action(s, coder, f"new code {code.key} at {start}-{end}", added=[coding])
-        attach_codebook_payload(action, {"added_codes": [code_snapshot(code)], "parents": []})
+        extra = {"added_codes": [code_snapshot(code)], "parents": []}
+        label = f"new code {code.key} at {start}-{end}"
+        record_action(s, coder, label, added=[coding], codebook=extra)
         assert code.id is not None and coding.id is not None
         return NewCodeResult(code.id, code.key, coding.id)
 
