@@ -34,6 +34,7 @@ from qualcode.models import (
 from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
 from qualcode.rows import stored_id
+from qualcode.store.engine import lock_coding
 from qualcode.store.fastpath import (
     Added,
     NewCoding,
@@ -464,9 +465,13 @@ def edit_coding(
     end: int | None = None,
     memo: str | None = None,
 ) -> CodingRow:
-    """Change a coding's code, span and/or memo as one undoable action; returns it after."""
-    with project.transaction() as s:
-        coding = _coding(s, coding_id)
+    """Change a coding's code, span and/or memo as one undoable action; returns it after.
+
+    A row-level write (``lock_coding``): other coders code on meanwhile."""
+    with project.transaction("rows") as s:
+        coding = lock_coding(s, coding_id, coder.strip())
+        if coding is None:
+            raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
         doc = s.get(Document, coding.document_id)
         assert doc is not None
         new: dict[str, object] = {}
@@ -474,6 +479,8 @@ def edit_coding(
             code_row = s.get(Code, code) if isinstance(code, int) else resolve_code(s, code)
             if code_row is None:
                 raise NotFoundError(f"no code with id {code}", "See `qualcode codebook show`.")
+            if lock_target(s, coding.document_id, code_row.key, 0, 0) is None:
+                raise NotFoundError(f"code {code_row.key} was just removed", "Reload.")
             if code_row.id != coding.code_id:
                 new["code_id"] = code_row.id
         new_start = coding.start if start is None else start

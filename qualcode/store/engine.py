@@ -48,9 +48,10 @@ from sqlalchemy import (
     Engine,
     create_engine,
     event,
+    or_,
 )
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode import models
 
@@ -423,6 +424,30 @@ _PG_COUNT = (
     "SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1) "
     "SELECT pg_notify(%(channel)s, %(token)s) FROM bump"
 )
+
+
+def lock_coding(session: Session, coding_id: int, editor: str) -> models.Coding | None:
+    """A coding about to be changed, locked with its coders until commit (None: gone).
+
+    A row-level write, like applying a code: the ``code`` and ``document`` tables are
+    share-locked first (a merge or delete of either waits for us, or we for it), then the
+    rows of the coder making the change (their undo steps change) and of the coder whose
+    coding it is (a change of span or code must not race their own duplicate check), in
+    id order so that two coders changing each other's codings never wait in a circle,
+    then the coding itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE code, document IN ROW SHARE MODE")
+    owner = select(models.Coding.coder_id).where(models.Coding.id == coding_id)
+    coders = (
+        select(models.Coder.id)
+        .where(or_(col(models.Coder.name) == editor, col(models.Coder.id).in_(owner)))
+        .order_by(col(models.Coder.id))
+        .with_for_update()
+    )
+    session.exec(coders).all()
+    query = select(models.Coding).where(models.Coding.id == coding_id).with_for_update()
+    return session.exec(query).first()
 
 
 def lock_coder(session: Session, name: str) -> int | None:
