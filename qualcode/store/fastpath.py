@@ -159,7 +159,8 @@ def _bound(dialect: Dialect, table: Table, values: dict[str, Any]) -> dict[str, 
     for name, value in values.items():
         key = (dialect.name, table.name, name)
         if key not in _PROCESSORS:
-            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
+            kind = table.c[name].type.dialect_impl(dialect)  # e.g. SQLite's DATETIME text
+            _PROCESSORS[key] = kind.bind_processor(dialect)
         process = _PROCESSORS[key]
         out[name] = process(value) if process is not None and value is not None else value
     return out
