@@ -7,8 +7,8 @@ undone and redone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement
@@ -41,13 +41,7 @@ from qualcode.store.fastpath import (
     Target,
     Twin,
     add_coding,
-    coding_payload,
-    insert_coding_once,
-    lock_coder_id,
     lock_target,
-    log_action,
-    turn_at,
-    twin_coding,
 )
 from qualcode.visibility import visible_coder_filter
 
@@ -158,38 +152,17 @@ def refuse_duplicate(
         )
 
 
-def _target(session: Session, document: str | int, code: str, start: int, end: int) -> Target:
-    """Resolve a document (id or title) and a code (key or label) and lock them: one query
-    for an id and a key, the full resolution (with its helpful errors) otherwise."""
-    ref = str(document).strip()
-    found = lock_target(session, int(ref), code.strip(), start, end) if ref.isdigit() else None
-    if found is None:
-        doc = resolve_document(session, document)
-        code_row = resolve_code(session, code)
-        found = lock_target(session, stored_id(doc), code_row.key, start, end)
-    if found is None:  # deleted between the two reads
-        raise NotFoundError(f"document {document} or code {code} was just removed", "Reload.")
-    return found
-
-
-def _coder_id(session: Session, name: str) -> int:
-    """The coder's id, their row locked (made on first use: ``get_or_create_coder``)."""
-    found = lock_coder_id(session, name.strip()) if name.strip() else None
-    return found if found is not None else stored_id(get_or_create_coder(session, name))
-
-
-def _new_row(values: dict[str, Any], added: Added | Target, coder: str) -> CodingRow:
+def _new_row(added: Added, coder: str) -> CodingRow:
     """``coding_dict`` for a coding just made, from what we hold plus the turn at its
     start (and its participant) instead of the document's text and every turn."""
-    target = added.target if isinstance(added, Added) else added
-    participant = added.participant if isinstance(added, Added) else None
+    values, target, participant = added.values, added.target, added.participant
     return {
         "id": values["id"],
         "document_id": target.document_id,
         "document": target.title,
         "participant": participant.name if participant else None,
         "attribution": attribution(participant) if participant else None,
-        "speaker": added.speaker if isinstance(added, Added) else None,
+        "speaker": added.speaker,
         "code": target.key,
         "code_label": target.label,
         "start": values["start"],
@@ -237,73 +210,34 @@ def apply_code(
 ) -> CodingRow:
     """Code ``[start, end)`` of a document; returns the new coding as a dict.
 
-    The write every coder makes many times an hour: a document by id, a code by key and a
-    known coder take the few statements of ``store.fastpath.add_coding`` (lock the
-    document and code, key share, and the coder's row; insert unless a duplicate; log the
-    undo step; read the turn). Anything else (a title, a label, a new coder, a typo) goes
-    the general way, which resolves names with helpful errors and makes new coders.
+    The write every coder makes many times an hour, in one transaction of a few statements
+    (``store.fastpath.add_coding``: lock the document and code, key share, and the coder's
+    row; insert unless a duplicate; log the undo step; read the turn). A document by title,
+    a code by label or a coder new to the project are resolved first (with the helpful
+    errors of ``resolve_document``/``resolve_code``; the coder is made once the span is
+    known to be good), then the same write runs.
     """
     ref, name = str(document).strip(), coder.strip()
-    if ref.isdigit() and name:
-        new = NewCoding(
-            int(ref),
-            code.strip(),
-            start,
-            end,
-            name,
-            memo,
-            origin,
-            new_guid(),
-            utcnow(),
-            f"code {code.strip()} at {start}-{end}",
-        )
-        done = add_coding(project, new, _check_new(start, end, origin))
-        if isinstance(done, Twin):
-            raise _duplicate(done.coding_id, done.target, start, end, name)
-        if done is not None:
-            return _new_row(done.values, done, name)
-    return _apply_code_slowly(project, document, code, start, end, coder, memo, origin)
-
-
-def _apply_code_slowly(
-    project: Project,
-    document: str | int,
-    code: str,
-    start: int,
-    end: int,
-    coder: str,
-    memo: str,
-    origin: str,
-) -> CodingRow:
-    with project.transaction("rows") as s:
-        target = _target(s, document, code, start, end)
-        _check_new(start, end, origin)(target)
-        values: dict[str, Any] = {
-            "document_id": target.document_id,
-            "code_id": target.code_id,
-            "coder_id": _coder_id(s, coder),
-            "start": start,
-            "end": end,
-            "memo": memo,
-            "origin": origin,
-            "guid": new_guid(),
-            "created": utcnow(),
-        }
-        made = insert_coding_once(s, values)
-        if made is None:
-            raise _duplicate(twin_coding(s, values), target, start, end, coder.strip())
-        values = {"id": made} | values
-        payload = {"added": [coding_payload(values)], "removed": [], "changed": []}
-        label = f"code {target.key} at {start}-{end}"
-        log_action(s, {"coder": coder, "label": label, "payload": payload, "created": utcnow()})
-        turn = turn_at(s, target.document_id, start)
-        row = _new_row(values, target, coder.strip())
-        if turn is not None:
-            participant = s.get(Participant, turn[1]) if turn[1] else None
-            row["speaker"] = turn[0]
-            row["participant"] = participant.name if participant else None
-            row["attribution"] = attribution(participant) if participant else None
-        return row
+    check = _check_new(start, end, origin)
+    new = NewCoding(
+        int(ref) if ref.isdigit() else 0, code.strip(), start, end, name, memo, origin,
+        new_guid(), utcnow(), f"code {code.strip()} at {start}-{end}",
+    )  # fmt: skip
+    done = add_coding(project, new, check) if ref.isdigit() and name else None
+    if done is None:
+        with project.transaction("rows") as s:
+            doc, code_row = resolve_document(s, document), resolve_code(s, code)
+            check_span(doc, start, end)
+            check(Target(stored_id(doc), doc.title, len(doc.text), 0, code_row.key, "", ""))
+            get_or_create_coder(s, coder)
+        label = f"code {code_row.key} at {start}-{end}"
+        new = replace(new, document_id=stored_id(doc), key=code_row.key, label=label)
+        done = add_coding(project, new, check)
+    if done is None:
+        raise NotFoundError(f"document {document} or code {code} was just removed", "Reload.")
+    if isinstance(done, Twin):
+        raise _duplicate(done.coding_id, done.target, start, end, name)
+    return _new_row(done, name)
 
 
 def apply_codes(

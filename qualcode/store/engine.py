@@ -308,10 +308,10 @@ class Project:
 
     @contextmanager
     def driver_transaction(self) -> Iterator[Any]:
-        """A ``"rows"`` write transaction on the driver's own connection (``sqlite3`` or
-        ``psycopg``), for the hottest write (``store.fastpath``): no session and no ORM,
-        but begun, counted and committed as ``transaction`` does it (SQLite: ``BEGIN
-        IMMEDIATE``, polled).
+        """A write transaction on the driver's own connection (``sqlite3`` or
+        ``psycopg``), for the hottest write (``store.fastpath``; on PostgreSQL it sends
+        its own transaction in one message): no session and no ORM, but begun, counted
+        and committed as ``transaction`` does it (SQLite: ``BEGIN IMMEDIATE``, polled).
         """
         pooled = self.engine.raw_connection()
         raw: Any = pooled.driver_connection

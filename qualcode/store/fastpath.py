@@ -3,14 +3,18 @@
 A coder applies codes many times an hour and several coders do at once, so this path is
 kept to a few statements sent to the driver as they are (no session, no ORM objects, no
 statement building per call): lock what the coding hangs from and the coder (one query),
-insert unless it is a duplicate, log the undo step, read the turn. On PostgreSQL the
-statements after the lock go out together in one round trip (psycopg's pipeline mode),
-and the change count goes out with the ``COMMIT``: three round trips a coding. Values pass
-through the columns' own bind processors, so what is stored is exactly what the ORM would
-have stored (timestamps, JSON).
+insert unless it is a duplicate, log the undo step, read the turn, count the commit.
+SQLite runs them on the driver's connection (in-process: no round trips to save).
+PostgreSQL gets the whole coding in one round trip: two statements prepared once per
+connection, sent as one message with its ``BEGIN`` and ``COMMIT`` (``_PG_CODE``; psycopg's
+pipeline mode was tried and dropped: it polls the socket while it waits, and on a shared
+machine that CPU is the server's). Values pass through the columns' own bind processors,
+so what is stored is exactly what the ORM would have stored (timestamps, JSON).
 
 ``log_action`` is the one writer of undo steps: ``qualcode.history.record_action`` (every
-other undoable action) is built on it, and ``add_coding`` queues the same two statements.
+other undoable action) is built on it, and ``add_coding`` runs its two statements
+(``_CLEAR_REDO``, ``_LOG``; on PostgreSQL inside ``_PG_CODE``, the payload built by the
+server in ``coding_payload``'s shape).
 """
 
 from __future__ import annotations
@@ -61,7 +65,6 @@ _LOCK_TARGET = _sql(
     " FROM document d, code c WHERE d.id = :document_id AND c.key = :key",
     "FOR KEY SHARE OF d, c",
 )
-_CODER = _sql("SELECT id FROM coder WHERE name = :name", "FOR UPDATE")
 _CODING_COLUMNS = ("document_id", "code_id", "coder_id", "start", "end", "memo", "origin")
 _NOT_TWIN = (
     " WHERE NOT EXISTS (SELECT 1 FROM coding WHERE document_id = :document_id"
@@ -196,29 +199,6 @@ def lock_target(
     params = {"document_id": document_id, "key": key, "from1": start + 1, "n": max(end - start, 0)}
     row = _session_run(session)(_LOCK_TARGET, params).first()
     return None if row is None else Target(*row)
-
-
-def lock_coder_id(session: Session, name: str) -> int | None:
-    """The coder's id, their row locked ``FOR UPDATE`` (PostgreSQL) until commit."""
-    row = _session_run(session)(_CODER, {"name": name}).first()
-    return None if row is None else int(row[0])
-
-
-def insert_coding_once(session: Session, values: dict[str, Any]) -> int | None:
-    """Insert a coding (all columns but ``id``) unless the same coder coded the same span
-    with the same code: its id, or None for a duplicate. Race-free while the coder's row
-    is locked (``lock_coder_id``)."""
-    dialect = session.connection().dialect
-    bound = _bound(dialect, table_of(models.Coding), values)
-    row = _session_run(session)(_INSERT, bound).first()
-    return None if row is None else int(row[0])
-
-
-def twin_coding(session: Session, values: dict[str, Any]) -> int | None:
-    """The id of the coding a duplicate repeats."""
-    key = {name: values[name] for name in _CODING_COLUMNS[:5]}
-    row = _session_run(session)(_TWIN, key).first()
-    return None if row is None else int(row[0])
 
 
 @dataclass(frozen=True)
@@ -440,11 +420,3 @@ def _add_postgres(
 def _twin(run: Run, values: dict[str, Any]) -> int | None:
     row = run(_TWIN, {name: values[name] for name in _CODING_COLUMNS[:5]}).fetchone()
     return None if row is None else int(row[0])
-
-
-def turn_at(session: Session, document_id: int, offset: int) -> tuple[str, int | None] | None:
-    """The speaker and participant id of the turn ``offset`` lies in (None: no turn)."""
-    row = _session_run(session)(_TURN, {"document_id": document_id, "offset": offset}).first()
-    if row is None or not offset < row[1]:
-        return None
-    return str(row[0]), None if row[2] is None else int(row[2])
