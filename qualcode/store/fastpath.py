@@ -364,6 +364,40 @@ def _prepare(raw: Any) -> None:
     _PREPARED.add(raw)
 
 
+def _send(project: Project, raw: Any, params: dict[str, Any]) -> tuple[Any, Any]:
+    """Send the coding's one message; the lock's row and the insert's (None: nothing
+    inserted, nothing written). Prepares the statements first where they are missing:
+    psycopg deallocates every prepared statement of a connection after DDL on it, so a
+    message that finds them gone prepares them again and is sent once more."""
+    # The driver is loaded already (the project is open on it); imported here so that a
+    # SQLite user never pays for importing it.
+    import psycopg
+
+    for attempt in (1, 2):
+        _prepare(raw)
+        raw.autocommit = True  # the message carries its own BEGIN and COMMIT
+        try:
+            cursor = psycopg.ClientCursor(raw)
+            with project.commit_lock:
+                cursor.execute(_PG_RUN, params)
+                cursor.nextset()  # BEGIN's result, then the lock's
+                locked = cursor.fetchone()
+                cursor.nextset()
+                made = cursor.fetchone()
+                if made is not None:
+                    project.own_commits += 1
+            return locked, made
+        except BaseException as exc:
+            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.execute("ROLLBACK")
+            if attempt == 2 or not isinstance(exc, psycopg.errors.InvalidSqlStatementName):
+                raise
+            _PREPARED.discard(raw)
+        finally:
+            raw.autocommit = False
+    raise AssertionError("unreachable")
+
+
 def _add_postgres(
     project: Project, new: NewCoding, check: Callable[[Target], None]
 ) -> Added | Twin | None:
@@ -381,29 +415,8 @@ def _add_postgres(
         "created_iso": new.created.isoformat(),
         **change_params(project.token),
     }
-    # The driver is loaded already (the project is open on it); imported here so that a
-    # SQLite user never pays for importing it.
-    import psycopg
-
     with project.driver_connection() as raw:
-        _prepare(raw)
-        raw.autocommit = True  # the message carries its own BEGIN and COMMIT
-        try:
-            cursor = psycopg.ClientCursor(raw)
-            with project.commit_lock:
-                cursor.execute(_PG_RUN, params)
-                cursor.nextset()  # BEGIN's result, then the lock's
-                locked = cursor.fetchone()
-                cursor.nextset()
-                made = cursor.fetchone()
-                if made is not None:
-                    project.own_commits += 1
-        except BaseException:
-            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                raw.execute("ROLLBACK")
-            raise
-        finally:
-            raw.autocommit = False
+        locked, made = _send(project, raw, params)
         if locked is None or locked[7] is None:
             return None
         target = Target(*locked[:7])
