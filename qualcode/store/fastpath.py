@@ -49,20 +49,16 @@ def _sql(statement: str, postgres_only: str = "") -> dict[str, str]:
 
 
 # The document and code (key share) and the coder (for update, in a sub-select so that a
-# coder not made yet is a NULL, not a missing row), and on PostgreSQL the new coding's id.
+# coder not made yet is a NULL, not a missing row): SQLite's (PostgreSQL: ``_PG_LOCK``).
 _TARGET = {
     "sqlite": "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
     " substr(d.text, :from1, :n), w.id, NULL FROM document d CROSS JOIN code c"
     " LEFT JOIN (SELECT id FROM coder WHERE name = :coder) w ON 1 = 1"
     " WHERE d.id = :document_id AND c.key = :key",
-    "postgresql": "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, %(from1)s, %(n)s), w.id, nextval('coding_id_seq') FROM document d"
-    " CROSS JOIN code c LEFT JOIN (SELECT id FROM coder WHERE name = %(coder)s FOR UPDATE) w"
-    " ON true WHERE d.id = %(document_id)s AND c.key = %(key)s FOR KEY SHARE OF d, c",
 }
 _LOCK_TARGET = _sql(
     "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da, substr(d.text, :from1, :n)"
-    " FROM document d, code c WHERE d.id = :document_id AND c.key = :key",
+    " FROM code c, document d WHERE d.id = :document_id AND c.key = :key",
     "FOR KEY SHARE OF d, c",
 )
 _CODING_COLUMNS = ("document_id", "code_id", "coder_id", "start", "end", "memo", "origin")
@@ -314,9 +310,11 @@ def _add_sqlite(
 # undo step (the payload is ``coding_payload``'s shape, built by the server), counts the
 # commit and notifies, and returns the turn at the coding's start. Nothing inserted:
 # nothing else written either, and the caller learns why from the first statement's row.
+# Tables are locked in the order they are named: ``code`` before ``document``, as a
+# structure write's ``LOCK TABLE code, document`` takes them, or the two wait in a circle.
 _PG_LOCK = (
     "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, $1 + 1, greatest($2 - $1, 0)), w.id FROM document d CROSS JOIN code c"
+    " substr(d.text, $1 + 1, greatest($2 - $1, 0)), w.id FROM code c CROSS JOIN document d"
     " LEFT JOIN (SELECT id FROM coder WHERE name = $4 FOR UPDATE) w ON true"
     " WHERE d.id = $3 AND c.key = $5 FOR KEY SHARE OF d, c"
 )
