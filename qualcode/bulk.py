@@ -18,12 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from qualcode import quotes as q
@@ -33,8 +33,9 @@ from qualcode.db import Project
 from qualcode.documents import resolve_document, speaker_of
 from qualcode.errors import QualcodeError
 from qualcode.history import record_action
-from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, new_guid, utcnow
+from qualcode.models import CODING_ORIGINS, Code, Coder, Coding, Document, Quote, utcnow
 from qualcode.rows import stored_id
+from qualcode.store.fastpath import table_of
 
 MAX_REPORTED = 200  # bad rows listed in one error (the count is always complete)
 _KNOWN_CODING_KEYS = frozenset({"document", "start", "end", "match", "code", "memo", "coder"})
@@ -193,6 +194,54 @@ class _Resolver:
         return self.coders[name]
 
 
+class _Keys:
+    """The ids a coding row names, each name resolved once per file (``_Resolver``) and
+    then read from plain dictionaries: at thousands of rows, ORM attribute reads and
+    repeated look-ups cost more than the insert."""
+
+    def __init__(self, resolve: _Resolver, default_coder: str) -> None:
+        self.resolve = resolve
+        self.default_coder = default_coder
+        self.docs: dict[str, tuple[Document, int, int]] = {}  # ref: (row, id, length)
+        self.codes: dict[str, int] = {}
+        self.coders: dict[str, int] = {}
+
+    def document(self, ref: str) -> tuple[Document, int, int]:
+        found = self.docs.get(ref)
+        if found is None:
+            doc = self.resolve.document(ref.strip())
+            found = self.docs[ref] = (doc, stored_id(doc), len(doc.text))
+        return found
+
+    def code(self, name: str) -> int:
+        found = self.codes.get(name)
+        if found is None:
+            found = self.codes[name] = stored_id(self.resolve.code(name.strip()))
+        return found
+
+    def coder(self, name: str) -> int:
+        found = self.coders.get(name)
+        if found is None:
+            who = name.strip() or self.default_coder
+            found = self.coders[name] = stored_id(self.resolve.coder(who))
+        return found
+
+    def plan(self, row: BulkRow) -> tuple[int, int, int, int, int, int, str]:
+        """``(line, document, code, coder, start, end, memo)`` of a good row (else raises)."""
+        values = row.values
+        doc, doc_id, length = self.document(values.get("document", ""))
+        code_id = self.code(values.get("code", ""))
+        start, end = values.get("start", ""), values.get("end", "")
+        if values.get("match") or not (start.isdigit() and end.isdigit()):
+            a, b = _span(row, doc)
+        else:
+            a, b = int(start), int(end)
+            if not a < b <= length:
+                check_span(doc, a, b)
+        coder_id = self.coder(values.get("coder", ""))
+        return row.line, doc_id, code_id, coder_id, a, b, values.get("memo", "")
+
+
 def _span(row: BulkRow, doc: Document) -> tuple[int, int]:
     match, start, end = row.values.get("match", ""), row.get("start"), row.get("end")
     if match:
@@ -247,7 +296,7 @@ def add_coding_rows(
     if not rows:
         raise QualcodeError(f"{source}: no rows under the header", "Give one row per coding.")
     with project.transaction() as s:
-        resolve = _Resolver(s)
+        keys = _Keys(_Resolver(s), coder)
         problems: list[tuple[int, str]] = []
         planned: list[tuple[int, int, int, int, int, int, str]] = []
         for row in rows:
@@ -255,74 +304,68 @@ def add_coding_rows(
                 problems.append((row.line, row.values["!"]))
                 continue
             try:
-                doc = resolve.document(row.get("document"))
-                code = resolve.code(row.get("code"))
-                start, end = _span(row, doc)
-                who = resolve.coder(row.get("coder") or coder)
+                planned.append(keys.plan(row))
             except QualcodeError as exc:
                 problems.append((row.line, _describe(exc)))
-                continue
-            keys = (stored_id(doc), stored_id(code), stored_id(who))
-            planned.append((row.line, *keys, start, end, row.get("memo")))
         _fail_if_problems(source, problems, len(rows))
         added = _insert_codings(s, planned, origin)
-        action = record_action(s, coder, f"code {len(added)} rows from {Path(source).name}")
-        action.payload = {**action.payload, "added": added}
+        label = f"code {len(added)} rows from {Path(source).name}"
+        record_action(s, coder, label, added_snapshots=added)
         ids = [int(c["id"]) for c in added]
     return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
+
+
+_COLUMNS = ("id", "document_id", "code_id", "coder_id", "start", "end", "memo", "origin", "guid")
+
+
+def _guids(n: int) -> list[str]:
+    """``n`` new GUIDs shaped as ``models.new_guid`` makes them (random, version 4,
+    upper-case, hyphenated), from one read of the system's randomness."""
+    raw = bytearray(os.urandom(16 * n))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    text = raw.hex().upper()
+    return [
+        f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+        for h in (text[i : i + 32] for i in range(0, 32 * n, 32))
+    ]
 
 
 def _insert_codings(
     session: Session, planned: list[tuple[int, int, int, int, int, int, str]], origin: str
 ) -> list[dict[str, Any]]:
-    """Insert the checked rows with one executemany; returns each coding as the undo log
-    snapshots it (``history.coding_snapshot``'s fields), without building ORM objects —
-    at thousands of rows those cost more than the insert itself."""
-    now = utcnow()
-    values = [
-        {
-            "document_id": d,
-            "code_id": c,
-            "coder_id": w,
-            "start": a,
-            "end": b,
-            "memo": memo,
-            "origin": origin,
-            "guid": new_guid(),
-            "created": now,
-        }
-        for _, d, c, w, a, b, memo in planned
-    ]
-    table = Coding.metadata.tables["coding"]  # the Core table
-    if not values:
+    """Insert the checked rows with one executemany of plain tuples; returns each coding
+    as the undo log snapshots it (``history.coding_snapshot``'s fields), without building
+    ORM objects — at thousands of rows those cost more than the insert itself.
+
+    The ids are ours before the insert: on SQLite the ones after the largest (the write
+    transaction holds its only write lock), on PostgreSQL drawn from the sequence."""
+    if not planned:
         return []
+    now = utcnow()
     conn = session.connection()
+    n = len(planned)
     if conn.dialect.name == "sqlite":
-        # The write transaction holds SQLite's only write lock: ids after the largest are
-        # ours. One executemany of plain tuples (RETURNING would run row by row).
-        first = int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-        ids = list(range(first, first + len(values)))
-        for new_id, v in zip(ids, values, strict=True):
-            v["id"] = new_id
-        columns = ["id", *(k for k in values[0] if k != "id")]
-        compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
-        order = list(compiled.positiontup or [])
-        # the column types' own conversions (e.g. datetimes as SQLAlchemy stores them)
-        convert = [
-            table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in order
-        ]
-        rows = [
-            tuple(f(v[k]) if f else v[k] for k, f in zip(order, convert, strict=True))
-            for v in values
-        ]
-        conn.exec_driver_sql(str(compiled), rows)
+        first = int(conn.exec_driver_sql("SELECT max(id) FROM coding").scalar() or 0) + 1
+        ids = list(range(first, first + n))
+        marks = ", ".join("?" for _ in range(len(_COLUMNS) + 1))
     else:
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = [int(new_id) for (new_id,) in conn.execute(stmt, values).all()]
-        for new_id, v in zip(ids, values, strict=True):
-            v["id"] = new_id
+        series = "SELECT nextval('coding_id_seq') FROM generate_series(1, %(n)s)"
+        ids = [int(i) for (i,) in conn.exec_driver_sql(series, {"n": n}).all()]
+        marks = ", ".join("%s" for _ in range(len(_COLUMNS) + 1))
+    # the column type's own conversion of the one timestamp, done once
+    kind = table_of(Coding).c.created.type.dialect_impl(conn.dialect)
+    convert = kind.bind_processor(conn.dialect)
+    stamp = convert(now) if convert is not None else now
+    guids = _guids(n)
+    rows = [
+        (new_id, d, c, w, a, b, memo, origin, guid, stamp)
+        for new_id, guid, (_, d, c, w, a, b, memo) in zip(ids, guids, planned, strict=True)
+    ]
+    names = ", ".join(f'"{name}"' for name in (*_COLUMNS, "created"))
+    conn.exec_driver_sql(f"INSERT INTO coding ({names}) VALUES ({marks})", rows)
     created = now.isoformat()
-    return [{**v, "created": created} for v in values]
+    return [dict(zip(_COLUMNS, row[:-1], strict=True)) | {"created": created} for row in rows]
 
 
 def add_quotes_bulk(project: Project, path: Path, who: str) -> BulkResult:

@@ -10,7 +10,6 @@ otherwise behave exactly like ``qualcode.history.undo``/``redo``; the TUI's ctrl
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,7 +20,7 @@ from qualcode.codebook import descendant_ids, resolve_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError, NotFoundError
 from qualcode.history import code_snapshot, coding_snapshot, record_action
-from qualcode.models import CODE_KINDS, ActionLog, Code, Coding, Memo, Quote, Suggestion
+from qualcode.models import CODE_KINDS, Code, Coding, Memo, Quote, Suggestion
 from qualcode.naming import fold
 from qualcode.rows import stored_id
 
@@ -224,10 +223,6 @@ def recolour_code(project: Project, code: str | int, colour: str) -> str:
     return value
 
 
-def attach_codebook_payload(action: ActionLog, extra: dict[str, Any]) -> None:
-    action.payload = {**action.payload, "codebook": extra}
-
-
 def merge_codes(project: Project, source: str | int, target: str | int, coder: str) -> int:
     """Merge ``source`` into ``target``: its codings, children, quotes, suggestions and memos
     move to ``target`` and ``source`` is deleted. Undoable. Returns the number of codings moved.
@@ -270,23 +265,16 @@ def merge_codes(project: Project, source: str | int, target: str | int, coder: s
             s.add(memo)
         snap = code_snapshot(src)
         s.flush()
-        action = record_action(
-            s,
-            coder,
-            f"merge code {src.key} into {tgt.key}",
-            changed=changed,
-        )
+        extra = {
+            "deleted_codes": [snap],
+            "parents": parents,
+            "moved": moved,
+            "source": src.id,
+            "target": tgt.id,
+        }
+        label = f"merge code {src.key} into {tgt.key}"
+        record_action(s, coder, label, changed=changed, codebook=extra)
         s.delete(src)
-        attach_codebook_payload(
-            action,
-            {
-                "deleted_codes": [snap],
-                "parents": parents,
-                "moved": moved,
-                "source": src.id,
-                "target": tgt.id,
-            },
-        )
         return len(codings)
 
 
@@ -318,9 +306,9 @@ def delete_code(project: Project, code: str | int, coder: str, force: bool = Fal
             s.delete(c)
         snap = code_snapshot(row)
         s.flush()
-        action = record_action(s, coder, f"delete code {row.key}", removed=removed)
+        extra = {"deleted_codes": [snap], "parents": []}
+        record_action(s, coder, f"delete code {row.key}", removed=removed, codebook=extra)
         s.delete(row)
-        attach_codebook_payload(action, {"deleted_codes": [snap], "parents": []})
         return len(codings)
 
 

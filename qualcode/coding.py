@@ -6,16 +6,16 @@ undone and redone.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from qualcode.codebook import code_scope, resolve_code
-from qualcode.codebook_edit import add_code_in, attach_codebook_payload, next_key
+from qualcode.codebook_edit import add_code_in, next_key
 from qualcode.db import Project, lock_coder, lock_key
 from qualcode.documents import TurnIndex, document_turns, resolve_document
 from qualcode.errors import CodingError, NotFoundError
@@ -34,15 +34,14 @@ from qualcode.models import (
 from qualcode.naming import default_coder_name
 from qualcode.participants import attribution
 from qualcode.rows import stored_id
+from qualcode.store.engine import lock_coding
 from qualcode.store.fastpath import (
+    Added,
+    NewCoding,
     Target,
-    insert_coding_once,
-    lock_coder_id,
+    Twin,
+    add_coding,
     lock_target,
-    log_action,
-    table_of,
-    turn_at,
-    twin_coding,
 )
 from qualcode.visibility import visible_coder_filter
 
@@ -153,73 +152,17 @@ def refuse_duplicate(
         )
 
 
-def _target(session: Session, document: str | int, code: str, start: int, end: int) -> Target:
-    """Resolve a document (id or title) and a code (key or label) and lock them: one query
-    for an id and a key, the full resolution (with its helpful errors) otherwise."""
-    ref = str(document).strip()
-    found = lock_target(session, int(ref), code.strip(), start, end) if ref.isdigit() else None
-    if found is None:
-        doc = resolve_document(session, document)
-        code_row = resolve_code(session, code)
-        found = lock_target(session, stored_id(doc), code_row.key, start, end)
-    if found is None:  # deleted between the two reads
-        raise NotFoundError(f"document {document} or code {code} was just removed", "Reload.")
-    return found
-
-
-def _coder_id(session: Session, name: str) -> int:
-    """The coder's id, their row locked (made on first use: ``get_or_create_coder``)."""
-    found = lock_coder_id(session, name.strip()) if name.strip() else None
-    return found if found is not None else stored_id(get_or_create_coder(session, name))
-
-
-def _insert_new(
-    session: Session, target: Target, start: int, end: int, coder: str, values: dict[str, Any]
-) -> int:
-    """Insert the coding unless this coder coded the span with this code already (then
-    say so): one statement, race-free because the coder's row is locked."""
-    if start < 0 or end > target.length or start >= end:
-        raise CodingError(
-            f"span {start}-{end} is not inside document {target.document_id} "
-            f"({target.title!r}, {target.length} characters)",
-            "Start must be smaller than end, both between 0 and the text's length.",
-        )
-    if values["origin"] not in CODING_ORIGINS:
-        raise CodingError(
-            f"unknown origin {values['origin']!r}", f"Use one of {', '.join(CODING_ORIGINS)}."
-        )
-    made = insert_coding_once(session, values)
-    if made is None:
-        twin = twin_coding(session, values)
-        raise CodingError(
-            f"{target.title!r} {start}-{end} is already coded {target.key} by {coder} "
-            f"(coding {twin})",
-            f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
-        )
-    return made
-
-
-def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
-    """``history.coding_snapshot`` of a coding known by its values (every column)."""
-    names = [column.name for column in table_of(Coding).columns]
-    return {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()} | {
-        n: None for n in names if n not in values
-    }
-
-
-def _new_row(session: Session, values: dict[str, Any], target: Target, coder: str) -> CodingRow:
+def _new_row(added: Added, coder: str) -> CodingRow:
     """``coding_dict`` for a coding just made, from what we hold plus the turn at its
     start (and its participant) instead of the document's text and every turn."""
-    turn = turn_at(session, target.document_id, values["start"])
-    speaker, participant_id = turn if turn is not None else (None, None)
-    participant = session.get(Participant, participant_id) if participant_id else None
+    values, target, participant = added.values, added.target, added.participant
     return {
         "id": values["id"],
         "document_id": target.document_id,
         "document": target.title,
         "participant": participant.name if participant else None,
         "attribution": attribution(participant) if participant else None,
-        "speaker": speaker,
+        "speaker": added.speaker,
         "code": target.key,
         "code_label": target.label,
         "start": values["start"],
@@ -230,6 +173,29 @@ def _new_row(session: Session, values: dict[str, Any], target: Target, coder: st
         "origin": values["origin"],
         "created": values["created"].isoformat(),
     }
+
+
+def _check_new(start: int, end: int, origin: str) -> Callable[[Target], None]:
+    def check(target: Target) -> None:
+        if start < 0 or end > target.length or start >= end:
+            raise CodingError(
+                f"span {start}-{end} is not inside document {target.document_id} "
+                f"({target.title!r}, {target.length} characters)",
+                "Start must be smaller than end, both between 0 and the text's length.",
+            )
+        if origin not in CODING_ORIGINS:
+            raise CodingError(
+                f"unknown origin {origin!r}", f"Use one of {', '.join(CODING_ORIGINS)}."
+            )
+
+    return check
+
+
+def _duplicate(twin: int | None, target: Target, start: int, end: int, coder: str) -> CodingError:
+    return CodingError(
+        f"{target.title!r} {start}-{end} is already coded {target.key} by {coder} (coding {twin})",
+        f"Nothing was added. To change that coding: `qualcode codings edit {twin} --memo ...`.",
+    )
 
 
 def apply_code(
@@ -244,28 +210,34 @@ def apply_code(
 ) -> CodingRow:
     """Code ``[start, end)`` of a document; returns the new coding as a dict.
 
-    The write every coder makes many times an hour, in six statements
-    (``qualcode.store.fastpath``): lock the document and code (key share) and the coder's
-    row, insert the coding unless it is a duplicate, log the undo step, read the turn.
+    The write every coder makes many times an hour, in one transaction of a few statements
+    (``store.fastpath.add_coding``: lock the document and code, key share, and the coder's
+    row; insert unless a duplicate; log the undo step; read the turn). A document by title,
+    a code by label or a coder new to the project are resolved first (with the helpful
+    errors of ``resolve_document``/``resolve_code``; the coder is made once the span is
+    known to be good), then the same write runs.
     """
-    with project.transaction("rows") as s:
-        target = _target(s, document, code, start, end)
-        values: dict[str, Any] = {
-            "document_id": target.document_id,
-            "code_id": target.code_id,
-            "coder_id": _coder_id(s, coder),
-            "start": start,
-            "end": end,
-            "memo": memo,
-            "origin": origin,
-            "guid": new_guid(),
-            "created": utcnow(),
-        }
-        values = {"id": _insert_new(s, target, start, end, coder.strip(), values)} | values
-        payload = {"added": [_snapshot(values)], "removed": [], "changed": []}
-        label = f"code {target.key} at {start}-{end}"
-        log_action(s, {"coder": coder, "label": label, "payload": payload, "created": utcnow()})
-        return _new_row(s, values, target, coder.strip())
+    ref, name = str(document).strip(), coder.strip()
+    check = _check_new(start, end, origin)
+    new = NewCoding(
+        int(ref) if ref.isdigit() else 0, code.strip(), start, end, name, memo, origin,
+        new_guid(), utcnow(), f"code {code.strip()} at {start}-{end}",
+    )  # fmt: skip
+    done = add_coding(project, new, check) if ref.isdigit() and name else None
+    if done is None:
+        with project.transaction("rows") as s:
+            doc, code_row = resolve_document(s, document), resolve_code(s, code)
+            check_span(doc, start, end)
+            check(Target(stored_id(doc), doc.title, len(doc.text), 0, code_row.key, "", ""))
+            get_or_create_coder(s, coder)
+        label = f"code {code_row.key} at {start}-{end}"
+        new = replace(new, document_id=stored_id(doc), key=code_row.key, label=label)
+        done = add_coding(project, new, check)
+    if done is None:
+        raise NotFoundError(f"document {document} or code {code} was just removed", "Reload.")
+    if isinstance(done, Twin):
+        raise _duplicate(done.coding_id, done.target, start, end, name)
+    return _new_row(done, name)
 
 
 def apply_codes(
@@ -335,8 +307,9 @@ def apply_new_code(
         code = add_code_in(s, chosen, label_da, parent, label_en, colour)
         who = get_or_create_coder(s, coder)
         coding = add_coding_in(s, doc, code, start, end, who)
-        action = record_action(s, coder, f"new code {code.key} at {start}-{end}", added=[coding])
-        attach_codebook_payload(action, {"added_codes": [code_snapshot(code)], "parents": []})
+        extra = {"added_codes": [code_snapshot(code)], "parents": []}
+        label = f"new code {code.key} at {start}-{end}"
+        record_action(s, coder, label, added=[coding], codebook=extra)
         assert code.id is not None and coding.id is not None
         return NewCodeResult(code.id, code.key, coding.id)
 
@@ -426,9 +399,13 @@ def edit_coding(
     end: int | None = None,
     memo: str | None = None,
 ) -> CodingRow:
-    """Change a coding's code, span and/or memo as one undoable action; returns it after."""
-    with project.transaction() as s:
-        coding = _coding(s, coding_id)
+    """Change a coding's code, span and/or memo as one undoable action; returns it after.
+
+    A row-level write (``lock_coding``): other coders code on meanwhile."""
+    with project.transaction("rows") as s:
+        coding = lock_coding(s, coding_id, coder.strip())
+        if coding is None:
+            raise NotFoundError(f"no coding {coding_id}", "See `qualcode codings list`.")
         doc = s.get(Document, coding.document_id)
         assert doc is not None
         new: dict[str, object] = {}
@@ -436,6 +413,8 @@ def edit_coding(
             code_row = s.get(Code, code) if isinstance(code, int) else resolve_code(s, code)
             if code_row is None:
                 raise NotFoundError(f"no code with id {code}", "See `qualcode codebook show`.")
+            if lock_target(s, coding.document_id, code_row.key, 0, 0) is None:
+                raise NotFoundError(f"code {code_row.key} was just removed", "Reload.")
             if code_row.id != coding.code_id:
                 new["code_id"] = code_row.id
         new_start = coding.start if start is None else start

@@ -406,8 +406,8 @@ def delete_document(
         for c in deps["codings"]:
             s.delete(c)
         s.flush()
-        action = record_action(s, coder, f"delete document {row.title!r}", removed=removed)
-        action.payload = {**action.payload, "codebook": {"deleted_rows": snapshot}}
+        extra = {"deleted_rows": snapshot}
+        record_action(s, coder, f"delete document {row.title!r}", removed=removed, codebook=extra)
         for model in (Posting, Sentence):
             s.execute(delete(model).where(col(model.document_id) == row.id))
         drop_rows(s, snapshot)

@@ -18,7 +18,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from qualcode.db import Project, WriteScope, lock_coder
 from qualcode.errors import ConflictError
-from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion
+from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion, utcnow
+from qualcode.store.fastpath import log_action
 
 
 def _columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
@@ -111,27 +112,31 @@ def record_action(
     added: list[Coding] | None = None,
     removed: list[dict[str, Any]] | None = None,
     changed: list[tuple[int, dict[str, Any], dict[str, Any]]] | None = None,
-) -> ActionLog:
+    *,
+    added_snapshots: list[dict[str, Any]] | None = None,
+    codebook: dict[str, Any] | None = None,
+) -> int:
     """Log one action inside the caller's transaction; a new action clears the redo stack.
+    Returns the action's id.
 
-    ``added`` are flushed codings, ``removed`` snapshots of deleted ones, ``changed`` is
-    ``(coding_id, before_fields, after_fields)``.
+    ``added`` are flushed codings (or ``added_snapshots``, codings already snapshotted,
+    e.g. thousands inserted without ORM objects), ``removed`` snapshots of deleted ones,
+    ``changed`` is ``(coding_id, before_fields, after_fields)``; ``codebook`` is what a
+    code merge or delete, a new code or a document delete needs besides the codings
+    (see the module's docstring). Written by ``store.fastpath.log_action``, the one writer
+    of undo steps (the coding hot path queues the same statements).
     """
     session.flush()
-    session.execute(
-        delete(ActionLog).where(col(ActionLog.coder) == coder, col(ActionLog.state) == "undone")
+    payload: dict[str, Any] = {
+        "added": [coding_snapshot(c) for c in added or []] + list(added_snapshots or []),
+        "removed": list(removed or []),
+        "changed": [[cid, before, after] for cid, before, after in changed or []],
+    }
+    if codebook is not None:
+        payload["codebook"] = codebook
+    return log_action(
+        session, {"coder": coder, "label": label, "payload": payload, "created": utcnow()}
     )
-    action = ActionLog(
-        coder=coder,
-        label=label,
-        payload={
-            "added": [coding_snapshot(c) for c in added or []],
-            "removed": list(removed or []),
-            "changed": [[cid, before, after] for cid, before, after in changed or []],
-        },
-    )
-    session.add(action)
-    return action
 
 
 _IN_CHUNK = 900  # ids in one SQL ``IN (...)``

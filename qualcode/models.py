@@ -275,6 +275,8 @@ class ActionLog(SQLModel, table=True):
     """
 
     __tablename__ = "action_log"
+    # every coding clears its coder's redo steps; undo finds the coder's last step
+    __table_args__ = (Index("ix_action_log_coder_state", "coder", "state"),)
 
     id: int | None = Field(default=None, primary_key=True)
     coder: str = Field(max_length=200)

@@ -19,7 +19,7 @@ from qualcode.db import Project
 from qualcode.errors import NotFoundError
 from qualcode.models import Coder, Coding, Document, Suggestion, Turn
 from qualcode.participants import is_interviewer_label
-from qualcode.visibility import visible_coder_filter
+from qualcode.visibility import visible_coder_filter, visible_suggestion_filter
 
 
 def _table(model: type) -> Table:
@@ -131,13 +131,16 @@ class SuggestionPlace:
     code_id: int
 
 
-def open_suggestion_places(project: Project) -> list[SuggestionPlace]:
-    """Every open suggestion in (document, start) order: the queue n/p walk through."""
+def open_suggestion_places(project: Project, viewer: str | None = None) -> list[SuggestionPlace]:
+    """Every open suggestion ``viewer`` is offered, in (document, start) order: the queue
+    n/p walk through. With blind coding on for the viewer, only those made for them
+    (``visibility.visible_suggestion_filter``), as the coding view shows them."""
+    offered = visible_suggestion_filter(project, viewer)
     table = _table(Suggestion).c
     with project.engine.connect() as conn:
         rows = conn.execute(
             core_select(table.id, table.document_id, table.start, table.end, table.code_id)
-            .where(table.status == "open")
+            .where(table.status == "open", offered)
             .order_by(table.document_id, table.start, table.id)
         ).all()
     return [SuggestionPlace(int(i), int(d), int(a), int(b), int(c)) for i, d, a, b, c in rows]

@@ -19,8 +19,12 @@ from sqlmodel import select as sm_select
 from qualcode.blind import BLIND, BLIND_CODER, LEADS, REVIEW, BlindSettings, blind_settings
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
-from qualcode.models import Coder, Coding, ProjectSetting
+from qualcode.models import Coder, Coding, ProjectSetting, Suggestion
 from qualcode.store.fastpath import table_of
+
+# A suggestion made for a blind coder (from their own codings only) carries the coder's id
+# in its method: "codebook@7". Suggestions without it are the project's.
+OWNER_MARK = "@"
 
 
 class BlindStatusDict(TypedDict):
@@ -57,6 +61,26 @@ def coding_condition(viewer: str | None) -> ColumnElement[bool]:
     table = table_of(Coding)
     own = select(col(Coder.id)).where(col(Coder.name) == (viewer or "")).scalar_subquery()
     return or_(table.c.coder_id == own, table.c.origin == "review")
+
+
+def suggestion_owner_condition(owner: int | None) -> ColumnElement[bool]:
+    """Suggestions made for the blind coder ``owner`` (an id), or the project's (None)."""
+    method = table_of(Suggestion).c.method
+    if owner is None:
+        return ~method.contains(OWNER_MARK)
+    return method.endswith(f"{OWNER_MARK}{owner}")
+
+
+def visible_suggestion_filter(project: Project, viewer: str | None) -> ColumnElement[bool]:
+    """A condition on ``suggestion`` rows for what ``viewer`` is offered: with blind coding
+    on for them, only the suggestions made for them (made from their own codings, so they
+    tell nothing of a colleague's); otherwise (a lead, review open, blind coding off) the
+    project's. The same rule as the coding view's marks (``suggest.open_suggestions``)."""
+    if viewer is None or not read_settings(project).is_blind(viewer):
+        return suggestion_owner_condition(None)
+    with project.session() as s:
+        found = s.exec(sm_select(Coder.id).where(Coder.name == viewer)).first()
+    return suggestion_owner_condition(-1 if found is None else found)
 
 
 def reviewed_only(project: Project) -> ColumnElement[bool] | None:

@@ -30,6 +30,7 @@ few slots, so concurrent writers do not queue on one row) and, on PostgreSQL, se
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import sqlite3
@@ -47,9 +48,10 @@ from sqlalchemy import (
     Engine,
     create_engine,
     event,
+    or_,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session, select
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlmodel import Session, col, select
 
 from qualcode import models
 
@@ -61,6 +63,8 @@ SQLITE_WRITE_WAIT_S = 60.0
 PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL": structure writers queue on it
 PG_MIGRATE_LOCK_KEY = 0x5155414D  # schema upgrades and copies queue on it
 PG_LOCK_TIMEOUT = "60s"
+# A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
+PG_PING_AFTER_IDLE_S = 5.0
 # The channel every commit notifies on; the payload is the writer's ``Project.token``.
 NOTIFY_CHANNEL = "qualcode_changes"
 # Commits are counted in CHANGE_SLOTS rows; the first keeps the historical key.
@@ -102,10 +106,29 @@ def make_engine(url: str) -> Engine:
     """An engine with qualcode's connection set-up (pragmas; write transactions)."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: object) -> None:
+        # A connection that sat in the pool may have been dropped (server restart, idle
+        # timeout): ping it before use, but only then, not before every write (a round
+        # trip each); a dead one is replaced by a fresh one (DisconnectionError).
+        if time.monotonic() - record.info.get("returned", math.inf) < PG_PING_AFTER_IDLE_S:
+            return
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned"] = time.monotonic()
 
     @event.listens_for(engine, "connect")
-    def _postgres_connect(dbapi_conn: Any, _record: object) -> None:
+    def _postgres_connect(dbapi_conn: Any, record: Any) -> None:
+        record.info["returned"] = time.monotonic()  # fresh: no ping needed
         # A lock wait ends in an error (retried by ``Project.write``), never hangs.
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
@@ -175,6 +198,11 @@ def _begin_immediate(conn: Connection) -> None:
     """
     raw = conn.connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
+    begin_immediate(raw)
+
+
+def begin_immediate(raw: sqlite3.Connection) -> None:
+    """``_begin_immediate`` on the driver's own connection."""
     deadline = time.monotonic() + SQLITE_WRITE_WAIT_S
     delay = 0.0005
     raw.execute("PRAGMA busy_timeout=0")
@@ -268,6 +296,46 @@ class Project:
             finally:
                 session.close()
 
+    @contextmanager
+    def driver_connection(self) -> Iterator[Any]:
+        """The driver's own connection from the pool (``sqlite3`` or ``psycopg``), in no
+        transaction; rolled back if left in one, and returned to the pool."""
+        pooled = self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()
+
+    @contextmanager
+    def driver_transaction(self) -> Iterator[Any]:
+        """A write transaction on the driver's own connection (``sqlite3`` or
+        ``psycopg``), for the hottest write (``store.fastpath``; on PostgreSQL it sends
+        its own transaction in one message): no session and no ORM, but begun, counted
+        and committed as ``transaction`` does it (SQLite: ``BEGIN IMMEDIATE``, polled).
+        """
+        pooled = self.engine.raw_connection()
+        raw: Any = pooled.driver_connection
+        postgres = not isinstance(raw, sqlite3.Connection)
+        try:
+            if not postgres:
+                begin_immediate(raw)
+            yield raw
+            if postgres:
+                raw.execute(_PG_COUNT, change_params(self.token))
+                with self.commit_lock:
+                    raw.commit()
+                    self.own_commits += 1
+            else:
+                raw.execute(_SQLITE_COUNT, (change_slot_key(0),))
+                with self.commit_lock:
+                    raw.execute("COMMIT")
+                    self.own_commits += 1
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            pooled.close()
+
     def write(
         self, work: Callable[[Session], T], attempts: int = 8, scope: WriteScope = "structure"
     ) -> T:
@@ -336,8 +404,14 @@ def _count_change(session: Session, token: str) -> None:
     if conn.dialect.name != "postgresql":
         conn.exec_driver_sql(_SQLITE_COUNT, (change_slot_key(0),))
         return
+    conn.exec_driver_sql(_PG_COUNT, change_params(token))
+
+
+def change_params(token: str) -> dict[str, str]:
+    """The parameters of one commit's count and notification (PostgreSQL): a random
+    counter slot (``counter``), the channel and our token."""
     key = change_slot_key(random.randrange(CHANGE_SLOTS))
-    conn.exec_driver_sql(_PG_COUNT, {"key": key, "channel": NOTIFY_CHANNEL, "token": token})
+    return {"counter": key, "channel": NOTIFY_CHANNEL, "token": token}
 
 
 _SQLITE_COUNT = (
@@ -345,11 +419,35 @@ _SQLITE_COUNT = (
     "DO UPDATE SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR)"
 )
 _PG_COUNT = (
-    "WITH bump AS (INSERT INTO project_setting (key, value) VALUES (%(key)s, '1') "
+    "WITH bump AS (INSERT INTO project_setting (key, value) VALUES (%(counter)s, '1') "
     "ON CONFLICT (key) DO UPDATE "
     "SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1) "
     "SELECT pg_notify(%(channel)s, %(token)s) FROM bump"
 )
+
+
+def lock_coding(session: Session, coding_id: int, editor: str) -> models.Coding | None:
+    """A coding about to be changed, locked with its coders until commit (None: gone).
+
+    A row-level write, like applying a code: the ``code`` and ``document`` tables are
+    share-locked first (a merge or delete of either waits for us, or we for it), then the
+    rows of the coder making the change (their undo steps change) and of the coder whose
+    coding it is (a change of span or code must not race their own duplicate check), in
+    id order so that two coders changing each other's codings never wait in a circle,
+    then the coding itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE code, document IN ROW SHARE MODE")
+    owner = select(models.Coding.coder_id).where(models.Coding.id == coding_id)
+    coders = (
+        select(models.Coder.id)
+        .where(or_(col(models.Coder.name) == editor, col(models.Coder.id).in_(owner)))
+        .order_by(col(models.Coder.id))
+        .with_for_update()
+    )
+    session.exec(coders).all()
+    query = select(models.Coding).where(models.Coding.id == coding_id).with_for_update()
+    return session.exec(query).first()
 
 
 def lock_coder(session: Session, name: str) -> int | None:

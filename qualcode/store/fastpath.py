@@ -1,25 +1,37 @@
-"""The statements of the hottest write, applying one code, in plain SQL.
+"""The hottest write, applying one code, and the one writer of undo steps, in plain SQL.
 
 A coder applies codes many times an hour and several coders do at once, so this path is
-kept to a few statements, each sent to the driver as it is (no ORM objects, no statement
-building per call): lock what the coding hangs from, lock the coder, insert unless it
-is a duplicate, log the undo step. Values pass through the columns' own bind processors,
+kept to a few statements sent to the driver as they are (no session, no ORM objects, no
+statement building per call): lock what the coding hangs from and the coder (one query),
+insert unless it is a duplicate, log the undo step, read the turn, count the commit.
+SQLite runs them on the driver's connection (in-process: no round trips to save).
+PostgreSQL gets the whole coding in one round trip: two statements prepared once per
+connection, sent as one message with its ``BEGIN`` and ``COMMIT`` (``_PG_CODE``; psycopg's
+pipeline mode was tried and dropped: it polls the socket while it waits, and on a shared
+machine that CPU is the server's). Values pass through the columns' own bind processors,
 so what is stored is exactly what the ORM would have stored (timestamps, JSON).
-``qualcode.coding.apply_code`` uses these; everything else writes through the ORM.
+
+``log_action`` is the one writer of undo steps: ``qualcode.history.record_action`` (every
+other undoable action) is built on it, and ``add_coding`` runs its two statements
+(``_CLEAR_REDO``, ``_LOG``; on PostgreSQL inside ``_PG_CODE``, the payload built by the
+server in ``coding_payload``'s shape).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Dialect, Table
 from sqlmodel import Session
 
 from qualcode import models
+from qualcode.store.engine import Project, change_params
 
 
 def table_of(model: type[Any]) -> Table:
@@ -36,33 +48,53 @@ def _sql(statement: str, postgres_only: str = "") -> dict[str, str]:
     return {"sqlite": statement, "postgresql": f"{pg} {postgres_only}".strip()}
 
 
-_TARGET = _sql(
+# The document and code (key share) and the coder (for update, in a sub-select so that a
+# coder not made yet is a NULL, not a missing row): SQLite's (PostgreSQL: ``_PG_LOCK``).
+_TARGET = {
+    "sqlite": "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
+    " substr(d.text, :from1, :n), w.id, NULL FROM document d CROSS JOIN code c"
+    " LEFT JOIN (SELECT id FROM coder WHERE name = :coder) w ON 1 = 1"
+    " WHERE d.id = :document_id AND c.key = :key",
+}
+_LOCK_TARGET = _sql(
     "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da, substr(d.text, :from1, :n)"
-    " FROM document d, code c WHERE d.id = :document_id AND c.key = :key",
+    " FROM code c, document d WHERE d.id = :document_id AND c.key = :key",
     "FOR KEY SHARE OF d, c",
 )
-_CODER = _sql("SELECT id FROM coder WHERE name = :name", "FOR UPDATE")
 _CODING_COLUMNS = ("document_id", "code_id", "coder_id", "start", "end", "memo", "origin")
+_NOT_TWIN = (
+    " WHERE NOT EXISTS (SELECT 1 FROM coding WHERE document_id = :document_id"
+    ' AND code_id = :code_id AND coder_id = :coder_id AND start = :start AND "end" = :end)'
+    " RETURNING id"
+)
 _INSERT = _sql(
     'INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, origin, guid,'
     " created) SELECT :document_id, :code_id, :coder_id, :start, :end, :memo, :origin, :guid,"
-    " :created WHERE NOT EXISTS (SELECT 1 FROM coding WHERE document_id = :document_id"
-    ' AND code_id = :code_id AND coder_id = :coder_id AND start = :start AND "end" = :end)'
-    " RETURNING id"
+    " :created" + _NOT_TWIN
+)
+_INSERT_WITH_ID = _sql(
+    'INSERT INTO coding (id, document_id, code_id, coder_id, start, "end", memo, origin,'
+    " guid, created) SELECT :id, :document_id, :code_id, :coder_id, :start, :end, :memo,"
+    " :origin, :guid, :created" + _NOT_TWIN
 )
 _TWIN = _sql(
     "SELECT id FROM coding WHERE document_id = :document_id AND code_id = :code_id"
     ' AND coder_id = :coder_id AND start = :start AND "end" = :end'
 )
 _TURN = _sql(
-    'SELECT speaker, "end", participant_id FROM turn WHERE document_id = :document_id'
-    " AND start <= :offset ORDER BY start DESC LIMIT 1"
+    'SELECT t.speaker, t."end", p.id, p.name, p.title, p.organisation, p.consent,'
+    " p.pseudonym FROM turn t LEFT JOIN participant p ON p.id = t.participant_id"
+    " WHERE t.document_id = :document_id AND t.start <= :offset"
+    " ORDER BY t.start DESC LIMIT 1"
 )
 _CLEAR_REDO = _sql("DELETE FROM action_log WHERE coder = :coder AND state = 'undone'")
 _LOG = _sql(
     "INSERT INTO action_log (coder, label, payload, state, created)"
     " VALUES (:coder, :label, :payload, 'done', :created) RETURNING id"
 )
+
+# Runs one of the statements above with its parameters; returns a cursor (``fetchone``).
+Run = Callable[[Mapping[str, str], dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -79,19 +111,80 @@ class Target:
     text: str
 
 
-def _run(session: Session, statements: Mapping[str, str], params: dict[str, Any]) -> Any:
+@dataclass(frozen=True)
+class Added:
+    """A coding ``add_coding`` made: its columns (with ``id``), what it hangs from, and
+    the turn at its start (speaker, participant) if it lies in one."""
+
+    values: dict[str, Any]
+    target: Target
+    speaker: str | None
+    participant: models.Participant | None
+
+
+@dataclass(frozen=True)
+class Twin:
+    """``add_coding`` found the same coding by the same coder: nothing was written."""
+
+    coding_id: int | None
+    target: Target
+
+
+class _NotHere(Exception):
+    """The fast path does not apply (unknown document, code or coder): roll back."""
+
+
+class _Duplicate(Exception):
+    def __init__(self, twin: Twin) -> None:
+        self.twin = twin
+
+
+def _session_run(session: Session) -> Run:
     conn = session.connection()
-    return conn.exec_driver_sql(statements[conn.dialect.name], params)
+    name = conn.dialect.name
+    return lambda statements, params: conn.exec_driver_sql(statements[name], params)
 
 
-def _bound(session: Session, table: Table, values: dict[str, Any]) -> dict[str, Any]:
+def _driver_run(raw: Any, name: str) -> Run:
+    return lambda statements, params: raw.execute(statements[name], params)
+
+
+_PROCESSORS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
+
+
+def _bound(dialect: Dialect, table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` as the driver should receive them (each column's bind processor)."""
-    dialect = session.connection().dialect
     out: dict[str, Any] = {}
     for name, value in values.items():
-        process = table.c[name].type.bind_processor(dialect)
+        key = (dialect.name, table.name, name)
+        if key not in _PROCESSORS:
+            kind = table.c[name].type.dialect_impl(dialect)  # e.g. SQLite's DATETIME text
+            _PROCESSORS[key] = kind.bind_processor(dialect)
+        process = _PROCESSORS[key]
         out[name] = process(value) if process is not None and value is not None else value
     return out
+
+
+def coding_payload(values: dict[str, Any]) -> dict[str, Any]:
+    """A coding known by its column values as the undo log snapshots it (dates as ISO
+    strings, every column present: ``history.coding_snapshot``'s shape)."""
+    snap = {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()}
+    return snap | {c.name: None for c in table_of(models.Coding).columns if c.name not in snap}
+
+
+def _queue_log(run: Run, dialect: Dialect, values: dict[str, Any]) -> Any:
+    run(_CLEAR_REDO, {"coder": values["coder"]})
+    bound = _bound(dialect, table_of(models.ActionLog), {"created": values["created"]})
+    text = json.dumps(values["payload"])  # as the JSON column's default serializer writes it
+    return run(_LOG, {**values, **bound, "payload": text})
+
+
+def log_action(session: Session, values: dict[str, Any]) -> int:
+    """Log one undoable action (``coder``, ``label``, ``payload``, ``created``) inside the
+    session's transaction and clear that coder's redo steps: the one writer of undo steps
+    (``history.record_action`` is built on it). Returns the action's id."""
+    dialect = session.connection().dialect
+    return int(_queue_log(_session_run(session), dialect, values).fetchone()[0])
 
 
 def lock_target(
@@ -100,44 +193,241 @@ def lock_target(
     """The document and the code, ``FOR KEY SHARE`` on PostgreSQL: neither is merged,
     moved or deleted until we commit (a structure write waits for us; we wait for it)."""
     params = {"document_id": document_id, "key": key, "from1": start + 1, "n": max(end - start, 0)}
-    row = _run(session, _TARGET, params).first()
+    row = _session_run(session)(_LOCK_TARGET, params).first()
     return None if row is None else Target(*row)
 
 
-def lock_coder_id(session: Session, name: str) -> int | None:
-    """The coder's id, their row locked ``FOR UPDATE`` (PostgreSQL) until commit."""
-    row = _run(session, _CODER, {"name": name}).first()
-    return None if row is None else int(row[0])
+@dataclass(frozen=True)
+class NewCoding:
+    """What ``add_coding`` is asked to make: ``label`` names the undo step."""
+
+    document_id: int
+    key: str
+    start: int
+    end: int
+    coder: str
+    memo: str
+    origin: str
+    guid: str
+    created: dt.datetime
+    label: str
 
 
-def insert_coding_once(session: Session, values: dict[str, Any]) -> int | None:
-    """Insert a coding (all columns but ``id``) unless the same coder coded the same span
-    with the same code: its id, or None for a duplicate. Race-free while the coder's row
-    is locked (``lock_coder_id``)."""
-    row = _run(session, _INSERT, _bound(session, table_of(models.Coding), values)).first()
-    return None if row is None else int(row[0])
-
-
-def twin_coding(session: Session, values: dict[str, Any]) -> int | None:
-    """The id of the coding a duplicate repeats."""
-    key = {name: values[name] for name in _CODING_COLUMNS[:5]}
-    row = _run(session, _TWIN, key).first()
-    return None if row is None else int(row[0])
-
-
-def log_action(session: Session, values: dict[str, Any]) -> int:
-    """Log one undoable action (``coder``, ``label``, ``payload``, ``created``) and clear
-    that coder's redo steps, as ``qualcode.history.record_action`` does."""
-    _run(session, _CLEAR_REDO, {"coder": values["coder"]})
-    bound = _bound(session, table_of(models.ActionLog), {"created": values["created"]})
-    text = json.dumps(values["payload"])  # as the JSON column's default serializer writes it
-    row = _run(session, _LOG, {**values, **bound, "payload": text}).one()
-    return int(row[0])
-
-
-def turn_at(session: Session, document_id: int, offset: int) -> tuple[str, int | None] | None:
-    """The speaker and participant id of the turn ``offset`` lies in (None: no turn)."""
-    row = _run(session, _TURN, {"document_id": document_id, "offset": offset}).first()
-    if row is None or not offset < row[1]:
+def add_coding(
+    project: Project, new: NewCoding, check: Callable[[Target], None]
+) -> Added | Twin | None:
+    """Apply a code (by key) to a span of a document (by id) for a coder who exists, and
+    log the undo step, in one transaction of a few statements. ``check`` may refuse the
+    target (raises; nothing is written). None: the document, code or coder is unknown
+    (nothing written; the caller takes the general path, which explains or makes them).
+    """
+    if new.origin not in models.CODING_ORIGINS:
         return None
-    return str(row[0]), None if row[2] is None else int(row[2])
+    if not project.is_sqlite:
+        return _add_postgres(project, new, check)
+    try:
+        with project.driver_transaction() as raw:
+            return _add_sqlite(project, raw, new, check)
+    except _NotHere:
+        return None
+    except _Duplicate as dup:
+        return dup.twin
+
+
+def _locked(run: Run, new: NewCoding) -> tuple[Target, int, int | None]:
+    params = {
+        "document_id": new.document_id,
+        "key": new.key,
+        "coder": new.coder,
+        "from1": new.start + 1,
+        "n": max(new.end - new.start, 0),
+    }
+    row = run(_TARGET, params).fetchone()
+    if row is None or row[7] is None:
+        raise _NotHere
+    return Target(*row[:7]), int(row[7]), None if row[8] is None else int(row[8])
+
+
+def _values(new: NewCoding, target: Target, coder_id: int) -> dict[str, Any]:
+    return {
+        "document_id": target.document_id,
+        "code_id": target.code_id,
+        "coder_id": coder_id,
+        "start": new.start,
+        "end": new.end,
+        "memo": new.memo,
+        "origin": new.origin,
+        "guid": new.guid,
+        "created": new.created,
+    }
+
+
+def _log_values(new: NewCoding, values: dict[str, Any]) -> dict[str, Any]:
+    payload = {"added": [coding_payload(values)], "removed": [], "changed": []}
+    return {"coder": new.coder, "label": new.label, "payload": payload, "created": new.created}
+
+
+def _turn(row: Any) -> tuple[str | None, models.Participant | None]:
+    """The speaker and participant of a ``_TURN`` row (None, None: no turn there)."""
+    if row is None:
+        return None, None
+    if row[2] is None:
+        return str(row[0]), None
+    fields = ("id", "name", "title", "organisation", "consent", "pseudonym")
+    return str(row[0]), models.Participant(**dict(zip(fields, row[2:], strict=True)))
+
+
+def _turn_params(values: dict[str, Any]) -> dict[str, Any]:
+    return {"document_id": values["document_id"], "offset": values["start"]}
+
+
+def _in_turn(row: Any, offset: int) -> Any:
+    return row if row is not None and row[1] is not None and offset < row[1] else None
+
+
+def _add_sqlite(
+    project: Project, raw: Any, new: NewCoding, check: Callable[[Target], None]
+) -> Added:
+    run = _driver_run(raw, "sqlite")
+    dialect = project.engine.dialect
+    target, coder_id, _ = _locked(run, new)
+    check(target)
+    values = _values(new, target, coder_id)
+    made = run(_INSERT, _bound(dialect, table_of(models.Coding), values)).fetchone()
+    if made is None:
+        raise _Duplicate(Twin(_twin(run, values), target))
+    values = {"id": int(made[0])} | values
+    _queue_log(run, dialect, _log_values(new, values)).fetchone()
+    turn = _in_turn(run(_TURN, _turn_params(values)).fetchone(), new.start)
+    return Added(values, target, *_turn(turn))
+
+
+# PostgreSQL: the whole coding in one round trip. Two statements prepared once per
+# connection run in one simple-protocol message (``BEGIN; EXECUTE …; EXECUTE …; COMMIT``):
+# the first locks the document and code (key share) and the coder (for update); the
+# second, with a snapshot taken after those locks, inserts the coding unless it is a
+# duplicate or outside the text, and only then clears the coder's redo steps, logs the
+# undo step (the payload is ``coding_payload``'s shape, built by the server), counts the
+# commit and notifies, and returns the turn at the coding's start. Nothing inserted:
+# nothing else written either, and the caller learns why from the first statement's row.
+# Tables are locked in the order they are named: ``code`` before ``document``, as a
+# structure write's ``LOCK TABLE code, document`` takes them, or the two wait in a circle.
+_PG_LOCK = (
+    "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
+    " substr(d.text, $1 + 1, greatest($2 - $1, 0)), w.id FROM code c CROSS JOIN document d"
+    " LEFT JOIN (SELECT id FROM coder WHERE name = $4 FOR UPDATE) w ON true"
+    " WHERE d.id = $3 AND c.key = $5 FOR KEY SHARE OF d, c"
+)
+_PG_LOCK_TYPES = "int, int, int, text, text"
+_PG_CODE = f"""WITH ins AS (
+ INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, origin, guid, created)
+ SELECT d.id, c.id, w.id, $1, $2, $6, $7, $8, $9 FROM document d, code c, coder w
+ WHERE d.id = $3 AND w.name = $4 AND c.key = $5 AND $1 >= 0 AND $1 < $2
+ AND $2 <= length(d.text) AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id
+ AND x.code_id = c.id AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
+ RETURNING *),
+redo AS ({_CLEAR_REDO["postgresql"].replace("%(coder)s", "$4")} AND EXISTS (SELECT 1 FROM ins)),
+log AS (INSERT INTO action_log (coder, label, payload, state, created)
+ SELECT $4, $10, json_build_object('added', json_build_array(json_build_object('id', id,
+ 'document_id', document_id, 'code_id', code_id, 'coder_id', coder_id, 'start', start,
+ 'end', "end", 'memo', memo, 'origin', origin, 'guid', guid, 'created', $11::text)),
+ 'removed', json_build_array(), 'changed', json_build_array()), 'done', $9 FROM ins
+ RETURNING id),
+bump AS (INSERT INTO project_setting (key, value) SELECT $12, '1' FROM ins
+ ON CONFLICT (key) DO UPDATE
+ SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1)
+SELECT ins.id, (SELECT count(*) FROM log), (SELECT pg_notify($13, $14) FROM bump),
+ t.speaker, t."end", p.id, p.name, p.title, p.organisation, p.consent, p.pseudonym
+FROM ins LEFT JOIN LATERAL (SELECT speaker, "end", participant_id FROM turn
+ WHERE document_id = ins.document_id AND start <= ins.start ORDER BY start DESC LIMIT 1) t
+ ON true LEFT JOIN participant p ON p.id = t.participant_id"""
+_PG_CODE_TYPES = (
+    "int, int, int, text, text, text, text, text, timestamptz, text, text, text, text, text"
+)
+_PG_RUN = (
+    "BEGIN; EXECUTE qualcode_lock(%(start)s, %(end)s, %(document_id)s, %(coder)s, %(key)s);"
+    " EXECUTE qualcode_code(%(start)s, %(end)s, %(document_id)s, %(coder)s, %(key)s,"
+    " %(memo)s, %(origin)s, %(guid)s, %(created)s, %(label)s, %(created_iso)s,"
+    " %(counter)s, %(channel)s, %(token)s); COMMIT"
+)
+_PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()  # connections that have both
+
+
+def _prepare(raw: Any) -> None:
+    if raw in _PREPARED:
+        return
+    raw.execute(f"PREPARE qualcode_lock ({_PG_LOCK_TYPES}) AS {_PG_LOCK}")
+    raw.execute(f"PREPARE qualcode_code ({_PG_CODE_TYPES}) AS {_PG_CODE}")
+    raw.commit()
+    _PREPARED.add(raw)
+
+
+def _send(project: Project, raw: Any, params: dict[str, Any]) -> tuple[Any, Any]:
+    """Send the coding's one message; the lock's row and the insert's (None: nothing
+    inserted, nothing written). Prepares the statements first where they are missing:
+    psycopg deallocates every prepared statement of a connection after DDL on it, so a
+    message that finds them gone prepares them again and is sent once more."""
+    # The driver is loaded already (the project is open on it); imported here so that a
+    # SQLite user never pays for importing it.
+    import psycopg
+
+    for attempt in (1, 2):
+        _prepare(raw)
+        raw.autocommit = True  # the message carries its own BEGIN and COMMIT
+        try:
+            cursor = psycopg.ClientCursor(raw)
+            with project.commit_lock:
+                cursor.execute(_PG_RUN, params)
+                cursor.nextset()  # BEGIN's result, then the lock's
+                locked = cursor.fetchone()
+                cursor.nextset()
+                made = cursor.fetchone()
+                if made is not None:
+                    project.own_commits += 1
+            return locked, made
+        except BaseException as exc:
+            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.execute("ROLLBACK")
+            if attempt == 2 or not isinstance(exc, psycopg.errors.InvalidSqlStatementName):
+                raise
+            _PREPARED.discard(raw)
+        finally:
+            raw.autocommit = False
+    raise AssertionError("unreachable")
+
+
+def _add_postgres(
+    project: Project, new: NewCoding, check: Callable[[Target], None]
+) -> Added | Twin | None:
+    params = {
+        "start": new.start,
+        "end": new.end,
+        "document_id": new.document_id,
+        "coder": new.coder,
+        "key": new.key,
+        "memo": new.memo,
+        "origin": new.origin,
+        "guid": new.guid,
+        "created": new.created,
+        "label": new.label,
+        "created_iso": new.created.isoformat(),
+        **change_params(project.token),
+    }
+    with project.driver_connection() as raw:
+        locked, made = _send(project, raw, params)
+        if locked is None or locked[7] is None:
+            return None
+        target = Target(*locked[:7])
+        values = _values(new, target, int(locked[7]))
+        if made is None:
+            check(target)  # outside the text: says why; else a duplicate
+            twin = _twin(_driver_run(raw, "postgresql"), values)
+            raw.rollback()
+            return Twin(twin, target)
+    speaker, participant = _turn(_in_turn(made[3:], new.start))
+    return Added({"id": int(made[0])} | values, target, speaker, participant)
+
+
+def _twin(run: Run, values: dict[str, Any]) -> int | None:
+    row = run(_TWIN, {name: values[name] for name in _CODING_COLUMNS[:5]}).fetchone()
+    return None if row is None else int(row[0])

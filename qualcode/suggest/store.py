@@ -42,7 +42,12 @@ from qualcode.suggest.scorer import (
     build_scorers,
     rank_codes,
 )
-from qualcode.visibility import coding_condition, read_settings
+from qualcode.visibility import (
+    OWNER_MARK,
+    coding_condition,
+    read_settings,
+    suggestion_owner_condition,
+)
 
 MIN_PROBABILITY = 0.5  # calibrated probability of the area a proposal needs
 
@@ -123,14 +128,7 @@ def _pick(
     return out[:MAX_PER_UNIT]
 
 
-OWNER_MARK = "@"  # method "codebook@7": made for blind coder 7 (their own codings only)
-
-
-def _owner_condition(owner: int | None) -> Any:
-    """Suggestions made for a blind coder (``owner``), or the project's (no owner)."""
-    if owner is None:
-        return ~col(Suggestion.method).contains(OWNER_MARK)
-    return col(Suggestion.method).endswith(f"{OWNER_MARK}{owner}")
+_owner_condition = suggestion_owner_condition  # one rule: ``qualcode.visibility``
 
 
 def _blind_owner(project: Project, coder: str | None, create: bool = False) -> int | None:

@@ -4,6 +4,7 @@ every bad row named by its line, one undo step. Runs on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlmodel import col, func, select
 from qualcode import history
 from qualcode.bulk import BulkError, add_codings_bulk, add_quotes_bulk
 from qualcode.codebook import load_codebook
-from qualcode.coding import list_codings
+from qualcode.coding import apply_code, list_codings
 from qualcode.db import Project
 from qualcode.importing import import_one
 from qualcode.models import ActionLog, Coding, Quote
@@ -166,3 +167,33 @@ def test_quotes_from_file_all_or_nothing(cli, study: Project, tmp_path: Path) ->
     code, _, err = cli("quotes", "add", "--from", str(bad))
     assert code == 1 and "line 3:" in err and "line 4:" in err and "line 2:" not in err
     assert _count(study, Quote) == 2
+
+
+def test_bulk_codings_are_stored_as_one_coding_at_a_time_is(study: Project, tmp_path: Path) -> None:
+    """Rows inserted without ORM objects carry what the ORM would write: a fresh GUID of
+    ``new_guid``'s shape each, the same timestamp text, and an undo snapshot of every
+    column; a row whose span leaves the text is named and nothing is written."""
+    path = tmp_path / "many.csv"
+    path.write_text(
+        "document,start,end,code\n" + "".join(f"1,{i},{i + 9},vent\n" for i in range(300)),
+        encoding="utf-8",
+    )
+    add_codings_bulk(study, path, "ida")
+    with study.session() as s:
+        guids = list(s.exec(select(Coding.guid)))
+        one = s.exec(select(Coding)).first()
+    assert len(set(guids)) == len(guids) == 300
+    for guid in guids:
+        assert guid == str(uuid.UUID(guid)).upper() and uuid.UUID(guid).version == 4
+    apply_code(study, 1, "vent", 300, 311, "ida")  # the one-coding path, to compare
+    with study.engine.connect() as conn:
+        stamps = conn.exec_driver_sql("SELECT CAST(created AS VARCHAR) FROM coding").all()
+    assert len({len(str(t)) for (t,) in stamps}) == 1, stamps[-2:]  # one text shape
+    with study.session() as s:
+        step = s.exec(select(ActionLog).order_by(col(ActionLog.id).desc())).all()[1]
+        assert one is not None and set(step.payload["added"][0]) == set(one.model_dump())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("document,start,end,code\n1,0,5,vent\n1,5,99999999,vent\n", encoding="utf-8")
+    with pytest.raises(BulkError) as err:
+        add_codings_bulk(study, bad, "ida")
+    assert "line 3" in err.value.message and _count(study, Coding) == 301

@@ -528,7 +528,7 @@ class CodingScreen(CodingScreenBase):
 
     def action_next_suggestion(self, direction: int) -> None:
         """Go to the next (or previous) open suggestion, in this or another document."""
-        places = self.app.guarded(open_suggestion_places, self.app.project)
+        places = self.app.guarded(open_suggestion_places, self.app.project, self.app.coder)
         if places is None:
             return
         place = next_suggestion(places, self.document_id, self.view.cursor, direction)
