@@ -3,6 +3,7 @@ the old rules got wrong, and the compact lookup table."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -78,3 +79,22 @@ def test_lemma_table_from_its_cache_and_in_memory(
     monkeypatch.setenv("QUALCODE_CACHE_DIR", str(blocked / "cache"))
     memory = lt.LemmaTable("da")  # no writable cache: the table in memory
     assert memory.get("planen") == "plan"
+
+
+def test_installs_of_the_same_table_share_one_cache_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second virtual environment (same data, a newer file time) reuses the cache."""
+    source = lt._source("da")
+    assert source is not None
+    monkeypatch.setenv("QUALCODE_CACHE_DIR", str(tmp_path / "cache"))
+    lt.LemmaTable("da")
+    copy = tmp_path / "other-venv" / source.name
+    copy.parent.mkdir()
+    copy.write_bytes(source.read_bytes())  # a new file: its own, later modification time
+    monkeypatch.setattr(lt, "_source", lambda lang: copy)
+    assert lt.LemmaTable("da").get("planen") == "plan"
+    assert len(list((tmp_path / "cache").glob("da_lemma_*.sqlite"))) == 1
+    copy.write_bytes(gzip.compress(json.dumps({"planen": "plan"}).encode()))  # other data
+    assert lt.LemmaTable("da").get("planen") == "plan"
+    assert len(list((tmp_path / "cache").glob("da_lemma_*.sqlite"))) == 2
