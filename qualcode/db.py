@@ -40,6 +40,7 @@ from qualcode.store.engine import (
     make_engine,
     sqlite_url,
 )
+from qualcode.store.light import resolve_target
 from qualcode.store.schema import (
     alembic_config,
     check_contents,
@@ -83,16 +84,6 @@ NOT_A_PROJECT_HINT = "Give the path of a .qualcode file, or create one with `qua
 _make_engine = make_engine
 _alembic_config = alembic_config
 command_upgrade_on = upgrade_on
-
-
-def _resolve_target(target: str | os.PathLike[str] | None) -> str | os.PathLike[str]:
-    if target is not None:
-        return target
-    return (
-        os.environ.get("QUALCODE_DATABASE_URL")
-        or os.environ.get("QUALCODE_PROJECT")
-        or DEFAULT_PROJECT
-    )
 
 
 def _check_file(path: Path, where: str, create: bool) -> str | None:
@@ -144,7 +135,7 @@ def open_project(target: str | os.PathLike[str] | None = None, *, create: bool =
     the project (not a project, made by a newer qualcode, carries triggers or views) is
     checked before anything is written; a migration backs the file up first.
     """
-    target = _resolve_target(target)
+    target = resolve_target(target)
     path: Path | None = None
     rev: str | None = None
     if is_database_url(target):

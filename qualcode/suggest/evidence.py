@@ -18,11 +18,8 @@ from qualcode.models import Turn
 from qualcode.suggest.passages import Passage
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
-    HEADING_SHARE,
-    QUESTION_SHARE,
     CodebookScorer,
     CodeScore,
-    combine_evidence,
 )
 
 PLAIN_CONTEXT_SHARE = 0.5
@@ -43,18 +40,7 @@ def passage_evidence(
     speaker turns (see the module docstring)."""
     if turns:
         return passage.evidence(scorers)
-    scorer = scorers.get(passage.language, scorers["da"])
-    parts = [
-        (scorer.score(passage.tokens), 1.0),
-        (scorer.score(passage.context), CONTEXT_SHARE * PLAIN_CONTEXT_SHARE),
-        (scorer.score_shared(passage.question), QUESTION_SHARE),
-    ]
-    for heading in passage.headings:
-        found = scorer.score_shared(heading)
-        if found:
-            parts.append((found, HEADING_SHARE))
-            break
-    return combine_evidence(parts)
+    return passage.evidence(scorers, context_share=CONTEXT_SHARE * PLAIN_CONTEXT_SHARE)
 
 
 def own_evidence(

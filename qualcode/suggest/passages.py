@@ -65,14 +65,17 @@ class Passage:
     language: str = "da"
     headings: list[list[_TOKEN]] = field(default_factory=list)  # nearest first
 
-    def evidence(self, scorers: dict[str, CodebookScorer]) -> dict[str, CodeScore]:
-        """The codebook's evidence from the passage, its context, the question before it
-        and the nearest heading above it that names a code ("3 Basal palliation"; a
-        "Baggrund" or "Status" heading in between tells nothing and is passed over)."""
+    def evidence(
+        self, scorers: dict[str, CodebookScorer], context_share: float = CONTEXT_SHARE
+    ) -> dict[str, CodeScore]:
+        """The codebook's evidence from the passage, its context (weighing
+        ``context_share``), the question before it and the nearest heading above it that
+        names a code ("3 Basal palliation"; a "Baggrund" or "Status" heading in between
+        tells nothing and is passed over)."""
         scorer = scorers.get(self.language, scorers["da"])
         parts = [
             (scorer.score(self.tokens), 1.0),
-            (scorer.score(self.context), CONTEXT_SHARE),
+            (scorer.score(self.context), context_share),
             (scorer.score_shared(self.question), QUESTION_SHARE),
         ]
         for heading in self.headings:
