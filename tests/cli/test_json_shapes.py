@@ -17,7 +17,8 @@ import pytest
 
 from qualcode.agreement.report import AgreementDict
 from qualcode.audit import LogEntry
-from qualcode.codebook import CodebookLoadDict, CodeNode
+from qualcode.codebook import BundledCodebookDict, CodebookLoadDict, CodeNode
+from qualcode.codebook_edit import AddedCode, DeletedCode, MergedCodes
 from qualcode.coding import CodingRow
 from qualcode.documents import DeletedDocument, DocumentSummary, LinkedSpeaker, SpeakerRow
 from qualcode.history import StepDict
@@ -51,7 +52,15 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "participants import": (ParticipantsImportDict, ["participants", "import", "{dir}/p.csv"], []),
     "participants list": (ParticipantRow, ["participants", "list"], []),
     "codebook load": (CodebookLoadDict, ["codebook", "load", "kraeftplan"], []),
+    "codebook load --list": (BundledCodebookDict, ["codebook", "load", "--list"], []),
     "codebook show": (CodeNode, ["codebook", "show"], []),
+    "codebook add": (AddedCode, ["codebook", "add", "1.9", "Ny kode", "--parent", "1"], []),
+    "codebook merge": (MergedCodes, ["codebook", "merge", "1.1", "1.2", "--coder", "ida"], []),
+    "codebook delete": (
+        DeletedCode,
+        ["codebook", "delete", "1.1", "--force", "--coder", "ida"],
+        [],
+    ),
     "code": (CodingRow, ["code", "1", "--start", "0", "--end", "9", "--code", "1"], []),
     "codings list": (CodingRow, ["codings", "list"], []),
     "codings edit": (CodingRow, ["codings", "edit", "1", "--memo", "ny note"], []),
