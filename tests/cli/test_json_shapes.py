@@ -20,6 +20,7 @@ from qualcode.audit import LogEntry
 from qualcode.codebook import BundledCodebookDict, CodebookLoadDict, CodeNode
 from qualcode.codebook_edit import AddedCode, DeletedCode, MergedCodes
 from qualcode.coding import CodingRow
+from qualcode.document_text import DocumentView, EditedDocument, TextEditDict
 from qualcode.documents import DeletedDocument, DocumentSummary, LinkedSpeaker, SpeakerRow
 from qualcode.history import StepDict
 from qualcode.importing import ImportOutcomeDict
@@ -42,6 +43,8 @@ PACKETS = ["packets", "make", "--out", "{dir}/out", "--due", DUE]
 SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "import": (ImportOutcomeDict, ["import", "{dir}/ny.txt"], []),
     "documents list": (DocumentSummary, ["documents", "list"], []),
+    "documents show": (DocumentView, ["documents", "show", "1"], []),
+    "documents edit": (EditedDocument, ["documents", "edit", "1", "--title", "Ny titel"], []),
     "documents speakers": (SpeakerRow, ["documents", "speakers", "1"], []),
     "documents link-speaker": (
         LinkedSpeaker,
@@ -94,7 +97,7 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "backup": (BackupDict, ["backup", "{dir}/backup.qualcode"], []),
     "blind status": (BlindStatusDict, ["blind", "status"], []),
 }
-NESTED = {(QuoteRow, "events"): QuoteEventRow}
+NESTED = {(QuoteRow, "events"): QuoteEventRow, (EditedDocument, "text"): TextEditDict}
 # Commands whose docs say "as in ...": they print the shape documented there.
 SAME_AS = {
     "code": "codings list",
