@@ -17,6 +17,8 @@ import pytest
 
 from qualcode.agreement.report import AgreementDict
 from qualcode.audit import LogEntry
+from qualcode.bulk import BulkResult
+from qualcode.code_report import CodeReportDict
 from qualcode.codebook import BundledCodebookDict, CodebookLoadDict, CodeNode
 from qualcode.codebook_edit import AddedCode, DeletedCode, MergedCodes
 from qualcode.coding import CodingRow
@@ -65,7 +67,9 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
         [],
     ),
     "code": (CodingRow, ["code", "1", "--start", "0", "--end", "9", "--code", "1"], []),
+    "code --from": (BulkResult, ["code", "--from", "{dir}/codings.csv"], []),
     "codings list": (CodingRow, ["codings", "list"], []),
+    "codings report": (CodeReportDict, ["codings", "report", "--code", "1"], []),
     "codings edit": (CodingRow, ["codings", "edit", "1", "--memo", "ny note"], []),
     "codings delete": (CodingRow, ["codings", "delete", "1", "--coder", "ida"], []),
     "undo": (StepDict, ["undo", "--coder", "ida"], [["codings", "delete", "1", "--coder", "ida"]]),
@@ -188,6 +192,9 @@ def test_the_command_prints_the_shape(name: str, cli, demo_path: Path) -> None: 
         "name;title;organisation;expertise;consent\n"
         "Karen Vestbo;jordemoder;Byklinikken;fødsel;named\n",
         encoding="utf-8",
+    )
+    (demo_path.parent / "codings.csv").write_text(
+        "document,code,start,end\n1,1,0,9\n", encoding="utf-8"
     )
     for before in first:
         code, _, err = cli(*_filled(before, cli, demo_path), project=demo_path)
