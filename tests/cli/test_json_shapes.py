@@ -27,6 +27,7 @@ from qualcode.documents import DeletedDocument, DocumentSummary, LinkedSpeaker, 
 from qualcode.history import StepDict
 from qualcode.importing import ImportOutcomeDict
 from qualcode.memos import MemoDict
+from qualcode.nlp.store import AnnotatedDict
 from qualcode.packets import MadePacket, PacketReport, PacketRow
 from qualcode.participants import ParticipantRow, ParticipantsImportDict
 from qualcode.quotes import QuoteEventRow, QuoteRow, SweepResult
@@ -97,6 +98,7 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "search": (CodedSearchDict, ["search", "henvisning", "--limit", "3"], []),
     "agreement": (AgreementDict, ["agreement", "ida", "mads"], []),
     "agreement --by-code": (AgreementDict, ["agreement", "ida", "mads", "--by-code"], []),
+    "annotate": (AnnotatedDict, ["annotate"], []),
     "log": (LogEntry, ["log", "--limit", "5"], []),
     "backup": (BackupDict, ["backup", "{dir}/backup.qualcode"], []),
     "blind status": (BlindStatusDict, ["blind", "status"], []),
