@@ -9,6 +9,7 @@ linked)" so an unregistered label cannot leak a name.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -90,6 +91,30 @@ def _speakers(session: Session, spots: list[tuple[int, int]]) -> dict[tuple[int,
                     (t.participant_id for t in turns if t.start <= start < t.end), None
                 )
     return out
+
+
+class CodeReportDict(TypedDict):
+    """`codings report --json`: what the report holds and where it went (path None: stdout)."""
+
+    code: str
+    label: str
+    codes: list[str]
+    passages: int
+    documents: list[str]
+    path: str | None
+    format: str
+
+
+def report_summary(report: CodeReport, out: Path | None, fmt: str) -> CodeReportDict:
+    return CodeReportDict(
+        code=report.code,
+        label=report.label,
+        codes=report.codes,
+        passages=len(report.passages),
+        documents=report.documents,
+        path=str(out) if out else None,
+        format=fmt,
+    )
 
 
 def format_for(out: Path | None, fmt: str | None) -> str:

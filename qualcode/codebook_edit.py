@@ -10,6 +10,7 @@ otherwise behave exactly like ``qualcode.history.undo``/``redo``; the TUI's ctrl
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -41,6 +42,40 @@ PALETTE = (
     "#9a6324",
     "#aaffc3",
 )
+
+
+class AddedCode(TypedDict):
+    """`codebook add --json`: the new code's id and key."""
+
+    id: int
+    key: str
+
+
+class MergedCodes(TypedDict):
+    """`codebook merge --json`: the two codes as given and how many codings moved."""
+
+    source: str
+    target: str
+    codings_moved: int
+
+
+class DeletedCode(TypedDict):
+    """`codebook delete --json`: the code as given and how many of its codings went."""
+
+    code: str
+    codings_deleted: int
+
+
+def added_code(code_id: int, key: str) -> AddedCode:
+    return AddedCode(id=code_id, key=key.strip())
+
+
+def merged_codes(source: str, target: str, moved: int) -> MergedCodes:
+    return MergedCodes(source=source, target=target, codings_moved=moved)
+
+
+def deleted_code(code: str, gone: int) -> DeletedCode:
+    return DeletedCode(code=code, codings_deleted=gone)
 
 
 def _code(session: Session, ref: str | int) -> Code:

@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from qualcode.errors import CodebookError
 from qualcode.models import CODE_KINDS
@@ -238,6 +238,14 @@ def bundled_codebooks_dir() -> Path:
     )
 
 
+class BundledCodebookDict(TypedDict):
+    """`codebook load --list --json`: one bundled codebook."""
+
+    name: str
+    title: str
+    codes: int
+
+
 @dataclass
 class BundledCodebook:
     """A codebook that ships with qualcode, loadable by its name."""
@@ -246,6 +254,9 @@ class BundledCodebook:
     path: Path
     title: str
     codes: int
+
+    def as_dict(self) -> BundledCodebookDict:
+        return BundledCodebookDict(name=self.name, title=self.title, codes=self.codes)
 
 
 def bundled_codebooks() -> list[BundledCodebook]:

@@ -7,18 +7,20 @@ new text is built before the transaction, as at import).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from qualcode.coding import CodingRow, list_codings
 from qualcode.db import Project
-from qualcode.documents import DocumentError, document_turns, resolve
+from qualcode.documents import DocumentError, document_participants, document_turns, resolve
 from qualcode.formats.parsed import ParsedTurn
 from qualcode.formats.text import normalise as normalise_text
 from qualcode.models import ActionLog, Code, Coding, Document, Posting, Quote, Sentence, Turn
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text
 from qualcode.nlp.store import store_annotation
+from qualcode.participants import attribution
 from qualcode.reanchor import OffsetMap, place
 from qualcode.rows import stored_id
 
@@ -34,6 +36,50 @@ class MovedSpan(TypedDict):
     method: str  # mapped | exact | fuzzy | unplaced
     score: float
     text: str
+
+
+class TextEditDict(TypedDict):
+    """A text edit's report (`documents edit --text-file --json`, its ``text``)."""
+
+    document_id: int
+    title: str
+    characters: int
+    turns: int
+    unchanged: int
+    history_cleared: int
+    moved: list[MovedSpan]
+    unplaced: list[MovedSpan]
+
+
+class EditedDocument(TypedDict):
+    """`documents edit --json`: the document, and the text edit's report (or None)."""
+
+    document_id: int
+    text: TextEditDict | None
+
+
+class TurnView(TypedDict):
+    """A speaker turn as `documents show --json` prints it."""
+
+    speaker: str
+    participant: str | None
+    attribution: str | None
+    start: int
+    end: int
+
+
+class DocumentView(TypedDict):
+    """`documents show --json`: the document, its turns and its codings."""
+
+    id: int
+    title: str
+    kind: str
+    date: str | None
+    language: str
+    participants: list[str]
+    text: str
+    turns: list[TurnView]
+    codings: list[CodingRow]
 
 
 @dataclass
@@ -52,17 +98,54 @@ class TextEditReport:
     def unplaced(self) -> list[MovedSpan]:
         return [m for m in self.moved if m["method"] == "unplaced"]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "document_id": self.document_id,
-            "title": self.title,
-            "characters": self.characters,
-            "turns": self.turns,
-            "unchanged": self.unchanged,
-            "history_cleared": self.history_cleared,
-            "moved": [m for m in self.moved if m["method"] != "unplaced"],
-            "unplaced": self.unplaced,
-        }
+    def as_dict(self) -> TextEditDict:
+        return TextEditDict(
+            document_id=self.document_id,
+            title=self.title,
+            characters=self.characters,
+            turns=self.turns,
+            unchanged=self.unchanged,
+            history_cleared=self.history_cleared,
+            moved=[m for m in self.moved if m["method"] != "unplaced"],
+            unplaced=self.unplaced,
+        )
+
+
+def edited_document(doc_id: int, report: TextEditReport | None) -> EditedDocument:
+    return EditedDocument(document_id=doc_id, text=report.as_dict() if report else None)
+
+
+def document_view(project: Project, doc: str) -> DocumentView:
+    """A document's text with its speaker turns (and whom they are linked to) and codings."""
+    with project.session() as s:
+        row = resolve(s, doc)
+        doc_id = stored_id(row)
+        people = {p.id: p for p in document_participants(s, doc_id)}
+        turns = [
+            TurnView(
+                speaker=t.speaker,
+                participant=people[t.participant_id].name if t.participant_id in people else None,
+                attribution=attribution(people[t.participant_id])
+                if t.participant_id in people
+                else None,
+                start=t.start,
+                end=t.end,
+            )
+            for t in document_turns(s, doc_id)
+        ]
+        view = DocumentView(
+            id=doc_id,
+            title=row.title,
+            kind=row.kind,
+            date=row.date.isoformat() if row.date else None,
+            language=row.language,
+            participants=[p.name for p in people.values()],
+            text=row.text,
+            turns=turns,
+            codings=[],
+        )
+    view["codings"] = list_codings(project, document=str(doc_id))
+    return view
 
 
 def edit_text(

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         if list_bundled:
             books = bundled_codebooks()
             if as_json:
-                emit_json([{"name": b.name, "title": b.title, "codes": b.codes} for b in books])
+                emit_json([b.as_dict() for b in books])
             else:
                 for b in books:
                     say(f"{b.name:<16} {b.title} ({plural(b.codes, 'code', 'codes')})")
@@ -152,7 +152,7 @@ def _register_edits(codebook_app: typer.Typer) -> None:
                 project, key, label, parent, label_en, colour, kind, description
             )
         if as_json:
-            emit_json({"id": code_id, "key": key.strip()})
+            emit_json(codebook_edit.added_code(code_id, key))
         else:
             say(
                 f"added code {key.strip()} {label.strip()}" + (f" under {parent}" if parent else "")
@@ -221,7 +221,7 @@ def _register_edits(codebook_app: typer.Typer) -> None:
                 project, source, target, coder or default_coder_name()
             )
         if as_json:
-            emit_json({"source": source, "target": target, "codings_moved": moved})
+            emit_json(codebook_edit.merged_codes(source, target, moved))
         else:
             say(f"merged {source} into {target}: {plural(moved, 'coding', 'codings')} moved")
 
@@ -240,6 +240,6 @@ def _register_edits(codebook_app: typer.Typer) -> None:
         with open_from(ctx) as project:
             gone = codebook_edit.delete_code(project, code, coder or default_coder_name(), force)
         if as_json:
-            emit_json({"code": code, "codings_deleted": gone})
+            emit_json(codebook_edit.deleted_code(code, gone))
         else:
             say(f"deleted {code} and {plural(gone, 'coding', 'codings')} (undo: qualcode undo)")

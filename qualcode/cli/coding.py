@@ -178,7 +178,12 @@ def _register_changes(codings_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Every passage of a code (or area) across documents, with speaker and memo."""
-        from qualcode.code_report import build_code_report, format_for, write_code_report
+        from qualcode.code_report import (
+            build_code_report,
+            format_for,
+            report_summary,
+            write_code_report,
+        )
         from qualcode.formats.code_report import render_markdown
 
         chosen = format_for(out, fmt)
@@ -189,17 +194,7 @@ def _register_changes(codings_app: typer.Typer) -> None:
         if out is not None:
             write_code_report(report, chosen, out)
         if as_json:
-            emit_json(
-                {
-                    "code": report.code,
-                    "label": report.label,
-                    "codes": report.codes,
-                    "passages": len(report.passages),
-                    "documents": report.documents,
-                    "path": str(out) if out else None,
-                    "format": chosen,
-                }
-            )
+            emit_json(report_summary(report, out, chosen))
         elif out is None:
             sys.stdout.write(render_markdown(report))
         else:

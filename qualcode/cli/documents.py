@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from qualcode.cli.common import (
     warn,
 )
 from qualcode.cli.words import plural
+
+if TYPE_CHECKING:  # the domain is imported by the commands that use it (start-up)
+    from qualcode.document_text import DocumentView, TextEditDict
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -81,8 +84,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """A document's text with its speaker turns and codings."""
+        from qualcode.document_text import document_view
+
         with open_from(ctx) as project:
-            data = _show_data(project, doc)
+            data = document_view(project, doc)
         if as_json:
             emit_json(data)
             return
@@ -107,7 +112,7 @@ def _register_fixes(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Fix a document: title, kind, date, language, or its text (codings re-anchored)."""
-        from qualcode.document_text import edit_text
+        from qualcode.document_text import edit_text, edited_document
         from qualcode.documents import DocumentError, resolve_document, update_document
         from qualcode.formats import parse_bytes
         from qualcode.importing import read_source
@@ -133,12 +138,8 @@ def _register_fixes(documents_app: typer.Typer) -> None:
                     coder or default_coder_name(),
                     parsed.turns or None,
                 )
-        result: dict[str, Any] = {
-            "document_id": doc_id,
-            "text": report.as_dict() if report else None,
-        }
         if as_json:
-            emit_json(result)
+            emit_json(edited_document(doc_id, report))
             return
         say(f"document {doc_id} updated")
         if report is not None:
@@ -241,44 +242,7 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         )
 
 
-def _show_data(project: Any, doc: str) -> dict[str, Any]:
-    from qualcode.coding import list_codings
-    from qualcode.documents import document_participants, document_turns, resolve_document
-    from qualcode.participants import attribution
-
-    with project.session() as s:
-        row = resolve_document(s, doc)
-        assert row.id is not None
-        people = {p.id: p for p in document_participants(s, row.id)}
-        turns = [
-            {
-                "speaker": t.speaker,
-                "participant": people[t.participant_id].name
-                if t.participant_id in people
-                else None,
-                "attribution": attribution(people[t.participant_id])
-                if t.participant_id in people
-                else None,
-                "start": t.start,
-                "end": t.end,
-            }
-            for t in document_turns(s, row.id)
-        ]
-        data = {
-            "id": row.id,
-            "title": row.title,
-            "kind": row.kind,
-            "date": row.date.isoformat() if row.date else None,
-            "language": row.language,
-            "participants": [p.name for p in people.values()],
-            "text": row.text,
-            "turns": turns,
-        }
-    data["codings"] = list_codings(project, document=str(data["id"]))
-    return data
-
-
-def _print_show(data: dict[str, Any]) -> None:
+def _print_show(data: DocumentView) -> None:
     say(
         f"{data['id']}  {data['title']}  "
         f"({data['kind']}, {data['date'] or 'no date'}, {data['language']})"
@@ -298,7 +262,7 @@ def _print_show(data: dict[str, Any]) -> None:
         say(f"{c['id']:>5}  {c['start']:>6}-{c['end']:<6} {c['code']:<10} {c['coder'] or ''}")
 
 
-def _print_text_report(report: dict[str, Any]) -> None:
+def _print_text_report(report: TextEditDict) -> None:
     say(
         f"text replaced ({report['characters']} characters, {plural(report['turns'], 'turn')}); "
         f"{report['unchanged']} codings/quotes in place, {len(report['moved'])} moved, "

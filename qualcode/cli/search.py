@@ -134,13 +134,13 @@ def register(app: typer.Typer) -> None:
     def annotate(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Index the words and lemmas of documents imported with --no-annotate (or from a
         .qdpx); the first search does it too."""
-        from qualcode.nlp.store import annotate_missing
+        from qualcode.nlp.store import annotate_missing, annotated
 
         with open_from(ctx) as project:
             with progress_bar("annotating", enabled=not as_json) as progress:
                 done = annotate_missing(project, progress)
         if as_json:
-            emit_json({"annotated": done})
+            emit_json(annotated(done))
         else:
             say(f"annotated {plural(done, 'document')}" if done else "every document is annotated")
 

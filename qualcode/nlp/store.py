@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, SQLModel, col, select
@@ -237,6 +237,16 @@ def documents_needing_annotation(project: Project) -> list[int]:
     """Ids of documents without current annotation (e.g. imported from a .qdpx)."""
     with project.session() as s:
         return _stale_ids(s, project.url)
+
+
+class AnnotatedDict(TypedDict):
+    """`annotate --json`: how many documents were annotated."""
+
+    annotated: int
+
+
+def annotated(done: int) -> AnnotatedDict:
+    return AnnotatedDict(annotated=done)
 
 
 def annotate_missing(

@@ -17,12 +17,17 @@ import pytest
 
 from qualcode.agreement.report import AgreementDict
 from qualcode.audit import LogEntry
-from qualcode.codebook import CodebookLoadDict, CodeNode
+from qualcode.bulk import BulkResult
+from qualcode.code_report import CodeReportDict
+from qualcode.codebook import BundledCodebookDict, CodebookLoadDict, CodeNode
+from qualcode.codebook_edit import AddedCode, DeletedCode, MergedCodes
 from qualcode.coding import CodingRow
+from qualcode.document_text import DocumentView, EditedDocument, TextEditDict
 from qualcode.documents import DeletedDocument, DocumentSummary, LinkedSpeaker, SpeakerRow
 from qualcode.history import StepDict
 from qualcode.importing import ImportOutcomeDict
 from qualcode.memos import MemoDict
+from qualcode.nlp.store import AnnotatedDict
 from qualcode.packets import MadePacket, PacketReport, PacketRow
 from qualcode.participants import ParticipantRow, ParticipantsImportDict
 from qualcode.quotes import QuoteEventRow, QuoteRow, SweepResult
@@ -41,6 +46,8 @@ PACKETS = ["packets", "make", "--out", "{dir}/out", "--due", DUE]
 SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "import": (ImportOutcomeDict, ["import", "{dir}/ny.txt"], []),
     "documents list": (DocumentSummary, ["documents", "list"], []),
+    "documents show": (DocumentView, ["documents", "show", "1"], []),
+    "documents edit": (EditedDocument, ["documents", "edit", "1", "--title", "Ny titel"], []),
     "documents speakers": (SpeakerRow, ["documents", "speakers", "1"], []),
     "documents link-speaker": (
         LinkedSpeaker,
@@ -51,9 +58,19 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "participants import": (ParticipantsImportDict, ["participants", "import", "{dir}/p.csv"], []),
     "participants list": (ParticipantRow, ["participants", "list"], []),
     "codebook load": (CodebookLoadDict, ["codebook", "load", "kraeftplan"], []),
+    "codebook load --list": (BundledCodebookDict, ["codebook", "load", "--list"], []),
     "codebook show": (CodeNode, ["codebook", "show"], []),
+    "codebook add": (AddedCode, ["codebook", "add", "1.9", "Ny kode", "--parent", "1"], []),
+    "codebook merge": (MergedCodes, ["codebook", "merge", "1.1", "1.2", "--coder", "ida"], []),
+    "codebook delete": (
+        DeletedCode,
+        ["codebook", "delete", "1.1", "--force", "--coder", "ida"],
+        [],
+    ),
     "code": (CodingRow, ["code", "1", "--start", "0", "--end", "9", "--code", "1"], []),
+    "code --from": (BulkResult, ["code", "--from", "{dir}/codings.csv"], []),
     "codings list": (CodingRow, ["codings", "list"], []),
+    "codings report": (CodeReportDict, ["codings", "report", "--code", "1"], []),
     "codings edit": (CodingRow, ["codings", "edit", "1", "--memo", "ny note"], []),
     "codings delete": (CodingRow, ["codings", "delete", "1", "--coder", "ida"], []),
     "undo": (StepDict, ["undo", "--coder", "ida"], [["codings", "delete", "1", "--coder", "ida"]]),
@@ -81,11 +98,12 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "search": (CodedSearchDict, ["search", "henvisning", "--limit", "3"], []),
     "agreement": (AgreementDict, ["agreement", "ida", "mads"], []),
     "agreement --by-code": (AgreementDict, ["agreement", "ida", "mads", "--by-code"], []),
+    "annotate": (AnnotatedDict, ["annotate"], []),
     "log": (LogEntry, ["log", "--limit", "5"], []),
     "backup": (BackupDict, ["backup", "{dir}/backup.qualcode"], []),
     "blind status": (BlindStatusDict, ["blind", "status"], []),
 }
-NESTED = {(QuoteRow, "events"): QuoteEventRow}
+NESTED = {(QuoteRow, "events"): QuoteEventRow, (EditedDocument, "text"): TextEditDict}
 # Commands whose docs say "as in ...": they print the shape documented there.
 SAME_AS = {
     "code": "codings list",
@@ -176,6 +194,9 @@ def test_the_command_prints_the_shape(name: str, cli, demo_path: Path) -> None: 
         "name;title;organisation;expertise;consent\n"
         "Karen Vestbo;jordemoder;Byklinikken;fødsel;named\n",
         encoding="utf-8",
+    )
+    (demo_path.parent / "codings.csv").write_text(
+        "document,code,start,end\n1,1,0,9\n", encoding="utf-8"
     )
     for before in first:
         code, _, err = cli(*_filled(before, cli, demo_path), project=demo_path)
