@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlmodel import Session
+
 from qualcode import quotes
 from qualcode.codebook import load_codebook, resolve_code
 from qualcode.coding import apply_code
@@ -135,15 +137,19 @@ class ProjectBuilder:
 
     def people(self, people: Sequence[Person]) -> list[int]:
         """Participants straight into the table; an empty pseudonym becomes ``Ekspert <id>``
-        (``default_pseudonym`` decides)."""
+        (as ``participants.import_participants`` gives it)."""
         with self.project.transaction() as s:
-            rows = [self._person_row(p) for p in people]
-            s.add_all(rows)
-            s.flush()
-            for row in rows:
-                if not row.pseudonym:
-                    row.pseudonym = f"Ekspert {row.id}"
+            rows = self._store_people(s, people)
             return [row.id for row in rows if row.id is not None]
+
+    def _store_people(self, s: Session, people: Sequence[Person]) -> list[Participant]:
+        rows = [self._person_row(p) for p in people]
+        s.add_all(rows)
+        s.flush()
+        for row in rows:
+            if not row.pseudonym:
+                row.pseudonym = f"Ekspert {row.id}"
+        return rows
 
     @staticmethod
     def _person_row(p: Person) -> Participant:
@@ -220,12 +226,7 @@ class ProjectBuilder:
         parts: list[tuple[str, str, int | None]] = []
         spans: dict[str, tuple[int, int]] = {}
         with self.project.transaction() as s:
-            rows = [self._person_row(p) for p in people]
-            s.add_all(rows)
-            s.flush()
-            for row in rows:
-                if not row.pseudonym:
-                    row.pseudonym = f"Ekspert {row.id}"
+            rows = self._store_people(s, people)
             for i in range(max(len(p.turns) for p in people)):
                 parts.append((interviewer, f"Spørgsmål nummer {i + 1}?", None))
                 for p, row in zip(people, rows, strict=True):
