@@ -412,7 +412,7 @@ def add_quote_rows(project: Project, rows: list[BulkRow], who: str, source: str)
             s.add(quote)
         s.flush()
         for quote in made:
-            q._event(s, stored_id(quote), quote.created_by, None, q.CANDIDATE, "created")
+            q.add_event(s, stored_id(quote), quote.created_by, None, q.CANDIDATE, "created")
         ids = [quote.id for quote in made if quote.id is not None]
     return {"file": source, "rows": len(rows), "added": len(ids), "ids": ids}
 
@@ -422,7 +422,7 @@ def _quote_row(
 ) -> Quote:
     """The candidate quote one row asks for, checked as ``quotes.add_quote`` checks it
     (whitespace trimmed, one speaker, not a duplicate), not yet added to the session."""
-    a, b = q._normalise_span(doc.text, start, end)
+    a, b = q.normalise_span(doc.text, start, end)
     if a >= b:
         raise QualcodeError(f"the passage {start}-{end} is only whitespace")
     person = speaker_of(session, doc, a, b)
@@ -448,7 +448,7 @@ def _quote_row(
         source_text=source,
         wording=wording,
         draft_paragraph=row.values.get("draft", ""),
-        fidelity={"wording": q._fidelity_entry(source, wording)},
+        fidelity={"wording": q.fidelity_entry(source, wording)},
         created_by=who,
     )
 

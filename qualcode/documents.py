@@ -223,6 +223,15 @@ class SpeakerLinkResult:
     quotes_updated: list[int] = field(default_factory=list)
     quotes_kept: list[int] = field(default_factory=list)
 
+    def as_dict(self) -> LinkedSpeaker:
+        return LinkedSpeaker(
+            speaker=self.speaker,
+            participant=self.participant,
+            turns=self.turns,
+            quotes_updated=self.quotes_updated,
+            quotes_kept=self.quotes_kept,
+        )
+
 
 def link_speaker(
     project: Project, doc: str | int, speaker: str, participant: str | int | None
@@ -325,6 +334,11 @@ class LinkedSpeaker(TypedDict):
     turns: int
     quotes_updated: list[int]
     quotes_kept: list[int]
+
+
+def deleted_document(impact: DeletionImpact, deleted: bool) -> DeletedDocument:
+    """`documents delete --json`: the impact, and whether it was done (not a dry run)."""
+    return DeletedDocument(**impact, deleted=deleted)
 
 
 def _dependants(session: Session, doc: Document) -> dict[str, list[Any]]:

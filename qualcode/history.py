@@ -277,6 +277,11 @@ class StepDict(TypedDict):
     action: str | None
 
 
+def step_dict(label: str | None) -> StepDict:
+    """What ``undo`` or ``redo`` returned, as `undo --json` prints it."""
+    return StepDict(done=label is not None, action=label)
+
+
 def undo(project: Project, coder: str) -> str | None:
     """Reverse the coder's last action; returns its label, or None when nothing is left."""
     return _step(project, coder, reverse=True)

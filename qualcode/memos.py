@@ -10,10 +10,15 @@ from typing import TypedDict
 
 from sqlmodel import col, select
 
-from qualcode.coding import get_or_create_coder
+from qualcode.codebook import resolve_code
+from qualcode.coding import get_or_create_coder, set_coding_memo
 from qualcode.db import Project
+from qualcode.documents import resolve_document
 from qualcode.errors import QualcodeError
-from qualcode.models import MEMO_TARGETS, Coder, Memo, utcnow
+from qualcode.models import MEMO_TARGETS, Coder, Coding, Memo, utcnow
+
+# What a person names a memo by (the CLI's `memo show KIND REF`): quotes carry their own.
+NAMED_TARGETS = ("project", "document", "code", "coding")
 
 
 class MemoError(QualcodeError):
@@ -77,6 +82,53 @@ def write_memo(
             row.text = text
             row.updated = utcnow()
             s.add(row)
+
+
+def memo_target(project: Project, kind: str, ref: str | None) -> int | None:
+    """The id of the thing ``ref`` names (a document id or title, a code key or label, a
+    coding id); None for the project."""
+    if kind not in NAMED_TARGETS:
+        raise MemoError(
+            f"memos go on {', '.join(NAMED_TARGETS)}, not {kind!r}", "e.g. memo show code 1.2"
+        )
+    if kind == "project":
+        return None
+    if ref is None:
+        raise MemoError(f"which {kind}?", f"e.g. `qualcode memo show {kind} 1`.")
+    with project.session() as s:
+        if kind == "document":
+            return resolve_document(s, ref).id
+        if kind == "code":
+            return resolve_code(s, ref).id
+    if not ref.isdigit():
+        raise MemoError(f"a coding is named by its id, not {ref!r}", "See `qualcode codings list`.")
+    return int(ref)
+
+
+def show_memo(project: Project, kind: str, ref: str | None, coder: str) -> MemoDict:
+    """The coder's memo on what ``kind`` and ``ref`` name; a coding's memo is the coding's own
+    (whoever wrote it)."""
+    target = memo_target(project, kind, ref)
+    if kind == "coding":
+        with project.session() as s:
+            coding = s.get(Coding, target)
+        if coding is None:
+            raise MemoError(f"no coding {ref}", "See `qualcode codings list`.")
+        text = coding.memo
+    else:
+        text = read_memo(project, kind, target, coder)
+    return MemoDict(target=kind, id=target, coder=coder, text=text)
+
+
+def set_memo(project: Project, kind: str, ref: str | None, text: str, coder: str) -> None:
+    """Write (or with empty ``text`` delete) the memo on what ``kind`` and ``ref`` name; a
+    coding's memo through ``coding.set_coding_memo`` (undoable)."""
+    target = memo_target(project, kind, ref)
+    if kind == "coding":
+        assert target is not None  # memo_target gives a coding an id
+        set_coding_memo(project, target, text, coder)
+    else:
+        write_memo(project, kind, target, text, coder)
 
 
 def memo_counts(project: Project, target_kind: str) -> dict[int, int]:

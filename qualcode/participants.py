@@ -190,7 +190,7 @@ def import_participants(project: Project, path: Path) -> ParticipantsImportResul
             s.add(person)
             s.flush()
             if not person.pseudonym:
-                person.pseudonym = f"Ekspert {person.id}"
+                person.pseudonym = default_pseudonym(stored_id(person))
     return result
 
 
@@ -261,9 +261,15 @@ def attribution(p: Participant, language: str = "da") -> str:
     return pseudonym(p, language)
 
 
+def default_pseudonym(participant_id: int) -> str:
+    """The pseudonym a participant gets when none is given: "Ekspert <id>" (stable, as the
+    id never changes). ``pseudonym`` renders it in English as "Expert <id>"."""
+    return f"Ekspert {participant_id}"
+
+
 def pseudonym(p: Participant, language: str = "da") -> str:
     """The stable pseudonym ("Ekspert 7"; "Expert 7" in English texts)."""
-    label = p.pseudonym or f"Ekspert {p.id}"
+    label = p.pseudonym or default_pseudonym(stored_id(p))
     if language == "en" and label.startswith("Ekspert "):
         label = "Expert " + label[len("Ekspert ") :]
     return label

@@ -258,7 +258,10 @@ def status_counts(session: Session) -> dict[str, int]:
 # --- writing -----------------------------------------------------------------------------
 
 
-def _event(session: Session, quote_id: int, who: str, frm: str | None, to: str, note: str) -> None:
+def add_event(
+    session: Session, quote_id: int, who: str, frm: str | None, to: str, note: str
+) -> None:
+    """Record a status change of a quote (``frm`` None: it was just made) in ``session``."""
     session.add(QuoteEvent(quote_id=quote_id, who=who, from_status=frm, to_status=to, note=note))
 
 
@@ -286,11 +289,12 @@ def _guarded_update(
         )
 
 
-def _fidelity_entry(source: str, wording: str) -> dict[str, Any]:
+def fidelity_entry(source: str, wording: str) -> dict[str, Any]:
+    """The fidelity check of a wording against its source, as stored on the quote."""
     return fidelity.check(source, wording).as_dict()
 
 
-def _normalise_span(text: str, start: int, end: int) -> tuple[int, int]:
+def normalise_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim whitespace at the edges so the stored span is exactly the words quoted."""
     while start < end and text[start].isspace():
         start += 1
@@ -314,7 +318,7 @@ def add_quote(
     def work(s: Session) -> int:
         doc = resolve_document(s, document_id)
         check_span(doc, start, end)
-        a, b = _normalise_span(doc.text, start, end)
+        a, b = normalise_span(doc.text, start, end)
         if a >= b:
             raise QuoteError(f"the passage {start}-{end} is only whitespace")
         person = speaker_of(s, doc, a, b)
@@ -347,12 +351,12 @@ def add_quote(
             source_text=source,
             wording=text,
             draft_paragraph=draft_paragraph,
-            fidelity={"wording": _fidelity_entry(source, text)},
+            fidelity={"wording": fidelity_entry(source, text)},
             created_by=who,
         )
         s.add(q)
         s.flush()
-        _event(s, stored_id(q), who, None, CANDIDATE, "created")
+        add_event(s, stored_id(q), who, None, CANDIDATE, "created")
         return stored_id(q)
 
     quote_id = project.write(work)
@@ -425,7 +429,7 @@ def edit_quote(
                 )
             if text != q.wording:
                 values["wording"] = text
-                values["fidelity"] = {**q.fidelity, "wording": _fidelity_entry(q.source_text, text)}
+                values["fidelity"] = {**q.fidelity, "wording": fidelity_entry(q.source_text, text)}
                 notes.append(f"wording edited (was: {q.wording})")
         if code is not None:
             new_code = resolve_code(s, code) if code.strip() else None
@@ -439,7 +443,7 @@ def edit_quote(
         if not values:
             return stored_id(q)
         _guarded_update(s, q, expected_version, **values)
-        _event(s, stored_id(q), who, q.status, q.status, "; ".join(notes))
+        add_event(s, stored_id(q), who, q.status, q.status, "; ".join(notes))
         return stored_id(q)
 
     return get_quote(project, project.write(work))
@@ -509,7 +513,7 @@ def respond_in(
         if not new:
             raise QuoteError("a revision needs the new wording", "Give --revise 'new wording'.")
         values["approved_wording"] = new
-        values["fidelity"] = {**q.fidelity, "approved_wording": _fidelity_entry(q.source_text, new)}
+        values["fidelity"] = {**q.fidelity, "approved_wording": fidelity_entry(q.source_text, new)}
     else:
         values["approved_wording"] = None
     _guarded_update(session, q, expected_version, **values)
@@ -518,7 +522,7 @@ def respond_in(
         for p in (via, note, f"new wording: {text.strip()}" if action == "revise" and text else "")
         if p
     ]
-    _event(session, stored_id(q), who, q.status, to_status, "; ".join(parts))
+    add_event(session, stored_id(q), who, q.status, to_status, "; ".join(parts))
 
 
 def withdraw(
@@ -531,7 +535,7 @@ def withdraw(
         q = get_quote_row(s, quote_id)
         _check_move(q, WITHDRAWN)
         _guarded_update(s, q, expected_version, status=WITHDRAWN)
-        _event(s, stored_id(q), who, q.status, WITHDRAWN, note)
+        add_event(s, stored_id(q), who, q.status, WITHDRAWN, note)
         return stored_id(q)
 
     return get_quote(project, project.write(work))
@@ -544,7 +548,7 @@ def mark_sent(
     for q in quotes:
         _check_move(q, SENT)
         _guarded_update(session, q, None, status=SENT, packet_id=packet_id, due_date=due)
-        _event(session, stored_id(q), who, q.status, SENT, note)
+        add_event(session, stored_id(q), who, q.status, SENT, note)
 
 
 def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") -> SweepResult:
@@ -562,7 +566,7 @@ def sweep(project: Project, today: dt.date | None = None, who: str = "sweep") ->
         if enabled:
             for q in rows:
                 _guarded_update(s, q, None, status=DEEMED_ACCEPTED, approved_wording=q.wording)
-                _event(
+                add_event(
                     s,
                     stored_id(q),
                     who,

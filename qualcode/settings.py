@@ -93,6 +93,17 @@ class Setting:
     choices: tuple[str, ...]
     is_set: bool
 
+    def as_dict(self) -> SettingDict:
+        return SettingDict(
+            key=self.key,
+            value=self.value,
+            default=self.default,
+            set=self.is_set,
+            kind=self.kind,
+            choices=list(self.choices),
+            help=self.help,
+        )
+
 
 def spec(key: str) -> SettingSpec:
     """The definition of a setting, or an error that names the nearest key."""
@@ -163,6 +174,11 @@ def list_settings(project: Project) -> list[Setting]:
     return out
 
 
+def setting_rows(project: Project) -> list[SettingDict]:
+    """`settings show --json`: every setting as a ``SettingDict``."""
+    return [setting.as_dict() for setting in list_settings(project)]
+
+
 def get_setting(project: Project, key: str) -> str:
     """One setting's value (its default when never set)."""
     definition = spec(key)
@@ -178,6 +194,13 @@ def set_setting(project: Project, key: str, value: str) -> str:
     stored = normalise(definition.key, value)
     project.set_setting(definition.key, stored)
     return stored
+
+
+def change_setting(project: Project, key: str, value: str) -> SettingChanged:
+    """``set_setting``, reported as `settings set --json` prints it (the key as named in
+    ``SPECS``, the value as stored)."""
+    stored = set_setting(project, key, value)
+    return SettingChanged(key=spec(key).key, value=stored)
 
 
 @dataclass(frozen=True)

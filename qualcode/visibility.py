@@ -46,6 +46,18 @@ def read_settings(project: Project) -> BlindSettings:
         return read_settings_in(s)
 
 
+def blind_status(project: Project) -> BlindStatusDict:
+    """`blind status --json`: whether blind coding is on for everyone, for whom, who leads,
+    whether review is open."""
+    settings = read_settings(project)
+    return BlindStatusDict(
+        project_wide=settings.project_wide,
+        coders=sorted(settings.coders),
+        leads=sorted(settings.leads),
+        review_open=settings.review_open,
+    )
+
+
 def visible_coder_filter(project: Project, viewer: str | None) -> ColumnElement[bool] | None:
     """A condition on ``coding`` rows for what ``viewer`` may see; None: everything.
 

@@ -38,7 +38,8 @@ from qualcode.db import Project
 from qualcode.formats.parsed import ParsedDocument, ParsedTurn
 from qualcode.importing import import_files, import_one, store_parsed
 from qualcode.models import Code, Document, DocumentParticipant, Memo, Participant, Turn
-from qualcode.participants import import_participants
+from qualcode.participants import default_pseudonym, import_participants
+from qualcode.rows import stored_id
 
 
 @dataclass
@@ -136,8 +137,8 @@ class ProjectBuilder:
         return self
 
     def people(self, people: Sequence[Person]) -> list[int]:
-        """Participants straight into the table; an empty pseudonym becomes ``Ekspert <id>``
-        (as ``participants.import_participants`` gives it)."""
+        """Participants straight into the table; an empty pseudonym becomes
+        ``participants.default_pseudonym(id)`` (as ``import_participants`` gives it)."""
         with self.project.transaction() as s:
             rows = self._store_people(s, people)
             return [row.id for row in rows if row.id is not None]
@@ -148,7 +149,7 @@ class ProjectBuilder:
         s.flush()
         for row in rows:
             if not row.pseudonym:
-                row.pseudonym = f"Ekspert {row.id}"
+                row.pseudonym = default_pseudonym(stored_id(row))
         return rows
 
     @staticmethod
@@ -245,13 +246,13 @@ class ProjectBuilder:
                            word_count=len(text.split()))  # fmt: skip
             s.add(doc)
             s.flush()
+            doc_id = stored_id(doc)
             for row in rows:
-                s.add(DocumentParticipant(document_id=doc.id, participant_id=row.id))
+                s.add(DocumentParticipant(document_id=doc_id, participant_id=stored_id(row)))
             for ordinal, speaker, pid, start, end in turns:
-                s.add(Turn(document_id=doc.id, ordinal=ordinal, speaker=speaker,
+                s.add(Turn(document_id=doc_id, ordinal=ordinal, speaker=speaker,
                            participant_id=pid, start=start, end=end))  # fmt: skip
-        assert doc.id is not None
-        self.texts[doc.id] = text
+        self.texts[doc_id] = text
         return spans
 
     # --- codings, quotes, memos -----------------------------------------------------------

@@ -29,6 +29,7 @@ from qualcode.agreement.report import (
     AreaRow,
     CodeRow,
     Disagreement,
+    OverallFigures,
 )
 from qualcode.agreement.units import document_units, marks, split_sentences
 
@@ -40,6 +41,7 @@ __all__ = [
     "CodeRow",
     "Disagreement",
     "Figures",
+    "OverallFigures",
     "area_of",
     "coded_only",
     "cohen_kappa",

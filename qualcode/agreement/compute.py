@@ -263,7 +263,7 @@ def compute_agreement(
         unit_sources=dict(units.sources),
         documents=units.documents,
         units=len(units.where),
-        overall=both_dict(both) if used else {"items": 0},
+        overall=both_dict(both),
         codes=code_figures,
         disagreements=disagreements,
         areas=_areas(used, code_rows, per_code, code_figures, len(coder_ids)),

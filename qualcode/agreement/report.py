@@ -64,6 +64,15 @@ class DisagreementDict(TypedDict):
     resolution: dict[str, Any] | None
 
 
+class OverallFigures(Figures):
+    """Every code pooled (units x codes): the figures over all units at the top level (as
+    before), and both unit sets named. With no code to compare, ``items`` is 0 and every
+    figure is None."""
+
+    all_units: Figures
+    coded_units: Figures
+
+
 class AgreementDict(TypedDict):
     """`qualcode agreement --json` (with or without --by-code: the same document)."""
 
@@ -72,7 +81,7 @@ class AgreementDict(TypedDict):
     unit_sources: dict[str, int]
     documents: list[AgreementDocument]
     units: int
-    overall: dict[str, Any]
+    overall: OverallFigures
     codes: list[CodeRow]
     areas: list[AreaRow]
     disagreements: list[DisagreementDict]
@@ -122,7 +131,7 @@ class AgreementReport:
     unit_sources: dict[str, int]
     documents: list[AgreementDocument]
     units: int
-    overall: dict[str, Any]
+    overall: OverallFigures
     codes: list[CodeRow]
     disagreements: list[Disagreement]
     areas: list[AreaRow] = field(default_factory=list)
@@ -145,6 +154,14 @@ class AgreementReport:
         }
 
 
-def both_dict(both: BothFigures) -> dict[str, Any]:
+def both_dict(both: BothFigures) -> OverallFigures:
     """The overall figures: all units at the top level (as before) and both sets named."""
-    return {**both["all_units"], "all_units": both["all_units"], "coded_units": both["coded_units"]}
+    top = both["all_units"]
+    return OverallFigures(
+        items=top["items"],
+        percent_agreement=top["percent_agreement"],
+        cohen_kappa=top["cohen_kappa"],
+        krippendorff_alpha=top["krippendorff_alpha"],
+        all_units=top,
+        coded_units=both["coded_units"],
+    )

@@ -237,8 +237,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _report_step(verb: str, label: str | None, as_json: bool) -> None:
+    from qualcode.history import step_dict
+
     if as_json:
-        emit_json({"done": label is not None, "action": label})
+        emit_json(step_dict(label))
     elif label is None:
         say("nothing to undo" if verb == "undid" else "nothing to redo")
     else:

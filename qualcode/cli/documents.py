@@ -193,15 +193,7 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         with open_from(ctx) as project:
             result = link_speaker(project, doc, speaker, participant)
         if as_json:
-            emit_json(
-                {
-                    "speaker": result.speaker,
-                    "participant": result.participant,
-                    "turns": result.turns,
-                    "quotes_updated": result.quotes_updated,
-                    "quotes_kept": result.quotes_kept,
-                }
-            )
+            emit_json(result.as_dict())
             return
         who = result.participant or "nobody"
         say(f"{result.speaker!r} linked to {who} ({plural(result.turns, 'turn')})")
@@ -223,7 +215,7 @@ def _register_speakers(documents_app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Delete a document with its codings, quotes, memos (undoable: qualcode undo)."""
-        from qualcode.documents import delete_document, deletion_impact
+        from qualcode.documents import delete_document, deleted_document, deletion_impact
 
         with open_from(ctx) as project:
             if dry_run:
@@ -231,7 +223,7 @@ def _register_speakers(documents_app: typer.Typer) -> None:
             else:
                 impact = delete_document(project, doc, coder or default_coder_name(), force)
         if as_json:
-            emit_json({**impact, "deleted": not dry_run})
+            emit_json(deleted_document(impact, deleted=not dry_run))
             return
         verb = "would delete" if dry_run else "deleted"
         say(

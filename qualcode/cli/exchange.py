@@ -66,6 +66,6 @@ def register(app: typer.Typer) -> None:
                     project, kind, file, progress, full=full, positions=positions
                 )
         if as_json:
-            emit_json({"format": kind, **result})
+            emit_json(result)
         else:
             say(_export_summary(kind, file, result))

@@ -232,21 +232,13 @@ def _suggest(
     return trained, rows
 
 
-_SUGGESTION_KEYS = ("id", "document_id", "document", "start", "end", "code", "score", "reason")
-
-
 def _print_suggestions(
     trained: dict[str, Any] | None, rows: list[dict[str, Any]], as_json: bool
 ) -> None:
     if as_json:
-        emit_json(
-            {
-                "trained": trained,
-                "suggestions": [
-                    {**{k: r[k] for k in _SUGGESTION_KEYS}, "method": r["method"]} for r in rows
-                ],
-            }
-        )
+        from qualcode.suggest.shapes import suggestion_run
+
+        emit_json(suggestion_run(trained, rows))
         return
     if trained is not None:
         say(

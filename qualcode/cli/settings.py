@@ -14,30 +14,17 @@ def register(app: typer.Typer) -> None:
     @settings_app.command("show")
     def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         """Every setting with its value, whether it was set, and what it does."""
-        from qualcode.settings import list_settings
+        from qualcode.settings import setting_rows
 
         with open_from(ctx) as project:
-            rows = list_settings(project)
+            rows = setting_rows(project)
         if as_json:
-            emit_json(
-                [
-                    {
-                        "key": r.key,
-                        "value": r.value,
-                        "default": r.default,
-                        "set": r.is_set,
-                        "kind": r.kind,
-                        "choices": list(r.choices),
-                        "help": r.help,
-                    }
-                    for r in rows
-                ]
-            )
+            emit_json(rows)
             return
         say(f"{'key':<20} {'value':<28} what it does")
         for r in rows:
-            value = r.value if r.is_set else f"{r.value or '-'} (default)"
-            say(f"{r.key:<20} {value[:28]:<28} {r.help}")
+            value = r["value"] if r["set"] else f"{r['value'] or '-'} (default)"
+            say(f"{r['key']:<20} {value[:28]:<28} {r['help']}")
 
     @settings_app.command("set")
     def set_(
@@ -47,12 +34,12 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Change a setting (checked: true/false, da/en, a number of days...)."""
-        from qualcode.settings import set_setting, spec
+        from qualcode.settings import change_setting, spec
 
         spec(key)  # an unknown key fails before the project is opened
         with open_from(ctx) as project:
-            stored = set_setting(project, key, value)
+            changed = change_setting(project, key, value)
         if as_json:
-            emit_json({"key": spec(key).key, "value": stored})
+            emit_json(changed)
         else:
-            say(f"{spec(key).key} = {stored}")
+            say(f"{changed['key']} = {changed['value']}")

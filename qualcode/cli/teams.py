@@ -48,8 +48,8 @@ def _print_summary(report: AgreementReport) -> None:
     o = report.overall
     say(
         f"{'overall':<14} {'(pooled over units x codes)':<40} "
-        f"{_fmt(o.get('percent_agreement'))} {_fmt(o.get('cohen_kappa'))} "
-        f"{_fmt(o.get('krippendorff_alpha'))} {len(report.disagreements):>5}"
+        f"{_fmt(o['percent_agreement'])} {_fmt(o['cohen_kappa'])} "
+        f"{_fmt(o['krippendorff_alpha'])} {len(report.disagreements):>5}"
     )
 
 
@@ -148,12 +148,13 @@ def register(app: typer.Typer) -> None:
         `qualcode -p study.qualcode copy postgresql+psycopg://ida@db.example.org/kraeftplan`.
         """
         from qualcode.db import copy_project
+        from qualcode.store.copying import copy_report
 
         with open_from(ctx) as project:
             with progress_bar("copying", enabled=not as_json) as progress:
                 rows = copy_project(project, target, progress=progress)
         if as_json:
-            emit_json({"target": target if "://" not in target else "database", "tables": rows})
+            emit_json(copy_report(target, rows))
         else:
             say(f"copied {sum(rows.values())} rows in {len(rows)} tables to the target")
 
@@ -262,18 +263,10 @@ def _register_blind(app: typer.Typer) -> None:
         from qualcode import visibility
 
         with open_from(ctx) as project:
-            settings = visibility.read_settings(project)
-        if as_json:
-            emit_json(
-                {
-                    "project_wide": settings.project_wide,
-                    "coders": sorted(settings.coders),
-                    "leads": sorted(settings.leads),
-                    "review_open": settings.review_open,
-                }
-            )
-        else:
-            say(_describe(settings))
+            if as_json:
+                emit_json(visibility.blind_status(project))
+            else:
+                say(_describe(visibility.read_settings(project)))
 
     @blind.command("on")
     def blind_on(

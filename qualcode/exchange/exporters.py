@@ -5,29 +5,55 @@ and the TUI's export commands both come here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from qualcode.db import Project
 from qualcode.errors import QualcodeError
-from qualcode.exchange.export import export_qdpx
+from qualcode.exchange.export import ExportResult, export_qdpx
 from qualcode.exchange.positions import EXPORT_UNITS
-from qualcode.exchange.qdc import export_qdc
-from qualcode.exchange.tables import export_csv, export_xlsx
+from qualcode.exchange.qdc import QdcExportDict, export_qdc
+from qualcode.exchange.tables import TableResult, export_csv, export_xlsx
 from qualcode.formats import writers
 from qualcode.progress import Progress, no_progress
 
 KIND = "export"
-Exporter = Callable[[Project, Path, Progress, bool, str], Mapping[str, Any]]
+
+
+class QdpxExported(ExportResult):
+    """`export qdpx --json`: the format, then what ``export_qdpx`` reports."""
+
+    format: str
+
+
+class QdcExported(QdcExportDict):
+    """`export qdc --json`."""
+
+    format: str
+
+
+class TableExported(TableResult):
+    """`export csv --json` and `export xlsx --json`."""
+
+    format: str
+
+
+Exported = QdpxExported | QdcExported | TableExported
+Exporter = Callable[[Project, Path, Progress, bool, str], Exported]
 
 _EXPORTERS: dict[str, Exporter] = {
-    "qdpx": lambda p, out, progress, full, positions: export_qdpx(
-        p, out, progress, full=full, positions=positions
+    "qdpx": lambda p, out, progress, full, positions: QdpxExported(
+        format="qdpx", **export_qdpx(p, out, progress, full=full, positions=positions)
     ),
-    "qdc": lambda p, out, progress, full, positions: export_qdc(p, out, full=full),
-    "csv": lambda p, out, progress, full, positions: export_csv(p, out, full=full),
-    "xlsx": lambda p, out, progress, full, positions: export_xlsx(p, out, full=full),
+    "qdc": lambda p, out, progress, full, positions: QdcExported(
+        format="qdc", **export_qdc(p, out, full=full)
+    ),
+    "csv": lambda p, out, progress, full, positions: TableExported(
+        format="csv", **export_csv(p, out, full=full)
+    ),
+    "xlsx": lambda p, out, progress, full, positions: TableExported(
+        format="xlsx", **export_xlsx(p, out, full=full)
+    ),
 }
 # Tools whose way of counting positions an export can follow (``--for``).
 TOOLS = {"nvivo": "utf16"}
@@ -66,8 +92,9 @@ def export_to(
     *,
     full: bool = False,
     positions: str = "codepoints",
-) -> tuple[str, Mapping[str, Any]]:
+) -> tuple[str, Exported]:
     """Export in the format ``fmt`` names (None: the one ``out``'s extension implies);
-    returns the format and what the exporter reports (counts, redactions)."""
+    returns the format and what the exporter reports (the format, counts, redactions:
+    what `export --json` prints)."""
     name = choose_export_format(fmt, out)
     return name, _EXPORTERS[name](project, out, progress, full, positions)

@@ -40,7 +40,8 @@ from qualcode.models import (
 from qualcode.naming import fold, unique_name
 from qualcode.nlp.language import detect_language
 from qualcode.nlp.store import annotate_document_in
-from qualcode.participants import link_speaker
+from qualcode.participants import default_pseudonym, link_speaker
+from qualcode.rows import stored_id
 
 IMPORT_CODER = "import"
 SOURCE_VARIABLES = ("kind", "date", "language")
@@ -218,7 +219,7 @@ def store_cases(ctx: ImportContext) -> None:
             s.add(person)
             s.flush()
             if not person.pseudonym:
-                person.pseudonym = f"Ekspert {person.id}"
+                person.pseudonym = default_pseudonym(stored_id(person))
             people.append(person)
             ctx.people_created.add(case.guid)
             ctx.summary.cases += 1

@@ -320,3 +320,17 @@ def copy_project(
         raise ProjectError(f"cannot copy into {where}: {exc.orig}") from exc
     finally:
         dest.dispose()
+
+
+class CopyDict(TypedDict):
+    """`copy --json`: where the rows went (a file name, or "database" for a URL, so no
+    password reaches the output) and rows per table."""
+
+    target: str
+    tables: dict[str, int]
+
+
+def copy_report(target: str | os.PathLike[str], tables: dict[str, int]) -> CopyDict:
+    """What ``copy_project`` did, as `copy --json` prints it."""
+    where = "database" if is_database_url(target) else str(target)
+    return CopyDict(target=where, tables=tables)

@@ -20,6 +20,7 @@ from qualcode.consent import Redactor
 from qualcode.formats.synthesis_text import HEADINGS, STATUS_TEXT, headings
 from qualcode.synthesis.build import (
     SYNTHESIS_FORMATS,
+    SynthesisExportDict,
     build_synthesis,
     export_synthesis,
     render_synthesis,
@@ -41,6 +42,7 @@ from qualcode.synthesis.snapshot import (
 __all__ = [
     "FINAL_STATUSES", "HEADINGS", "HIDDEN_STATUSES", "INTERVIEW_KINDS", "PENDING_STATUSES",
     "STATUS_TEXT", "SYNTHESIS_FORMATS", "Redactor", "Snapshot", "SnapshotCoding",
+    "SynthesisExportDict",
     "SnapshotDocument", "build_synthesis", "export_synthesis", "expert_label", "headings",
     "load_snapshot", "render_synthesis", "resolve_area", "synthesise",
 ]  # fmt: skip

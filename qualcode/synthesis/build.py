@@ -6,10 +6,11 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from qualcode.db import Project
 from qualcode.errors import ExportError
+from qualcode.exchange.redact import RedactionDict
 from qualcode.formats import writers
 from qualcode.models import Code, Quote
 from qualcode.progress import Progress, no_progress
@@ -237,6 +238,22 @@ def render_synthesis(data: dict[str, Any], fmt: str, progress: Progress = no_pro
     return writers.render("synthesis", fmt, data, progress)
 
 
+class SynthesisExportDict(TypedDict):
+    """`synthesis --json`: what was written, for which areas, and how many quotes (pending:
+    not yet approved) and redactions it holds."""
+
+    path: str
+    format: str
+    final: bool
+    area: str | None
+    language: str
+    areas: list[str]
+    quotes: int
+    pending_quotes: int
+    redactions: RedactionDict
+    bytes: int
+
+
 def export_synthesis(
     project: Project,
     fmt: str | None,
@@ -245,7 +262,7 @@ def export_synthesis(
     final: bool = False,
     language: str | None = None,
     progress: Progress = no_progress,
-) -> dict[str, Any]:
+) -> SynthesisExportDict:
     """Write the synthesis to ``out``; nothing is written when it fails (e.g. ``--final``).
 
     The file appears complete or not at all: it is written beside ``out`` and renamed.
@@ -263,16 +280,16 @@ def export_synthesis(
         atomic_write_bytes(target, payload)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror}") from exc
-    return {
-        "path": str(target),
-        "format": fmt,
-        "final": final,
-        "area": data["area"],
-        "language": data["language"],
-        "areas": [a["key"] for a in data["areas"]],
-        "quotes": sum(len(p["quotes"]) for a in data["areas"] for p in [a, *a["attention_points"]])
-        + sum(len(c["quotes"]) for c in data["cross_cutting"]),
-        "pending_quotes": len(data["pending_quotes"]),
-        "redactions": data["redactions"],
-        "bytes": len(payload),
-    }
+    quotes = sum(len(p["quotes"]) for a in data["areas"] for p in [a, *a["attention_points"]])
+    return SynthesisExportDict(
+        path=str(target),
+        format=fmt,
+        final=final,
+        area=data["area"],
+        language=data["language"],
+        areas=[a["key"] for a in data["areas"]],
+        quotes=quotes + sum(len(c["quotes"]) for c in data["cross_cutting"]),
+        pending_quotes=len(data["pending_quotes"]),
+        redactions=data["redactions"],
+        bytes=len(payload),
+    )

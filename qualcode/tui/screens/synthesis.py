@@ -28,7 +28,13 @@ from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from qualcode.synthesis import SYNTHESIS_FORMATS, build_synthesis, export_synthesis, headings
+from qualcode.synthesis import (
+    SYNTHESIS_FORMATS,
+    SynthesisExportDict,
+    build_synthesis,
+    export_synthesis,
+    headings,
+)
 from qualcode.tui.base import QualcodeScreen
 
 
@@ -146,7 +152,7 @@ class SynthesisScreen(QualcodeScreen[None]):
         self.area_key: str | None = None
         self.final = False
         self.language: str | None = None
-        self.last_export: dict[str, Any] | None = None
+        self.last_export: SynthesisExportDict | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="synthesis-bar")
@@ -271,7 +277,7 @@ class SynthesisScreen(QualcodeScreen[None]):
         self._export_worker(out, fmt, area)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="synthesis-export")
-    def _export_worker(self, out: Path, fmt: str, area: str | None) -> dict[str, Any]:
+    def _export_worker(self, out: Path, fmt: str, area: str | None) -> SynthesisExportDict:
         worker = get_current_worker()
 
         def progress(done: int, total: int, label: str) -> None:
@@ -293,7 +299,7 @@ class SynthesisScreen(QualcodeScreen[None]):
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#synthesis-progress", ProgressBar).update(total=total, progress=done)
 
-    def _exported(self, result: dict[str, Any]) -> None:
+    def _exported(self, result: SynthesisExportDict) -> None:
         self.last_export = result
         self.query_one("#synthesis-progress", ProgressBar).add_class("hidden")
         kind = "final" if result["final"] else "draft"
