@@ -225,6 +225,18 @@ def test_resolution_records_reviewer_codings(coded: Project) -> None:
         resolve_disagreement(coded, third, "maybe", "rita", "anna", "bent")
 
 
+def test_overall_keeps_its_shape_when_no_code_was_used(coded: Project, tmp_path: Path) -> None:
+    book = tmp_path / "more.toml"
+    book.write_text(CODEBOOK + '[[code]]\nkey = "Z"\nlabel_da = "Ubrugt"\n', encoding="utf-8")
+    load_codebook(coded, book)
+    report = compute_agreement(coded, ["anna", "bent"], codes=["Z"])
+    assert report.codes == [] and report.disagreements == []
+    nothing = {"items": 0, "percent_agreement": None, "cohen_kappa": None,
+               "krippendorff_alpha": None}  # fmt: skip
+    assert report.overall == {**nothing, "all_units": nothing, "coded_units": nothing}
+    assert report.as_dict()["overall"] == report.overall
+
+
 def test_three_coders(coded: Project) -> None:
     with coded.session() as s:
         doc_id = s.exec(select(Coding.document_id)).first()
