@@ -22,6 +22,7 @@ from qualcode.agreement.report import (
     AreaRow,
     CodeRow,
     Disagreement,
+    DisagreementCoding,
     both_dict,
 )
 from qualcode.agreement.units import document_units, marks
@@ -154,13 +155,13 @@ def _disagreements(
                 not_coded_by=[n for n, v in zip(names, values, strict=True) if not v],
                 codings={
                     n: [
-                        {
-                            "id": c.id,
-                            "start": c.start,
-                            "end": c.end,
-                            "text": doc.text[c.start : c.end],
-                            "memo": c.memo,
-                        }
+                        DisagreementCoding(
+                            id=c.id,
+                            start=c.start,
+                            end=c.end,
+                            text=doc.text[c.start : c.end],
+                            memo=c.memo,
+                        )
                         for c in units.marked.get((i, code_id, x), [])
                     ]
                     for x, n in coders.items()

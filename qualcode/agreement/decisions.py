@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from typing import Any
+from typing import cast
 
 from sqlmodel import select
 
-from qualcode.agreement.report import DECISIONS, REVIEW_PREFIX, Disagreement
+from qualcode.agreement.report import DECISIONS, REVIEW_PREFIX, Disagreement, Resolution
 from qualcode.coding import add_coding_in, get_or_create_coder
 from qualcode.db import Project
 from qualcode.errors import NotFoundError, QualcodeError
@@ -17,14 +17,14 @@ from qualcode.history import record_action
 from qualcode.models import Code, Coder, Coding, Document, ProjectSetting
 
 
-def review_decisions(project: Project) -> dict[str, dict[str, Any]]:
+def review_decisions(project: Project) -> dict[str, Resolution]:
     """Resolutions recorded so far, by ``Disagreement.review_key``."""
     with project.session() as s:
         rows = s.exec(select(ProjectSetting).where(ProjectSetting.key.startswith(REVIEW_PREFIX)))
         out = {}
         for row in rows:
             try:
-                out[row.key] = json.loads(row.value)
+                out[row.key] = cast(Resolution, json.loads(row.value))
             except json.JSONDecodeError:
                 continue
         return out
@@ -84,13 +84,13 @@ def resolve_disagreement(
                         origin="review",
                     )
                 )
-        record = {
-            "decision": decision,
-            "reviewer": reviewer,
-            "coders": [coder_a, coder_b],
-            "codings": [c.id for c in added],
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
+        record = Resolution(
+            decision=decision,
+            reviewer=reviewer,
+            coders=[coder_a, coder_b],
+            codings=[c.id for c in added],
+            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
         row = s.get(ProjectSetting, disagreement.review_key)
         if row is None:
             s.add(ProjectSetting(key=disagreement.review_key, value=json.dumps(record)))

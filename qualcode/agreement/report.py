@@ -4,7 +4,7 @@ disagreements one by one (JSON shapes as TypedDicts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from qualcode.agreement.figures import BothFigures, Figures
 
@@ -48,6 +48,26 @@ class AgreementDocument(TypedDict):
     units: int
 
 
+class DisagreementCoding(TypedDict):
+    """One coder's coding that marked the unit (its span, text and memo)."""
+
+    id: int | None
+    start: int
+    end: int
+    text: str
+    memo: str
+
+
+class Resolution(TypedDict):
+    """How a reviewer settled a disagreement (stored under its ``review_key``)."""
+
+    decision: str
+    reviewer: str
+    coders: list[str]
+    codings: list[int | None]
+    at: str
+
+
 class DisagreementDict(TypedDict):
     """One disagreement as `agreement --json` prints it."""
 
@@ -60,8 +80,8 @@ class DisagreementDict(TypedDict):
     code_label: str
     coded_by: list[str]
     not_coded_by: list[str]
-    codings: dict[str, list[dict[str, Any]]]
-    resolution: dict[str, Any] | None
+    codings: dict[str, list[DisagreementCoding]]
+    resolution: Resolution | None
 
 
 class OverallFigures(Figures):
@@ -101,8 +121,8 @@ class Disagreement:
     code_label: str
     coded_by: list[str]
     not_coded_by: list[str]
-    codings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    resolution: dict[str, Any] | None = None
+    codings: dict[str, list[DisagreementCoding]] = field(default_factory=dict)
+    resolution: Resolution | None = None
 
     @property
     def review_key(self) -> str:

@@ -20,6 +20,7 @@ from qualcode.agreement import (
     resolve_disagreement,
     split_sentences,
 )
+from qualcode.agreement.report import Resolution
 from qualcode.codebook import load_codebook
 from qualcode.coding import apply_code
 from qualcode.db import Project
@@ -219,6 +220,8 @@ def test_resolution_records_reviewer_codings(coded: Project) -> None:
     again = compute_agreement(coded, ["anna", "bent"])
     decisions = {d.code: d.resolution["decision"] for d in again.disagreements}
     assert decisions == {"X": "keep_b", "Y": "neither"}
+    for d in again.disagreements:  # read back from the project: the typed shape, every key
+        assert set(d.as_dict()["resolution"] or {}) == set(Resolution.__annotations__)
     # The reviewer's own codings do not change the figures of the two coders.
     assert again.overall == report.overall
     with pytest.raises(QualcodeError):

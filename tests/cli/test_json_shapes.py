@@ -174,7 +174,7 @@ def _keys(shape: Any) -> tuple[set[str], set[str]]:
 
 def _inner(shape: Any, key: str, hint: Any) -> tuple[Any, bool] | None:
     """The TypedDict a field holds (one, a list of them, or None), and whether it holds a
-    mapping of them (``dict[str, TD]``: each value is one); None for any other field."""
+    mapping of them (``dict[str, TD]`` or ``dict[str, list[TD]]``); None for other fields."""
     if (shape, key) in NESTED:
         return NESTED[(shape, key)], False
     if get_origin(hint) in (Union, UnionType):
@@ -182,8 +182,9 @@ def _inner(shape: Any, key: str, hint: Any) -> tuple[Any, bool] | None:
         return inner[0] if len(inner) == 1 else None
     if get_origin(hint) is list and is_typeddict(get_args(hint)[0]):
         return get_args(hint)[0], False
-    if get_origin(hint) is dict and is_typeddict(get_args(hint)[1]):
-        return get_args(hint)[1], True
+    if get_origin(hint) is dict:
+        value = _inner(shape, key, get_args(hint)[1])  # each value is one, or a list of them
+        return (value[0], True) if value is not None else None
     return (hint, False) if is_typeddict(hint) else None
 
 
@@ -203,7 +204,8 @@ def _check(shape: Any, example: Any, where: str) -> None:
             continue
         nested, mapping = inner
         for name, value in item[key].items() if mapping else [("", item[key])]:
-            _check(nested, value, f"{where}.{key}" + (f"[{name}]" if mapping else ""))
+            if value:  # an empty list or a null says nothing about the keys
+                _check(nested, value, f"{where}.{key}" + (f"[{name}]" if mapping else ""))
 
 
 def test_every_marked_block_has_a_shape_and_every_shape_a_block() -> None:
