@@ -34,6 +34,7 @@ from qualcode.exchange.exporters import (
     TableExported,
     export_formats,
 )
+from qualcode.exchange.summary import ImportDict
 from qualcode.history import StepDict
 from qualcode.importing import ImportOutcomeDict
 from qualcode.memos import MemoDict
@@ -64,6 +65,7 @@ SUGGEST = ["suggest", "--document", "1"]
 # name -> (shape of one item, the command's arguments after --project, commands run first)
 SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "import": (ImportOutcomeDict, ["import", "{dir}/ny.txt"], []),
+    "import qdpx": (ImportDict, ["import", "{dir}/x.qdpx"], [["export", "qdpx", "{dir}/x.qdpx"]]),
     "documents list": (DocumentSummary, ["documents", "list"], []),
     "documents show": (DocumentView, ["documents", "show", "1"], []),
     "documents edit": (EditedDocument, ["documents", "edit", "1", "--title", "Ny titel"], []),
@@ -138,6 +140,9 @@ SHAPES: dict[str, tuple[Any, list[str], list[list[str]]]] = {
     "suggest --accept": (AcceptedSuggestion, ["suggest", "--accept", "1"], [SUGGEST]),
     "suggest --reject": (RejectedSuggestion, ["suggest", "--reject", "1"], [SUGGEST]),
 }
+# Shapes checked on one field of the command's (first) output: a REFI-QDA import's
+# `details` (an ImportDict; a text file's are empty, a .qdc's a QdcLoadDict).
+PART = {"import qdpx": "details"}
 # Commands with a --json option whose output is not checked here, and why.
 NOT_CHECKED: dict[str, str] = {}
 NESTED = {(QuoteRow, "events"): QuoteEventRow, (EditedDocument, "text"): TextEditDict}
@@ -317,5 +322,7 @@ def test_the_command_prints_the_shape(name: str, cli, demo_path: Path) -> None: 
     code, out, err = cli(*_filled(args, cli, demo_path), "--json", project=demo_path)
     assert code == 0, err
     printed = json.loads(out)
+    if name in PART:
+        printed = _first(printed)[PART[name]]
     assert _first(printed), f"{name} printed nothing to check"
     _check(shape, printed, f"`qualcode {' '.join(args)} --json`")
