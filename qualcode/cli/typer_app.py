@@ -74,9 +74,11 @@ def root(
     """
     ctx.obj = CliState(project=project, db_url=db_url)
     if ctx.invoked_subcommand is None:
-        from qualcode.cli.project import run_tui
+        # The app paints its dashboard first and opens the project in a worker (and closes
+        # it); a project it cannot open is raised by ``run``, printed as error + hint.
+        from qualcode.tui.app import make_app, open_later
 
-        run_tui(ctx)
+        make_app(open_later(ctx.obj.target())).run()
 
 
 for _name in COMMAND_MODULES:
