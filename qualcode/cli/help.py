@@ -75,7 +75,7 @@ def fast_help(args: list[str]) -> FastHelp | None:
         return None
     asked = args[-1] == HELP_OPTION
     path = tuple(args[:-1] if asked else args)
-    if HELP_OPTION in path:
+    if HELP_OPTION in path or (not asked and len(path) > 2):  # no group is nested deeper
         return None
     try:
         page = load_pages().get(path)
