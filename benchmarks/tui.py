@@ -14,6 +14,17 @@ random attention points), driven headless with Textual's Pilot at 120x36.
   line rendered again (no budget; shows that a keystroke does not repaint the document).
 - ``tui_textarea_open_ms`` (full runs only): the alternative design, a read-only
   soft-wrapped ``TextArea`` on the same text with no highlights, mount to first full paint.
+
+Start-up on the demo (``first_paint_figures``, run by ``benchmarks/cli.py`` on its demo
+project; issue 13), each the median of 3 fresh interpreters that start the app as
+``qualcode tui`` does (``make_app(open_later(path))``, headless at 120x36), timed from the
+interpreter's first line, imports included:
+
+- ``tui_first_paint_ms``: to the first frame Textual hands to the terminal (the first
+  ``App._display`` of a screen update: the dashboard, still opening the project)
+  (budget 1,000 ms);
+- ``tui_dashboard_ready_ms``: to the first frame with the project open and the dashboard
+  filled in (the database layer imported, the project opened, the figures read).
 """
 
 from __future__ import annotations
@@ -181,6 +192,60 @@ async def _textarea_open_ms(text: str) -> float:
                 break
         await pilot.pause()
         return (TimedTextArea.last_paint - started) * 1000
+
+
+_FIRST_PAINT = """
+import time
+started = time.perf_counter()
+import asyncio, json, sys
+from qualcode.tui.app import make_app, open_later
+
+marks = {}
+
+async def start() -> None:
+    app = make_app(open_later(sys.argv[1]), coder="bench")
+    display = app._display
+    ready = asyncio.Event()
+
+    def timed_display(screen, renderable):  # when Textual would write to the terminal
+        display(screen, renderable)
+        if renderable is not None:
+            now = time.perf_counter()
+            marks.setdefault("paint", now)
+            if app.opened_project is not None:
+                marks.setdefault("ready", now)
+                ready.set()
+
+    app._display = timed_display
+    async with app.run_test(size=(120, 36)):
+        await asyncio.wait_for(ready.wait(), timeout=60)
+
+asyncio.run(start())
+print(json.dumps({k: (v - started) * 1000 for k, v in marks.items()}))
+"""
+
+
+def first_paint_figures(project_path: Path, cwd: Path, repeat: int = 3) -> dict[str, float]:
+    """``tui_first_paint_ms`` and ``tui_dashboard_ready_ms`` on ``project_path`` (medians)."""
+    import json
+    import subprocess
+    import sys
+
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _FIRST_PAINT, str(project_path)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"TUI first paint failed: {done.stderr.strip()[-400:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {
+        "tui_first_paint_ms": statistics.median(r["paint"] for r in runs),
+        "tui_dashboard_ready_ms": statistics.median(r["ready"] for r in runs),
+    }
 
 
 def run(quick: bool = False) -> dict[str, float]:

@@ -13,6 +13,7 @@ are matched in Python.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from qualcode.errors import QualcodeError
 from qualcode.nlp.pipeline import NLP_VERSION, lemma_key, lemmatizer, query_words
+from qualcode.nlp.tokenize import is_punct, tokenizer
 from qualcode.postings import decode
 from qualcode.search_rows import CodedSearchDict, DocumentCountDict, SearchHitDict
 from qualcode.store.light import Reader, in_list
@@ -407,11 +409,25 @@ def _speakers(reader: Reader, spans: list[tuple[int, int, int]]) -> dict[tuple[i
     return out
 
 
+# What ``nlp.pipeline.query_words`` splits by a regular expression of its own (a word of
+# letters, with inner hyphens or apostrophes, or of digits, then ``,;:!?``): the same here.
+_PLAIN_PART = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*|[0-9]+)[,;:!?]*")
+
+
 def split_query(query: str) -> list[tuple[str, str]]:
-    """The query's words as ``(lower, lower)``, split exactly as documents are split
-    (``nlp.pipeline.query_words``: plain words without spaCy, anything else by the
-    tokenizer)."""
-    return query_words(query, lemmas=False)
+    """The query's words as ``(lower, lower)``, split exactly as documents are split.
+
+    Plain words (``query_words``' own fast path) are split without any tokenizer; anything
+    else (``nr. 12``, ``og/eller``) by ``nlp.tokenize``, spaCy's tokenizer rules run
+    without spaCy (``tests/search/test_query_split.py`` holds both to spaCy's tokens), so
+    no search imports spaCy."""
+    if all(_PLAIN_PART.fullmatch(part) for part in query.split()):
+        return query_words(query, lemmas=False)
+    words = []
+    for _start, orth in tokenizer("da").tokens(query):
+        if not orth.isspace() and not is_punct(orth):
+            words.append((orth.lower(), orth.lower()))
+    return words
 
 
 def check_options(mode: str, fuzzy_score: float) -> None:

@@ -67,11 +67,33 @@ def _build(source: Path, target: Path) -> None:
 
 
 def _fingerprint(source: Path) -> str:
-    """Size and CRC-32 of the packaged table (1.6 MB, about a millisecond): every install of
-    the same data shares one cache file. Keyed by modification time instead, each new
-    virtual environment built another 8 MB copy and none was ever reused."""
+    """Size and CRC-32 of the packaged table: every install of the same data shares one
+    cache file. (Keyed by modification time instead, each new virtual environment built
+    another 8 MB copy and none was ever reused.)
+
+    Reading and checksumming the 1.6 MB file costs every process a few milliseconds, so
+    the answer is kept in a small stamp file beside the cache, with the source's path, size
+    and modification time; while those three are unchanged the stamp is believed."""
+    stat = source.stat()
+    seen = f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    stamp = cache_dir() / f"lemma_source_{zlib.crc32(str(source).encode()):08x}.stamp"
+    try:
+        known, _, fingerprint = stamp.read_text(encoding="utf-8").rpartition("\0")
+        if known == seen and fingerprint:
+            return fingerprint
+    except (OSError, UnicodeDecodeError):
+        pass
     data = source.read_bytes()
-    return f"{len(data)}_{zlib.crc32(data):08x}"
+    fingerprint = f"{len(data)}_{zlib.crc32(data):08x}"
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=stamp.name, suffix=".tmp", dir=stamp.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{seen}\0{fingerprint}")
+        os.replace(tmp, stamp)
+    except OSError:
+        pass  # no writable cache: checksummed again next time
+    return fingerprint
 
 
 class LemmaTable:

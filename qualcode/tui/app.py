@@ -3,6 +3,14 @@
 ``make_app(project, coder=None)`` is the one factory. The shell owns the header (project and
 coder), the footer, the command palette, the help screen (F1 or ?), the user keymap and one
 key per screen (``SCREENS`` below).
+
+The first frame comes before the database layer is imported. ``make_app`` takes an open
+``Project`` or a ``ProjectOpener`` (``open_later(target)``): with an opener the dashboard is
+painted at once, then a worker imports SQLAlchemy, opens (and if need be migrates) the
+project, and the dashboard fills in. So this module and the dashboard import no domain
+module at module level; each screen and each domain call is imported where it is first
+used (a screen by its factory in ``SCREENS``), plainly, by name.
+``tests/tui/test_startup.py`` pins what the first paint may load.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,47 +27,113 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from qualcode import codebook_edit
-from qualcode.codebook import export_codebook
-from qualcode.coding import default_coder_name
-from qualcode.db import ChangeFeed, Project, backup
-from qualcode.errors import QualcodeError
-from qualcode.passages import document_titles
+from qualcode.errors import ProjectError, QualcodeError
+from qualcode.naming import default_coder_name
 from qualcode.tui import config
-from qualcode.tui.screens.audit import AuditScreen
-from qualcode.tui.screens.codebook import CodebookScreen
-from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.dashboard import DashboardScreen
-from qualcode.tui.screens.documents import DocumentsScreen
 from qualcode.tui.screens.help import HelpScreen
-from qualcode.tui.screens.quotes import QuotesScreen
-from qualcode.tui.screens.review import ReviewScreen
-from qualcode.tui.screens.search import SearchScreen
-from qualcode.tui.screens.settings import SettingsScreen
-from qualcode.tui.screens.synthesis import SynthesisScreen
 from qualcode.tui.widgets.dialogs import ErrorModal, TextPrompt
+
+if TYPE_CHECKING:
+    from qualcode.db import ChangeFeed, Project
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# The screens one key away: (key, name, class, title, binding id). The ids are what a
-# keymap rebinds (the old "go.<class>" ids are kept for the feature screens).
-SCREENS: list[tuple[str, str, type[Screen[Any]], str, str]] = [
-    ("d", "dashboard", DashboardScreen, "Dashboard", "go.dashboard"),
-    ("o", "documents", DocumentsScreen, "Documents", "go.documents"),
-    ("c", "codebook", CodebookScreen, "Codebook", "go.codebook"),
-    ("slash", "search", SearchScreen, "Search", "go.searchscreen"),
-    ("R", "review", ReviewScreen, "Agreement review", "go.reviewscreen"),
-    ("Q", "quotes", QuotesScreen, "Quotes", "go.quotesscreen"),
-    ("S", "synthesis", SynthesisScreen, "Synthesis", "go.synthesisscreen"),
-    ("comma", "settings", SettingsScreen, "Settings", "go.settings"),
-    ("L", "audit", AuditScreen, "Audit log", "go.auditscreen"),
+ProjectOpener = Callable[[], "Project"]
+"""Opens the project when called (in the app's worker, after the first paint)."""
+
+
+def open_later(target: str | None) -> ProjectOpener:
+    """An opener of ``target`` (a file, a database URL, or None for ``$QUALCODE_DATABASE_URL``,
+    ``$QUALCODE_PROJECT``, ``./project.qualcode``): the database layer is imported when it
+    runs, not before the app's first frame."""
+
+    def opener() -> Project:
+        from qualcode.db import open_project
+
+        return open_project(target)
+
+    return opener
+
+
+# The screens one key away, each made by a factory that imports it when first opened.
+def _dashboard() -> Screen[Any]:
+    return DashboardScreen()
+
+
+def _documents() -> Screen[Any]:
+    from qualcode.tui.screens.documents import DocumentsScreen
+
+    return DocumentsScreen()
+
+
+def _codebook() -> Screen[Any]:
+    from qualcode.tui.screens.codebook import CodebookScreen
+
+    return CodebookScreen()
+
+
+def _search() -> Screen[Any]:
+    from qualcode.tui.screens.search import SearchScreen
+
+    return SearchScreen()
+
+
+def _review() -> Screen[Any]:
+    from qualcode.tui.screens.review import ReviewScreen
+
+    return ReviewScreen()
+
+
+def _quotes() -> Screen[Any]:
+    from qualcode.tui.screens.quotes import QuotesScreen
+
+    return QuotesScreen()
+
+
+def _synthesis() -> Screen[Any]:
+    from qualcode.tui.screens.synthesis import SynthesisScreen
+
+    return SynthesisScreen()
+
+
+def _settings() -> Screen[Any]:
+    from qualcode.tui.screens.settings import SettingsScreen
+
+    return SettingsScreen()
+
+
+def _audit() -> Screen[Any]:
+    from qualcode.tui.screens.audit import AuditScreen
+
+    return AuditScreen()
+
+
+# (key, name, factory, title, binding id). The ids are what a keymap rebinds (the old
+# "go.<class>" ids are kept for the feature screens).
+SCREENS: list[tuple[str, str, Callable[[], Screen[Any]], str, str]] = [
+    ("d", "dashboard", _dashboard, "Dashboard", "go.dashboard"),
+    ("o", "documents", _documents, "Documents", "go.documents"),
+    ("c", "codebook", _codebook, "Codebook", "go.codebook"),
+    ("slash", "search", _search, "Search", "go.searchscreen"),
+    ("R", "review", _review, "Agreement review", "go.reviewscreen"),
+    ("Q", "quotes", _quotes, "Quotes", "go.quotesscreen"),
+    ("S", "synthesis", _synthesis, "Synthesis", "go.synthesisscreen"),
+    ("comma", "settings", _settings, "Settings", "go.settings"),
+    ("L", "audit", _audit, "Audit log", "go.auditscreen"),
 ]
 SCREEN_TIPS = {
     "dashboard": "Counts, quotes and deadlines",
     "documents": "List, open, fix and import documents",
     "codebook": "Edit the codebook",
 }
+
+
+def still_opening() -> ProjectError:
+    return ProjectError(
+        "the project is still opening", "Wait a moment: the dashboard fills in when it is open."
+    )
 
 
 class QualcodeApp(App[None]):
@@ -102,13 +176,33 @@ class QualcodeApp(App[None]):
         Binding("ctrl+q", "quit", "quit", show=False, id="app.quit", priority=True),
     ]
 
-    def __init__(self, project: Project, coder: str | None = None) -> None:
+    def __init__(self, project: Project | ProjectOpener, coder: str | None = None) -> None:
         super().__init__()
-        self.project = project
+        self._project: Project | None = None
+        self._opener: ProjectOpener | None = None
+        self._feed: ChangeFeed | None = None
+        self.open_error: BaseException | None = None  # the opener's, re-raised by ``run``
+        if callable(project):
+            self._opener = project
+        else:
+            self._project = project
+            self.title = f"qualcode · {project.name}"
         self.coder: str = coder or ""
         self._ask_coder = not coder
         self.tree_share: int | None = None  # the coding view's codebook pane, % of the width
-        self.title = f"qualcode · {project.name}"
+        self._screen_kinds: dict[str, type[Screen[Any]]] = {}  # SCREENS name -> class made
+
+    @property
+    def project(self) -> Project:
+        """The open project (a ``ProjectError`` while it is still opening)."""
+        if self._project is None:
+            raise still_opening()
+        return self._project
+
+    @property
+    def opened_project(self) -> Project | None:
+        """The project, or None while the worker is still opening it."""
+        return self._project
 
     # ----- set-up --------------------------------------------------------------------
 
@@ -118,7 +212,9 @@ class QualcodeApp(App[None]):
             self.set_keymap(keymap)
         if problem:
             self.notify(problem, title="keymap", severity="warning")
-        self.push_screen(DashboardScreen())
+        dashboard = DashboardScreen()
+        self._screen_kinds["dashboard"] = type(dashboard)
+        self.push_screen(dashboard)
         remembered = config.remembered_coder() if self._ask_coder else None
         if remembered:
             self.coder = remembered
@@ -128,11 +224,45 @@ class QualcodeApp(App[None]):
             self._prompt_for_coder()
         else:
             self._show_coder()
-        self._feed = ChangeFeed(self.project, self._changed_elsewhere)
+        if self._project is not None:
+            self._start_feed(self._project)
+        else:  # the first frame first, then the heavy imports and the database
+            self.call_after_refresh(self._open_worker)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open_worker(self) -> None:
+        assert self._opener is not None
+        project = self._opener()
+        try:
+            self.call_from_thread(self._opened, project)
+        except RuntimeError:  # the app closed while the project was opening
+            project.close()
+
+    def _opened(self, project: Project) -> None:
+        self._project = project
+        self.title = f"qualcode · {project.name}"
+        self._start_feed(project)
+        self.refresh_data()
+
+    def _start_feed(self, project: Project) -> None:
+        from qualcode.db import ChangeFeed
+
+        self._feed = ChangeFeed(project, self._changed_elsewhere)
         self._feed.start()
 
     def on_unmount(self) -> None:
-        self._feed.stop()
+        if self._feed is not None:
+            self._feed.stop()
+        if self._opener is not None and self._project is not None:
+            self._project.close()  # the app opened it, so the app closes it
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """``App.run``; a project that could not be opened is raised here, after the app
+        has closed, so the CLI prints it as ``error: ...`` with its hint."""
+        result = super().run(*args, **kwargs)
+        if self.open_error is not None:
+            raise self.open_error
+        return result
 
     def _changed_elsewhere(self) -> None:
         """From the change feed's thread: someone else committed (LISTEN/NOTIFY or poll)."""
@@ -198,6 +328,11 @@ class QualcodeApp(App[None]):
 
         ``replace``: a coding view on another document takes the current one's place (the
         suggestion queue walks across documents without piling up screens)."""
+        from qualcode.tui.screens.coding import CodingScreen
+
+        if self._project is None:
+            self.notify_error(still_opening())
+            return
         current = self.screen
         if isinstance(current, CodingScreen) and current.document_id == document_id:
             current.show_span(start, end)
@@ -212,10 +347,13 @@ class QualcodeApp(App[None]):
 
     def action_go(self, name: str) -> None:
         """Show a screen (coming back to one of the same kind already on the stack)."""
-        classes = {n: cls for _key, n, cls, _title, _ident in SCREENS}
-        cls = classes[name]
+        if self._project is None and name != "dashboard":
+            self.notify_error(still_opening())
+            return
+        factories = {n: factory for _key, n, factory, _title, _ident in SCREENS}
+        cls = self._screen_kinds.get(name)
         for i, existing in enumerate(self.screen_stack):
-            if type(existing) is cls and i > 0:
+            if cls is not None and type(existing) is cls and i > 0:
                 while len(self.screen_stack) > i + 1:
                     self.pop_screen()
                 reload = getattr(existing, "reload", None)
@@ -223,10 +361,11 @@ class QualcodeApp(App[None]):
                     reload()
                 return
         try:
-            screen = cls()
+            screen = factories[name]()
         except Exception as exc:  # noqa: BLE001 - a broken screen must not take the app down
             self.notify_error(exc, title=f"cannot open {name}")
             return
+        self._screen_kinds[name] = type(screen)
         self.push_screen(screen)
 
     def action_help(self) -> None:
@@ -244,11 +383,15 @@ class QualcodeApp(App[None]):
     # ----- undo / redo ----------------------------------------------------------------
 
     def action_undo(self) -> None:
-        label = self.guarded(codebook_edit.undo, self.project, self.coder)
+        from qualcode.codebook_edit import undo
+
+        label = self.guarded(lambda: undo(self.project, self.coder))
         self._after_history(label, "undid", "nothing to undo")
 
     def action_redo(self) -> None:
-        label = self.guarded(codebook_edit.redo, self.project, self.coder)
+        from qualcode.codebook_edit import redo
+
+        label = self.guarded(lambda: redo(self.project, self.coder))
         self._after_history(label, "redid", "nothing to redo")
 
     def _after_history(self, label: str | None, verb: str, empty: str) -> None:
@@ -265,7 +408,7 @@ class QualcodeApp(App[None]):
 
     def _poll_changes(self) -> None:
         """Reload the screens now if someone else changed the project (teams, the CLI)."""
-        if self._feed.check():
+        if self._feed is not None and self._feed.check():
             self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -323,6 +466,8 @@ class QualcodeApp(App[None]):
         self.call_later(self.run_action, action, node)
 
     def _document_commands(self) -> Iterable[SystemCommand]:
+        from qualcode.passages import document_titles
+
         try:
             rows = document_titles(self.project)
         except Exception:  # noqa: BLE001 - the palette must open even if the db is busy
@@ -367,14 +512,14 @@ class QualcodeApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def _backup_worker(self, path: str) -> None:
+        from qualcode.db import backup
+
         result = backup(self.project, Path(path).expanduser())
         self.call_from_thread(self.notify, f"backup written: {result.path}", markup=False)
 
     def _export_codebook(self, fmt: str) -> None:
-        from pathlib import Path
-
+        from qualcode.codebook import export_codebook
         from qualcode.exchange import export_qdc
-        from qualcode.tui.widgets.dialogs import TextPrompt
 
         def write(path: str | None) -> None:
             if path:
@@ -408,13 +553,23 @@ class QualcodeApp(App[None]):
     # ----- workers ---------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed worker becomes a notification or an error modal, never a crash."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify_error(event.worker.error)
+        """A failed worker becomes a notification or an error modal, never a crash; a
+        project that cannot be opened closes the app (``run`` raises it)."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        if event.worker.group == "open":
+            self.open_error = event.worker.error
+            self.exit(return_code=1)
+            return
+        self.notify_error(event.worker.error)
 
 
-def make_app(project: Project, coder: str | None = None) -> QualcodeApp:
+def make_app(project: Project | ProjectOpener, coder: str | None = None) -> QualcodeApp:
     """The one app factory: the CLI, the demo and the tests all start here.
+
+    ``project`` is an open project, or ``open_later(target)``: the app paints its first
+    frame, then opens the project in a worker (and closes it when it quits); a project that
+    cannot be opened closes the app and ``run`` raises the error.
 
     With ``coder`` the app starts at once as that coder; without, it asks (suggesting the
     remembered one) and remembers the answer in ``$XDG_CONFIG_HOME/qualcode/config.toml``.

@@ -25,6 +25,7 @@ from qualcode.db import open_project
 
 # Top-level packages that cost tens to hundreds of milliseconds to import.
 UI_AND_FORMATS = {"textual", "rich", "pypdf", "docx", "lxml", "jinja2"}
+CLI_FRAMEWORK = {"typer", "click", "pydantic"}
 NLP = {"spacy", "thinc", "numpy", "srsly", "spacy_lookups_data"}
 DATABASE = {"sqlalchemy", "sqlmodel", "pydantic", "alembic", "psycopg"}
 
@@ -46,14 +47,37 @@ def _loaded(args: list[str], cwd: Path) -> set[str]:
     return set(report["modules"])
 
 
-def test_help_loads_no_database_nlp_ui_or_format_library(tmp_path: Path) -> None:
-    loaded = _loaded(["--help"], tmp_path)
-    assert loaded & (UI_AND_FORMATS | NLP | DATABASE) == set()
+def _loaded_qualcode_modules(args: list[str], cwd: Path) -> set[str]:
+    probe = _PROBE.replace("m.split('.')[0] for m", "m for m")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=cwd
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {m for m in report["modules"] if m.startswith("qualcode")}
 
 
-def test_subcommand_help_loads_no_database_library(tmp_path: Path) -> None:
-    loaded = _loaded(["import", "--help"], tmp_path)
-    assert loaded & (UI_AND_FORMATS | NLP | DATABASE) == set()
+@pytest.mark.parametrize("args", [["--help"], ["documents", "--help"], ["import", "--help"]])
+def test_help_loads_no_cli_framework_database_nlp_ui_or_format_library(
+    args: list[str], tmp_path: Path
+) -> None:
+    loaded = _loaded(args, tmp_path)
+    assert "json" in loaded  # the probe really ran
+    assert loaded & (CLI_FRAMEWORK | UI_AND_FORMATS | NLP | DATABASE) == set()
+    assert _loaded_qualcode_modules(args, tmp_path) == {
+        "qualcode",
+        "qualcode.cli",
+        "qualcode.cli.help",
+    }
+
+
+def test_a_group_without_a_command_prints_its_help_without_typer(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, "documents"], capture_output=True, text=True, cwd=tmp_path
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 2
+    assert "Usage: qualcode documents [OPTIONS] COMMAND" in done.stderr
+    assert set(report["modules"]) & CLI_FRAMEWORK == set()
 
 
 def _coded_project(path: Path) -> None:
@@ -210,3 +234,109 @@ def test_unknown_command_still_suggests_the_nearest(typo: str, suggestion: str) 
     with redirect_stderr(err):
         assert main([typo]) == 2
     assert f"Did you mean '{suggestion}'" in err.getvalue()
+
+
+# ----- the help pages printed without Typer (qualcode/cli/help.py) ---------------------
+
+
+def _all_paths() -> list[list[str]]:
+    from qualcode.cli.help_gen import all_pages
+
+    return [page["path"] for page in all_pages()]
+
+
+def test_the_stored_help_pages_are_what_typer_has_now() -> None:
+    from qualcode.cli.help import load_pages
+    from qualcode.cli.help_gen import all_pages
+
+    stored = list(load_pages().values())
+    assert stored == all_pages(), (
+        "qualcode/cli/help_pages.json is out of date: run `python -m qualcode.cli.help_gen`"
+    )
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120", "30"])
+def test_fast_help_is_typers_help_word_for_word_at_every_width(
+    columns: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer.main
+
+    from qualcode.cli import app, main
+
+    monkeypatch.setenv("COLUMNS", columns)
+    eager = typer.main.get_command(app)
+    paths = _all_paths()
+    assert len(paths) > 40  # the root, every group and every command
+    for path in paths:
+        capsys.readouterr()
+        assert main([*path, "--help"]) == 0
+        fast = capsys.readouterr().out
+        assert fast == _help(eager, [*path, "--help"]), path
+    root = _help(eager, ["--help"])
+    for name, command in eager.commands.items():  # type: ignore[attr-defined]
+        assert (f"\n  {name} " in root) is not command.hidden, name
+
+
+def test_every_command_is_on_the_fast_help_page(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer.main
+
+    from qualcode.cli import app, main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    listed = [line.split()[0] for line in text.split("Commands:\n", 1)[1].splitlines()]
+    eager = typer.main.get_command(app)
+    assert listed == [n for n, c in eager.commands.items() if not c.hidden]  # type: ignore[attr-defined]
+    assert {"import", "documents", "search", "code", "quotes"} <= set(listed)
+
+
+@pytest.mark.parametrize("group", ["documents", "codebook", "quotes", "memo"])
+def test_a_group_alone_prints_typers_help_on_stderr_and_exits_2(
+    group: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qualcode.cli import main, run_typer  # type: ignore[attr-defined]
+
+    assert main([group]) == 2
+    fast = capsys.readouterr()
+    assert run_typer([group]) == 2
+    assert fast == capsys.readouterr()
+    assert fast.out == "" and f"Usage: qualcode {group} " in fast.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help", "documents"], ["-p", "x", "--help"], ["documentz", "--help"], ["documents", "-h"]],
+)
+def test_anything_but_a_plain_help_request_goes_to_typer(args: list[str]) -> None:
+    from qualcode.cli.help import fast_help
+
+    assert fast_help(args) is None
+
+
+_WORDS = st.sampled_from(
+    ["a", "qualcode", "--db-url", "re-anchor", "x" * 40, "e.g.", "end.", "æøå", "\b", "—", "ok"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.tuples(_WORDS, st.sampled_from([" ", "  ", "\n", "\n\n", "\n  ", "\t"]))),
+    width=st.integers(min_value=10, max_value=100),
+    indent=st.sampled_from(["", "  ", "    "]),
+)
+def test_the_layout_wraps_and_shortens_text_as_click_does(
+    words: list[tuple[str, str]], width: int, indent: str
+) -> None:
+    from typer._click.formatting import wrap_text
+    from typer._click.utils import make_default_short_help
+
+    from qualcode.cli.help import short_help, wrap
+
+    text = "".join(word + gap for word, gap in words)
+    for paragraphs in (False, True):
+        ours = wrap(text, width, indent, indent, paragraphs=paragraphs)
+        assert ours == wrap_text(text, width, indent, indent, preserve_paragraphs=paragraphs)
+    assert short_help(text, width) == make_default_short_help(text, width)

@@ -1,6 +1,13 @@
-"""The dashboard: how far the project is — documents, codings per area, quotes and deadlines."""
+"""The dashboard: how far the project is — documents, codings per area, quotes and deadlines.
+
+It is the app's first screen, painted before the project is open (``QualcodeApp`` opens
+it in a worker), so it imports the figures (and with them the database layer) only when
+it first fills in; until then its panels say the project is opening.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -8,8 +15,10 @@ from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from qualcode.dashboard import DashboardFigures, dashboard_figures
 from qualcode.tui.base import QualcodeScreen
+
+if TYPE_CHECKING:
+    from qualcode.dashboard import DashboardFigures
 
 KEYS = (
     "o documents · c codebook · / search · Q quotes · S synthesis · R review · , settings · "
@@ -37,8 +46,14 @@ class DashboardScreen(QualcodeScreen[None]):
         self.reload()
 
     def reload(self) -> None:
+        project = self.app.opened_project
+        if project is None:
+            self.query_one("#dash-project", Static).update(Text("opening the project…"))
+            return
+        from qualcode.dashboard import dashboard_figures
+
         try:
-            figures = dashboard_figures(self.app.project, viewer=self.app.coder)
+            figures = dashboard_figures(project, viewer=self.app.coder)
         except Exception as exc:  # noqa: BLE001 - a busy database: say so, keep the screen
             self.app.notify_error(exc)
             return
