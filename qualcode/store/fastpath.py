@@ -56,6 +56,7 @@ _TARGET = {
     " LEFT JOIN (SELECT id FROM coder WHERE name = :coder) w ON 1 = 1"
     " WHERE d.id = :document_id AND c.key = :key",
 }
+_TARGET_BY_ID = {"sqlite": _TARGET["sqlite"].replace("c.key = :key", "c.id = :code_id")}
 _LOCK_TARGET = _sql(
     "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da, substr(d.text, :from1, :n)"
     " FROM code c, document d WHERE d.id = :document_id AND c.key = :key",
@@ -234,15 +235,16 @@ def add_coding(
         return dup.twin
 
 
-def _locked(run: Run, new: NewCoding) -> tuple[Target, int, int | None]:
+def _locked(run: Run, new: NewCoding, code_id: int | None = None) -> tuple[Target, int, int | None]:
     params = {
         "document_id": new.document_id,
         "key": new.key,
+        "code_id": code_id,
         "coder": new.coder,
         "from1": new.start + 1,
         "n": max(new.end - new.start, 0),
     }
-    row = run(_TARGET, params).fetchone()
+    row = run(_TARGET if code_id is None else _TARGET_BY_ID, params).fetchone()
     if row is None or row[7] is None:
         raise _NotHere
     return Target(*row[:7]), int(row[7]), None if row[8] is None else int(row[8])
@@ -300,6 +302,55 @@ def _add_sqlite(
     _queue_log(run, dialect, _log_values(new, values)).fetchone()
     turn = _in_turn(run(_TURN, _turn_params(values)).fetchone(), new.start)
     return Added(values, target, *_turn(turn))
+
+
+def add_codings(
+    project: Project,
+    new: NewCoding,
+    code_ids: list[int],
+    check: Callable[[Target], None],
+    label: Callable[[list[str]], str],
+) -> list[int] | Twin | None:
+    """Several codes (by id) on one span as one undoable action (``label`` names it from
+    the codes' keys), on SQLite: ``add_coding``'s statements once per code, one undo step,
+    one commit. None: the document, a code or the coder is unknown, or this is not SQLite
+    (nothing written; the caller takes the general path)."""
+    if not project.is_sqlite or not code_ids or new.origin not in models.CODING_ORIGINS:
+        return None
+    try:
+        with project.driver_transaction() as raw:
+            return _add_sqlite_many(project, raw, new, code_ids, check, label)
+    except _NotHere:
+        return None
+    except _Duplicate as dup:
+        return dup.twin
+
+
+def _add_sqlite_many(
+    project: Project,
+    raw: Any,
+    new: NewCoding,
+    code_ids: list[int],
+    check: Callable[[Target], None],
+    label: Callable[[list[str]], str],
+) -> list[int]:
+    run = _driver_run(raw, "sqlite")
+    dialect, table = project.engine.dialect, table_of(models.Coding)
+    made: list[dict[str, Any]] = []
+    keys: list[str] = []
+    for n, code_id in enumerate(code_ids):
+        target, coder_id, _ = _locked(run, new, code_id)
+        check(target)
+        values = _values(new, target, coder_id) | ({"guid": models.new_guid()} if n else {})
+        row = run(_INSERT, _bound(dialect, table, values)).fetchone()
+        if row is None:
+            raise _Duplicate(Twin(_twin(run, values), target))
+        made.append({"id": int(row[0])} | values)
+        keys.append(target.key)
+    payload = {"added": [coding_payload(v) for v in made], "removed": [], "changed": []}
+    log = {"coder": new.coder, "label": label(keys), "payload": payload, "created": new.created}
+    _queue_log(run, dialect, log).fetchone()
+    return [v["id"] for v in made]
 
 
 # PostgreSQL: the whole coding in one round trip. Two statements prepared once per
