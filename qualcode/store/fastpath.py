@@ -359,13 +359,23 @@ def _add_sqlite_many(
 # second, with a snapshot taken after those locks, inserts the coding unless it is a
 # duplicate or outside the text, and only then clears the coder's redo steps, logs the
 # undo step (the payload is ``coding_payload``'s shape, built by the server), counts the
-# commit and notifies, and returns the turn at the coding's start. Nothing inserted:
-# nothing else written either, and the caller learns why from the first statement's row.
+# commit and (when ``$13`` names a channel) notifies, and returns the turn at the coding's
+# start. Nothing inserted: nothing else written either, and the caller learns why from the
+# first statement's row.
+# The text is read once, as far as the span's end: ``length(text)`` would decompress the
+# whole stored text, twice per coding, the largest part of the server's time on a long
+# interview. The first statement cuts the span (``substr`` decompresses only up to it); the
+# span lies inside the text if it has all its characters. That answer passes to the second
+# statement in a transaction-local setting, ``qualcode.span_ok``; the text's length is read
+# only to explain a refusal (the first statement's third column; else the span's end).
 # Tables are locked in the order they are named: ``code`` before ``document``, as a
 # structure write's ``LOCK TABLE code, document`` takes them, or the two wait in a circle.
 _PG_LOCK = (
-    "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, $1 + 1, greatest($2 - $1, 0)), w.id FROM code c CROSS JOIN document d"
+    "SELECT d.id, d.title, CASE WHEN s.ok THEN $2 ELSE length(d.text) END, c.id, c.key,"
+    " c.label_da, s.span, w.id, set_config('qualcode.span_ok', s.ok::text, true)"
+    " FROM code c CROSS JOIN document d CROSS JOIN LATERAL (SELECT t.span, $1 >= 0"
+    " AND $1 < $2 AND char_length(t.span) = $2 - $1 AS ok FROM (SELECT substr(d.text,"
+    " $1 + 1, greatest($2 - $1, 0)) AS span OFFSET 0) t OFFSET 0) s"
     " LEFT JOIN (SELECT id FROM coder WHERE name = $4 FOR UPDATE) w ON true"
     " WHERE d.id = $3 AND c.key = $5 FOR KEY SHARE OF d, c"
 )
@@ -373,9 +383,10 @@ _PG_LOCK_TYPES = "int, int, int, text, text"
 _PG_CODE = f"""WITH ins AS (
  INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, origin, guid, created)
  SELECT d.id, c.id, w.id, $1, $2, $6, $7, $8, $9 FROM document d, code c, coder w
- WHERE d.id = $3 AND w.name = $4 AND c.key = $5 AND $1 >= 0 AND $1 < $2
- AND $2 <= length(d.text) AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id
- AND x.code_id = c.id AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
+ WHERE d.id = $3 AND w.name = $4 AND c.key = $5
+ AND current_setting('qualcode.span_ok', true) = 'true'
+ AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id AND x.code_id = c.id
+ AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
  RETURNING *),
 redo AS ({_CLEAR_REDO["postgresql"].replace("%(coder)s", "$4")} AND EXISTS (SELECT 1 FROM ins)),
 log AS (INSERT INTO action_log (coder, label, payload, state, created)
@@ -387,7 +398,8 @@ log AS (INSERT INTO action_log (coder, label, payload, state, created)
 bump AS (INSERT INTO project_setting (key, value) SELECT $12, '1' FROM ins
  ON CONFLICT (key) DO UPDATE
  SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1)
-SELECT ins.id, (SELECT count(*) FROM log), (SELECT pg_notify($13, $14) FROM bump),
+SELECT ins.id, (SELECT count(*) FROM log),
+ (SELECT pg_notify($13, $14) FROM bump WHERE $13 <> ''),
  t.speaker, t."end", p.id, p.name, p.title, p.organisation, p.consent, p.pseudonym
 FROM ins LEFT JOIN LATERAL (SELECT speaker, "end", participant_id FROM turn
  WHERE document_id = ins.document_id AND start <= ins.start ORDER BY start DESC LIMIT 1) t

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from qualcode import history
 from qualcode.codebook import resolve_code
-from qualcode.coding import apply_codes, list_codings
+from qualcode.coding import apply_code, apply_codes, list_codings
 from qualcode.db import Project
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.models import ActionLog, Coder, Coding, Document
@@ -99,3 +99,25 @@ def test_a_new_coder_is_made_once(project: Project) -> None:
         ]
     assert history.undo(project, "ny kodør") == "code 1 at 5-9"
     assert [(r["start"], r["end"]) for r in list_codings(project, coder="ny kodør")] == [(0, 5)]
+
+
+def test_apply_code_at_the_texts_edges(project: Project) -> None:
+    """The hot path checks the span against the text without reading its length (on
+    PostgreSQL: from the span it cuts); the refusal still names the length."""
+    prepare(project)
+    with project.session() as s:
+        doc = s.get(Document, 1)
+        assert doc is not None
+        text = doc.text
+    length = len(text)
+    made = apply_code(project, 1, "1", length - 3, length, "ida")
+    assert made["text"] == text[-3:]
+    with pytest.raises(CodingError, match=f"already coded 1 by ida \\(coding {made['id']}\\)"):
+        apply_code(project, 1, "1", length - 3, length, "ida")
+    before = _state(project)
+    for start, end in ((length - 3, length + 1), (length, length + 2), (-2, 3), (9, 9), (9, 4)):
+        with pytest.raises(CodingError, match=f"{length} characters"):
+            apply_code(project, 1, "1", start, end, "ida")
+    assert _state(project) == before
+    assert any(ord(c) > 127 for c in text)  # offsets count characters, not UTF-8 bytes
+    assert apply_code(project, 1, "1", 0, 1, "ida")["text"] == text[0]
