@@ -476,8 +476,13 @@ def _add_postgres(
         "created_iso": new.created.isoformat(),
         **change_params(project.token),
     }
+    notify = project.announcer.due()
+    if not notify:
+        params["channel"] = ""  # sent after the commit, with any others held back
     with project.driver_connection() as raw:
         locked, made = _send(project, raw, params)
+        if made is not None and not notify:
+            project.announcer.held_back()
         if locked is None or locked[7] is None:
             return None
         target = Target(*locked[:7])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
+from store.helpers import prepare
 
 from qualcode import history
 from qualcode.codebook import resolve_code
@@ -12,7 +13,6 @@ from qualcode.coding import apply_code, apply_codes, list_codings
 from qualcode.db import Project
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.models import ActionLog, Coder, Coding, Document
-from store.helpers import prepare
 
 
 def _code_id(project: Project, key: str) -> int:
