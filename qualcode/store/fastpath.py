@@ -20,6 +20,7 @@ server in ``coding_payload``'s shape).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import weakref
@@ -48,11 +49,15 @@ def _sql(statement: str, postgres_only: str = "") -> dict[str, str]:
     return {"sqlite": statement, "postgresql": f"{pg} {postgres_only}".strip()}
 
 
-# The document and code (key share) and the coder (for update, in a sub-select so that a
-# coder not made yet is a NULL, not a missing row): SQLite's (PostgreSQL: ``_PG_LOCK``).
+# SQLite's target (PostgreSQL: ``_PG_LOCK``): the document and code, the span's text, the
+# coder (in a sub-select, so that a coder not made yet is a NULL, not a missing row) and
+# whether they have undone steps (their redo steps are cleared only then). Not the text's
+# length: ``length`` counts the characters of the whole text, and the span lies inside it
+# if it has all its characters (``_length`` reads it only to explain a refusal).
 _TARGET = {
-    "sqlite": "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, :from1, :n), w.id, NULL FROM document d CROSS JOIN code c"
+    "sqlite": "SELECT d.id, d.title, NULL, c.id, c.key, c.label_da,"
+    " substr(d.text, :from1, :n), w.id, EXISTS (SELECT 1 FROM action_log"
+    " WHERE coder = :coder AND state = 'undone') FROM document d CROSS JOIN code c"
     " LEFT JOIN (SELECT id FROM coder WHERE name = :coder) w ON 1 = 1"
     " WHERE d.id = :document_id AND c.key = :key",
 }
@@ -101,7 +106,9 @@ Run = Callable[[Mapping[str, str], dict[str, Any]], Any]
 @dataclass(frozen=True)
 class Target:
     """What a new coding hangs from: the document's id, title and length (not its text),
-    the code's id, key and label, and the text of the span about to be coded."""
+    the code's id, key and label, and the text of the span about to be coded. When the
+    span lies inside the text, ``length`` may be just the span's end (all a check needs:
+    the text is at least that long); the whole length is read to explain a refusal."""
 
     document_id: int
     title: str
@@ -170,11 +177,18 @@ def coding_payload(values: dict[str, Any]) -> dict[str, Any]:
     """A coding known by its column values as the undo log snapshots it (dates as ISO
     strings, every column present: ``history.coding_snapshot``'s shape)."""
     snap = {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()}
-    return snap | {c.name: None for c in table_of(models.Coding).columns if c.name not in snap}
+    return snap | {name: None for name in _coding_columns() if name not in snap}
 
 
-def _queue_log(run: Run, dialect: Dialect, values: dict[str, Any]) -> Any:
-    run(_CLEAR_REDO, {"coder": values["coder"]})
+@functools.cache
+def _coding_columns() -> tuple[str, ...]:
+    return tuple(c.name for c in table_of(models.Coding).columns)
+
+
+def _queue_log(run: Run, dialect: Dialect, values: dict[str, Any], redo: bool = True) -> Any:
+    """Clear the coder's redo steps (``redo``: they may have some) and log the action."""
+    if redo:
+        run(_CLEAR_REDO, {"coder": values["coder"]})
     bound = _bound(dialect, table_of(models.ActionLog), {"created": values["created"]})
     text = json.dumps(values["payload"])  # as the JSON column's default serializer writes it
     return run(_LOG, {**values, **bound, "payload": text})
@@ -235,7 +249,8 @@ def add_coding(
         return dup.twin
 
 
-def _locked(run: Run, new: NewCoding, code_id: int | None = None) -> tuple[Target, int, int | None]:
+def _locked(run: Run, new: NewCoding, code_id: int | None = None) -> tuple[Target, int, bool]:
+    """The target (``_TARGET``), the coder's id and whether they have undone steps."""
     params = {
         "document_id": new.document_id,
         "key": new.key,
@@ -247,7 +262,16 @@ def _locked(run: Run, new: NewCoding, code_id: int | None = None) -> tuple[Targe
     row = run(_TARGET if code_id is None else _TARGET_BY_ID, params).fetchone()
     if row is None or row[7] is None:
         raise _NotHere
-    return Target(*row[:7]), int(row[7]), None if row[8] is None else int(row[8])
+    inside = 0 <= new.start < new.end and len(row[6]) == new.end - new.start
+    length = new.end if inside else _length(run, new.document_id)
+    return Target(row[0], row[1], length, *row[3:7]), int(row[7]), bool(row[8])
+
+
+_LENGTH = _sql("SELECT length(text) FROM document WHERE id = :document_id")
+
+
+def _length(run: Run, document_id: int) -> int:
+    return int(run(_LENGTH, {"document_id": document_id}).fetchone()[0])
 
 
 def _values(new: NewCoding, target: Target, coder_id: int) -> dict[str, Any]:
@@ -292,14 +316,14 @@ def _add_sqlite(
 ) -> Added:
     run = _driver_run(raw, "sqlite")
     dialect = project.engine.dialect
-    target, coder_id, _ = _locked(run, new)
+    target, coder_id, undone = _locked(run, new)
     check(target)
     values = _values(new, target, coder_id)
     made = run(_INSERT, _bound(dialect, table_of(models.Coding), values)).fetchone()
     if made is None:
         raise _Duplicate(Twin(_twin(run, values), target))
     values = {"id": int(made[0])} | values
-    _queue_log(run, dialect, _log_values(new, values)).fetchone()
+    _queue_log(run, dialect, _log_values(new, values), redo=undone).fetchone()
     turn = _in_turn(run(_TURN, _turn_params(values)).fetchone(), new.start)
     return Added(values, target, *_turn(turn))
 
@@ -338,8 +362,9 @@ def _add_sqlite_many(
     dialect, table = project.engine.dialect, table_of(models.Coding)
     made: list[dict[str, Any]] = []
     keys: list[str] = []
+    undone = True
     for n, code_id in enumerate(code_ids):
-        target, coder_id, _ = _locked(run, new, code_id)
+        target, coder_id, undone = _locked(run, new, code_id)
         check(target)
         values = _values(new, target, coder_id) | ({"guid": models.new_guid()} if n else {})
         row = run(_INSERT, _bound(dialect, table, values)).fetchone()
@@ -349,7 +374,7 @@ def _add_sqlite_many(
         keys.append(target.key)
     payload = {"added": [coding_payload(v) for v in made], "removed": [], "changed": []}
     log = {"coder": new.coder, "label": label(keys), "payload": payload, "created": new.created}
-    _queue_log(run, dialect, log).fetchone()
+    _queue_log(run, dialect, log, redo=undone).fetchone()
     return [v["id"] for v in made]
 
 

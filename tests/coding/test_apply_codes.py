@@ -121,3 +121,22 @@ def test_apply_code_at_the_texts_edges(project: Project) -> None:
     assert _state(project) == before
     assert any(ord(c) > 127 for c in text)  # offsets count characters, not UTF-8 bytes
     assert apply_code(project, 1, "1", 0, 1, "ida")["text"] == text[0]
+
+
+def test_a_new_coding_clears_only_its_coders_redo_steps(project: Project) -> None:
+    prepare(project)
+    one = _code_id(project, "1")
+    for coder in ("ida", "bo"):
+        apply_codes(project, 1, [one], 0, 5, coder)
+        apply_code(project, 1, "1", 5, 9, coder)
+        assert history.undo(project, coder) == "code 1 at 5-9"
+    apply_codes(project, 1, [one], 20, 25, "ida")  # a new action: ida's redo is gone
+    assert history.redo(project, "ida") is None
+    assert history.redo(project, "bo") == "code 1 at 5-9"  # bo's steps are bo's
+    assert history.undo(project, "bo") == "code 1 at 5-9"
+    apply_code(project, 1, "1", 30, 35, "bo")
+    assert history.redo(project, "bo") is None
+    apply_code(project, 1, "1", 40, 45, "ida")  # nothing undone: nothing to clear
+    assert history.undo(project, "ida") == "code 1 at 40-45"
+    assert history.undo(project, "ida") == "code 1 at 20-25"
+    assert history.redo(project, "ida") == "code 1 at 20-25"
