@@ -123,6 +123,12 @@ def test_apply_code_at_the_texts_edges(project: Project) -> None:
     assert apply_code(project, 1, "1", 0, 1, "ida")["text"] == text[0]
 
 
+def _undone(project: Project, coder: str) -> list[str]:
+    with project.session() as s:
+        query = select(ActionLog).where(ActionLog.coder == coder, ActionLog.state == "undone")
+        return [a.label for a in s.exec(query)]
+
+
 def test_a_new_coding_clears_only_its_coders_redo_steps(project: Project) -> None:
     prepare(project)
     one = _code_id(project, "1")
@@ -132,8 +138,7 @@ def test_a_new_coding_clears_only_its_coders_redo_steps(project: Project) -> Non
         assert history.undo(project, coder) == "code 1 at 5-9"
     apply_codes(project, 1, [one], 20, 25, "ida")  # a new action: ida's redo is gone
     assert history.redo(project, "ida") is None
-    assert history.redo(project, "bo") == "code 1 at 5-9"  # bo's steps are bo's
-    assert history.undo(project, "bo") == "code 1 at 5-9"
+    assert _undone(project, "bo") == ["code 1 at 5-9"]  # bo's steps are bo's
     apply_code(project, 1, "1", 30, 35, "bo")
     assert history.redo(project, "bo") is None
     apply_code(project, 1, "1", 40, 45, "ida")  # nothing undone: nothing to clear
