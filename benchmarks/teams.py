@@ -18,7 +18,8 @@ plus ``change_marker_ms`` (one poll) and ``backup_s`` (``qualcode backup`` of a 
 project), both on a project of 200 interviews x 10,000 words with 10,000 codings (quick:
 20 interviews).
 
-Run by hand: ``python benchmarks/teams.py [--quick] [--no-marker] [--json]`` prints each
+Run by hand: ``python benchmarks/teams.py [--quick] [--no-marker] [--writers] [--json]``
+(``--writers``: only the writers' throughput and ``domain_coding_ms``) prints each
 figure beside its budget with pass/FAIL, and the machine's load average before and after
 (on 2 shared cores the load decides much of the figure: state it with the figures), and
 the PostgreSQL server's version and durability settings the figures were measured
@@ -64,6 +65,8 @@ BUDGETS: dict[str, tuple[float, str]] = {
     "live_refresh_ms_sqlite": (300, "max"),
     "domain_coding_ms": (0.85, "max"),
 }
+# ``--writers``: the writers' throughput and the domain coding figure only.
+WRITERS_ONLY = False
 # What the PostgreSQL figures were measured against (filled by ``_postgres_figures``).
 SERVER: dict[str, str] = {}
 
@@ -360,6 +363,8 @@ def domain_coding_ms(target: str, n: int) -> tuple[float, float]:
 
 
 def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[str, float]:
+    if WRITERS_ONLY:
+        return {f"concurrent_codings_per_s_{backend}": concurrent_codings_per_s(target, each)}
     return {
         f"concurrent_codings_per_s_{backend}": concurrent_codings_per_s(target, each),
         f"live_refresh_ms_{backend}": live_refresh_ms(target),
@@ -419,7 +424,11 @@ if __name__ == "__main__":
     import json
 
     load_before = os.getloadavg()
-    figures = run(quick="--quick" in sys.argv, marker="--no-marker" not in sys.argv)
+    WRITERS_ONLY = "--writers" in sys.argv
+    figures = run(
+        quick="--quick" in sys.argv,
+        marker="--no-marker" not in sys.argv and not WRITERS_ONLY,
+    )
     load_after = os.getloadavg()
     for name, value, budget, verdict in verdicts(figures):
         print(f"{name:40} {value:10.2f}  {budget:10} {verdict}")
