@@ -430,8 +430,9 @@ class Announcer:
             if self._timer is not None:
                 return  # the pending one is sent after this commit
             delay = max(0.0, self._last + self.gap_s - time.monotonic())
+            # Not a daemon: a program that ends without closing the project still sends
+            # it (the interpreter waits for it, at most the gap).
             self._timer = threading.Timer(delay, self._send)
-            self._timer.daemon = True
             self._timer.start()
 
     def flush(self) -> None:
