@@ -41,6 +41,7 @@ from qualcode.store.fastpath import (
     Target,
     Twin,
     add_coding,
+    add_codings,
     lock_target,
 )
 from qualcode.visibility import visible_coder_filter
@@ -249,7 +250,23 @@ def apply_codes(
     coder: str,
     origin: str = "manual",
 ) -> list[int]:
-    """Apply several codes to one span as one undoable action (the TUI picker's path)."""
+    """Apply several codes to one span as one undoable action (the TUI picker's path).
+
+    On SQLite the codes go in through ``store.fastpath.add_codings`` (a few statements on
+    the driver's connection); a document, code or coder it does not know (and PostgreSQL)
+    take the general path below, which explains or makes them."""
+    name = coder.strip()
+    new = NewCoding(document_id, "", start, end, name, "", origin, new_guid(), utcnow(), "")
+
+    def label(keys: list[str]) -> str:
+        return f"code {', '.join(keys)} at {start}-{end}"
+
+    check = _check_new(start, end, origin)
+    done = add_codings(project, new, code_ids, check, label) if name else None
+    if isinstance(done, Twin):
+        raise _duplicate(done.coding_id, done.target, start, end, name)
+    if done is not None:
+        return done
     with project.transaction("rows") as s:
         doc = s.get(Document, document_id)
         if doc is None:

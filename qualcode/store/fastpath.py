@@ -20,6 +20,7 @@ server in ``coding_payload``'s shape).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import weakref
@@ -48,14 +49,19 @@ def _sql(statement: str, postgres_only: str = "") -> dict[str, str]:
     return {"sqlite": statement, "postgresql": f"{pg} {postgres_only}".strip()}
 
 
-# The document and code (key share) and the coder (for update, in a sub-select so that a
-# coder not made yet is a NULL, not a missing row): SQLite's (PostgreSQL: ``_PG_LOCK``).
+# SQLite's target (PostgreSQL: ``_PG_LOCK``): the document and code, the span's text, the
+# coder (in a sub-select, so that a coder not made yet is a NULL, not a missing row) and
+# whether they have undone steps (their redo steps are cleared only then). Not the text's
+# length: ``length`` counts the characters of the whole text, and the span lies inside it
+# if it has all its characters (``_length`` reads it only to explain a refusal).
 _TARGET = {
-    "sqlite": "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, :from1, :n), w.id, NULL FROM document d CROSS JOIN code c"
+    "sqlite": "SELECT d.id, d.title, NULL, c.id, c.key, c.label_da,"
+    " substr(d.text, :from1, :n), w.id, EXISTS (SELECT 1 FROM action_log"
+    " WHERE coder = :coder AND state = 'undone') FROM document d CROSS JOIN code c"
     " LEFT JOIN (SELECT id FROM coder WHERE name = :coder) w ON 1 = 1"
     " WHERE d.id = :document_id AND c.key = :key",
 }
+_TARGET_BY_ID = {"sqlite": _TARGET["sqlite"].replace("c.key = :key", "c.id = :code_id")}
 _LOCK_TARGET = _sql(
     "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da, substr(d.text, :from1, :n)"
     " FROM code c, document d WHERE d.id = :document_id AND c.key = :key",
@@ -100,7 +106,9 @@ Run = Callable[[Mapping[str, str], dict[str, Any]], Any]
 @dataclass(frozen=True)
 class Target:
     """What a new coding hangs from: the document's id, title and length (not its text),
-    the code's id, key and label, and the text of the span about to be coded."""
+    the code's id, key and label, and the text of the span about to be coded. When the
+    span lies inside the text, ``length`` may be just the span's end (all a check needs:
+    the text is at least that long); the whole length is read to explain a refusal."""
 
     document_id: int
     title: str
@@ -169,11 +177,18 @@ def coding_payload(values: dict[str, Any]) -> dict[str, Any]:
     """A coding known by its column values as the undo log snapshots it (dates as ISO
     strings, every column present: ``history.coding_snapshot``'s shape)."""
     snap = {n: v.isoformat() if isinstance(v, dt.date) else v for n, v in values.items()}
-    return snap | {c.name: None for c in table_of(models.Coding).columns if c.name not in snap}
+    return snap | {name: None for name in _coding_columns() if name not in snap}
 
 
-def _queue_log(run: Run, dialect: Dialect, values: dict[str, Any]) -> Any:
-    run(_CLEAR_REDO, {"coder": values["coder"]})
+@functools.cache
+def _coding_columns() -> tuple[str, ...]:
+    return tuple(c.name for c in table_of(models.Coding).columns)
+
+
+def _queue_log(run: Run, dialect: Dialect, values: dict[str, Any], redo: bool = True) -> Any:
+    """Clear the coder's redo steps (``redo``: they may have some) and log the action."""
+    if redo:
+        run(_CLEAR_REDO, {"coder": values["coder"]})
     bound = _bound(dialect, table_of(models.ActionLog), {"created": values["created"]})
     text = json.dumps(values["payload"])  # as the JSON column's default serializer writes it
     return run(_LOG, {**values, **bound, "payload": text})
@@ -234,18 +249,29 @@ def add_coding(
         return dup.twin
 
 
-def _locked(run: Run, new: NewCoding) -> tuple[Target, int, int | None]:
+def _locked(run: Run, new: NewCoding, code_id: int | None = None) -> tuple[Target, int, bool]:
+    """The target (``_TARGET``), the coder's id and whether they have undone steps."""
     params = {
         "document_id": new.document_id,
         "key": new.key,
+        "code_id": code_id,
         "coder": new.coder,
         "from1": new.start + 1,
         "n": max(new.end - new.start, 0),
     }
-    row = run(_TARGET, params).fetchone()
+    row = run(_TARGET if code_id is None else _TARGET_BY_ID, params).fetchone()
     if row is None or row[7] is None:
         raise _NotHere
-    return Target(*row[:7]), int(row[7]), None if row[8] is None else int(row[8])
+    inside = 0 <= new.start < new.end and len(row[6]) == new.end - new.start
+    length = new.end if inside else _length(run, new.document_id)
+    return Target(row[0], row[1], length, *row[3:7]), int(row[7]), bool(row[8])
+
+
+_LENGTH = _sql("SELECT length(text) FROM document WHERE id = :document_id")
+
+
+def _length(run: Run, document_id: int) -> int:
+    return int(run(_LENGTH, {"document_id": document_id}).fetchone()[0])
 
 
 def _values(new: NewCoding, target: Target, coder_id: int) -> dict[str, Any]:
@@ -290,16 +316,66 @@ def _add_sqlite(
 ) -> Added:
     run = _driver_run(raw, "sqlite")
     dialect = project.engine.dialect
-    target, coder_id, _ = _locked(run, new)
+    target, coder_id, undone = _locked(run, new)
     check(target)
     values = _values(new, target, coder_id)
     made = run(_INSERT, _bound(dialect, table_of(models.Coding), values)).fetchone()
     if made is None:
         raise _Duplicate(Twin(_twin(run, values), target))
     values = {"id": int(made[0])} | values
-    _queue_log(run, dialect, _log_values(new, values)).fetchone()
+    _queue_log(run, dialect, _log_values(new, values), redo=undone).fetchone()
     turn = _in_turn(run(_TURN, _turn_params(values)).fetchone(), new.start)
     return Added(values, target, *_turn(turn))
+
+
+def add_codings(
+    project: Project,
+    new: NewCoding,
+    code_ids: list[int],
+    check: Callable[[Target], None],
+    label: Callable[[list[str]], str],
+) -> list[int] | Twin | None:
+    """Several codes (by id) on one span as one undoable action (``label`` names it from
+    the codes' keys), on SQLite: ``add_coding``'s statements once per code, one undo step,
+    one commit. None: the document, a code or the coder is unknown, or this is not SQLite
+    (nothing written; the caller takes the general path)."""
+    if not project.is_sqlite or not code_ids or new.origin not in models.CODING_ORIGINS:
+        return None
+    try:
+        with project.driver_transaction() as raw:
+            return _add_sqlite_many(project, raw, new, code_ids, check, label)
+    except _NotHere:
+        return None
+    except _Duplicate as dup:
+        return dup.twin
+
+
+def _add_sqlite_many(
+    project: Project,
+    raw: Any,
+    new: NewCoding,
+    code_ids: list[int],
+    check: Callable[[Target], None],
+    label: Callable[[list[str]], str],
+) -> list[int]:
+    run = _driver_run(raw, "sqlite")
+    dialect, table = project.engine.dialect, table_of(models.Coding)
+    made: list[dict[str, Any]] = []
+    keys: list[str] = []
+    undone = True
+    for n, code_id in enumerate(code_ids):
+        target, coder_id, undone = _locked(run, new, code_id)
+        check(target)
+        values = _values(new, target, coder_id) | ({"guid": models.new_guid()} if n else {})
+        row = run(_INSERT, _bound(dialect, table, values)).fetchone()
+        if row is None:
+            raise _Duplicate(Twin(_twin(run, values), target))
+        made.append({"id": int(row[0])} | values)
+        keys.append(target.key)
+    payload = {"added": [coding_payload(v) for v in made], "removed": [], "changed": []}
+    log = {"coder": new.coder, "label": label(keys), "payload": payload, "created": new.created}
+    _queue_log(run, dialect, log, redo=undone).fetchone()
+    return [v["id"] for v in made]
 
 
 # PostgreSQL: the whole coding in one round trip. Two statements prepared once per
@@ -308,13 +384,23 @@ def _add_sqlite(
 # second, with a snapshot taken after those locks, inserts the coding unless it is a
 # duplicate or outside the text, and only then clears the coder's redo steps, logs the
 # undo step (the payload is ``coding_payload``'s shape, built by the server), counts the
-# commit and notifies, and returns the turn at the coding's start. Nothing inserted:
-# nothing else written either, and the caller learns why from the first statement's row.
+# commit and (when ``$13`` names a channel) notifies, and returns the turn at the coding's
+# start. Nothing inserted: nothing else written either, and the caller learns why from the
+# first statement's row.
+# The text is read once, as far as the span's end: ``length(text)`` would decompress the
+# whole stored text, twice per coding, the largest part of the server's time on a long
+# interview. The first statement cuts the span (``substr`` decompresses only up to it); the
+# span lies inside the text if it has all its characters. That answer passes to the second
+# statement in a transaction-local setting, ``qualcode.span_ok``; the text's length is read
+# only to explain a refusal (the first statement's third column; else the span's end).
 # Tables are locked in the order they are named: ``code`` before ``document``, as a
 # structure write's ``LOCK TABLE code, document`` takes them, or the two wait in a circle.
 _PG_LOCK = (
-    "SELECT d.id, d.title, length(d.text), c.id, c.key, c.label_da,"
-    " substr(d.text, $1 + 1, greatest($2 - $1, 0)), w.id FROM code c CROSS JOIN document d"
+    "SELECT d.id, d.title, CASE WHEN s.ok THEN $2 ELSE length(d.text) END, c.id, c.key,"
+    " c.label_da, s.span, w.id, set_config('qualcode.span_ok', s.ok::text, true)"
+    " FROM code c CROSS JOIN document d CROSS JOIN LATERAL (SELECT t.span, $1 >= 0"
+    " AND $1 < $2 AND char_length(t.span) = $2 - $1 AS ok FROM (SELECT substr(d.text,"
+    " $1 + 1, greatest($2 - $1, 0)) AS span OFFSET 0) t OFFSET 0) s"
     " LEFT JOIN (SELECT id FROM coder WHERE name = $4 FOR UPDATE) w ON true"
     " WHERE d.id = $3 AND c.key = $5 FOR KEY SHARE OF d, c"
 )
@@ -322,9 +408,10 @@ _PG_LOCK_TYPES = "int, int, int, text, text"
 _PG_CODE = f"""WITH ins AS (
  INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, origin, guid, created)
  SELECT d.id, c.id, w.id, $1, $2, $6, $7, $8, $9 FROM document d, code c, coder w
- WHERE d.id = $3 AND w.name = $4 AND c.key = $5 AND $1 >= 0 AND $1 < $2
- AND $2 <= length(d.text) AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id
- AND x.code_id = c.id AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
+ WHERE d.id = $3 AND w.name = $4 AND c.key = $5
+ AND current_setting('qualcode.span_ok', true) = 'true'
+ AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id AND x.code_id = c.id
+ AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
  RETURNING *),
 redo AS ({_CLEAR_REDO["postgresql"].replace("%(coder)s", "$4")} AND EXISTS (SELECT 1 FROM ins)),
 log AS (INSERT INTO action_log (coder, label, payload, state, created)
@@ -336,7 +423,8 @@ log AS (INSERT INTO action_log (coder, label, payload, state, created)
 bump AS (INSERT INTO project_setting (key, value) SELECT $12, '1' FROM ins
  ON CONFLICT (key) DO UPDATE
  SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR) RETURNING 1)
-SELECT ins.id, (SELECT count(*) FROM log), (SELECT pg_notify($13, $14) FROM bump),
+SELECT ins.id, (SELECT count(*) FROM log),
+ (SELECT pg_notify($13, $14) FROM bump WHERE $13 <> ''),
  t.speaker, t."end", p.id, p.name, p.title, p.organisation, p.consent, p.pseudonym
 FROM ins LEFT JOIN LATERAL (SELECT speaker, "end", participant_id FROM turn
  WHERE document_id = ins.document_id AND start <= ins.start ORDER BY start DESC LIMIT 1) t
@@ -413,8 +501,13 @@ def _add_postgres(
         "created_iso": new.created.isoformat(),
         **change_params(project.token),
     }
+    notify = project.announcer.due()
+    if not notify:
+        params["channel"] = ""  # sent after the commit, with any others held back
     with project.driver_connection() as raw:
         locked, made = _send(project, raw, params)
+        if made is not None and not notify:
+            project.announcer.held_back()
         if locked is None or locked[7] is None:
             return None
         target = Target(*locked[:7])
