@@ -168,11 +168,7 @@ def store_built(
         session,
         _table("sentence"),
         _SENTENCE_COLUMNS,
-        [
-            (item.document_id, n, s, e)
-            for item in items
-            for n, (s, e) in enumerate(item.sentences)
-        ],
+        [(item.document_id, n, s, e) for item in items for n, (s, e) in enumerate(item.sentences)],
     )
     session.execute(
         update(Document).where(col(Document.id).in_(ids)).values(nlp_version=NLP_VERSION)
