@@ -149,10 +149,11 @@ def coding_rows(reader: Reader, memo: _Memo, people: dict[int, Participant]) -> 
     """One row per coding (``CSV_COLUMNS``), in document, start, id order, read with plain
     SQL through a ``Reader``: a project may have 100,000 codings, and ORM objects for them
     (and for every speaker turn) cost more than writing the file."""
-    codes = {
-        int(i): (key, label) for i, key, label in reader.rows("SELECT id, key, label_da FROM code")
+    codes = {  # cells that repeat are made safe once
+        int(i): (safe_cell(key), safe_cell(label))
+        for i, key, label in reader.rows("SELECT id, key, label_da FROM code")
     }
-    coders = {int(i): name for i, name in reader.rows("SELECT id, name FROM coder")}
+    coders = {int(i): safe_cell(name) for i, name in reader.rows("SELECT id, name FROM coder")}
     in_doc: dict[int, list[int]] = {}
     for d, pid in reader.rows("SELECT document_id, participant_id FROM document_participant"):
         in_doc.setdefault(int(d), []).append(int(pid))
@@ -166,6 +167,8 @@ def coding_rows(reader: Reader, memo: _Memo, people: dict[int, Participant]) -> 
     turn_index = _turn_indexes(reader)
     no_turns: TurnIndex[_TurnRow] = TurnIndex([])
     documents: dict[int, tuple[str, str]] = {}
+    stamps: dict[object, str] = {}  # codings made together share a timestamp
+    origins: dict[str, str] = {}
     rows: list[list[str]] = []
     current = -1
     title = text = ""
@@ -173,7 +176,7 @@ def coding_rows(reader: Reader, memo: _Memo, people: dict[int, Participant]) -> 
     for doc_id, start, end, code_id, coder_id, note, origin, created in reader.rows(_CODINGS_SQL):
         if doc_id != current:
             current = doc_id
-            if not documents or doc_id not in documents:
+            if doc_id not in documents:
                 documents = _document_texts(reader, doc_id)
             title, text = documents.pop(doc_id, ("", ""))
             turns = turn_index.get(doc_id, no_turns)
@@ -186,21 +189,27 @@ def coding_rows(reader: Reader, memo: _Memo, people: dict[int, Participant]) -> 
             person = said(sole[0])
         speaker = (person or memo.redact(turn.speaker)) if turn is not None else ""
         key, label = codes.get(code_id, ("", ""))
+        stamp = stamps.get(created)
+        if stamp is None:
+            stamp = stamps[created] = _iso(created)
+        kind = origins.get(origin)
+        if kind is None:
+            kind = origins[origin] = safe_cell(origin)
         rows.append(
             [
                 str(doc_id),  # ids and offsets: digits, never a formula
                 safe_cell(memo.redact(title)),  # once per title; counted on every row
                 safe_cell(person),
                 safe_cell(speaker),
-                safe_cell(key),
-                safe_cell(label),
+                key,
+                label,
                 str(start),
                 str(end),
                 safe_cell(memo.redact(text[start:end])),
-                safe_cell(coders.get(coder_id, "")),
+                coders.get(coder_id, ""),
                 safe_cell(memo.redact(note or "")),
-                safe_cell(origin),
-                _iso(created),
+                kind,
+                stamp,
             ]
         )
     return rows
