@@ -17,26 +17,18 @@ Fairness notes, printed with the results: Taguette converts ``.txt`` through Cal
 returns, also builds its word/lemma index (Taguette has no search index); the
 ``texts_only`` figure is ``import --no-annotate`` (the index is built later).
 
-Like with like:
-
-* Byte code. Taguette runs from a pip install, whose modules pip compiled to ``.pyc`` when it
-  installed them; a checkout of qualcode (or a process with ``PYTHONDONTWRITEBYTECODE`` set)
-  compiles its ~100 modules from source in every process. The run compiles qualcode's
-  package first (``compileall``, as pip does), so each ``qualcode`` process starts as an
-  installed one would.
-* CSV export at the same size. Taguette's highlight endpoint takes ~0.1 s a highlight (it
-  re-parses the whole document to cut the snippet), so a round makes a few hundred; qualcode's
-  project holds ``code --from``'s 20,000 more. ``csv_export_speed`` compares the two exports
-  with the same number of codings: Taguette's project is filled up to qualcode's count with
-  copies of the highlights its own endpoint made (same snippets, documents and tag,
-  inserted into its database while the server idles). ``csv_export_small`` compares both
-  with Taguette's endpoint-made highlights only (qualcode's texts-only project gets the
-  same spans), where start-up dominates. The files differ: Taguette writes 4 columns (id,
-  document, tag, content; each snippet read through html5lib), qualcode 13 (document,
-  participant and speaker as consent allows, code and label, offsets, text through the
-  consent redactor, coder, memo, origin, created).
-* CPU. On a shared machine wall time follows the load; the CPU seconds of qualcode's process
-  and of Taguette's server (the HTTP client is not counted) are printed beside the ratios.
+Like with like: qualcode's package is compiled to byte code first (``compileall``), as pip
+does for an installed package like Taguette's; a checkout run with
+``PYTHONDONTWRITEBYTECODE`` compiles ~100 modules from source in every process.
+``csv_export_speed`` compares exports of the same number of codings: Taguette's endpoint
+makes a few hundred highlights a round (~0.1 s each: it re-parses the whole document), so its
+project is filled up to qualcode's count with copies of those highlights (same snippets,
+documents, tag), written into its database while the server idles; ``csv_export_small``
+compares Taguette's endpoint-made highlights with the same spans in qualcode's texts-only
+project (start-up dominates). Taguette's CSV has 4 columns (id, document, tag, content read
+through html5lib), qualcode's 13 (participant and speaker as consent allows, code and label,
+offsets, text through the consent redactor, coder, memo, origin, created). Wall time follows
+the machine's load, so CPU seconds (qualcode's process, Taguette's server) are printed too.
 """
 
 from __future__ import annotations
