@@ -16,17 +16,33 @@ Fairness notes, printed with the results: Taguette converts ``.txt`` through Cal
 (its fastest path: no conversion); qualcode imports the ``.txt`` and, before ``import``
 returns, also builds its word/lemma index (Taguette has no search index); the
 ``texts_only`` figure is ``import --no-annotate`` (the index is built later).
+
+Like with like: qualcode's package is compiled to byte code first (``compileall``), as pip
+does for an installed package like Taguette's; a checkout run with
+``PYTHONDONTWRITEBYTECODE`` compiles ~100 modules from source in every process.
+``csv_export_speed`` compares exports of the same number of codings: Taguette's endpoint
+makes a few hundred highlights a round (~0.1 s each: it re-parses the whole document), so its
+project is filled up to qualcode's count with copies of those highlights (same snippets,
+documents, tag), written into its database while the server idles; ``csv_export_small``
+compares Taguette's endpoint-made highlights with the same spans in qualcode's texts-only
+project (start-up dominates). Taguette's CSV has 4 columns (id, document, tag, content read
+through html5lib), qualcode's 13 (participant and speaker as consent allows, code and label,
+offsets, text through the consent redactor, coder, memo, origin, created). Wall time follows
+the machine's load, so CPU seconds (qualcode's process, Taguette's server) are printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import http.client
+import io
 import json
 import os
 import re
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -52,6 +68,11 @@ GOALS = {  # ratio qualcode ÷ Taguette: (comparison, goal)
     "open_document_speed": (">=", 1.0),
     "peak_memory": ("<=", 1.0),
     "database_size": ("<=", 3.0),
+}
+INFO = {  # ratios printed without a goal: name -> (qualcode figure, Taguette figure, higher)
+    "csv_export_small": ("q_csv_small_rows_per_s", "t_csv_small_rows_per_s", True),
+    "import_cpu": ("q_import_cpu_s", "t_import_cpu_s", False),
+    "import_texts_only_cpu": ("q_import_texts_only_cpu_s", "t_import_cpu_s", False),
 }
 
 
@@ -237,6 +258,49 @@ def _codings_file(folder: Path, n: int, docs: int, length: int) -> Path:
     return path
 
 
+def _csv_rows(text: str) -> int:
+    """Records in a CSV text after its header (a quoted cell may hold line breaks, so lines
+    are not rows: qualcode's ``text`` column often does)."""
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+
+
+def _spans_file(folder: Path, name: str, spans: list[tuple[int, int, int]]) -> Path:
+    """A ``code --from`` file coding these ``(document, start, end)`` spans with ``peer``."""
+    path = folder / name
+    lines = ["document,start,end,code", *(f"{d},{a},{b},peer" for d, a, b in spans)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _fill_taguette(db: Path, project: int, tag: int, target: int) -> int:
+    """Copy the project's endpoint-made highlights (snippet, document, offsets, tag) until it
+    holds ``target``; returns how many it holds. Written straight into its SQLite file: its
+    endpoint takes ~0.1 s a highlight."""
+    con = sqlite3.connect(db, timeout=60)
+    try:
+        made = con.execute(
+            "SELECT h.document_id, h.start_offset, h.end_offset, h.snippet FROM highlights h "
+            "JOIN documents d ON d.id = h.document_id WHERE d.project_id = ? ORDER BY h.id",
+            (project,),
+        ).fetchall()
+        if not made:
+            return 0
+        with con:
+            for i in range(max(0, target - len(made))):
+                cur = con.execute(
+                    "INSERT INTO highlights (document_id, start_offset, end_offset, snippet) "
+                    "VALUES (?, ?, ?, ?)",
+                    made[i % len(made)],
+                )
+                con.execute(
+                    "INSERT INTO highlight_tags (highlight_id, tag_id) VALUES (?, ?)",
+                    (cur.lastrowid, tag),
+                )
+        return max(target, len(made))
+    finally:
+        con.close()
+
+
 class Figures:
     """Figures by name (one value per round) and the steps that failed, printed as they come."""
 
@@ -308,6 +372,8 @@ def _round(r: int, tag: Taguette, run: Setup, f: Figures) -> None:  # noqa: C901
         f.note("t_import_cpu_s", tag.cpu_seconds() - cpu)
         f.note("t_db_mb", (tag.db.stat().st_size - before) / 1e6)
         state["pid"], state["docs"] = pid, ids
+        if r == 0:  # the server's peak after its first import, before any CSV fill-up grows it
+            f.note("t_rss_mb", tag.peak_rss_mb())
 
     def q_bulk() -> None:
         _qualcode("-p", str(project), "codebook", "load", str(run.codebook), cwd=work)
@@ -332,19 +398,45 @@ def _round(r: int, tag: Taguette, run: Setup, f: Figures) -> None:  # noqa: C901
             if time.perf_counter() - started > run.highlight_seconds:
                 break  # enough for a rate: bounded in time
         f.note("t_codings_per_s", done / (time.perf_counter() - started))
-        state["highlights"] = done
+        state["highlights"], state["tag"] = done, tid
 
-    def q_csv() -> None:
-        out = work / f"q{r}.csv"
-        wall, _, _ = _qualcode("-p", str(project), "export", "csv", str(out), cwd=work)
-        rows = max(0, len(out.read_text(encoding="utf-8").splitlines()) - 1)
-        f.note("q_csv_rows_per_s", rows / wall)
+    def _q_csv_rows(source: Path, out: Path) -> float:
+        wall, _, _ = _qualcode("-p", str(source), "export", "csv", str(out), cwd=work)
+        return _csv_rows(out.read_text(encoding="utf-8-sig")) / wall
 
-    def t_csv() -> None:
+    def _t_csv_rows() -> tuple[float, int]:
         started = time.perf_counter()
         data = tag.get(f"/project/{state['pid']}/export/highlights/.csv")
-        rows = max(0, len(data.decode("utf-8", "replace").splitlines()) - 1)
-        f.note("t_csv_rows_per_s", rows / (time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        rows = _csv_rows(data.decode("utf-8", "replace"))
+        return rows / elapsed, rows
+
+    def q_csv_small() -> None:
+        # qualcode's texts-only project gets the spans Taguette's endpoint coded
+        done = state["highlights"]
+        spans = []
+        for i in range(done):
+            start = (i * 97) % (run.shortest - 200)
+            spans.append((1 + i % run.n_docs, start, start + 80))
+        _qualcode("-p", str(later), "codebook", "load", str(run.codebook), cwd=work)
+        _qualcode(
+            "-p", str(later), "code", "--from", str(_spans_file(work, f"s{r}.csv", spans)),
+            cwd=work,
+        )  # fmt: skip
+        f.note("q_csv_small_rows_per_s", _q_csv_rows(later, work / f"q{r}_small.csv"))
+
+    def t_csv_small() -> None:
+        f.note("t_csv_small_rows_per_s", _t_csv_rows()[0])
+
+    def q_csv() -> None:
+        f.note("q_csv_rows_per_s", _q_csv_rows(project, work / f"q{r}.csv"))
+
+    def t_csv() -> None:
+        held = _fill_taguette(tag.db, state["pid"], state["tag"], run.n_bulk + run.n_highlights)
+        rate, rows = _t_csv_rows()
+        if rows != held:
+            raise RuntimeError(f"Taguette exported {rows} rows of {held} highlights")
+        f.note("t_csv_rows_per_s", rate)
 
     def q_open() -> None:
         f.note("q_open_doc_s", _domain_open(project, run.n_docs // 2 + 1))
@@ -358,7 +450,9 @@ def _round(r: int, tag: Taguette, run: Setup, f: Figures) -> None:  # noqa: C901
         ("qualcode import", q_import), ("qualcode import --no-annotate", q_import_later),
         ("Taguette upload", t_import), ("qualcode code --from", q_bulk),
         ("qualcode apply_code", q_domain), ("Taguette highlight", t_highlights),
-        ("qualcode export csv", q_csv), ("Taguette CSV export", t_csv),
+        ("qualcode export csv (Taguette's codings)", q_csv_small),
+        ("Taguette CSV export (its codings)", t_csv_small),
+        ("qualcode export csv", q_csv), ("Taguette CSV export (same count)", t_csv),
         ("qualcode open document", q_open), ("Taguette open document", t_open),
     ):  # fmt: skip
         f.step(f"round {r}: {name}", fn)
@@ -392,6 +486,7 @@ def main() -> int:
     if not Path(args.taguette).exists():
         print(f"Taguette not found at {args.taguette}: see this file's docstring", file=sys.stderr)
         return 2
+    _compile_qualcode()
     n_docs, words = (10, 2_000) if args.quick else (100, 10_000)
     work = Path(tempfile.mkdtemp(prefix="qc-peer-"))
     os.environ.pop("QUALCODE_PROJECT", None)
@@ -420,12 +515,25 @@ def main() -> int:
         for r in range(args.rounds):
             print(f"round {r + 1} of {args.rounds}", flush=True)
             _round(r, tag, run, f)
-        f.note("t_rss_mb", tag.peak_rss_mb())
+        f.note("t_rss_mb_end", tag.peak_rss_mb())  # after every step, 20,000-row exports too
     finally:
         tag.close()
     _report(f, run, args.rounds)
     shutil.rmtree(work, ignore_errors=True)
     return 1 if f.failed else 0
+
+
+def _compile_qualcode() -> None:
+    """Compile qualcode's modules to byte code as ``pip install`` does for an installed
+    package (Taguette's venv has them); a checkout run with ``PYTHONDONTWRITEBYTECODE`` would
+    otherwise compile every module from source in every process."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("qualcode")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("qualcode is not importable here")
+    for folder in spec.submodule_search_locations:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True)
 
 
 def _report(f: Figures, run: Setup, rounds: int) -> None:
@@ -441,11 +549,20 @@ def _report(f: Figures, run: Setup, rounds: int) -> None:
         ratio = a / b if higher else b / a
         ok = ratio >= goal if op == ">=" else ratio <= goal
         print(f"{key:32} {ratio:10.2f}x  (goal {op} {goal}x: {'ok' if ok else 'NOT MET'})")
+    for key, (ours, theirs, higher) in INFO.items():
+        a, b = f.median(ours), f.median(theirs)
+        if a and b:
+            print(f"{key:32} {(a / b if higher else b / a):10.2f}x  (no goal; see the notes)")
     for failure in f.failed:
         print(f"FAIL {failure}")
     print(
         "notes: Taguette is sent .html (no Calibre here); qualcode's import includes its "
-        "index; CSV speed is rows per second (the projects hold different numbers of codings)"
+        "index; qualcode's modules are compiled first, as a pip install has them; "
+        "csv_export_speed: both projects hold the same number of codings (Taguette's filled "
+        "up with copies of its own highlights), csv_export_small: Taguette's endpoint-made "
+        "highlights on both sides; Taguette's CSV has 4 columns, qualcode's 13 (consent "
+        "applied); *_cpu: CPU seconds of qualcode's process vs Taguette's server; "
+        "peak_memory: qualcode's import process vs Taguette's server after its first import"
     )
 
 

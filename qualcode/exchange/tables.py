@@ -15,20 +15,22 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from qualcode.consent import Redactor
 from qualcode.db import Project
-from qualcode.documents import TurnIndex, document_turns
+from qualcode.documents import TurnIndex
 from qualcode.errors import ExportError
 from qualcode.exchange.redact import RedactionDict, export_redactor
-from qualcode.models import Code, Coder, Coding, Document, DocumentParticipant, Participant, Quote
+from qualcode.models import Code, Coding, Document, Participant, Quote
 from qualcode.safe_write import atomic_write_bytes
+from qualcode.store.light import Reader
+from qualcode.store.reader import SessionReader
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 CSV_COLUMNS = (
     "document_id",
@@ -118,18 +120,42 @@ class _Memo:
         )
 
 
-def _coding_rows(s: Session, memo: _Memo, people: dict[int, Participant]) -> list[list[str]]:
-    """One row per coding, read as plain rows (no ORM objects: a project may have 100,000)."""
-    conn = s.connection()
-    codes = {
-        int(i): (key, label)
-        for i, key, label in conn.execute(select(Code.id, Code.key, Code.label_da)).all()
+class _TurnRow(NamedTuple):
+    start: int
+    end: int
+    speaker: str
+    participant_id: int | None
+
+
+_CODINGS_SQL = (
+    'SELECT document_id, start, "end", code_id, coder_id, memo, origin, created FROM coding '
+    "ORDER BY document_id, start, id"
+)
+_TURNS_SQL = (
+    'SELECT document_id, start, "end", speaker, participant_id FROM turn '
+    "ORDER BY document_id, start, id"
+)
+
+
+def _turn_indexes(reader: Reader) -> dict[int, TurnIndex[_TurnRow]]:
+    """Every document's speaker turns, from one plain query (no ORM rows)."""
+    by_doc: dict[int, list[_TurnRow]] = {}
+    for doc_id, start, end, speaker, pid in reader.rows(_TURNS_SQL):
+        by_doc.setdefault(int(doc_id), []).append(_TurnRow(int(start), int(end), speaker, pid))
+    return {doc_id: TurnIndex(turns) for doc_id, turns in by_doc.items()}
+
+
+def coding_rows(reader: Reader, memo: _Memo, people: dict[int, Participant]) -> list[list[str]]:
+    """One row per coding (``CSV_COLUMNS``), in document, start, id order, read with plain
+    SQL through a ``Reader``: a project may have 100,000 codings, and ORM objects for them
+    (and for every speaker turn) cost more than writing the file."""
+    codes = {  # cells that repeat are made safe once
+        int(i): (safe_cell(key), safe_cell(label))
+        for i, key, label in reader.rows("SELECT id, key, label_da FROM code")
     }
-    coders = {int(i): name for i, name in conn.execute(select(Coder.id, Coder.name)).all()}
+    coders = {int(i): safe_cell(name) for i, name in reader.rows("SELECT id, name FROM coder")}
     in_doc: dict[int, list[int]] = {}
-    for d, pid in conn.execute(
-        select(DocumentParticipant.document_id, DocumentParticipant.participant_id)
-    ).all():
+    for d, pid in reader.rows("SELECT document_id, participant_id FROM document_participant"):
         in_doc.setdefault(int(d), []).append(int(pid))
     said_of: dict[int, str] = {}
 
@@ -138,58 +164,84 @@ def _coding_rows(s: Session, memo: _Memo, people: dict[int, Participant]) -> lis
             said_of[pid] = memo.redactor.attribution(people[pid]) if pid in people else ""
         return said_of[pid]
 
+    turn_index = _turn_indexes(reader)
+    no_turns: TurnIndex[_TurnRow] = TurnIndex([])
+    documents: dict[int, tuple[str, str]] = {}
+    stamps: dict[object, str] = {}  # codings made together share a timestamp
+    origins: dict[str, str] = {}
     rows: list[list[str]] = []
-    for doc_id, title, text in conn.execute(
-        select(Document.id, Document.title, Document.text).order_by(col(Document.id))
-    ).all():
-        turns = TurnIndex(document_turns(s, doc_id))
-        sole = in_doc.get(doc_id, [])
-        codings = conn.execute(
-            sa_select(  # seven columns: past sqlmodel's typed select overloads
-                col(Coding.start),
-                col(Coding.end),
-                col(Coding.code_id),
-                col(Coding.coder_id),
-                col(Coding.memo),
-                col(Coding.origin),
-                col(Coding.created),
-            )
-            .where(col(Coding.document_id) == doc_id)
-            .order_by(col(Coding.start), col(Coding.id))
-        ).all()
-        for start, end, code_id, coder_id, note, origin, created in codings:
-            turn = turns.at(start)
-            person = ""
-            if turn is not None and turn.participant_id:
-                person = said(turn.participant_id)
-            elif turn is None and len(sole) == 1:
-                person = said(sole[0])
-            speaker = (person or memo.redact(turn.speaker)) if turn is not None else ""
-            key, label = codes.get(code_id, ("", ""))
-            row = [
-                doc_id,
-                memo.redact(title),  # once per title; counted on every row
-                person,
-                speaker,
+    current = -1
+    title = text = ""
+    turns, sole = no_turns, []
+    for doc_id, start, end, code_id, coder_id, note, origin, created in reader.rows(_CODINGS_SQL):
+        if doc_id != current:
+            current = doc_id
+            if doc_id not in documents:
+                documents = _document_texts(reader, doc_id)
+            title, text = documents.pop(doc_id, ("", ""))
+            turns = turn_index.get(doc_id, no_turns)
+            sole = in_doc.get(doc_id, [])
+        turn = turns.at(start)
+        person = ""
+        if turn is not None and turn.participant_id:
+            person = said(turn.participant_id)
+        elif turn is None and len(sole) == 1:
+            person = said(sole[0])
+        speaker = (person or memo.redact(turn.speaker)) if turn is not None else ""
+        key, label = codes.get(code_id, ("", ""))
+        stamp = stamps.get(created)
+        if stamp is None:
+            stamp = stamps[created] = _iso(created)
+        kind = origins.get(origin)
+        if kind is None:
+            kind = origins[origin] = safe_cell(origin)
+        rows.append(
+            [
+                str(doc_id),  # ids and offsets: digits, never a formula
+                safe_cell(memo.redact(title)),  # once per title; counted on every row
+                safe_cell(person),
+                safe_cell(speaker),
                 key,
                 label,
-                start,
-                end,
-                memo.redact(text[start:end]),
+                str(start),
+                str(end),
+                safe_cell(memo.redact(text[start:end])),
                 coders.get(coder_id, ""),
-                memo.redact(note or ""),
-                origin,
-                _iso(created),
+                safe_cell(memo.redact(note or "")),
+                kind,
+                stamp,
             ]
-            rows.append([safe_cell(v) for v in row])
+        )
     return rows
 
 
+_TEXTS_AT_ONCE = 50  # documents whose texts are read together (memory: their texts only)
+
+
+def _document_texts(reader: Reader, first: int) -> dict[int, tuple[str, str]]:
+    """Titles and texts of the next documents from ``first`` on, in id order."""
+    found = reader.rows(
+        "SELECT id, title, text FROM document WHERE id >= :first ORDER BY id LIMIT :n",
+        {"first": first, "n": _TEXTS_AT_ONCE},
+    )
+    return {int(i): (title, text) for i, title, text in found}
+
+
 def _iso(value: object) -> str:
+    """A stored timestamp as ISO 8601 in UTC, as the models read it (``UTCDateTime``): SQLite
+    keeps UTC text without an offset (``2026-03-04 10:00:00.000000``), PostgreSQL an aware
+    value; both come out as ``2026-03-04T10:00:00+00:00``."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        if value.utcoffset() is None:
+            return value.replace(tzinfo=dt.UTC).isoformat()
+        return value.astimezone(dt.UTC).isoformat()
     return str(value)
 
 
@@ -247,7 +299,7 @@ def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, _Memo
         redactor = export_redactor(participants, full=full)
         people = {p.id: p for p in participants if p.id is not None}
         memo = _Memo(redactor)
-        tables.codings = _coding_rows(s, memo, people)
+        tables.codings = coding_rows(SessionReader(s), memo, people)
         tables.quotes = _quote_rows(s, redactor, people)
         tables.participants = _participant_rows(redactor, participants)
         _matrix(s, redactor, tables)
@@ -275,6 +327,8 @@ def export_csv(project: Project, out: Path, *, full: bool = False) -> TableResul
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
     ws = wb.create_sheet(title)
     for values in [header, *rows]:
         cells = []
@@ -288,6 +342,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -
 def export_xlsx(project: Project, out: Path, *, full: bool = False) -> TableResult:
     """An Excel workbook: codings, quotes, participants (as consent allows), and a document x
     code matrix of coding counts. Every cell is text."""
+    # openpyxl is imported here, not at the top: it costs the CSV export (and every command
+    # that reaches this module) a third of a second of start-up
+    from openpyxl import Workbook
+
     tables, memo = build_tables(project, full=full)
     wb = Workbook()
     default = wb.active

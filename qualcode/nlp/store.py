@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
@@ -24,7 +25,7 @@ from qualcode.progress import Progress, no_progress
 
 _CHUNK = 20_000
 _IN_CHUNK = 900  # values in one SQL ``IN (...)``
-_SQLITE_CACHE_KB = 65_536  # page cache while storing the index (per connection)
+_SQLITE_CACHE_KB = 16_384  # page cache while storing the index (per connection; RSS)
 # Words annotated together (one nlp.pipe batch, one transaction): spaCy's Doc objects of a
 # batch are alive at once, so this bounds the memory of annotating.
 BATCH_WORDS = 60_000
@@ -81,11 +82,22 @@ def _known_terms(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tupl
     return found
 
 
-def term_ids(session: Session, stops: dict[tuple[str, str], bool]) -> dict[tuple[str, str], int]:
+def term_ids(
+    session: Session,
+    stops: dict[tuple[str, str], bool],
+    known: dict[tuple[str, str], int] | None = None,
+) -> dict[tuple[str, str], int]:
     """Ids of these ``(lower, lemma)`` terms, adding the new ones (``stops`` gives each
-    term's stop-word flag). Safe beside another writer adding the same term."""
-    found = _known_terms(session, stops)
-    missing = [key for key in stops if key not in found]
+    term's stop-word flag). Safe beside another writer adding the same term.
+
+    ``known``: ids found by earlier batches of the same run (a term row is never deleted
+    or renumbered, so an id once read stays true); it is filled with what this call finds.
+    """
+    if known is None:
+        known = {}
+    wanted = {key: stop for key, stop in stops.items() if key not in known}
+    found = _known_terms(session, wanted) if wanted else {}
+    missing = [key for key in wanted if key not in found]
     if missing:
         conn = session.connection()
         conn.execute(
@@ -96,7 +108,8 @@ def term_ids(session: Session, stops: dict[tuple[str, str], bool]) -> dict[tuple
             [{"lower": lo, "lemma": le, "stop": stops[(lo, le)]} for lo, le in missing],
         )
         found.update(_known_terms(session, missing))
-    return found
+    known.update(found)
+    return {key: known[key] for key in stops}
 
 
 def forget_annotation(session: Session, document_ids: list[int]) -> None:
@@ -106,11 +119,15 @@ def forget_annotation(session: Session, document_ids: list[int]) -> None:
         session.execute(delete(Sentence).where(col(Sentence.document_id).in_(chunk)))
 
 
-def _store_postings(session: Session, built: list[tuple[int, DocumentPostings]]) -> None:
+def _store_postings(
+    session: Session,
+    built: list[tuple[int, DocumentPostings]],
+    known: dict[tuple[str, str], int] | None = None,
+) -> None:
     stops: dict[tuple[str, str], bool] = {}
     for _, postings in built:
         stops.update(postings.stop)
-    ids = term_ids(session, stops)
+    ids = term_ids(session, stops, known)
     rows = [
         (doc_id, ids[key], writer.count, writer.payload())
         for doc_id, postings in built
@@ -120,32 +137,47 @@ def _store_postings(session: Session, built: list[tuple[int, DocumentPostings]])
     _bulk_insert(session, _table("posting"), _POSTING_COLUMNS, rows)
 
 
-def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
-    """Replace the index and sentences of several documents inside the caller's transaction."""
-    ids = [doc_id for doc_id, _ in items]
+@dataclass
+class Built:
+    """One document's annotation in its stored form: postings (a few bytes a word) and
+    sentence spans. The token rows it was built from are not kept."""
+
+    document_id: int
+    postings: DocumentPostings
+    sentences: list[tuple[int, int]]
+
+
+def built_from(document_id: int, annotation: Annotation) -> Built:
+    postings = DocumentPostings()
+    postings.add(annotation.tokens)
+    return Built(document_id, postings, annotation.sentences)
+
+
+def store_built(
+    session: Session, items: list[Built], known: dict[tuple[str, str], int] | None = None
+) -> None:
+    """Replace the index and sentences of these documents inside the caller's transaction
+    (``known``: term ids of earlier batches, see ``term_ids``)."""
+    ids = [item.document_id for item in items]
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
     forget_annotation(session, ids)
-    built = []
-    for doc_id, annotation in items:
-        postings = DocumentPostings()
-        postings.add(annotation.tokens)
-        built.append((doc_id, postings))
-    _store_postings(session, built)
+    _store_postings(session, [(item.document_id, item.postings) for item in items], known)
     _bulk_insert(
         session,
         _table("sentence"),
         _SENTENCE_COLUMNS,
-        [
-            (doc_id, n, s, e)
-            for doc_id, annotation in items
-            for n, (s, e) in enumerate(annotation.sentences)
-        ],
+        [(item.document_id, n, s, e) for item in items for n, (s, e) in enumerate(item.sentences)],
     )
     session.execute(
         update(Document).where(col(Document.id).in_(ids)).values(nlp_version=NLP_VERSION)
     )
+
+
+def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
+    """Replace the index and sentences of several documents inside the caller's transaction."""
+    store_built(session, [built_from(doc_id, annotation) for doc_id, annotation in items])
 
 
 def store_annotation(session: Session, document_id: int, annotation: Annotation) -> None:
@@ -280,6 +312,7 @@ def annotate_documents(
     total = len(todo)
     done = 0
     i = 0
+    known: dict[tuple[str, str], int] = {}  # term ids found so far (see ``term_ids``)
     while i < total:
         ids = [todo[i]]
         words = sizes.get(todo[i], 0)
@@ -295,16 +328,23 @@ def annotate_documents(
                 if d is not None
             ]
         progress(done, total, "annotating")
+        found = len(docs)
         if len(docs) == 1 and len(docs[0][1]) > SEGMENT_CHARS:
-            _annotate_large(project, *docs[0])
+            _annotate_large(project, *docs[0], known=known)
         else:
-            annotations = list(annotate_texts([(text, lang) for _, text, lang in docs]))
+            # Each document's token rows become its postings at once and are dropped, so a
+            # batch holds a few bytes a word (not a tuple per word) until it is stored.
+            built = [
+                built_from(doc_id, annotation)
+                for (doc_id, _, _), annotation in zip(
+                    docs, annotate_texts([(text, lang) for _, text, lang in docs]), strict=True
+                )
+            ]
+            del docs
             with project.transaction("import") as s:  # no coder waits for it
-                pairs = [
-                    (doc_id, ann) for (doc_id, _, _), ann in zip(docs, annotations, strict=True)
-                ]
-                store_annotations(s, pairs)
-        done += len(docs)
+                store_built(s, built, known)
+            del built
+        done += found
     progress(total, total, "")
     return done
 
@@ -332,7 +372,13 @@ def _segments(text: str, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None:
+def _annotate_large(
+    project: Project,
+    doc_id: int,
+    text: str,
+    lang: str,
+    known: dict[tuple[str, str], int] | None = None,
+) -> None:
     """Annotate one long text segment by segment inside one transaction, so memory follows
     the segment (a million characters) plus a few bytes a word of postings, not the whole
     text's annotation, and the document is still never half-annotated. A phrase does not
@@ -355,7 +401,7 @@ def _annotate_large(project: Project, doc_id: int, text: str, lang: str) -> None
             ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
             sentence_base += len(sentences)
             del annotation
-        _store_postings(s, [(doc_id, postings)])
+        _store_postings(s, [(doc_id, postings)], known)
         s.execute(
             update(Document).where(col(Document.id) == doc_id).values(nlp_version=NLP_VERSION)
         )
