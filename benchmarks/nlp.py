@@ -12,7 +12,11 @@ Budgets (issue 6), on a 2-core machine, for a generated corpus of 200 interviews
 Lemma quality and cost (issue 14), independent of the corpus:
 - ``lemma_collapse_pct`` / ``lemma_false_merge_pct``: on ``data/lemma_paradigms_da.jsonl``
   (300+ domain paradigms), the share whose forms all get one lemma key, and the share that
-  shares a key with another paradigm;
+  shares a key with another paradigm — out of context (``lemma_key``, as a one-word query
+  is lemmatised), and in context (``lemma_false_merge_in_context_pct``: a form two
+  paradigms share, ``tolker`` or ``vagt``, after one word typical of its paradigm's part
+  of speech, resolved by ``nlp.lemma_rules`` as annotation resolves it); and
+  ``homograph_right_pct``: shared forms in written sentences given the right lemma;
 - ``lemma_load_ms`` / ``lemma_peak_mb``: a fresh process that imports the pipeline and
   lemmatises one word (the lemma table opened from its cache; built first if missing).
 """
@@ -26,7 +30,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from corpus import generate_corpus
 
@@ -50,11 +56,55 @@ _LOAD_PROBE = (
 )
 
 
+HOMOGRAPH_SENTENCES = Path(__file__).parent.parent / "tests" / "data" / "lemma_homographs_da.jsonl"
+# One word before a shared form, typical of its paradigm's part of speech (``lemma_rules``).
+_POS_CUE = {"noun": "om", "verb": "vi", "adj": "meget"}
+
+
+_Key = Callable[[dict[str, Any], str], str]
+
+
+def _merges(rows: list[dict[str, Any]], key: _Key) -> set[str]:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for form in row["forms"]:
+            owners[key(row, form)].add(row["lemma"])
+    return {lemma for names in owners.values() if len(names) > 1 for lemma in names}
+
+
+def homograph_sentences() -> dict[str, float]:
+    """Shared forms in sentences (``tests/data/lemma_homographs_da.jsonl``): the share given
+    the right lemma by the annotation (the word before decides) and by the table alone."""
+    from qualcode.nlp.pipeline import annotate_text, lemma_key
+
+    rows = [json.loads(line) for line in HOMOGRAPH_SENTENCES.read_text("utf-8").splitlines()]
+    right = table = 0
+    for row in rows:
+        got = next(t[4] for t in annotate_text(row["text"]).tokens if t[3] == row["form"])
+        right += got == row["lemma"]
+        table += lemma_key(row["form"]) == row["lemma"]
+    return {
+        "homograph_sentences": float(len(rows)),
+        "homograph_right_pct": 100 * right / len(rows),
+        "homograph_table_only_pct": 100 * table / len(rows),
+    }
+
+
 def lemma_quality() -> dict[str, float]:
     """Paradigm collapse and false merges of ``lemma_key`` (see the module docstring)."""
+    from qualcode.nlp.lemma_rules import context_lemma
     from qualcode.nlp.pipeline import lemma_key
 
     rows = [json.loads(line) for line in PARADIGMS.read_text(encoding="utf-8").splitlines()]
+
+    # in context: a form two paradigms share takes the reading its word before gives it
+    def in_context_key(row: dict[str, Any], form: str) -> str:
+        return context_lemma(_POS_CUE.get(row["pos"]), form, lemma_key(form))
+
+    in_context = _merges(rows, in_context_key)
+    collapsed_in_context = sum(
+        len({in_context_key(row, form) for form in row["forms"]}) == 1 for row in rows
+    )
     owners: dict[str, set[str]] = defaultdict(set)
     shared = defaultdict(int)
     for row in rows:
@@ -78,6 +128,9 @@ def lemma_quality() -> dict[str, float]:
         "lemma_collapse_pct": 100 * collapsed / len(rows),
         "lemma_false_merge_pct": 100 * len(merged) / len(rows),
         "lemma_false_merge_not_homograph_pct": 100 * len(avoidable) / len(rows),
+        "lemma_false_merge_in_context_pct": 100 * len(in_context) / len(rows),
+        "lemma_collapse_in_context_pct": 100 * collapsed_in_context / len(rows),
+        **homograph_sentences(),
     }
 
 

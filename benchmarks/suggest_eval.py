@@ -4,6 +4,7 @@
     python benchmarks/suggest_eval.py blind [--no-train] [--json]    # the blind dev set
     python benchmarks/suggest_eval.py demo [--no-train] [--json]
     python benchmarks/suggest_eval.py paragraphs [devset|blind]  # codebook alone, per paragraph
+    python benchmarks/suggest_eval.py confusion [devset|blind]   # which areas steal from which
 
 Two dev sets: ``devset_da.jsonl`` (216 paragraphs, written by a helper who had seen the
 codebook) and ``devset_blind_da.jsonl`` (306 paragraphs, written from DOMAIN.md only; its
@@ -211,11 +212,68 @@ def paragraphs(name: str = "devset") -> dict[str, Any]:
     }
 
 
+def confusion(name: str = "blind") -> dict[str, Any]:
+    """Codebook alone, per paragraph: gold area x the area ranked first, and the codebook
+    terms that carried the wrongly chosen areas (counted over the wrong paragraphs; only
+    codebook terms and aggregate counts, no dev-set text)."""
+    import qualcode.suggest.scorer as scorer_module
+    from qualcode.nlp.pipeline import annotate_text
+
+    rows = load_devset(name)
+    codes = _codes()
+    scorers = {lang: scorer_module.CodebookScorer(codes, lang) for lang in ("da", "en")}
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    thieves: dict[str, int] = defaultdict(int)
+    for r in rows:
+        lang = r.get("lang") or "da"
+        sc = scorers.get(lang, scorers["da"])
+        toks = [(t[3], t[4]) for t in annotate_text(r["text"], lang).tokens]
+        ev = sc.score(toks)
+        areas = scorer_module.area_evidence(sc, ev)
+        best = max(areas.items(), key=lambda kv: (kv[1], kv[0]), default=("-", 0.0))
+        predicted = best[0] if best[1] > 0 else "-"
+        table[r["area"]][predicted] += 1
+        if predicted not in ("-", r["area"]):
+            for key, e in ev.items():
+                if sc.codes[key].area_key == predicted:
+                    for term in e.terms:
+                        thieves[f"{predicted} via {key}: {term}"] += 1
+    top = sorted(thieves.items(), key=lambda kv: -kv[1])[:25]
+    return {
+        "set": name,
+        "confusion": {g: dict(sorted(p.items())) for g, p in sorted(table.items())},
+        "wrong_area_terms": dict(top),
+    }
+
+
+def _codes() -> list[Any]:
+    from sqlmodel import select
+
+    from qualcode.codebook import load_codebook
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook
+    from qualcode.models import Code
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = open_project(Path(tmp) / "p.qualcode", create=True)
+        load_codebook(project, demo_codebook())
+        with project.session() as s:
+            codes = list(s.exec(select(Code)))
+            for c in codes:
+                s.expunge(c)
+        project.close()
+    return codes
+
+
 def main(argv: list[str]) -> None:
     from qualcode.suggest import evaluate
 
     mode = argv[0] if argv else "devset"
     train = "--no-train" not in argv
+    if mode == "confusion":
+        name = argv[1] if len(argv) > 1 and argv[1] in SETS else "blind"
+        print(json.dumps(confusion(name), indent=1))
+        return
     if mode == "paragraphs":
         name = argv[1] if len(argv) > 1 and argv[1] in SETS else "devset"
         print(json.dumps(paragraphs(name), indent=1))
@@ -244,7 +302,7 @@ def main(argv: list[str]) -> None:
                 "sugg",
                 r.get("suggestions"),
             )
-    for key in ("learning_curve", "model_weight"):
+    for key in ("learning_curve", "model_weight", "point_model_weight"):
         if key in report:
             print(key, report[key])
     calibration = report.get("calibration") or {}

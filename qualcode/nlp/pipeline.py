@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.nlp.language import FUNCTION_WORDS
+from qualcode.nlp.lemma_rules import resolve
 from qualcode.nlp.lemma_table import lemma_table
 from qualcode.nlp.tokenize import is_punct, punct_chars, tokenizer
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Bump when annotation changes, so stored tokens are rebuilt (``annotate_missing``).
-NLP_VERSION = "qc-nlp-3"
+NLP_VERSION = "qc-nlp-4"  # 4: shared forms get their lemma from the word before
 LANGUAGES = ("da", "en")
 BATCH_SIZE = 16
 CHUNK_CHARS = 20_000  # characters per piece handed to spaCy
@@ -481,7 +482,10 @@ def annotate_texts(
     del batch_size
     for text, lang in items:
         code = _language(lang)
-        yield _annotate_pieces(_chunks(text), text, code)
+        annotation = _annotate_pieces(_chunks(text), text, code)
+        if code == "da":  # shared forms ("tolker", "vagt"): the word before decides
+            annotation.tokens = resolve(annotation.tokens)
+        yield annotation
 
 
 def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ turns. With blind coding on, a coder's suggestions and model use only the coding
 coder may see (``qualcode.visibility``).
 """
 
-from qualcode.suggest.evaluation import choose_model_weight, evaluate, train_model
+from qualcode.suggest.evaluation import evaluate, train_model
 from qualcode.suggest.model import MODEL_KIND, TextModel, load_model
 from qualcode.suggest.passages import Passage, coded_passages
 from qualcode.suggest.scorer import (
@@ -42,6 +42,7 @@ from qualcode.suggest.store import (
     suggest,
     suggest_for_text,
 )
+from qualcode.suggest.weights import choose_model_weight, choose_model_weights
 
 __all__ = [
     "MODEL_KIND",
@@ -53,6 +54,7 @@ __all__ = [
     "accept_suggestion",
     "build_scorers",
     "choose_model_weight",
+    "choose_model_weights",
     "coded_passages",
     "combine_evidence",
     "evaluate",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,28 +43,28 @@ from qualcode.suggest.scorer import (
     MODEL_WEIGHT,
     CodebookScorer,
     CodeScore,
+    ModelWeights,
     SuggestError,
+    Weight,
     area_evidence,
     build_scorers,
     rank_codes,
 )
 from qualcode.suggest.store import _pick
+from qualcode.suggest.weights import (
+    Item,
+    _area_top1,
+    _gold,
+    _own,
+    _point_top1,
+    _rank_of,
+    choose_model_weights,
+)
 from qualcode.visibility import visible_coder_filter
 
-WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 CURVE_SHARES = (0.1, 0.2, 0.5)
 CURVE_REPEATS = 3  # random draws of the coded documents per share
-_Item = tuple[Passage, dict[str, CodeScore], dict[str, float] | None]
-
-
-def _rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    for i, (key, value) in enumerate(ranked):
-        if value <= 0:
-            return None
-        if key in gold:
-            return i + 1
-    return None
+_Item = Item
 
 
 def _best(scores: dict[str, float]) -> str | None:
@@ -94,14 +93,6 @@ class _Tally:
         }
 
 
-def _gold(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]:
-    """The passage's gold areas and gold attention points."""
-    codes = [scorer.codes[k] for k in passage.codes if k in scorer.codes]
-    areas = {c.area_key for c in codes if c.area_key is not None}
-    points = {c.key for c in codes if c.kind == "attention_point"}
-    return areas, points
-
-
 def _per_code(predicted: list[tuple[str | None, set[str]]]) -> dict[str, dict[str, Any]]:
     """Precision, recall and support of top-1 predictions, per code."""
     labels = sorted({k for _, gold in predicted for k in gold} | {p for p, _ in predicted if p})
@@ -127,18 +118,11 @@ def _macro_f1(table: dict[str, dict[str, Any]]) -> float | None:
     return round(sum(scored) / len(scored), 3) if scored else None
 
 
-def _own(
-    scorer: CodebookScorer, passage: Passage, plain: frozenset[int]
-) -> dict[str, CodeScore] | None:
-    """The passage's own evidence when it is in a document without turns (``evidence``)."""
-    return scorer.score(passage.tokens) if passage.document_id in plain else None
-
-
 def _score_method(
     name: str,
     scorer: CodebookScorer,
     items: list[_Item],
-    model_weight: float | None = None,
+    model_weight: Weight = None,
     plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     area, point = _Tally(), _Tally()
@@ -170,7 +154,7 @@ def _score_method(
 def _suggestion_quality(
     scorer: CodebookScorer,
     items: list[_Item],
-    model_weight: float | None = None,
+    model_weight: Weight = None,
     plain: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """What ``suggest`` would propose for the coded passages (as if uncoded).
@@ -219,27 +203,6 @@ def _suggestion_quality(
         "cross_cutting_precision": share("cross_ok", "cross"),
         "coverage": round(covered / len(items), 3) if items else None,
     }
-
-
-def _area_top1(scorer: CodebookScorer, items: Sequence[_Item], weight: float | None) -> float:
-    hits = total = 0
-    for passage, evidence, probs in items:
-        gold_areas, _ = _gold(scorer, passage)
-        if not gold_areas:
-            continue
-        total += 1
-        hits += _rank_of(rank_codes(scorer, evidence, probs, weight)["area"], gold_areas) == 1
-    return hits / total if total else 0.0
-
-
-def choose_model_weight(
-    scorer: CodebookScorer, items: Sequence[_Item]
-) -> tuple[float, dict[str, float]]:
-    """The model's weight in the combination that ranks the right area first most often on
-    held-out (out-of-fold) predictions; ties go to the weight nearer 0.5."""
-    curve = {w: _area_top1(scorer, items, w) for w in WEIGHT_GRID}
-    best = max(curve, key=lambda w: (round(curve[w], 6), -abs(w - 0.5)))
-    return best, {f"{w:.1f}": round(v, 3) for w, v in curve.items()}
 
 
 @dataclass
@@ -329,13 +292,13 @@ def out_of_fold(
     return probs
 
 
-def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> float:
-    """The model weight a project with only ``train_idx`` coded would choose: by
+def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> ModelWeights:
+    """The model weights a project with only ``train_idx`` coded would choose: by
     cross-validation grouped by document over those codings alone (``MODEL_WEIGHT`` when
     fewer than two documents are coded)."""
     docs = sorted({data.passages[i].document_id for i in train_idx})
     if len(docs) < 2:
-        return MODEL_WEIGHT
+        return ModelWeights(MODEL_WEIGHT, MODEL_WEIGHT)
     sub = _Data(
         data.scorer,
         [data.passages[i] for i in train_idx],
@@ -347,58 +310,84 @@ def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int)
     )
     probs = out_of_fold(sub, min(3, len(docs)), iterations, seed)
     held: list[_Item] = [(sub.passages[i], sub.evidence[i], pr) for i, pr in enumerate(probs) if pr]
-    return choose_model_weight(data.scorer, held)[0] if held else MODEL_WEIGHT
+    if not held:
+        return ModelWeights(MODEL_WEIGHT, MODEL_WEIGHT)
+    return choose_model_weights(data.scorer, held, data.plain)[0]
+
+
+def _curve_draw(
+    data: _Data, coded: set[int], iterations: int, seed: int
+) -> dict[str, float] | None:
+    """Area and attention-point top-1 on the documents not in ``coded`` for a project where
+    only ``coded`` are: codebook, model alone and combined (None when the model cannot be
+    trained on so few codings)."""
+    train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
+    test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
+    examples = [(data.words[i], data.labels[i]) for i in train_idx]
+    examples += data.negatives[: len(train_idx) // 2]
+    held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
+    out = {
+        "passages": float(len(train_idx)),
+        "codebook": _area_top1(data.scorer, held_cb, None),
+        "codebook_point": _point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
+    }
+    try:
+        model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+    except SuggestError:
+        return None
+    weights = _curve_weight(data, train_idx, iterations, seed)
+    probs = model.predict([data.words[i] for i in test_idx])
+    held: list[_Item] = [
+        (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
+    ]
+    alone: list[_Item] = [(p, {}, pr) for p, _, pr in held]
+    out["model"] = _area_top1(data.scorer, alone, 1.0)
+    out["combined"] = _area_top1(data.scorer, held, weights)
+    out["model_point"] = _point_top1(data.scorer, alone, 1.0) or 0.0
+    out["combined_point"] = _point_top1(data.scorer, held, weights, data.plain) or 0.0
+    out["weight"] = weights.area
+    out["point_weight"] = weights.attention_point
+    return out
 
 
 def _learning_curve(data: _Data, iterations: int, seed: int) -> list[dict[str, Any]]:
-    """Top-1 (area) on the documents not coded when only a share of them is, the mean of
-    ``CURVE_REPEATS`` random draws of the coded documents. Each draw is a project of its
-    own: the model learns from the coded documents only (with uncoded sentences in
-    proportion) and its weight is chosen by cross-validation over those documents alone."""
+    """Top-1 (areas; attention points under ``attention_point``) on the documents not
+    coded when only a share of them is, the mean of ``CURVE_REPEATS`` random draws of the
+    coded documents. Each draw is a project of its own: the model learns from the coded
+    documents only (with uncoded sentences in proportion) and its weights are chosen by
+    cross-validation over those documents alone."""
     doc_ids = sorted({p.document_id for p in data.passages})
     out: list[dict[str, Any]] = []
     for share in CURVE_SHARES:
         k = max(1, math.ceil(share * len(doc_ids)))
         if k >= len(doc_ids):
             continue
-        sums = {"codebook": 0.0, "model": 0.0, "combined": 0.0, "weight": 0.0, "passages": 0.0}
-        fitted = 0
+        draws = []
         for repeat in range(CURVE_REPEATS):
-            rng = random.Random(seed + 1 + repeat)
             order = list(doc_ids)
-            rng.shuffle(order)
-            coded = set(order[:k])
-            train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
-            test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
-            held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
-            sums["codebook"] += _area_top1(data.scorer, held_cb, None)
-            sums["passages"] += len(train_idx)
-            examples = [(data.words[i], data.labels[i]) for i in train_idx]
-            examples += data.negatives[: len(train_idx) // 2]
-            try:
-                model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
-            except SuggestError:
-                continue
-            weight = _curve_weight(data, train_idx, iterations, seed)
-            probs = model.predict([data.words[i] for i in test_idx])
-            held = [
-                (data.passages[i], data.evidence[i], pr)
-                for i, pr in zip(test_idx, probs, strict=True)
-            ]
-            sums["model"] += _area_top1(data.scorer, [(p, {}, pr) for p, _, pr in held], 1.0)
-            sums["combined"] += _area_top1(data.scorer, held, weight)
-            sums["weight"] += weight
-            fitted += 1
+            random.Random(seed + 1 + repeat).shuffle(order)
+            draws.append(_curve_draw(data, set(order[:k]), iterations, seed))
+        fitted = [d for d in draws if d is not None]
+
+        def mean(key: str, rows: list[dict[str, float]] = fitted, digits: int = 3) -> Any:
+            return round(sum(r[key] for r in rows) / len(rows), digits) if rows else None
+
         out.append(
             {
                 "coded_share": share,
                 "documents_coded": k,
-                "passages_coded": round(sums["passages"] / CURVE_REPEATS),
+                "passages_coded": round(mean("passages") or 0),
                 "draws": CURVE_REPEATS,
-                "codebook": round(sums["codebook"] / CURVE_REPEATS, 3),
-                "model": round(sums["model"] / fitted, 3) if fitted else None,
-                "combined": round(sums["combined"] / fitted, 3) if fitted else None,
-                "model_weight": round(sums["weight"] / fitted, 2) if fitted else None,
+                "codebook": mean("codebook"),
+                "model": mean("model"),
+                "combined": mean("combined"),
+                "model_weight": mean("weight", digits=2),
+                "attention_point": {
+                    "codebook": mean("codebook_point"),
+                    "model": mean("model_point"),
+                    "combined": mean("combined_point"),
+                    "model_weight": mean("point_weight", digits=2),
+                },
             }
         )
     return out
@@ -482,11 +471,15 @@ def evaluate(
     held = [i for i, pr in enumerate(probs) if pr is not None]
     model_items: list[_Item] = [(data.passages[i], {}, probs[i]) for i in held]
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
-    weight, weight_curve = choose_model_weight(scorer, combined_items)
+    weights, curves = choose_model_weights(scorer, combined_items, data.plain)
     result["model"] = _score_method("model", scorer, model_items, 1.0, data.plain)
-    result["combined"] = _score_method("codebook+model", scorer, combined_items, weight, data.plain)
-    result["model_weight"] = weight
-    result["weight_curve"] = weight_curve
+    result["combined"] = _score_method(
+        "codebook+model", scorer, combined_items, weights, data.plain
+    )
+    result["model_weight"] = weights.area
+    result["weight_curve"] = curves["area"]
+    result["point_model_weight"] = weights.attention_point
+    result["point_weight_curve"] = curves["attention_point"]
     result["folds"] = folds
     result["iterations"] = iterations
     if curve:
@@ -517,8 +510,8 @@ def train_model(
             f"only {len(data.passages)} coded passages; too few to train on",
             "Code more passages, or use the codebook suggestions alone.",
         )
-    weight: float | None = None
-    weight_curve: dict[str, float] = {}
+    weights: ModelWeights | None = None
+    curves: dict[str, dict[str, float]] = {}
     doc_count = len({p.document_id for p in data.passages})
     if doc_count >= 3 and len(data.passages) >= 20:
         probs = out_of_fold(data, min(folds, doc_count), iterations, seed)
@@ -526,7 +519,7 @@ def train_model(
             (data.passages[i], data.evidence[i], pr) for i, pr in enumerate(probs) if pr
         ]
         if held:
-            weight, weight_curve = choose_model_weight(data.scorer, held)
+            weights, curves = choose_model_weights(data.scorer, held, data.plain)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
     model = _fit(examples, iterations, seed, progress, _area_keys(data.scorer))
     meta = {
@@ -535,8 +528,10 @@ def train_model(
         "negatives": len(data.negatives),
         "iterations": iterations,
         "architecture": describe()["architecture"],
-        "model_weight": weight,
-        "weight_curve": weight_curve,
+        "model_weight": weights.area if weights else None,
+        "weight_curve": curves.get("area", {}),
+        "point_model_weight": weights.attention_point if weights else None,
+        "point_weight_curve": curves.get("attention_point", {}),
         "coder": blind_for,
     }
     with project.transaction() as s:

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest.scorer import ModelWeights
 
 NONE_LABEL = "_none"
 AREA_VOTE = "cba_"  # model input: the codebook's calibrated area probability, in tenths
@@ -72,7 +73,8 @@ class LinearModel:
         self.bias = bias
         # how far the codebook's votes count: one weight for the areas, one for other codes
         self.prior = prior if prior is not None else np.full(2, PRIOR_START, dtype=np.float32)
-        self.weight: float | None = None  # chosen by cross-validation at training time
+        # chosen per level by cross-validation at training time (``scorer.ModelWeights``)
+        self.weight: float | ModelWeights | None = None
 
     @property
     def others(self) -> list[str]:

@@ -25,6 +25,7 @@ from qualcode.suggest.scorer import (
     MODEL_KIND,
     CodebookScorer,
     CodeScore,
+    ModelWeights,
     SuggestError,
     area_evidence,
 )
@@ -124,6 +125,18 @@ def load_model(session: Session, coder: str | None = None) -> LinearModel | None
         model = LinearModel.from_bytes(bytes(row.data))
     except ValueError:  # a model from an older qualcode (spaCy textcat): train again
         return None
-    weight = row.meta.get("model_weight")
-    model.weight = float(weight) if isinstance(weight, (int, float)) else None
+    model.weight = stored_weights(row.meta)
     return model
+
+
+def stored_weights(meta: dict[str, object]) -> ModelWeights | None:
+    """The per-level weights stored with a model (``model_weight`` for areas,
+    ``point_model_weight`` for attention points; a model stored before the two were chosen
+    apart uses its one weight for both)."""
+    area = meta.get("model_weight")
+    if not isinstance(area, (int, float)):
+        return None
+    point = meta.get("point_model_weight")
+    return ModelWeights(
+        float(area), float(point) if isinstance(point, (int, float)) else float(area)
+    )

@@ -457,24 +457,50 @@ def codebook_levels(
     }
 
 
+@dataclass(frozen=True)
+class ModelWeights:
+    """The trained model's weight beside the codebook, per level: areas and attention points
+    are chosen apart (the model may earn its place at one level and not the other);
+    cross-cutting codes take the area weight."""
+
+    area: float
+    attention_point: float
+
+    def at(self, level: str) -> float:
+        return self.attention_point if level == "attention_point" else self.area
+
+
+Weight = float | ModelWeights | None
+
+
+def level_weight(weight: Weight, level: str) -> float:
+    """The model's weight at one level (``MODEL_WEIGHT`` when none was chosen)."""
+    if weight is None:
+        return MODEL_WEIGHT
+    if isinstance(weight, ModelWeights):
+        return weight.at(level)
+    return weight
+
+
 def rank_codes(
     scorer: CodebookScorer,
     evidence: dict[str, CodeScore],
     model_probs: dict[str, float] | None = None,
-    model_weight: float | None = None,
+    model_weight: Weight = None,
     own: dict[str, CodeScore] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Combined scores at three levels: ``area``, ``attention_point`` and ``cross_cutting``.
 
     The codebook's normalised evidence (``codebook_levels``) and the model's probability (if
     any) are mixed as ``(1 - w) * codebook + w * model``; ``w`` is the weight chosen for this
-    project by cross-validation over its own codings (``MODEL_WEIGHT`` when none was).
+    project and level by cross-validation over its own codings (``ModelWeights``;
+    ``MODEL_WEIGHT`` when none was).
     """
     levels = codebook_levels(scorer, evidence, own)
     if model_probs is None:
         return levels
-    w = MODEL_WEIGHT if model_weight is None else model_weight
     out: dict[str, dict[str, float]] = {}
     for level, scores in levels.items():
+        w = level_weight(model_weight, level)
         out[level] = {k: (1.0 - w) * v + w * model_probs.get(k, 0.0) for k, v in scores.items()}
     return out

@@ -33,13 +33,14 @@ from qualcode.suggest.scorer import (
     MAX_PER_UNIT,
     MIN_OWN_EVIDENCE,
     MIN_SCORE,
-    MODEL_WEIGHT,
     SCORE_SCALE,
     CodebookScorer,
     CodeScore,
     SuggestError,
+    Weight,
     area_evidence,
     build_scorers,
+    level_weight,
     rank_codes,
 )
 from qualcode.visibility import (
@@ -58,7 +59,7 @@ def _pick(
     evidence: dict[str, CodeScore],
     probs: dict[str, float] | None,
     use_codebook: bool = True,
-    model_weight: float | None = None,
+    model_weight: Weight = None,
     words_only: dict[str, CodeScore] | None = None,
 ) -> list[tuple[str, float, str]]:
     """The codes worth proposing for one unit: (key, score 0..1, reason).
@@ -77,7 +78,7 @@ def _pick(
     area_keys = sorted(k for k, c in scorer.codes.items() if c.kind == "area")
     p_area = area_probabilities(area_evidence(scorer, evidence), area_keys)
     if probs:
-        w = MODEL_WEIGHT if model_weight is None else model_weight
+        w = level_weight(model_weight, "area")
         votes = {a: probs.get(a, 0.0) for a in area_keys}
         total = sum(votes.values())
         if total > 0:

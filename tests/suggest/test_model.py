@@ -16,8 +16,10 @@ from qualcode.importing import import_files
 from qualcode.models import Code
 from qualcode.suggest import choose_model_weight, suggest
 from qualcode.suggest.linear import AREA_VOTE, PRIOR_START, LinearModel, fit_linear
+from qualcode.suggest.model import stored_weights
 from qualcode.suggest.passages import Passage
-from qualcode.suggest.scorer import CodebookScorer, CodeScore
+from qualcode.suggest.scorer import CodebookScorer, CodeScore, ModelWeights, rank_codes
+from qualcode.suggest.weights import choose_model_weights
 
 AREAS = ["1", "2", "3"]
 
@@ -102,6 +104,51 @@ def test_the_model_weight_is_chosen_per_project(scorer: CodebookScorer) -> None:
     assert codebook_project_weight <= 0.3 and model_project_weight >= 0.5
     assert curve_a[f"{codebook_project_weight:.1f}"] == 1.0
     assert curve_b[f"{model_project_weight:.1f}"] == 1.0
+
+
+def _point_items(n: int) -> list[tuple[Passage, dict[str, CodeScore], dict[str, float] | None]]:
+    """Passages coded 1.2: the codebook finds the area but ranks 1.1 above 1.2; the model
+    votes for area 1 as weakly as for the others and for 1.2 strongly."""
+    items = []
+    for i in range(n):
+        passage = Passage(i // 10, 0, 10, {"1.2"}, [])
+        evidence = {"1.1": CodeScore(1.0), "1.2": CodeScore(0.8)}
+        probs = {a: 0.15 for a in ["1", "2", "3", "4", "5", "6"]} | {"1.2": 0.9, "1.1": 0.05}
+        items.append((passage, evidence, probs))
+    return items
+
+
+def test_areas_and_attention_points_get_weights_of_their_own(scorer: CodebookScorer) -> None:
+    """The model is no help for areas (the codebook has them right) but puts the right
+    attention point first: only the attention points give it weight, so its flat area vote
+    cannot pull areas the codebook had right."""
+    items = _point_items(60)
+    weights, curves = choose_model_weights(scorer, items)
+    assert weights.area == 0.0
+    assert weights.attention_point > 0.0
+    assert curves["attention_point"][f"{weights.attention_point:.1f}"] == 1.0
+    passage, evidence, probs = items[0]
+    ranked = rank_codes(scorer, evidence, probs, weights)
+    assert max(ranked["attention_point"].items(), key=lambda kv: kv[1])[0] == "1.2"
+    assert max(ranked["area"].items(), key=lambda kv: kv[1])[0] == "1"
+
+
+def test_a_gain_within_chance_gives_the_model_no_weight(scorer: CodebookScorer) -> None:
+    """Two passages won and one lost over the codebook alone is luck, not evidence: the
+    weight stays 0 (with many passages the same pattern earns the model its weight)."""
+    right = _items(30, True, True)
+    won = _items(2, False, True)
+    lost = _items(1, True, False)
+    weight, _ = choose_model_weight(scorer, right + won + lost)
+    assert weight == 0.0
+    many = right + _items(24, False, True) + _items(6, True, False)
+    assert choose_model_weight(scorer, many)[0] > 0.0
+
+
+def test_stored_weights_read_old_and_new_models() -> None:
+    assert stored_weights({"model_weight": 0.4}) == ModelWeights(0.4, 0.4)
+    assert stored_weights({"model_weight": 0.4, "point_model_weight": 0.0}) == ModelWeights(0.4, 0)
+    assert stored_weights({"model_weight": None}) is None
 
 
 REPORT = (

@@ -200,12 +200,16 @@ def test_suggestion_precision_credits_the_level_it_was_made_at(
     from qualcode.coding import apply_code
 
     (outcome,) = import_files(codebook_project, [_interview(tmp_path)], kind="interview")
+    doc_id = outcome.document_id
+    assert doc_id is not None
     with codebook_project.session() as s:
         from qualcode.models import Document
 
-        text = s.get(Document, outcome.document_id).text  # type: ignore[union-attr]
+        document = s.get(Document, doc_id)
+        assert document is not None
+        text = document.text
     start = text.index(PASSAGES["2"])
-    apply_code(codebook_project, outcome.document_id, "2", start, start + len(PASSAGES["2"]), "t")
+    apply_code(codebook_project, doc_id, "2", start, start + len(PASSAGES["2"]), "t")
     report = evaluate(codebook_project, train=False)
     quality = report["codebook"]["suggestions"]
     assert quality["area_precision"] == 1.0
