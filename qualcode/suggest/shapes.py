@@ -36,6 +36,8 @@ class TrainedDict(TypedDict):
     architecture: str
     model_weight: float | None
     weight_curve: dict[str, float]
+    point_model_weight: float | None
+    point_weight_curve: dict[str, float]
     coder: str | None
 
 
@@ -119,6 +121,15 @@ class CalibrationDict(TypedDict, total=False):
     reliability: list[ReliabilityRow]
 
 
+class PointCurve(TypedDict):
+    """Attention-point top-1 at one share coded, and the weight chosen for that level."""
+
+    codebook: float | None
+    model: float | None
+    combined: float | None
+    model_weight: float | None
+
+
 class CurvePoint(TypedDict):
     """Area top-1 on the documents not yet coded when a share of them is coded."""
 
@@ -130,6 +141,7 @@ class CurvePoint(TypedDict):
     model: float | None
     combined: float | None
     model_weight: float | None
+    attention_point: PointCurve
 
 
 class _EvaluationBase(TypedDict):
@@ -146,6 +158,8 @@ class EvaluationDict(_EvaluationBase, total=False):
     combined: MethodFigures
     model_weight: float
     weight_curve: dict[str, float]
+    point_model_weight: float
+    point_weight_curve: dict[str, float]
     folds: int
     iterations: int
     learning_curve: list[CurvePoint]
