@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from qualcode.cli.common import default_coder_name, open_from, progress_bar, say, state
+from qualcode.cli.common import default_coder_name, progress_bar, say, state
 from qualcode.errors import ProjectError
 
 if TYPE_CHECKING:
@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 def run_tui(ctx: typer.Context, project: Project | None = None, coder: str | None = None) -> None:
     """Open the TUI on a project (the app factory is shared with the demo and the tests)."""
-    from qualcode.tui.app import make_app
+    from qualcode.tui.app import make_app, open_later
 
-    project = project or open_from(ctx)
+    if project is None:  # the app opens it after its first frame, and closes it
+        make_app(open_later(state(ctx).target()), coder=coder).run()
+        return
     try:
         make_app(project, coder=coder).run()
     finally:
