@@ -86,27 +86,17 @@ GRID: list[dict[str, float]] = [
 ]
 
 
-def _paragraph_hits(name: str) -> tuple[list[dict[str, Any]], list[list[bool]]]:
-    """Rows of a dev set and, per ``GRID`` setting, whether the codebook alone ranks each
-    paragraph's area first (each paragraph alone: no context, no corpus)."""
-    from sqlmodel import select
-
+def _paragraph_hits(
+    name: str,
+) -> tuple[list[dict[str, Any]], list[list[bool]], list[dict[str, float]]]:
+    """Rows of a dev set, per ``GRID`` setting whether the codebook alone ranks each
+    paragraph's area first (each paragraph alone: no context, no corpus), and each
+    paragraph's area evidence under the default setting."""
     import qualcode.suggest.scorer as scorer_module
-    from qualcode.codebook import load_codebook
-    from qualcode.db import open_project
-    from qualcode.demo import demo_codebook
-    from qualcode.models import Code
     from qualcode.nlp.pipeline import annotate_text
 
     rows = load_devset(name)
-    with tempfile.TemporaryDirectory() as tmp:
-        project = open_project(Path(tmp) / "p.qualcode", create=True)
-        load_codebook(project, demo_codebook())
-        with project.session() as s:
-            codes = list(s.exec(select(Code)))
-            for c in codes:
-                s.expunge(c)
-        project.close()
+    codes = _codes()
     tokens = [
         [(t[3], t[4]) for t in annotate_text(r["text"], r.get("lang") or "da").tokens] for r in rows
     ]
@@ -247,6 +237,7 @@ def confusion(name: str = "blind") -> dict[str, Any]:
 
 
 def _codes() -> list[Any]:
+    """The demo codebook's codes, stored in a throw-away project and detached from it."""
     from sqlmodel import select
 
     from qualcode.codebook import load_codebook

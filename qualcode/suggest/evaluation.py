@@ -50,6 +50,7 @@ from qualcode.suggest.scorer import (
     build_scorers,
     rank_codes,
 )
+from qualcode.suggest.selftrain import self_trained
 from qualcode.suggest.store import _pick
 from qualcode.suggest.weights import (
     Item,
@@ -234,6 +235,8 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
     scorer = scorers["da"]
     stops = lemmatizer("da").stop_words
     evidence = [passage_evidence(p, scorers, p.document_id in turns) for p in passages]
+    # the codebook as ``suggest`` uses it: with what it learns from the project's own text
+    evidence = self_trained(scorer, passages, evidence, stops, seed)
     plain = frozenset({p.document_id for p in passages} - turns)
 
     def inputs(group: list[Passage]) -> list[list[str]]:

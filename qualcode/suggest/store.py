@@ -43,6 +43,7 @@ from qualcode.suggest.scorer import (
     level_weight,
     rank_codes,
 )
+from qualcode.suggest.selftrain import project_self_model, with_self_vote
 from qualcode.visibility import (
     OWNER_MARK,
     coding_condition,
@@ -189,6 +190,8 @@ def suggest(
             )
         }
     stops = lemmatizer("da").stop_words
+    with project.session() as s:
+        self_model = project_self_model(s, scorers, stops, visible)
     rows: list[dict[str, Any]] = []
     total = len(doc_ids)
     for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
@@ -206,6 +209,7 @@ def suggest(
                 model_input(p, stops, scorers, e) for p, e in zip(passages, evidence, strict=True)
             ]
             probs = list(model.predict(inputs))
+        evidence = with_self_vote(scorers["da"], self_model, passages, evidence, stops)
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])

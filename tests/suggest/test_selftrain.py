@@ -1,0 +1,122 @@
+"""Self-training: what the codebook is sure of teaches a classifier the project's own words,
+which then ranks the passages the codebook alone cannot place. Invented names ("Fjordhuset",
+"Kvistlab") stand for the words a real project has and no codebook lists."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from qualcode.codebook import load_codebook
+from qualcode.db import Project
+from qualcode.demo import demo_codebook
+from qualcode.models import Code
+from qualcode.nlp.pipeline import annotate_text, lemmatizer
+from qualcode.suggest.passages import Passage
+from qualcode.suggest.scorer import CodebookScorer, CodeScore, area_evidence, rank_codes
+from qualcode.suggest.selftrain import (
+    MIN_TEACHERS,
+    pseudo_labels,
+    self_trained,
+    train_self_model,
+    with_self_vote,
+)
+
+PALLIATION = [
+    "Fjordhuset giver lindring og palliation til døende patienter i de sidste uger.",
+    "På Fjordhuset arbejder de med palliativ pleje og lindring af smerter hos døende.",
+    "Fjordhuset har et palliativt team, der tager sig af den basale palliation.",
+    "De døende får lindring på Fjordhuset, og de pårørende får støtte i sorgen.",
+    "Palliation i hjemmet og på Fjordhuset kræver lindrende behandling om natten.",
+    "Fjordhuset er et hospice, hvor palliativ indsats og lindring går hånd i hånd.",
+]
+MEDICINE = [
+    "Kvistlab analyserer biomarkører og mutationer i tumorvævet før behandlingen.",
+    "Hos Kvistlab bliver genomsekventering brugt til at finde den målrettede behandling.",
+    "Kvistlab leverer molekylær profilering af kræftceller til præcisionsmedicin.",
+    "Med Kvistlab kan biomarkører og genetiske varianter styre persontilpasset medicin.",
+    "Kvistlab finder mutationen, så immunterapi og målrettet behandling kan vælges.",
+    "Kvistlab har sekventeret tumorprofilen, og den personlige medicin blev skræddersyet.",
+]
+UNPLACED = {
+    "6": "Fjordhuset ringer til familien, og Fjordhuset kommer ud om aftenen.",
+    "3": "Kvistlab sendte svaret videre, og Kvistlab holdt møde om det i går.",
+}
+
+
+@pytest.fixture
+def scorer(project: Project) -> CodebookScorer:
+    load_codebook(project, demo_codebook())
+    with project.session() as s:
+        codes = list(s.exec(select(Code)))
+        for c in codes:
+            s.expunge(c)
+    return CodebookScorer(codes, "da")
+
+
+def _passage(text: str) -> Passage:
+    tokens = [(r[3], r[4]) for r in annotate_text(text, "da").tokens]
+    return Passage(1, 0, len(text), set(), tokens)
+
+
+def _evidence(scorer: CodebookScorer, passages: list[Passage]) -> list[dict[str, CodeScore]]:
+    return [scorer.score(p.tokens) for p in passages]
+
+
+def _top_area(scorer: CodebookScorer, evidence: dict[str, CodeScore]) -> str | None:
+    areas = rank_codes(scorer, evidence)["area"]
+    key, value = max(areas.items(), key=lambda kv: (kv[1], kv[0]))
+    return key if value > 0 else None
+
+
+def test_the_codebooks_sure_passages_teach_the_projects_own_words(
+    scorer: CodebookScorer,
+) -> None:
+    texts = PALLIATION + MEDICINE + list(UNPLACED.values())
+    passages = [_passage(t) for t in texts]
+    evidence = _evidence(scorer, passages)
+    labels = pseudo_labels(scorer, evidence)
+    assert labels[: len(PALLIATION)] == ["6"] * len(PALLIATION)
+    assert labels[len(PALLIATION) : len(PALLIATION) + len(MEDICINE)] == ["3"] * len(MEDICINE)
+    assert labels[-2:] == [None, None]  # no codebook word: nothing to teach
+    before = [_top_area(scorer, e) for e in evidence[-2:]]
+    voted = self_trained(scorer, passages, evidence, lemmatizer("da").stop_words)
+    after = [_top_area(scorer, e) for e in voted[-2:]]
+    assert before != list(UNPLACED)  # the codebook alone cannot place them
+    assert after == list(UNPLACED)
+    # the sure passages keep their area
+    assert {_top_area(scorer, e) for e in voted[: len(PALLIATION)]} == {"6"}
+    assert {_top_area(scorer, e) for e in voted[len(PALLIATION) : -2]} == {"3"}
+
+
+def test_the_vote_names_no_word_and_leaves_the_evidence_given_alone(
+    scorer: CodebookScorer,
+) -> None:
+    passages = [_passage(t) for t in PALLIATION + MEDICINE + [UNPLACED["6"]]]
+    evidence = _evidence(scorer, passages)
+    copies = [{k: (v.score, dict(v.terms)) for k, v in e.items()} for e in evidence]
+    stops = lemmatizer("da").stop_words
+    model = train_self_model(scorer, passages, evidence, stops)
+    voted = with_self_vote(scorer, model, passages, evidence, stops)
+    assert [{k: (v.score, dict(v.terms)) for k, v in e.items()} for e in evidence] == copies
+    assert voted[-1]["6"].terms == {}  # ranked by the vote; no codebook word to name
+    assert area_evidence(scorer, voted[-1])["6"] > area_evidence(scorer, evidence[-1]).get("6", 0)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        PALLIATION[: MIN_TEACHERS // 2] + MEDICINE[: MIN_TEACHERS // 2 - 1],  # too few
+        PALLIATION + PALLIATION[:3],  # all one area: nothing to tell areas apart by
+        list(UNPLACED.values()) * 5,  # the codebook is sure of nothing
+    ],
+)
+def test_nothing_is_learnt_from_too_little(scorer: CodebookScorer, texts: list[str]) -> None:
+    passages = [_passage(t) for t in texts]
+    evidence = _evidence(scorer, passages)
+    stops = lemmatizer("da").stop_words
+    assert train_self_model(scorer, passages, evidence, stops) is None
+    voted = self_trained(scorer, passages, evidence, stops)
+    assert [{k: v.score for k, v in e.items()} for e in voted] == [
+        {k: v.score for k, v in e.items()} for e in evidence
+    ]
