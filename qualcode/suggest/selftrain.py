@@ -19,6 +19,7 @@ at random), whatever the researcher has coded.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement
@@ -33,8 +34,9 @@ from qualcode.suggest.scorer import CodebookScorer, CodeScore, SuggestError, are
 
 SELF_THRESHOLD = 0.5  # calibrated area probability a passage needs to teach its area
 SELF_WEIGHT = 0.5  # the classifier's area probability, added to the area's raw evidence
-SELF_POOL = 4000  # passages the classifier learns from at most
-SELF_ITERATIONS = 12
+SELF_POOL = 2000  # passages the classifier learns from at most
+SELF_ITERATIONS = 6  # as good as 12 on both development sets, at half the time
+MIN_TEACHER_DF = 2  # a word teaches when this many sure passages have it
 MIN_TEACHERS = 8  # sure passages needed (in two areas or more) before anything is learnt
 
 
@@ -76,6 +78,8 @@ def train_self_model(
     ]
     if len(examples) < MIN_TEACHERS or len({next(iter(lab)) for _, lab in examples}) < 2:
         return None
+    df = Counter(w for words, _ in examples for w in set(words))
+    examples = [([w for w in words if df[w] >= MIN_TEACHER_DF], lab) for words, lab in examples]
     try:
         return _fit(examples, SELF_ITERATIONS, seed, areas=frozenset(_areas(scorer)))
     except SuggestError:

@@ -4,14 +4,19 @@ which then ranks the passages the codebook alone cannot place. Invented names ("
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
 from qualcode.codebook import load_codebook
+from qualcode.coding import apply_code
 from qualcode.db import Project
 from qualcode.demo import demo_codebook
+from qualcode.importing import import_files
 from qualcode.models import Code
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
+from qualcode.suggest import evaluate, selftrain, suggest
 from qualcode.suggest.passages import Passage
 from qualcode.suggest.scorer import CodebookScorer, CodeScore, area_evidence, rank_codes
 from qualcode.suggest.selftrain import (
@@ -38,6 +43,8 @@ MEDICINE = [
     "Kvistlab finder mutationen, så immunterapi og målrettet behandling kan vælges.",
     "Kvistlab har sekventeret tumorprofilen, og den personlige medicin blev skræddersyet.",
 ]
+# one weak codebook word ("smerte"): the codebook is unsure, the project's words are not
+WEAK = "Fjordhuset holder øje med smerter og symptomer hos den døende om natten."
 UNPLACED = {
     "6": "Fjordhuset ringer til familien, og Fjordhuset kommer ud om aftenen.",
     "3": "Kvistlab sendte svaret videre, og Kvistlab holdt møde om det i går.",
@@ -120,3 +127,55 @@ def test_nothing_is_learnt_from_too_little(scorer: CodebookScorer, texts: list[s
     assert [{k: v.score for k, v in e.items()} for e in voted] == [
         {k: v.score for k, v in e.items()} for e in evidence
     ]
+
+
+def _import(project: Project, tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """A report of the sure paragraphs, and a note of its own for each unplaced one (so
+    the text around it tells nothing): document name -> (text, area) per paragraph."""
+    load_codebook(project, demo_codebook())
+    files = {"statusrapport": [(t, "6") for t in PALLIATION] + [(t, "3") for t in MEDICINE]}
+    files |= {f"notat-{area}": [(text, area)] for area, text in UNPLACED.items()}
+    files["notat-smerter"] = [(WEAK, "6")]
+    out: dict[str, tuple[str, str]] = {}
+    for name, paragraphs in files.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text("\n\n".join(t for t, _ in paragraphs) + "\n", encoding="utf-8")
+        import_files(project, [path], kind="document", language="da")
+        out |= {text: (name, area) for text, area in paragraphs}
+    return out
+
+
+def test_evaluate_scores_the_codebook_with_what_it_learnt_from_the_text(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The passages no codebook word places are ranked right once the codebook learnt the
+    project's own words; no coding is used to learn them (the codes below are the gold)."""
+    paragraphs = _import(project, tmp_path)
+    for text, (name, area) in paragraphs.items():
+        start = (tmp_path / f"{name}.txt").read_text(encoding="utf-8").index(text)
+        apply_code(project, name, area, start, start + len(text), "gold")
+    learnt = evaluate(project, train=False)["codebook"]["area"]
+    monkeypatch.setattr(selftrain, "SELF_WEIGHT", 0.0)
+    alone = evaluate(project, train=False)["codebook"]["area"]
+    assert learnt["passages"] == alone["passages"] == len(paragraphs)
+    assert learnt["top1"] == 1.0
+    assert alone["top1"] is not None and alone["top1"] < 1.0
+
+
+def test_suggest_is_surer_where_the_projects_words_agree(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an uncoded project the vote raises the calibrated score of suggestions whose
+    area the project's own words agree with, and adds no word to their reason."""
+    _import(project, tmp_path)
+    learnt = {(r["start"], r["code"]): r for r in suggest(project)}
+    monkeypatch.setattr(selftrain, "SELF_WEIGHT", 0.0)
+    alone = {(r["start"], r["code"]): r for r in suggest(project)}
+    assert {key[1].split(".")[0] for key in learnt if key[1][0].isdigit()} == {"3", "6"}
+    shared = [k for k in learnt if k in alone and k[1][0].isdigit()]
+    assert len(shared) >= len(PALLIATION)
+    assert all(learnt[k]["score"] >= alone[k]["score"] for k in shared)
+    assert any(learnt[k]["score"] > alone[k]["score"] for k in shared)
+    for k in shared:
+        assert learnt[k]["reason"] == alone[k]["reason"]
+        assert "fjordhus" not in learnt[k]["reason"].lower()
