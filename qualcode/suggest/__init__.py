@@ -11,7 +11,8 @@ Two sources combine:
    (``palliationssygeplejerske`` → ``palliation``). An area collects its own evidence and
    its attention points'; in a report the nearest heading that names a code counts too.
    Area evidence becomes a calibrated probability (``calibration``). Works before
-   anything is coded.
+   anything is coded, and learns from the project's own uncoded text (``selftrain``: the
+   sentences it is sure of teach a classifier whose area vote ranks the rest).
 2. **A text classifier** (``linear``: TF-IDF over lemmas, an area softmax and per-code
    logistic regressions, with the codebook's area probabilities as an input weighed by one
    learnt weight) trained locally on the project's codings (``train_model``), stored in
