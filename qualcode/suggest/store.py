@@ -192,7 +192,7 @@ def suggest(
     stops = lemmatizer("da").stop_words
     rows: list[dict[str, Any]] = []
     total = len(doc_ids)
-    progress(0, total, "learning from the project's text")
+    progress(0, total, "learning from the text")
     with project.session() as s:
         self_model = project_self_model(s, scorers, stops, visible)
     for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
