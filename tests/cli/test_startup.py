@@ -162,7 +162,7 @@ def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
     from qualcode.cli.lazy import lazy_root
 
     lazy = lazy_root(app, _SETTINGS, root)
-    checked = 0
+    checked = paths_checked = 0
     commands = [lazy] + [lazy.get_command(None, n) for n in lazy.list_commands(None)]
     while commands:
         command = commands.pop()
@@ -174,17 +174,23 @@ def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
                 bool: [True, False],
                 int: [0, 7, -3],
                 float: [85.0, 0.5],
+                Path: ["a.csv", "", "~/x", "æøå/ø 2.txt", Path("b.txt")],
+                list[Path]: [("a.txt", "b/c.txt"), [], ["x"]],
             }
             for value in samples.get(annotation, []) + [None]:
                 ours = param.get_runtime_param().coerce(value, param=param, ctx=None)
                 theirs = _typer_coerced(param, value)
                 assert ours == theirs and type(ours) is type(theirs), (command.name, param.name)
                 checked += 1
+            if annotation in (Path, list[Path]):  # pydantic refuses a NUL: so must we
+                value = "a\x00b" if annotation is Path else ("ok", "a\x00b")
+                assert _same(param, value), (command.name, param.name, value)
+                paths_checked += 1
             if annotation in (int, float):
                 for text in ("12", "-3", "007", "85.5", "1e3", " 4", "1_000", "+2", "x"):
                     assert _same(param, text), (command.name, param.name, text)
                     checked += 1
-    assert checked > 200
+    assert checked > 200 and paths_checked >= 10
 
 
 def _help(command: object, args: list[str]) -> str:
