@@ -104,6 +104,16 @@ def test_documents_list_on_a_sqlite_project_loads_no_database_library(project_pa
     assert "sqlite3" in loaded  # the probe really read the project
 
 
+def test_export_csv_on_a_sqlite_project_loads_no_database_library(project_path: Path) -> None:
+    _coded_project(project_path)
+    out = project_path.parent / "codings.csv"
+    args = ["-p", str(project_path), "export", "csv", str(out), "--json"]
+    loaded = _loaded(args, project_path.parent)
+    assert loaded & (UI_AND_FORMATS | NLP | DATABASE) == set()
+    assert "sqlite3" in loaded and "csv" in loaded  # the probe really wrote the export
+    assert ",Ventetide," in out.read_text(encoding="utf-8-sig")  # the coded 0-9
+
+
 def test_documents_list_of_a_file_with_foreign_tables_gets_the_full_paths_refusal(
     project_path: Path,
 ) -> None:
