@@ -219,8 +219,8 @@ class _Lookups:
             self.in_doc.setdefault(int(d), []).append(int(pid))
         self._memo, self._people = memo, people
         self._said: dict[int, str] = {}
-        self._stamps: dict[object, str] = {}  # codings made together share a timestamp
-        self._origins: dict[object, str] = {}
+        self.stamps: dict[object, str] = {}  # codings made together share a timestamp
+        self.origins: dict[object, str] = {}
 
     def said(self, pid: int) -> str:
         """How participant ``pid`` is attributed (as consent allows), made once."""
@@ -232,29 +232,21 @@ class _Lookups:
             )
         return found
 
-    def stamp(self, created: object) -> str:
-        found = self._stamps.get(created)
-        if found is None:
-            found = self._stamps[created] = iso_utc(created)
-        return found
-
-    def origin(self, origin: object) -> str:
-        found = self._origins.get(origin)
-        if found is None:
-            found = self._origins[origin] = safe_cell(origin)
-        return found
-
 
 def coding_rows(
     reader: Reader, memo: RedactionMemo, people: Mapping[int, Person]
 ) -> Iterator[list[str]]:
-    """One row per coding (``CSV_COLUMNS``), in document, start, id order."""
+    """One row per coding (``CSV_COLUMNS``), in document, start, id order.
+
+    The loop runs once per coding (100,000 in a large project): lookups are local names,
+    and each cell that repeats (a title, a timestamp, an origin) is made once."""
     look = _Lookups(reader, memo, people)
     turn_index = _turns(reader)
-    redact = memo.redact
+    redact, active = memo.redact, memo.active
+    codes, coders, stamps, origins = look.codes, look.coders, look.stamps, look.origins
     documents: dict[int, tuple[str, str]] = {}
     current = -1
-    title = text = ""
+    title = text = title_cell = ""
     turns, sole = _NO_TURNS, []
     for doc_id, start, end, code_id, coder_id, note, origin, created in reader.rows(_CODINGS_SQL):
         if doc_id != current:
@@ -262,6 +254,7 @@ def coding_rows(
             if doc_id not in documents:
                 documents = _document_texts(reader, doc_id)
             title, text = documents.pop(doc_id, ("", ""))
+            title_cell = safe_cell(title)
             turns = turn_index.get(doc_id, _NO_TURNS)
             sole = look.in_doc.get(doc_id, [])
         at = turns.at(start)
@@ -273,21 +266,26 @@ def coding_rows(
             speaker = person or redact(turns.speakers[at])
         elif len(sole) == 1:
             person = look.said(sole[0])
-        key, label = look.codes.get(code_id, ("", ""))
+        passage = redact(text[start:end]) if active else text[start:end]
+        stamp = stamps.get(created)
+        if stamp is None:
+            stamp = stamps[created] = iso_utc(created)
+        kind = origins.get(origin)
+        if kind is None:
+            kind = origins[origin] = safe_cell(origin)
         yield [
             str(doc_id),  # ids and offsets: digits, never a formula
-            safe_cell(redact(title)),  # once per title; counted on every row
-            safe_cell(person),
-            safe_cell(speaker),
-            key,
-            label,
+            safe_cell(redact(title)) if active else title_cell,  # counted on every row
+            safe_cell(person) if person else "",
+            safe_cell(speaker) if speaker else "",
+            *codes.get(code_id, ("", "")),
             str(start),
             str(end),
-            safe_cell(redact(text[start:end])),
-            look.coders.get(coder_id, ""),
-            safe_cell(redact(note or "")),
-            look.origin(origin),
-            look.stamp(created),
+            "'" + passage if passage.startswith(FORMULA_STARTS) else passage,
+            coders.get(coder_id, ""),
+            safe_cell(redact(note)) if note else "",
+            kind,
+            stamp,
         ]
 
 

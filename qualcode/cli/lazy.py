@@ -12,8 +12,8 @@ for an option left at ``None``), and importing pydantic costs more than the rest
 quick command. A value that already has its parameter's plain type (a ``str`` for
 ``str``, an ``int`` for ``int`` with no bounds) comes out of that adapter unchanged, and
 ``None`` never reaches it, so ``plain_values`` lets such values through as they are (and
-makes a ``Path`` of text, as the adapter would) and hands anything else (``"12"`` for an
-``int``, a choice) to Typer's own coercion,
+makes a ``Path`` of text, and a list of a tuple of texts or paths, as the adapter would)
+and hands anything else (``"12"`` for an ``int``, a choice) to Typer's own coercion,
 built when first needed. ``tests/cli/test_startup.py`` holds both to the
 same results.
 """
@@ -110,8 +110,10 @@ class _PlainValue(RuntimeParam):
                 return number[1](value)
         if self.plain and self.annotation is Path and _plain_path(value):
             return Path(value)  # as pydantic makes a path of text (without a NUL)
-        if self.plain and self.annotation == list[Path] and type(value) in (tuple, list):
-            if all(_plain_path(v) for v in value):
+        if self.plain and type(value) in (tuple, list):  # a list of texts or paths: a list
+            if self.annotation == list[str] and all(type(v) is str for v in value):
+                return list(value)
+            if self.annotation == list[Path] and all(_plain_path(v) for v in value):
                 return [Path(v) for v in value]
         return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
@@ -137,7 +139,7 @@ def _plain_path(value: Any) -> bool:
 
 def _is_plain(descriptor: Any) -> bool:
     info = descriptor.parameter_info
-    if descriptor.annotation in (str, bool):
+    if descriptor.annotation in (str, bool, list[str]):
         return True
     if descriptor.annotation in (Path, list[Path]):  # a path with no checks asked of it
         return all(getattr(info, k, v) == v for k, v in _PATH_DEFAULTS.items())

@@ -186,6 +186,7 @@ def test_plain_values_are_what_typers_own_coercion_makes_of_them() -> None:
                 float: [85.0, 0.5],
                 Path: ["a.csv", "", "~/x", "æøå/ø 2.txt", Path("b.txt")],
                 list[Path]: [("a.txt", "b/c.txt"), [], ["x"]],
+                list[str]: [("a", "æ b"), (), ["x"], ("-p",)],
             }
             for value in samples.get(annotation, []) + [None]:
                 ours = param.get_runtime_param().coerce(value, param=param, ctx=None)
