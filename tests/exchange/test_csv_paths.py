@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from builders import ProjectBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -97,7 +98,7 @@ def test_every_path_and_backend_writes_the_same_csv(project: Project, tmp_path: 
 
 
 def test_the_cli_takes_the_light_path_and_reports_as_the_full_path_does(
-    project_path: Path, tmp_path: Path, capsys: object
+    project_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = open_project(project_path, create=True)
     _study(project, tmp_path / "src")
@@ -105,7 +106,7 @@ def test_the_cli_takes_the_light_path_and_reports_as_the_full_path_does(
     project.close()
     out = tmp_path / "cli.csv"
     assert main(["-p", str(project_path), "export", "csv", str(out), "--json"]) == 0
-    reported = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]  # pytest's capsys
+    reported = json.loads(capsys.readouterr().out)
     assert reported == {"format": "csv", **full_path, "path": str(out)}
     assert out.read_bytes() == (tmp_path / "full.csv").read_bytes()
 
@@ -127,9 +128,12 @@ _PIECES = ["Jonas Krogsbøl", "Ravnsholt", "=A1", "-", "@x", "\tx", "", "æøå 
     full=st.booleans(),
 )
 def test_any_codings_come_out_alike_on_both_paths(
-    empty_project: Path, tmp_path_factory: object, spans: list[tuple[int, int, str]], full: bool
+    empty_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    spans: list[tuple[int, int, str]],
+    full: bool,
 ) -> None:
-    folder = tmp_path_factory.mktemp("paths")  # type: ignore[attr-defined]  # pytest's factory
+    folder = tmp_path_factory.mktemp("paths")
     path = folder / "p.qualcode"
     shutil.copy(empty_project, path)
     project = open_project(path)
