@@ -42,10 +42,9 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypedDict
 
-from qualcode.models import Participant
-from qualcode.participants import attribution as consent_attribution
-from qualcode.participants import pseudonym
+from qualcode.rows import stored_id
 
 # Kinds of identifier, as reported in ``RedactionCounts.by_kind``.
 KINDS = ("name", "name_part", "email", "organisation", "title", "filename")
@@ -85,6 +84,62 @@ _FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*\u2028\u2029' + _IGNOR
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
+
+
+class Person(Protocol):
+    """What consent reads of a participant: a ``models.Participant`` row, or plain data read
+    without the ORM (``coding_table.PersonRow``)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def organisation(self) -> str: ...
+    @property
+    def consent(self) -> str: ...
+    @property
+    def pseudonym(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+
+
+class RedactionDict(TypedDict):
+    """What an export reports it redacted (``--json``): in all, per participant, per kind."""
+
+    total: int
+    by_participant: dict[str, int]
+    by_kind: dict[str, int]
+
+
+def default_pseudonym(participant_id: int) -> str:
+    """The pseudonym a participant gets when none is given: "Ekspert <id>" (stable, as the
+    id never changes). ``pseudonym`` renders it in English as "Expert <id>"."""
+    return f"Ekspert {participant_id}"
+
+
+def pseudonym(p: Person, language: str = "da") -> str:
+    """The stable pseudonym ("Ekspert 7"; "Expert 7" in English texts)."""
+    label = p.pseudonym or default_pseudonym(stored_id(p))
+    if language == "en" and label.startswith("Ekspert "):
+        label = "Expert " + label[len("Ekspert ") :]
+    return label
+
+
+def attribution(p: Person, language: str = "da") -> str:
+    """How a quote is attributed, as consent allows: the only place names are rendered.
+
+    named -> name, title and organisation; role_only -> title and organisation;
+    anonymous -> the stable pseudonym.
+    """
+    if p.consent == "named":
+        return ", ".join(x for x in (p.name, p.title, p.organisation) if x)
+    if p.consent == "role_only":
+        role = ", ".join(x for x in (p.title, p.organisation) if x)
+        return role or pseudonym(p, language)
+    return pseudonym(p, language)
 
 
 def _letter(ch: str, transliterate: bool) -> str:
@@ -261,7 +316,7 @@ class Redactor:
 
     def __init__(
         self,
-        participants: Iterable[Participant],
+        participants: Iterable[Person],
         *,
         language: str = "da",
         recipient_id: int | None = None,
@@ -283,7 +338,7 @@ class Redactor:
     @classmethod
     def for_participants(
         cls,
-        participants: Iterable[Participant],
+        participants: Iterable[Person],
         *,
         language: str = "da",
         recipient_id: int | None = None,
@@ -303,21 +358,21 @@ class Redactor:
 
     # --- consent --------------------------------------------------------------------------
 
-    def _level(self, p: Participant) -> str:
+    def _level(self, p: Person) -> str:
         if self.full or (self.recipient_id is not None and p.id == self.recipient_id):
             return "named"
         if self.isolate:
             return "anonymous"
         return p.consent if p.consent in ("named", "role_only") else "anonymous"
 
-    def attribution(self, participant: Participant) -> str:
+    def attribution(self, participant: Person) -> str:
         """How this participant may be named here: name/title/org, title/org or pseudonym."""
         level = self._level(participant)
         if level == "named":
             return ", ".join(x for x in (participant.name, participant.title,
                                          participant.organisation) if x)  # fmt: skip
         if level == "role_only":
-            role = consent_attribution(participant, self.language)
+            role = attribution(participant, self.language)
             if participant.consent == "role_only" and not self._mentions_anonymous(role):
                 return role
         return pseudonym(participant, self.language)
@@ -325,14 +380,14 @@ class Redactor:
     def _mentions_anonymous(self, text: str) -> bool:
         return self._anon_pattern is not None and self._anon_pattern.search(text) is not None
 
-    def _label(self, p: Participant) -> str:
+    def _label(self, p: Person) -> str:
         if self.isolate:
             return MASK
         return f"[{self.attribution(p)}]"
 
     # --- building the pattern -------------------------------------------------------------
 
-    def _needles(self, p: Participant, level: str) -> list[tuple[str, _Rule]]:
+    def _needles(self, p: Person, level: str) -> list[tuple[str, _Rule]]:
         pid = p.id or 0
         if level == "named":
             return [(p.name, _Rule(pid, "name", "", keep=True))] if p.name.strip() else []
@@ -491,4 +546,43 @@ class Redactor:
         return self._pattern is not None
 
 
-__all__ = ["COMMON_WORDS", "KINDS", "MASK", "OffsetMap", "RedactionCounts", "Redactor"]
+# --- exports -----------------------------------------------------------------------------
+# One rule is the exports' own: a participant whose *name* is already what consent shows (a
+# role-only expert imported from a redacted export comes back named "title, organisation";
+# an anonymous one as "Ekspert 7") has no name to hide. Passing such a participant to the
+# redactor would rewrite ordinary words of their role ("de praktiserende læger") in every
+# document on the next export, so they are left out of the patterns, and still attributed
+# through the redactor.
+
+
+def name_withheld(p: Person) -> bool:
+    """True when the participant's stored name is only their attribution (no real name)."""
+    name = p.name.strip()
+    return bool(name) and name in {
+        attribution(p),
+        pseudonym(p),
+        ", ".join(x for x in (p.title, p.organisation) if x),
+    }
+
+
+def export_redactor(
+    participants: Iterable[Person], *, full: bool = False, language: str = "da"
+) -> Redactor:
+    """The consent redactor for an export (``full``: the team's own copy, nothing redacted)."""
+    known = [p for p in participants if not name_withheld(p)]
+    return Redactor.for_participants(known, language=language, full=full)
+
+
+def describe_redactions(counts: RedactionDict) -> str:
+    """One line for an export's summary: "12 identifiers redacted (name 7, name_part 5)"."""
+    if not counts["total"]:
+        return "nothing redacted"
+    kinds = ", ".join(f"{k} {n}" for k, n in counts["by_kind"].items())
+    return f"{counts['total']} identifiers redacted ({kinds})"
+
+
+__all__ = [
+    "COMMON_WORDS", "KINDS", "MASK", "OffsetMap", "Person", "RedactionCounts", "RedactionDict",
+    "Redactor", "attribution", "describe_redactions", "export_redactor", "name_withheld",
+    "pseudonym",
+]  # fmt: skip

@@ -16,6 +16,9 @@ from typing import TypedDict
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
+from qualcode.consent import attribution as attribution  # consent renders names
+from qualcode.consent import default_pseudonym as default_pseudonym
+from qualcode.consent import pseudonym as pseudonym
 from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError
 from qualcode.models import CONSENTS, Participant
@@ -245,34 +248,6 @@ def resolve_participant(session: Session, name: str) -> Participant:
         did_you_mean(name, [p.name for p in people])
         or "Import them with `qualcode participants import CSV`.",
     )
-
-
-def attribution(p: Participant, language: str = "da") -> str:
-    """How a quote is attributed, as consent allows: the only place names are rendered.
-
-    named -> name, title and organisation; role_only -> title and organisation;
-    anonymous -> the stable pseudonym.
-    """
-    if p.consent == "named":
-        return ", ".join(x for x in (p.name, p.title, p.organisation) if x)
-    if p.consent == "role_only":
-        role = ", ".join(x for x in (p.title, p.organisation) if x)
-        return role or pseudonym(p, language)
-    return pseudonym(p, language)
-
-
-def default_pseudonym(participant_id: int) -> str:
-    """The pseudonym a participant gets when none is given: "Ekspert <id>" (stable, as the
-    id never changes). ``pseudonym`` renders it in English as "Expert <id>"."""
-    return f"Ekspert {participant_id}"
-
-
-def pseudonym(p: Participant, language: str = "da") -> str:
-    """The stable pseudonym ("Ekspert 7"; "Expert 7" in English texts)."""
-    label = p.pseudonym or default_pseudonym(stored_id(p))
-    if language == "en" and label.startswith("Ekspert "):
-        label = "Expert " + label[len("Ekspert ") :]
-    return label
 
 
 @dataclass

@@ -11,8 +11,9 @@ Typer (0.29) coerces every parameter value through a pydantic ``TypeAdapter`` (b
 for an option left at ``None``), and importing pydantic costs more than the rest of a
 quick command. A value that already has its parameter's plain type (a ``str`` for
 ``str``, an ``int`` for ``int`` with no bounds) comes out of that adapter unchanged, and
-``None`` never reaches it, so ``plain_values`` lets such values through as they are and
-hands anything else (``"12"`` for an ``int``, a path, a choice) to Typer's own coercion,
+``None`` never reaches it, so ``plain_values`` lets such values through as they are (and
+makes a ``Path`` of text, and a list of a tuple of texts or paths, as the adapter would)
+and hands anything else (``"12"`` for an ``int``, a choice) to Typer's own coercion,
 built when first needed. ``tests/cli/test_startup.py`` holds both to the
 same results.
 """
@@ -24,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -106,6 +108,13 @@ class _PlainValue(RuntimeParam):
             number = _NUMBERS[self.annotation]
             if number[0].fullmatch(value):  # plain decimal text: parsed as pydantic would
                 return number[1](value)
+        if self.plain and self.annotation is Path and _plain_path(value):
+            return Path(value)  # as pydantic makes a path of text (without a NUL)
+        if self.plain and type(value) in (tuple, list):  # a list of texts or paths: a list
+            if self.annotation == list[str] and all(type(v) is str for v in value):
+                return list(value)
+            if self.annotation == list[Path] and all(_plain_path(v) for v in value):
+                return [Path(v) for v in value]
         return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
 
@@ -116,10 +125,24 @@ _NUMBERS: dict[Any, tuple[re.Pattern[str], Callable[[str], Any]]] = {
 }
 
 
+# Typer's path checks, as they are when a parameter asks for none.
+_PATH_DEFAULTS: dict[str, Any] = {
+    "exists": False, "file_okay": True, "dir_okay": True, "writable": False, "readable": True,
+    "resolve_path": False, "allow_dash": False, "path_type": None,
+}  # fmt: skip
+
+
+def _plain_path(value: Any) -> bool:
+    """Text pydantic turns into ``Path(value)`` (it refuses a NUL byte, so Typer explains)."""
+    return type(value) is str and "\x00" not in value
+
+
 def _is_plain(descriptor: Any) -> bool:
     info = descriptor.parameter_info
-    if descriptor.annotation in (str, bool):
+    if descriptor.annotation in (str, bool, list[str]):
         return True
+    if descriptor.annotation in (Path, list[Path]):  # a path with no checks asked of it
+        return all(getattr(info, k, v) == v for k, v in _PATH_DEFAULTS.items())
     bounds = (getattr(info, "min", None), getattr(info, "max", None), getattr(info, "clamp", None))
     return descriptor.annotation in (int, float) and not any(bounds)
 

@@ -1,49 +1,38 @@
 """Consent for exports: every exchange export (qdpx, qdc, csv, xlsx) redacts through
 ``qualcode.consent.Redactor`` and reports what it replaced.
 
-One rule is exchange's own: a participant whose *name* is already what consent shows
-(a role-only expert imported from a redacted export comes back named "title,
-organisation"; an anonymous one as "Ekspert 7") has no name to hide. Passing such a
-participant to the redactor would rewrite ordinary words of their role ("de praktiserende
-læger") in every document on the next export, so they are left out of the patterns, and
-still attributed through the redactor.
+The exports' own rule (a participant whose stored name is only their attribution has no
+name to hide: ``name_withheld``) and ``export_redactor`` live in ``qualcode.consent`` beside
+the redactor, so the light CSV export (``qualcode.coding_table``) uses them without the
+ORM; they are re-exported here for the exchange modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from qualcode.consent import Redactor
-from qualcode.models import Participant
-from qualcode.participants import attribution, pseudonym
+from qualcode.consent import (
+    Person,
+    RedactionDict,
+    Redactor,
+    describe_redactions,
+    export_redactor,
+    name_withheld,
+)
 
-
-class RedactionDict(TypedDict):
-    total: int
-    by_participant: dict[str, int]
-    by_kind: dict[str, int]
-
-
-def name_withheld(p: Participant) -> bool:
-    """True when the participant's stored name is only their attribution (no real name)."""
-    name = p.name.strip()
-    return bool(name) and name in {
-        attribution(p),
-        pseudonym(p),
-        ", ".join(x for x in (p.title, p.organisation) if x),
-    }
-
-
-def export_redactor(
-    participants: Iterable[Participant], *, full: bool = False, language: str = "da"
-) -> Redactor:
-    """The consent redactor for an export (``full``: the team's own copy, nothing redacted)."""
-    known = [p for p in participants if not name_withheld(p)]
-    return Redactor.for_participants(known, language=language, full=full)
+__all__ = [
+    "RedactionDict",
+    "case_name",
+    "describe_redactions",
+    "export_redactor",
+    "name_withheld",
+    "redact_value",
+    "redaction_dict",
+]
 
 
-def case_name(redactor: Redactor, p: Participant, full: bool) -> str:
+def case_name(redactor: Redactor, p: Person, full: bool) -> str:
     """The name a participant goes by in an export: the name if consent (or ``full``) allows,
     else the attribution consent allows."""
     if full or p.consent == "named" or name_withheld(p):
@@ -69,11 +58,3 @@ def redact_value(redactor: Redactor, value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         return [redact_value(redactor, v) for v in value]
     return value
-
-
-def describe_redactions(counts: RedactionDict) -> str:
-    """One line for the summary: "12 names redacted (name 7, name_part 5)"."""
-    if not counts["total"]:
-        return "nothing redacted"
-    kinds = ", ".join(f"{k} {n}" for k, n in counts["by_kind"].items())
-    return f"{counts['total']} identifiers redacted ({kinds})"

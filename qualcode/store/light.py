@@ -132,7 +132,8 @@ class LightProject:
         self._conn = conn
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._conn.execute(sql, dict(params or {})).fetchall()]
+        # sqlite3's rows are tuples already (no row factory is set): no copy
+        return self._conn.execute(sql, dict(params or {})).fetchall()
 
     def close(self) -> None:
         self._conn.close()

@@ -112,6 +112,20 @@ def exports(
         target = root / f"export.{fmt}"
         _ok(run("export", fmt, str(target)))
         out[f"export-{fmt}"] = [(target, None)]
+    # The CLI wrote export.csv through the light path (sqlite3 alone); the same export
+    # through the ORM session is scanned too.
+    from qualcode.db import open_project
+    from qualcode.exchange import export_csv
+    from qualcode.store.light import open_light
+
+    light = open_light(project)
+    assert light is not None  # so `export csv` above took the light path
+    light.close()
+    opened = open_project(project)
+    target = root / "export-full-path.csv"
+    export_csv(opened, target)
+    opened.close()
+    out["export-csv-full-path"] = [(target, None)]
     target = root / "export-nvivo.qdpx"
     _ok(run("export", "qdpx", str(target), "--for", "nvivo"))
     out["export-qdpx-nvivo"] = [(target, None)]
@@ -123,7 +137,7 @@ def exports(
 
 CASES = [f"synthesis-{k}-{f}" for k in ("draft", "final") for f in SYNTHESIS_FORMATS]
 CASES += [f"packets-{f}" for f in PACKET_FORMATS] + ["codebook-qdc"]
-EXCHANGE_CASES = [f"export-{f}" for f in ("qdpx", "csv", "xlsx", "qdpx-nvivo")]
+EXCHANGE_CASES = [f"export-{f}" for f in ("qdpx", "csv", "xlsx", "qdpx-nvivo", "csv-full-path")]
 
 
 def scan(files: list[tuple[Path, Person | None]]) -> list[str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from qualcode.coding_table import CSV_COLUMNS
+from qualcode.coding_table import iso_utc as _iso
 from qualcode.db import Project
 from qualcode.documents import TurnIndex, document_turns
 from qualcode.exchange import export_csv
-from qualcode.exchange.tables import CSV_COLUMNS, _iso
 from qualcode.models import Code, Coder, Coding, Document
 from tests.exchange.helpers import build_project
 

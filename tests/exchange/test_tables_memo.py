@@ -1,4 +1,4 @@
-"""The coding table redacts each distinct text once (``exchange.tables._Memo``): the cells
+"""The coding table redacts each distinct text once (``coding_table.RedactionMemo``): the cells
 and the redaction counts are exactly those of redacting every cell."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qualcode.coding_table import RedactionMemo as _Memo
 from qualcode.consent import Redactor
 from qualcode.exchange.redact import redaction_dict
-from qualcode.exchange.tables import _Memo
 from qualcode.models import Participant
 
 PEOPLE = [
