@@ -145,7 +145,7 @@ def concurrent_codings_per_s(
     ready: Queue[str] = ctx.Queue()
     work = _bare_worker if bare else _worker
     procs = [
-        ctx.Process(target=work, args=(target, f"bench{i}", each, go, out, ready))
+        ctx.Process(target=work, args=(target, f"bench{processes}-{i}", each, go, out, ready))
         for i in range(processes)
     ]
     for p in procs:
@@ -396,16 +396,23 @@ def _writer_figures(target: str, each: int, backend: str) -> dict[str, float]:
 
 
 def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
+    """``_bare_worker``'s commits/s, in a database of its own beside the project's (a
+    project holds nothing but qualcode's tables)."""
+    import psycopg
     from sqlalchemy.engine import make_url
 
-    url = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS bare_commit (id serial PRIMARY KEY, writer text, n int)"
-        )
-    return concurrent_codings_per_s(url, each, processes, bare=True)
+    url = make_url(target).set(drivername="postgresql")
+    bare = f"{url.database}_bare"
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{bare}"')
+    bare_url = url.set(database=bare).render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(bare_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare_commit (id serial PRIMARY KEY, writer text, n int)")
+        return concurrent_codings_per_s(bare_url, each, processes, bare=True)
+    finally:
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{bare}" WITH (FORCE)')
 
 
 def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[str, float]:
