@@ -399,12 +399,13 @@ def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
     """``_bare_worker``'s commits/s, in a database of its own beside the project's (a
     project holds nothing but qualcode's tables)."""
     import psycopg
+    from psycopg import sql
     from sqlalchemy.engine import make_url
 
     url = make_url(target).set(drivername="postgresql")
     bare = f"{url.database}_bare"
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{bare}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bare)))
     bare_url = url.set(database=bare).render_as_string(hide_password=False)
     try:
         with psycopg.connect(bare_url, autocommit=True) as conn:
@@ -412,7 +413,8 @@ def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
         return concurrent_codings_per_s(bare_url, each, processes, bare=True)
     finally:
         with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{bare}" WITH (FORCE)')
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(drop.format(sql.Identifier(bare)))
 
 
 def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[str, float]:
