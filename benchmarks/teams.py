@@ -19,7 +19,8 @@ project), both on a project of 200 interviews x 10,000 words with 10,000 codings
 20 interviews).
 
 Run by hand: ``python benchmarks/teams.py [--quick] [--no-marker] [--writers] [--json]``
-(``--writers``: only the writers' throughput and ``domain_coding_ms``) prints each
+(``--writers``: only the writers' throughput, with 1, 2 and 4 writers and beside it on
+PostgreSQL a bare psycopg loop of one-row commits, and ``domain_coding_ms``) prints each
 figure beside its budget with pass/FAIL, and the machine's load average before and after
 (on 2 shared cores the load decides much of the figure: state it with the figures), and
 the PostgreSQL server's version and durability settings the figures were measured
@@ -118,15 +119,34 @@ def _prepare(target: str, create: bool) -> None:
         import_files(project, [demo_corpus_dir() / "01_holmgaard.txt"])
 
 
-def concurrent_codings_per_s(target: str, each: int) -> float:
-    """Start PROCESSES coders, release them together, time until all are done."""
+def _bare_worker(
+    url: str, name: str, n: int, go: Event, out: Queue[int], ready: Queue[str]
+) -> None:
+    """The floor under a coding: one durable commit of one small row per round trip, on
+    psycopg directly (no qualcode, no locks, no undo step, no index but the key)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        ready.put(name)
+        go.wait()
+        for j in range(n):
+            conn.execute("INSERT INTO bare_commit (writer, n) VALUES (%s, %s)", (name, j))
+    out.put(0)
+
+
+def concurrent_codings_per_s(
+    target: str, each: int, processes: int = PROCESSES, bare: bool = False
+) -> float:
+    """Start ``processes`` coders, release them together, time until all are done
+    (``bare``: ``_bare_worker`` on a psycopg URL instead of qualcode's ``apply_code``)."""
     ctx = mp.get_context("spawn")
     go = ctx.Event()
     out: Queue[int] = ctx.Queue()
     ready: Queue[str] = ctx.Queue()
+    work = _bare_worker if bare else _worker
     procs = [
-        ctx.Process(target=_worker, args=(target, f"bench{i}", each, go, out, ready))
-        for i in range(PROCESSES)
+        ctx.Process(target=work, args=(target, f"bench{processes}-{i}", each, go, out, ready))
+        for i in range(processes)
     ]
     for p in procs:
         p.start()
@@ -140,7 +160,7 @@ def concurrent_codings_per_s(target: str, each: int) -> float:
         p.join()
     if errors:
         raise RuntimeError(f"{errors} codings failed")
-    return PROCESSES * each / seconds
+    return processes * each / seconds
 
 
 def _bindir() -> Path | None:
@@ -362,9 +382,44 @@ def domain_coding_ms(target: str, n: int) -> tuple[float, float]:
     return wall / n * 1000, cpu / n * 1000
 
 
+def _writer_figures(target: str, each: int, backend: str) -> dict[str, float]:
+    """``--writers``: codings/s with 1, 2 and 4 writer processes and, on PostgreSQL, what
+    a bare psycopg loop of one-row commits reaches on the same server (the ceiling the
+    server's durable commit allows, whatever qualcode does)."""
+    figures: dict[str, float] = {}
+    for n in (1, 2, PROCESSES):
+        name = f"concurrent_codings_per_s_{backend}" + ("" if n == PROCESSES else f"_{n}w")
+        figures[name] = concurrent_codings_per_s(target, each, n)
+        if backend == "postgres":
+            figures[f"bare_commits_per_s_{n}w"] = _bare_commits_per_s(target, each, n)
+    return figures
+
+
+def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
+    """``_bare_worker``'s commits/s, in a database of its own beside the project's (a
+    project holds nothing but qualcode's tables)."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(target).set(drivername="postgresql")
+    bare = f"{url.database}_bare"
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bare)))
+    bare_url = url.set(database=bare).render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(bare_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare_commit (id serial PRIMARY KEY, writer text, n int)")
+        return concurrent_codings_per_s(bare_url, each, processes, bare=True)
+    finally:
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(drop.format(sql.Identifier(bare)))
+
+
 def _backend_figures(target: str, each: int, quick: bool, backend: str) -> dict[str, float]:
     if WRITERS_ONLY:
-        return {f"concurrent_codings_per_s_{backend}": concurrent_codings_per_s(target, each)}
+        return _writer_figures(target, each, backend)
     return {
         f"concurrent_codings_per_s_{backend}": concurrent_codings_per_s(target, each),
         f"live_refresh_ms_{backend}": live_refresh_ms(target),

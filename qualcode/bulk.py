@@ -316,6 +316,12 @@ def add_coding_rows(
 
 
 _COLUMNS = ("id", "document_id", "code_id", "coder_id", "start", "end", "memo", "origin", "guid")
+# SQLite's last coding id given out (AUTOINCREMENT's counter: an undone coding's id is never
+# given out again), or the largest stored one where the counter has no row yet.
+_NEXT_SQLITE_ID = (
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'coding'), 0),"
+    " coalesce((SELECT max(id) FROM coding), 0))"
+)
 
 
 def _guids(n: int) -> list[str]:
@@ -338,15 +344,15 @@ def _insert_codings(
     as the undo log snapshots it (``history.coding_snapshot``'s fields), without building
     ORM objects — at thousands of rows those cost more than the insert itself.
 
-    The ids are ours before the insert: on SQLite the ones after the largest (the write
-    transaction holds its only write lock), on PostgreSQL drawn from the sequence."""
+    The ids are ours before the insert: on SQLite the ones after the last given out (the
+    write transaction holds its only write lock), on PostgreSQL drawn from the sequence."""
     if not planned:
         return []
     now = utcnow()
     conn = session.connection()
     n = len(planned)
     if conn.dialect.name == "sqlite":
-        first = int(conn.exec_driver_sql("SELECT max(id) FROM coding").scalar() or 0) + 1
+        first = int(conn.exec_driver_sql(_NEXT_SQLITE_ID).scalar() or 0) + 1
         ids = list(range(first, first + n))
         marks = ", ".join("?" for _ in range(len(_COLUMNS) + 1))
     else:

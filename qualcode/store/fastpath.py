@@ -78,11 +78,6 @@ _INSERT = _sql(
     " created) SELECT :document_id, :code_id, :coder_id, :start, :end, :memo, :origin, :guid,"
     " :created" + _NOT_TWIN
 )
-_INSERT_WITH_ID = _sql(
-    'INSERT INTO coding (id, document_id, code_id, coder_id, start, "end", memo, origin,'
-    " guid, created) SELECT :id, :document_id, :code_id, :coder_id, :start, :end, :memo,"
-    " :origin, :guid, :created" + _NOT_TWIN
-)
 _TWIN = _sql(
     "SELECT id FROM coding WHERE document_id = :document_id AND code_id = :code_id"
     ' AND coder_id = :coder_id AND start = :start AND "end" = :end'
@@ -393,11 +388,15 @@ def _add_sqlite_many(
 # span lies inside the text if it has all its characters. That answer passes to the second
 # statement in a transaction-local setting, ``qualcode.span_ok``; the text's length is read
 # only to explain a refusal (the first statement's third column; else the span's end).
+# The coder the first statement locked passes the same way (``qualcode.coder_id``): the
+# second inserts only for that row, so a coder another process creates between the two
+# (the first found none: the caller takes the general path) gets no coding here too.
 # Tables are locked in the order they are named: ``code`` before ``document``, as a
 # structure write's ``LOCK TABLE code, document`` takes them, or the two wait in a circle.
 _PG_LOCK = (
     "SELECT d.id, d.title, CASE WHEN s.ok THEN $2 ELSE length(d.text) END, c.id, c.key,"
-    " c.label_da, s.span, w.id, set_config('qualcode.span_ok', s.ok::text, true)"
+    " c.label_da, s.span, w.id, set_config('qualcode.span_ok', s.ok::text, true),"
+    " set_config('qualcode.coder_id', coalesce(w.id::text, ''), true)"
     " FROM code c CROSS JOIN document d CROSS JOIN LATERAL (SELECT t.span, $1 >= 0"
     " AND $1 < $2 AND char_length(t.span) = $2 - $1 AS ok FROM (SELECT substr(d.text,"
     " $1 + 1, greatest($2 - $1, 0)) AS span OFFSET 0) t OFFSET 0) s"
@@ -410,6 +409,7 @@ _PG_CODE = f"""WITH ins AS (
  SELECT d.id, c.id, w.id, $1, $2, $6, $7, $8, $9 FROM document d, code c, coder w
  WHERE d.id = $3 AND w.name = $4 AND c.key = $5
  AND current_setting('qualcode.span_ok', true) = 'true'
+ AND w.id::text = current_setting('qualcode.coder_id', true)
  AND NOT EXISTS (SELECT 1 FROM coding x WHERE x.document_id = d.id AND x.code_id = c.id
  AND x.coder_id = w.id AND x.start = $1 AND x."end" = $2)
  RETURNING *),
