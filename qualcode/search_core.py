@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -24,7 +24,7 @@ from qualcode.errors import QualcodeError
 from qualcode.nlp.pipeline import NLP_VERSION, lemma_key, lemmatizer, query_words
 from qualcode.nlp.tokenize import is_punct, tokenizer
 from qualcode.postings import decode
-from qualcode.search_rows import CodedSearchDict, DocumentCountDict, SearchHitDict
+from qualcode.search_rows import DocumentCount, SearchHit, SearchResult
 from qualcode.store.light import Reader, in_list
 
 MODES = ("exact", "lemma", "fuzzy")
@@ -41,91 +41,6 @@ MATCH_RANK = {"exact": 0, "lemma": 1, "compound": 2, "fuzzy": 3}
 
 class SearchError(QualcodeError):
     """A query that cannot be run (empty, too long, bad score)."""
-
-
-@dataclass
-class SearchHit:
-    """One place the query occurs, with keyword-in-context text around it."""
-
-    document_id: int
-    document: str
-    kind: str
-    start: int
-    end: int
-    text: str = ""
-    left: str = ""
-    right: str = ""
-    score: float = 100.0
-    speaker: str | None = None
-    match: str = "exact"  # exact | lemma | compound | fuzzy (how the hit matched the query)
-
-    @property
-    def context(self) -> str:
-        return f"{self.left}[{self.text}]{self.right}"
-
-    def as_dict(self) -> SearchHitDict:
-        return {
-            "document_id": self.document_id,
-            "document": self.document,
-            "kind": self.kind,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "context": self.context,
-            "left": self.left,
-            "right": self.right,
-            "score": round(self.score, 1),
-            "match": self.match,
-            "speaker": self.speaker,
-        }
-
-
-@dataclass
-class DocumentCount:
-    """How often and where the query occurs in one document (desk-research review)."""
-
-    document_id: int
-    title: str
-    kind: str
-    count: int
-    offsets: list[int]
-
-    def as_dict(self) -> DocumentCountDict:
-        return {
-            "document_id": self.document_id,
-            "title": self.title,
-            "kind": self.kind,
-            "count": self.count,
-            "offsets": self.offsets,
-        }
-
-
-@dataclass
-class SearchResult:
-    """All hits of a query (``hits`` may be capped by ``limit``; counts never are)."""
-
-    query: str
-    mode: str
-    total: int
-    hits: list[SearchHit]
-    documents: list[DocumentCount]
-    variants: list[dict[str, Any]] = field(default_factory=list)
-    spans: list[tuple[int, int, int]] = field(default_factory=list)
-
-    @property
-    def truncated(self) -> bool:
-        return len(self.hits) < self.total
-
-    def as_dict(self) -> CodedSearchDict:
-        return {
-            "query": self.query,
-            "mode": self.mode,
-            "total": self.total,
-            "shown": len(self.hits),
-            "hits": [h.as_dict() for h in self.hits],
-            "documents": [d.as_dict() for d in self.documents],
-            "variants": self.variants,
-        }
 
 
 # ----------------------------------------------------------------------------------------
