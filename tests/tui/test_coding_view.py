@@ -37,7 +37,18 @@ async def open_view(pilot, document_id: int, start: int | None = None) -> Transc
     pilot.app.open_document(document_id, start)
     await pilot.pause()
     assert isinstance(pilot.app.screen, CodingScreen)
-    return pilot.app.screen.query_one(TranscriptView)
+    view = pilot.app.screen.query_one(TranscriptView)
+    if start is not None:
+        # The screen moves to ``start`` after its first refresh (call_after_refresh), and the
+        # side panel follows the view's CursorMoved message: on a busy machine one pause is
+        # not enough. Wait for the cursor to arrive, then for its message to be handled.
+        for _ in range(200):
+            if view.cursor == start:
+                break
+            await pilot.pause()
+        assert view.cursor == start
+        await pilot.pause()
+    return view
 
 
 async def test_select_by_keys_and_apply_through_picker(
