@@ -297,9 +297,19 @@ async def test_open_document_at_a_span_far_down_scrolls_to_it(
         pilot.app.open_document(doc_id, start, end)
         await pilot.pause()
         view = pilot.app.screen.query_one(TranscriptView)
+
+        def in_view() -> bool:
+            top = int(view.scroll_offset.y)
+            return top <= view.line_of(start) < top + view.scrollable_content_region.height
+
+        # The span is shown after the first refresh and the scroll waits for the first
+        # layout (the wrap width): on a busy machine that takes more than one pause.
+        for _ in range(200):
+            if view.selection == (start, end) and in_view():
+                break
+            await pilot.pause()
         assert view.selection == (start, end)
-        top = int(view.scroll_offset.y)
-        assert top <= view.line_of(start) < top + view.scrollable_content_region.height
+        assert in_view(), (int(view.scroll_offset.y), view.line_of(start))
 
 
 async def test_switching_theme_repaints_cached_lines(

@@ -300,13 +300,19 @@ class TranscriptView(ScrollView, can_focus=True):
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
-    def scroll_to_offset_centered(self, offset: int) -> None:
-        """Scroll so ``offset`` is a third down the view (once laid out, if not yet)."""
+    def scroll_to_offset_centered(self, offset: int, tries: int = 5) -> None:
+        """Scroll so ``offset`` is a third down the view (once laid out, if not yet).
+
+        Right after the first layout Textual may refuse the scroll (the scrollbar is not
+        shown yet), so it is tried again after the next refreshes until it holds."""
         if not self._wrap_width:
             self._pending_center = offset
             return
         height = max(self.scrollable_content_region.height, 1)
-        self.scroll_to(y=max(self.line_of(offset) - height // 3, 0), animate=False, immediate=True)
+        y = max(self.line_of(offset) - height // 3, 0)
+        self.scroll_to(y=y, animate=False, immediate=True)
+        if int(self.scroll_offset.y) != min(y, int(self.max_scroll_y)) and tries > 0:
+            self.call_after_refresh(self.scroll_to_offset_centered, offset, tries - 1)
 
     # ----- actions -------------------------------------------------------------------
 
