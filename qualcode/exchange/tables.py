@@ -23,7 +23,7 @@ from qualcode.coding_table import (
     RedactionMemo,
     TableResult,
     coding_rows,
-    csv_table,
+    export_csv_with,
     people_with,
     safe_cell,
     write_export,
@@ -118,11 +118,9 @@ def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, Redac
 
 def export_csv(project: Project, out: Path, *, full: bool = False) -> TableResult:
     """One row per coding, UTF-8 with a BOM (Excel then shows æøå); names as consent allows.
-    (``coding_table.export_csv_with`` writes the same bytes from a light project.)"""
+    (The same ``coding_table.export_csv_with`` as the light path, over this session.)"""
     with project.session() as s:
-        data, rows, counts = csv_table(SessionReader(s), full=full)
-    write_export(out, data)
-    return TableResult(path=str(out), rows=rows, redactions=counts)
+        return export_csv_with(SessionReader(s), out, full=full)
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[str]]) -> None:
