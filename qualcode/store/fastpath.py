@@ -494,12 +494,15 @@ def _message(raw: Any, params: dict[str, Any]) -> bytes:
 
     escape = psycopg.pq.Escaping(raw.pgconn).escape_literal
     encoding = raw.info.encoding
-    literals = {
-        name: str(value)
-        if type(value) is int
-        else escape(str(value).encode(encoding)).decode(encoding)
-        for name, value in params.items()
-    }
+    literals: dict[str, str] = {}
+    for name, value in params.items():
+        if type(value) is int:
+            literals[name] = str(value)
+            continue
+        text = str(value)
+        if "\x00" in text:  # libpq's quoting would stop there: refused, as psycopg does
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        literals[name] = escape(text.encode(encoding)).decode(encoding)
     return _PG_RUN.format_map(literals).encode(encoding)
 
 
