@@ -8,8 +8,11 @@ SQLite runs them on the driver's connection (in-process: no round trips to save)
 PostgreSQL gets the whole coding in one round trip: two statements prepared once per
 connection, sent as one message with its ``BEGIN`` and ``COMMIT`` (``_PG_CODE``; psycopg's
 pipeline mode was tried and dropped: it polls the socket while it waits, and on a shared
-machine that CPU is the server's). Values pass through the columns' own bind processors,
-so what is stored is exactly what the ORM would have stored (timestamps, JSON).
+machine that CPU is the server's). The message goes to libpq directly, its values quoted
+by libpq, on the connection ``Project.coding_connection`` keeps between codings (no
+cursor, no pool checkout: together 0.4-0.6 ms of the client's CPU per coding). SQLite's
+values pass through the columns' own bind processors, so what is stored is exactly what
+the ORM would have stored (timestamps, JSON).
 
 ``log_action`` is the one writer of undo steps: ``qualcode.history.record_action`` (every
 other undoable action) is built on it, and ``add_coding`` runs its two statements
