@@ -30,6 +30,7 @@ few slots, so concurrent writers do not queue on one row) and, on PostgreSQL, se
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -238,6 +239,18 @@ def is_lock_error(exc: DBAPIError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _ping_kept(pooled: Any) -> None:
+    """``SELECT 1`` on a kept connection that sat unused; a dead one is closed (and then
+    thrown away by ``Project._give_back_kept``)."""
+    raw = pooled.driver_connection
+    try:
+        raw.execute("SELECT 1")
+        raw.rollback()
+    except Exception:  # noqa: BLE001 - any failure: the connection is not to be trusted
+        with contextlib.suppress(Exception):
+            raw.close()
+
+
 class Project:
     """An open project: the engine plus the few things every layer needs from it."""
 
@@ -317,17 +330,18 @@ class Project:
         """The driver's connection for the coding hot path (``store.fastpath``), in no
         transaction: kept checked out of the pool from one coding to the next (a checkout
         and check-in cost a fifth of the client's CPU per coding). One thread at a time
-        uses it, another meanwhile takes one from the pool; unused for
-        ``PG_PING_AFTER_IDLE_S`` it goes back to the pool (which pings it before it hands
-        it out again), left in a transaction it goes back too (rolled back), closed it is
-        thrown away."""
+        uses it, another meanwhile takes one from the pool. Unused for
+        ``PG_PING_AFTER_IDLE_S`` it is pinged first, as the pool pings its idle ones (a
+        dead one is replaced); left in a transaction it goes back to the pool (which rolls
+        it back); closed it is thrown away."""
         if not self._kept_lock.acquire(blocking=False):
             with self.driver_connection() as raw:
                 yield raw
             return
         try:
-            if time.monotonic() - self._kept_used > PG_PING_AFTER_IDLE_S:
-                self._give_back_kept()
+            if self._kept is not None and time.monotonic() - self._kept_used > PG_PING_AFTER_IDLE_S:
+                _ping_kept(self._kept)
+                self._give_back_kept(self._kept.driver_connection)
             self._kept = self._kept or self.engine.raw_connection()
             try:
                 yield self._kept.driver_connection

@@ -88,19 +88,29 @@ def test_the_kept_connection_serves_one_coding_after_another(project: Project) -
     assert _backend_pid(project) == pid
 
 
-def test_an_idle_kept_connection_goes_back_to_the_pool(
+def test_an_idle_kept_connection_is_pinged_and_a_dead_one_replaced_unseen(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Unused for a while (a coder at lunch, the server restarted meanwhile), the kept
+    connection is pinged before the next coding: alive it is used again, dead it is
+    replaced, and the coder sees no error either way."""
     _postgres_only(project)
     prepare(project)
     monkeypatch.setattr(engine, "PG_PING_AFTER_IDLE_S", -1.0)  # every use finds it idle
     apply_code(project, 1, "1", 0, 4, "ida")
+    pid = _backend_pid(project)
+    apply_code(project, 1, "1", 5, 9, "ida")
+    assert _backend_pid(project) == pid  # alive: kept
     project.announcer.flush()  # a held-back notification borrows a connection meanwhile
     status = project.engine.pool.status()
-    apply_code(project, 1, "1", 5, 9, "ida")
+    with project.driver_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        other.commit()
+    row = apply_code(project, 1, "1", 10, 14, "ida")
+    assert row["text"] and _backend_pid(project) != pid
     project.announcer.flush()
-    assert project.engine.pool.status() == status  # given back, taken again: none leaked
-    assert undo(project, "ida") == "code 1 at 5-9"
+    assert project.engine.pool.status() == status  # the dead one thrown away, none leaked
+    assert undo(project, "ida") == "code 1 at 10-14"
 
 
 def test_a_kept_connection_the_server_ended_is_replaced(project: Project) -> None:
