@@ -50,11 +50,11 @@ class Annotator:
         project: Project,
         helper: bool,
         progress: Progress = no_progress,
-        batch_words: int = BATCH_WORDS,
+        batch_words: int | None = None,
     ) -> None:
         self.project = project
         self.progress = progress
-        self.batch_words = batch_words
+        self.batch_words = batch_words or BATCH_WORDS
         self.todo: list[int] = []  # committed, not yet handed out
         self.words: dict[int, int] = {}
         self.done = 0
@@ -94,15 +94,16 @@ class Annotator:
                 elif not self.todo and self.helper.outstanding:
                     self._collect(wait=True)
             self._store()
+            self.helper.close()
             self.progress(self.total, self.total, "")
             return self.done
         finally:
             self.close()
 
     def close(self) -> None:
-        """End the helper (at once if it is still working: the caller stopped early)."""
+        """End the helper: at once if it is still working (the caller stopped early)."""
         if self.helper is not None:
-            self.helper.close()
+            self.helper.close(kill=True)
 
     def _feed(self) -> None:
         helper = self.helper

@@ -26,7 +26,10 @@ from qualcode.postings import DocumentPostings
 
 #: A term's stored form in one document: ``(lower, lemma, is_stop, count, posting data)``.
 TermRow = tuple[str, str, bool, int, bytes]
-_EXIT_SECONDS = 5.0  # a helper that sent its last result exits within this
+#: Seconds the parent waits for one result before it takes the helper as hung (a document
+#: of a million characters takes a few seconds).
+RESULT_SECONDS = 120.0
+_EXIT_SECONDS = 10.0  # a helper told to end exits within this (else it is killed)
 
 
 @dataclass
@@ -90,7 +93,7 @@ class Helper:
         self._results: queue.Queue[Built | None] = queue.Queue()
         self._outbox: queue.Queue[tuple[int, str, str] | None] = queue.Queue()
         self._ended = False
-        self._clean = False
+        self._broken = False  # it sent what is not a result
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _MAIN],
             stdin=subprocess.PIPE,
@@ -132,12 +135,13 @@ class Helper:
             while True:
                 got = pickle.load(stdout)
                 if not isinstance(got, Built):
+                    self._broken = True
                     break
                 self._results.put(got)
         except EOFError:
-            self._clean = True  # it sent everything and closed its end
-        except Exception:  # noqa: BLE001, S110 - a cut-off result: the helper died
-            pass
+            pass  # it sent everything and closed its end (or died between two results)
+        except Exception:  # noqa: BLE001 - a cut-off result: the helper died
+            self._broken = True
         finally:
             self._results.put(None)
 
@@ -157,23 +161,30 @@ class Helper:
         return out
 
     def next(self) -> Built | None:
-        """The next result, waiting for it; None once the helper has ended."""
+        """The next result, waiting for it; None once the helper has ended (or sent
+        nothing for ``RESULT_SECONDS``: then it is taken as hung, and killed)."""
         if self._ended:
             return None
-        got = self._results.get()
+        try:
+            got = self._results.get(timeout=RESULT_SECONDS)
+        except queue.Empty:
+            self._broken = True
+            self.proc.kill()
+            got = None
         if got is None:
             self._ended = True
         else:
             self.outstanding.remove(got.document_id)
         return got
 
-    def close(self) -> None:
-        """End the helper: it has ended already unless the parent stopped early or could
-        not read a result (then it is killed: it may be waiting to write)."""
-        self._outbox.put(None)
+    def close(self, kill: bool = False) -> None:
+        """End the helper: told there is no more, it exits once it has sent back what it
+        holds; it is killed at once with ``kill`` (the parent stopped early) or when what
+        it sent could not be read (it may be waiting to write)."""
+        self.end()
         if self.proc.poll() is None:
             try:
-                self.proc.wait(timeout=_EXIT_SECONDS if self._clean else 0)
+                self.proc.wait(timeout=0 if kill or self._broken else _EXIT_SECONDS)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
