@@ -31,6 +31,15 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
+class SpeakerLinkDict(TypedDict):
+    """How one speaker label of an imported file was linked to a participant."""
+
+    speaker: str
+    participant: str | None
+    method: str  # exact | fuzzy | respondent | interviewer | none
+    score: float
+
+
 class ImportOutcomeDict(TypedDict):
     """One file of `qualcode import --json` (a list, one per file)."""
 
@@ -42,7 +51,7 @@ class ImportOutcomeDict(TypedDict):
     turns: int
     message: str
     hint: str | None
-    speaker_links: list[dict[str, Any]]
+    speaker_links: list[SpeakerLinkDict]
     details: dict[str, Any]
 
 
@@ -58,7 +67,7 @@ class ImportOutcome:
     turns: int = 0
     message: str = ""
     hint: str | None = None
-    speaker_links: list[dict[str, Any]] = field(default_factory=list)
+    speaker_links: list[SpeakerLinkDict] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> ImportOutcomeDict:
@@ -391,12 +400,12 @@ def store_parsed(
             message=f"{label}: imported as {doc.title!r} ({doc.word_count} words, "
             f"{len(parsed.turns)} turns)",
             speaker_links=[
-                {
-                    "speaker": link.speaker,
-                    "participant": link.participant.name if link.participant else None,
-                    "method": link.method,
-                    "score": round(link.score, 1),
-                }
+                SpeakerLinkDict(
+                    speaker=link.speaker,
+                    participant=link.participant.name if link.participant else None,
+                    method=link.method,
+                    score=round(link.score, 1),
+                )
                 for link in links.values()
             ],
         )
