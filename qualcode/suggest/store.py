@@ -26,7 +26,15 @@ from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.evidence import documents_with_turns, own_evidence, passage_evidence
 from qualcode.suggest.model import load_model, model_input
-from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
+from qualcode.suggest.neighbours import CodedNeighbours, choose_neighbour_share, with_area_votes
+from qualcode.suggest.passages import (
+    Passage,
+    _codes,
+    _doc_views,
+    _passage,
+    _uncoded_units,
+    coded_passages,
+)
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
     DOC_BATCH,
@@ -195,6 +203,17 @@ def suggest(
     progress(0, total, "learning from the text")
     with project.session() as s:
         self_model = project_self_model(s, scorers, stops, visible)
+        coded = coded_passages(s, visible)
+        coded_turns = documents_with_turns(s)
+    coded_evidence = with_self_vote(
+        scorers["da"],
+        self_model,
+        coded,
+        [passage_evidence(p, scorers, p.document_id in coded_turns) for p in coded],
+        stops,
+    )
+    share = choose_neighbour_share(scorers["da"], coded, coded_evidence)
+    neighbours = CodedNeighbours.of_passages(scorers["da"], coded)
     for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
         progress(b, total, "suggesting")
         batch = doc_ids[b : b + DOC_BATCH]
@@ -211,6 +230,9 @@ def suggest(
             ]
             probs = list(model.predict(inputs))
         evidence = with_self_vote(scorers["da"], self_model, passages, evidence, stops)
+        if share > 0:
+            votes = [neighbours.votes(p.document_id, p.start, p.end) for p in passages]
+            evidence = with_area_votes(evidence, votes, share)
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
