@@ -57,9 +57,9 @@ def test_the_nearest_coded_passages_vote_and_fade_with_distance(scorer: Codebook
 
 
 def test_votes_add_to_area_evidence_without_touching_the_given(scorer: CodebookScorer) -> None:
-    evidence = [{"2": CodeScore(0.4, {"hjemme": 0.4})}]
+    evidence = [{"2": CodeScore(0.4, {"hjemme": "word"})}]
     voted = with_area_votes(evidence, [{"2": 1.0, "5": 0.5}], 0.5)
-    assert voted[0]["2"].score == pytest.approx(0.9) and voted[0]["2"].terms == {"hjemme": 0.4}
+    assert voted[0]["2"].score == pytest.approx(0.9) and voted[0]["2"].terms == {"hjemme": "word"}
     assert voted[0]["5"].score == pytest.approx(0.25) and not voted[0]["5"].terms
     assert evidence[0]["2"].score == 0.4 and "5" not in evidence[0]
     assert with_area_votes(evidence, [{"5": 1.0}], 0.0)[0] == evidence[0]
