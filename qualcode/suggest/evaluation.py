@@ -31,14 +31,14 @@ from qualcode.suggest.calibration import area_probabilities, fit_temperature, re
 from qualcode.suggest.evidence import documents_with_turns, passage_evidence
 from qualcode.suggest.linear import describe
 from qualcode.suggest.model import (
-    _fit,
-    _labels_of,
-    _model_row,
-    _negative_passages,
+    fit_classifier,
+    labels_of,
     model_input,
     model_kind,
+    model_row,
+    negative_passages,
 )
-from qualcode.suggest.passages import Passage, _codes, coded_passages
+from qualcode.suggest.passages import Passage, codebook_codes, coded_passages
 from qualcode.suggest.scorer import (
     CodebookScorer,
     CodeScore,
@@ -50,15 +50,15 @@ from qualcode.suggest.scorer import (
     rank_codes,
 )
 from qualcode.suggest.selftrain import self_trained
-from qualcode.suggest.store import _pick
+from qualcode.suggest.store import pick_codes
 from qualcode.suggest.weights import (
     Item,
-    _area_top1,
-    _gold,
-    _own,
-    _point_top1,
-    _rank_of,
+    area_top1,
     choose_model_weights,
+    gold_codes,
+    own_words,
+    point_top1,
+    rank_of,
 )
 from qualcode.visibility import visible_coder_filter
 
@@ -129,14 +129,14 @@ def _score_method(
     area_pred: list[tuple[str | None, set[str]]] = []
     point_pred: list[tuple[str | None, set[str]]] = []
     for passage, evidence, probs in items:
-        own = _own(scorer, passage, plain) if evidence else None
+        own = own_words(scorer, passage, plain) if evidence else None
         ranked = rank_codes(scorer, evidence, probs, model_weight, own)
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         if gold_areas:
-            area.add(_rank_of(ranked["area"], gold_areas))
+            area.add(rank_of(ranked["area"], gold_areas))
             area_pred.append((_best(ranked["area"]), gold_areas))
         if gold_points:
-            point.add(_rank_of(ranked["attention_point"], gold_points))
+            point.add(rank_of(ranked["attention_point"], gold_points))
             point_pred.append((_best(ranked["attention_point"]), gold_points))
     area_table, point_table = _per_code(area_pred), _per_code(point_pred)
     return {
@@ -168,17 +168,17 @@ def _suggestion_quality(
     n = {"area": 0, "area_ok": 0, "point": 0, "point_ok": 0, "cross": 0, "cross_ok": 0}
     covered = 0
     for passage, evidence, probs in items:
-        picks = _pick(
+        picks = pick_codes(
             scorer,
             passage,
             evidence,
             probs,
             use_codebook=bool(evidence),
             model_weight=model_weight,
-            words_only=_own(scorer, passage, plain),
+            words_only=own_words(scorer, passage, plain),
         )
         covered += bool(picks)
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         for key, _, _ in picks:
             info = scorer.codes[key]
             if info.area_key is None:
@@ -224,10 +224,10 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
     annotate_missing(project)
     visible = visible_coder_filter(project, coder)
     with project.session() as s:
-        codes = _codes(s)
+        codes = codebook_codes(s)
         scorers = build_scorers(s, codes)
         passages = coded_passages(s, visible)
-        negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
+        negatives = negative_passages(s, len(passages) // 2, seed, visible) if train else []
         turns = documents_with_turns(s)
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
@@ -249,7 +249,7 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
         passages=passages,
         evidence=evidence,
         words=inputs(passages) if train else [],
-        labels=[_labels_of(p, scorer) for p in passages],
+        labels=[labels_of(p, scorer) for p in passages],
         negatives=[(words, set[str]()) for words in inputs(negatives)],
         plain=plain,
     )
@@ -270,7 +270,7 @@ BLOCK = 5  # consecutive coded passages held out together when too few documents
 MIN_WEIGHT_DOCUMENTS = 3  # coded documents needed to choose the model's weight by document
 
 
-def _passage_folds(passages: list[Passage], folds: int, seed: int) -> list[int]:
+def passage_folds(passages: list[Passage], folds: int, seed: int) -> list[int]:
     """Each passage's fold: folds grouped by document when ``MIN_WEIGHT_DOCUMENTS`` are
     coded; with fewer (one long report coded in part), by blocks of ``BLOCK`` consecutive
     coded passages of a document, the blocks dealt to the folds at random — a passage's
@@ -304,8 +304,8 @@ def out_of_fold(
 ) -> list[dict[str, float] | None]:
     """The model's probabilities for every passage from a model that did not see its
     document (folds grouped by document; by blocks of passages when fewer than
-    ``MIN_WEIGHT_DOCUMENTS`` are coded, ``_passage_folds``)."""
-    fold = _passage_folds(data.passages, folds, seed)
+    ``MIN_WEIGHT_DOCUMENTS`` are coded, ``passage_folds``)."""
+    fold = passage_folds(data.passages, folds, seed)
     probs: list[dict[str, float] | None] = [None] * len(data.passages)
     for f in range(folds):
         progress(f, folds, f"fold {f + 1} of {folds}")
@@ -315,7 +315,7 @@ def out_of_fold(
             continue
         examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
         try:
-            model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+            model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
         except SuggestError:
             continue  # too few codings in this fold to learn anything
         for i, pr in zip(test_idx, model.predict([data.words[i] for i in test_idx]), strict=True):
@@ -334,13 +334,13 @@ def choose_weights(
     data: _Data, iterations: int, seed: int, folds: int = 3
 ) -> tuple[ModelWeights, dict[str, dict[str, float]]]:
     """The model's weights as a project with ``data`` coded would choose them:
-    cross-validated over its own coded passages (``_passage_folds``), the gain over the
+    cross-validated over its own coded passages (``passage_folds``), the gain over the
     codebook alone tested (``choose_model_weights``); 0 (the codebook alone) when there
     are fewer than ``MIN_WEIGHT_PASSAGES`` coded passages or the folds cannot be trained."""
     if len(data.passages) < MIN_WEIGHT_PASSAGES:
         return NO_WEIGHTS, {}
     probs = out_of_fold(data, folds, iterations, seed)
-    fold = _passage_folds(data.passages, folds, seed)
+    fold = passage_folds(data.passages, folds, seed)
     kept = [i for i, pr in enumerate(probs) if pr]
     held: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in kept]
     if not held:
@@ -376,11 +376,11 @@ def _curve_draw(
     held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
     out = {
         "passages": float(len(train_idx)),
-        "codebook": _area_top1(data.scorer, held_cb, None),
-        "codebook_point": _point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
+        "codebook": area_top1(data.scorer, held_cb, None),
+        "codebook_point": point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
     }
     try:
-        model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+        model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
     except SuggestError:
         return None
     weights = _curve_weight(data, train_idx, iterations, seed)
@@ -389,10 +389,10 @@ def _curve_draw(
         (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
     ]
     alone: list[_Item] = [(p, {}, pr) for p, _, pr in held]
-    out["model"] = _area_top1(data.scorer, alone, 1.0)
-    out["combined"] = _area_top1(data.scorer, held, weights)
-    out["model_point"] = _point_top1(data.scorer, alone, 1.0) or 0.0
-    out["combined_point"] = _point_top1(data.scorer, held, weights, data.plain) or 0.0
+    out["model"] = area_top1(data.scorer, alone, 1.0)
+    out["combined"] = area_top1(data.scorer, held, weights)
+    out["model_point"] = point_top1(data.scorer, alone, 1.0) or 0.0
+    out["combined_point"] = point_top1(data.scorer, held, weights, data.plain) or 0.0
     out["weight"] = weights.area
     out["point_weight"] = weights.attention_point
     return out
@@ -449,7 +449,7 @@ def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
     samples: list[tuple[dict[str, float], set[str]]] = []
     docs: list[int] = []
     for passage, evidence in zip(data.passages, data.evidence, strict=True):
-        gold, _ = _gold(data.scorer, passage)
+        gold, _ = gold_codes(data.scorer, passage)
         if gold:
             samples.append((area_evidence(data.scorer, evidence), gold))
             docs.append(passage.document_id)
@@ -520,7 +520,7 @@ def evaluate(
     held = [i for i, pr in enumerate(probs) if pr is not None]
     model_items: list[_Item] = [(data.passages[i], {}, probs[i]) for i in held]
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
-    fold = _passage_folds(data.passages, folds, seed)
+    fold = passage_folds(data.passages, folds, seed)
     weights, curves = choose_model_weights(
         scorer, combined_items, data.plain, [fold[i] for i in held]
     )
@@ -566,7 +566,7 @@ def train_model(
         )
     weights, curves = choose_weights(data, iterations, seed, folds)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
-    model = _fit(examples, iterations, seed, progress, _area_keys(data.scorer))
+    model = fit_classifier(examples, iterations, seed, progress, _area_keys(data.scorer))
     meta = {
         "labels": model.labels,
         "passages": len(data.passages),
@@ -583,7 +583,7 @@ def train_model(
         if blind_for is None:
             s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == model_kind(None)))
         else:
-            while (old := _model_row(s, blind_for)) is not None:
+            while (old := model_row(s, blind_for)) is not None:
                 s.delete(old)
                 s.flush()
         s.add(TrainedModel(kind=model_kind(blind_for), data=model.to_bytes(), meta=meta))

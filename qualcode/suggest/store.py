@@ -29,11 +29,11 @@ from qualcode.suggest.model import load_model, model_input
 from qualcode.suggest.neighbours import CodedNeighbours, choose_neighbour_share, with_area_votes
 from qualcode.suggest.passages import (
     Passage,
-    _codes,
-    _doc_views,
-    _passage,
-    _uncoded_units,
+    codebook_codes,
     coded_passages,
+    doc_views,
+    passage_at,
+    uncoded_units,
 )
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
@@ -62,7 +62,7 @@ from qualcode.visibility import (
 MIN_PROBABILITY = 0.5  # calibrated probability of the area a proposal needs
 
 
-def _pick(
+def pick_codes(
     scorer: CodebookScorer,
     passage: Passage,
     evidence: dict[str, CodeScore],
@@ -179,7 +179,7 @@ def suggest(
     visible = coding_condition(coder) if owner is not None else None
     mark = f"{OWNER_MARK}{owner}" if owner is not None else ""
     with project.session() as s:
-        codes = _codes(s)
+        codes = codebook_codes(s)
         scorers = build_scorers(s, codes)
         by_key = {c.key: c for c in codes}
         if document is not None:
@@ -218,9 +218,9 @@ def suggest(
         progress(b, total, "suggesting")
         batch = doc_ids[b : b + DOC_BATCH]
         with project.session() as s:
-            units = _uncoded_units(s, batch, visible)
-            views = _doc_views(s, sorted({d for d, _, _ in units}))
-        passages = [_passage(views, d, st, en) for d, st, en in units]
+            units = uncoded_units(s, batch, visible)
+            views = doc_views(s, sorted({d for d, _, _ in units}))
+        passages = [passage_at(views, d, st, en) for d, st, en in units]
         turns = [p.document_id in with_turns for p in passages]
         evidence = [passage_evidence(p, scorers, t) for p, t in zip(passages, turns, strict=True)]
         probs: list[dict[str, float] | None] = [None] * len(units)
@@ -237,7 +237,7 @@ def suggest(
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
             words_only = own_evidence(passage, scorers, turns[n])
-            for key, score, reason in _pick(
+            for key, score, reason in pick_codes(
                 scorer, passage, evidence[n], probs[n], model_weight=weight, words_only=words_only
             ):
                 code = by_key[key]
@@ -288,7 +288,7 @@ def suggest(
 def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict[str, Any]]:
     """Rank codes for a passage that is not in the project (nothing stored), best first."""
     with project.session() as s:
-        scorers = build_scorers(s, _codes(s))
+        scorers = build_scorers(s, codebook_codes(s))
         model = load_model(s)
     toks = [(r[3], r[4]) for r in annotate_text(text, lang).tokens]
     passage = Passage(0, 0, len(text), set(), toks, language=lang)

@@ -19,7 +19,7 @@ WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 Item = tuple[Passage, dict[str, CodeScore], dict[str, float] | None]
 
 
-def _rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
+def rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     for i, (key, value) in enumerate(ranked):
         if value <= 0:
@@ -29,7 +29,7 @@ def _rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
     return None
 
 
-def _gold(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]:
+def gold_codes(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]:
     """The passage's gold areas and gold attention points."""
     codes = [scorer.codes[k] for k in passage.codes if k in scorer.codes]
     areas = {c.area_key for c in codes if c.area_key is not None}
@@ -37,7 +37,7 @@ def _gold(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]
     return areas, points
 
 
-def _own(
+def own_words(
     scorer: CodebookScorer, passage: Passage, plain: frozenset[int]
 ) -> dict[str, CodeScore] | None:
     """The passage's own evidence when it is in a document without turns (``evidence``)."""
@@ -56,21 +56,21 @@ def _hits(
     on a passage's own words, as ``suggest`` ranks them)."""
     out = []
     for passage, evidence, probs in items:
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         gold = gold_areas if level == "area" else gold_points
         if gold:
-            own = _own(scorer, passage, plain) if evidence and level != "area" else None
+            own = own_words(scorer, passage, plain) if evidence and level != "area" else None
             ranked = rank_codes(scorer, evidence, probs, weight, own)[level]
-            out.append(_rank_of(ranked, gold) == 1)
+            out.append(rank_of(ranked, gold) == 1)
     return out
 
 
-def _area_top1(scorer: CodebookScorer, items: Sequence[Item], weight: Weight) -> float:
+def area_top1(scorer: CodebookScorer, items: Sequence[Item], weight: Weight) -> float:
     hits = _hits(scorer, items, weight)
     return sum(hits) / len(hits) if hits else 0.0
 
 
-def _point_top1(
+def point_top1(
     scorer: CodebookScorer,
     items: Sequence[Item],
     weight: Weight,
@@ -126,7 +126,7 @@ def _level_folds(
         return None
     out = []
     for (passage, _, _), f in zip(items, folds, strict=True):
-        areas, points = _gold(scorer, passage)
+        areas, points = gold_codes(scorer, passage)
         if areas if level == "area" else points:
             out.append(f)
     return out

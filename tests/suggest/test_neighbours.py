@@ -11,7 +11,7 @@ from qualcode.codebook import load_codebook
 from qualcode.db import Project
 from qualcode.demo import demo_codebook
 from qualcode.models import Code
-from qualcode.suggest.evaluation import BLOCK, _passage_folds
+from qualcode.suggest.evaluation import BLOCK, passage_folds
 from qualcode.suggest.neighbours import (
     CodedNeighbours,
     choose_neighbour_share,
@@ -113,12 +113,12 @@ def test_topics_that_change_every_paragraph_give_neighbours_no_say(
 
 def test_one_document_is_cross_validated_in_blocks_of_neighbours() -> None:
     passages = [Passage(1, i * 100, i * 100 + 90, {"1"}, []) for i in range(40)]
-    folds = _passage_folds(passages, 3, 0)
+    folds = passage_folds(passages, 3, 0)
     assert set(folds) == {0, 1, 2}
     for b in range(0, 40, BLOCK):
         assert len(set(folds[b : b + BLOCK])) == 1  # a block is held out whole
     many = [Passage(d, 0, 90, {"1"}, []) for d in range(6)]
-    by_doc = _passage_folds(many, 3, 0)
+    by_doc = passage_folds(many, 3, 0)
     assert sorted(by_doc.count(f) for f in range(3)) == [2, 2, 2]
 
 
