@@ -286,7 +286,13 @@ def suggest(
 
 
 def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict[str, Any]]:
-    """Rank codes for a passage that is not in the project (nothing stored), best first."""
+    """Rank codes for a passage that is not in the project (nothing stored), best first.
+
+    The codebook and the stored model only: no self-training (it learns from the
+    project's uncoded sentences, a training pass of seconds, too slow for a passage typed
+    in to be ranked at once) and no coded neighbours (the passage has no place in a
+    document). So a sentence's ranking here may differ from ``suggest``'s for the same
+    sentence in the project."""
     with project.session() as s:
         scorers = build_scorers(s, codebook_codes(s))
         model = load_model(s)
