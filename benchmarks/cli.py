@@ -81,10 +81,14 @@ def _bulk_file(folder: Path, demo: Path, rows: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(["document", "start", "end", "code", "memo", "coder"])
+        seen: set[tuple[int, int, str]] = set()
         for i in range(rows):
             doc_id, length = docs[i % len(docs)]
-            start = (i * 37) % max(1, length - 60)
-            out.writerow([doc_id, start, start + 50, codes[i % len(codes)], "", "bench"])
+            code, start = codes[i % len(codes)], (i * 37) % max(1, length - 60)
+            while (doc_id, start, code) in seen:  # a coding twice is a bad row: refused
+                start = (start + 1) % max(1, length - 60)
+            seen.add((doc_id, start, code))
+            out.writerow([doc_id, start, start + 50, code, "", "bench"])
     return path
 
 

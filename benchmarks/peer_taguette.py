@@ -251,9 +251,13 @@ def _qualcode(*args: str, cwd: Path) -> tuple[float, float, float]:
 def _codings_file(folder: Path, n: int, docs: int, length: int) -> Path:
     path = folder / f"codings_{n}.csv"
     lines = ["document,start,end,code"]
+    seen: set[tuple[int, int]] = set()
     for i in range(n):
-        start = (i * 97) % (length - 200)
-        lines.append(f"{1 + i % docs},{start},{start + 80},peer")
+        doc, start = 1 + i % docs, (i * 97) % (length - 200)
+        while (doc, start) in seen:  # a span coded twice is a bad row (qualcode refuses it)
+            start = (start + 1) % (length - 200)
+        seen.add((doc, start))
+        lines.append(f"{doc},{start},{start + 80},peer")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, select
 
 from qualcode import quotes as q
@@ -265,6 +266,38 @@ def _describe(exc: QualcodeError) -> str:
     return text
 
 
+def _twins(
+    session: Session, planned: list[tuple[int, int, int, int, int, int, str]]
+) -> list[tuple[int, str]]:
+    """Rows that would code a span again with the same code for the same coder — already
+    stored, or twice in the file: ``qualcode code`` refuses such a coding, and a file run
+    twice must not double every count."""
+    stored: dict[tuple[int, ...], int] = {}
+    documents = sorted({row[1] for row in planned})
+    for i in range(0, len(documents), 900):
+        chunk = documents[i : i + 900]
+        t = table_of(Coding).c
+        found = session.connection().execute(
+            sql_select(t.document_id, t.code_id, t.coder_id, t.start, t.end, t.id).where(
+                t.document_id.in_(chunk)
+            )
+        )
+        stored.update(((d, c, w, a, b), int(n or 0)) for d, c, w, a, b, n in found)
+    seen: dict[tuple[int, ...], int] = {}
+    problems: list[tuple[int, str]] = []
+    for line, *span, _memo in planned:
+        key = tuple(span)
+        if key in stored:
+            problems.append(
+                (line, f"already coded with this code by this coder (coding {stored[key]})")
+            )
+        elif key in seen:
+            problems.append((line, f"the same coding as line {seen[key]}"))
+        else:
+            seen[key] = line
+    return problems
+
+
 def _fail_if_problems(source: str, problems: list[tuple[int, str]], rows: int) -> None:
     if problems:
         raise BulkError(source, problems, rows)
@@ -307,7 +340,8 @@ def add_coding_rows(
                 planned.append(keys.plan(row))
             except QualcodeError as exc:
                 problems.append((row.line, _describe(exc)))
-        _fail_if_problems(source, problems, len(rows))
+        problems += _twins(s, planned)
+        _fail_if_problems(source, sorted(problems), len(rows))
         added = _insert_codings(s, planned, origin)
         label = f"code {len(added)} rows from {Path(source).name}"
         record_action(s, coder, label, added_snapshots=added)

@@ -215,6 +215,46 @@ def _apply_codebook(session: Session, extra: dict[str, Any], reverse: bool) -> N
                 memo.target_id = code_id
 
 
+def _restore_code(session: Session, snap: dict[str, Any]) -> None:
+    """Put a deleted code back under its own id. Its codings come back under that id, so a
+    newer code holding it stops
+    the step: restoring onto it would file the codings under the wrong code (a project
+    whose codes were made before ``first_free_code_id`` chose their ids may have one)."""
+    holder = session.get(Code, snap["id"])
+    if holder is None:
+        session.add(_restore(snap, Code))
+    elif holder.guid != snap.get("guid", holder.guid):
+        raise ConflictError(
+            f"cannot restore code {snap.get('key')!r}: code {holder.key!r} now has its id",
+            f"Delete or merge {holder.key!r} first (its codings can be moved with merge), "
+            "then undo again.",
+        )
+
+
+# The largest code id any undo step names: a code a step deleted, or one it made.
+_LOGGED_CODE_ID = (
+    "SELECT max(CAST(json_extract(item.value, '$.id') AS INTEGER)) FROM action_log,"
+    " json_each(action_log.payload, '$.codebook.{part}') AS item"
+    " WHERE action_log.payload LIKE '%{part}%' AND json_valid(action_log.payload)"
+)
+
+
+def first_free_code_id(session: Session) -> int | None:
+    """The id a new code should take so that no undo step can find it taken: above every
+    stored code and every code the history may bring back. SQLite gives a new row the
+    largest id + 1, so the id of a deleted code went to the next one; PostgreSQL's sequence
+    never gives an id twice (None: let it choose)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    stored = conn.exec_driver_sql("SELECT max(id) FROM code").scalar()
+    logged = [
+        conn.exec_driver_sql(_LOGGED_CODE_ID.format(part=part)).scalar()
+        for part in ("deleted_codes", "added_codes")
+    ]
+    return max([int(n) for n in (stored, *logged) if n is not None], default=0) + 1
+
+
 def _next_action(session: Session, coder: str, reverse: bool) -> ActionLog | None:
     # Undone actions are always the newest ones (a new action clears them), undone newest
     # first: undo takes the newest done action, redo the oldest undone one.
@@ -253,8 +293,7 @@ def _replay(s: Session, action: ActionLog, reverse: bool) -> None:
     restore = extra.get("deleted_codes" if reverse else "added_codes", [])
     drop = extra.get("added_codes" if reverse else "deleted_codes", [])
     for snap in restore:
-        if s.get(Code, snap["id"]) is None:
-            s.add(_restore(snap, Code))
+        _restore_code(s, snap)
     # Rows a deleted document took with it (``documents.delete_document``).
     if reverse:
         restore_rows(s, extra.get("deleted_rows", []))

@@ -231,7 +231,9 @@ def copy_database(
                         progress(n, len(tables), table.name)
                         counts[table.name] = _copy_table(src, conn, table, batch)
                     if dest.dialect.name == "postgresql":
-                        _reset_sequences(conn, tables)
+                        _reset_sequences(conn, tables, _id_counters(src))
+                    else:
+                        _raise_counters(conn, _id_counters(src))
             progress(len(tables), len(tables), "")
     return counts
 
@@ -261,14 +263,48 @@ def _copy_table(src: Connection, dst: Connection, table: Table, batch: int) -> i
     return copied
 
 
-def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
-    """After copying ids into PostgreSQL, the id sequences continue after the largest."""
+def _id_counters(src: Connection) -> dict[str, int]:
+    """The last id the source gave out, per table, where it keeps one: SQLite's
+    ``AUTOINCREMENT`` counters, PostgreSQL's sequences. It can lie above every stored id
+    (a coding undone, its id kept for redo), and the copy must not give that id out again."""
+    if src.dialect.name == "sqlite":
+        if (
+            src.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+            ).first()
+            is None
+        ):
+            return {}
+        rows = src.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all()
+    else:
+        rows = src.exec_driver_sql(
+            "SELECT c.relname, s.last_value FROM pg_sequences s JOIN pg_class c"
+            " ON c.relname || '_id_seq' = s.sequencename WHERE s.schemaname = current_schema()"
+            " AND s.last_value IS NOT NULL"
+        ).all()
+    return {str(name): int(seq) for name, seq in rows}
+
+
+def _raise_counters(conn: Connection, counters: dict[str, int]) -> None:
+    """SQLite's ``AUTOINCREMENT`` counters (set by the ids copied in) raised to the
+    source's where it gave out more."""
+    for name, given in counters.items():
+        conn.exec_driver_sql(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (given, name)
+        )
+
+
+def _reset_sequences(conn: Connection, tables: list[Table], counters: dict[str, int]) -> None:
+    """After copying ids into PostgreSQL, the id sequences continue after the largest id
+    stored or given out by the source (``counters``)."""
     for table in tables:
         if "id" not in table.c or not isinstance(table.c.id.type, Integer):
             continue
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-            f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+            f'GREATEST(COALESCE((SELECT max(id) FROM "{table.name}"), 0), %(given)s) + 1,'
+            " false)",
+            {"given": counters.get(table.name, 0)},
         )
 
 

@@ -160,6 +160,7 @@ def coded(project: Project, tmp_path: Path) -> Project:
     doc = tmp_path / "doc.txt"
     doc.write_text(TEXT, encoding="utf-8")
     doc_id = import_one(project, doc, title="Dokument").document_id
+    assert doc_id is not None
     s1, s2, s3, s4 = (_sentence(i) for i in range(4))
     apply_code(project, doc_id, "X", s1[0], s2[1], "anna", memo="to sætninger")  # s1 + s2
     apply_code(project, doc_id, "Y", s4[0], s4[1], "anna")
@@ -218,7 +219,7 @@ def test_resolution_records_reviewer_codings(coded: Project) -> None:
         ("review", _sentence(1)[0], _sentence(2)[1])
     ]
     again = compute_agreement(coded, ["anna", "bent"])
-    decisions = {d.code: d.resolution["decision"] for d in again.disagreements}
+    decisions = {d.code: (d.resolution or {}).get("decision") for d in again.disagreements}
     assert decisions == {"X": "keep_b", "Y": "neither"}
     for d in again.disagreements:  # read back from the project: the typed shape, every key
         assert set(d.as_dict()["resolution"] or {}) == set(Resolution.__annotations__)
@@ -243,6 +244,7 @@ def test_overall_keeps_its_shape_when_no_code_was_used(coded: Project, tmp_path:
 def test_three_coders(coded: Project) -> None:
     with coded.session() as s:
         doc_id = s.exec(select(Coding.document_id)).first()
+    assert doc_id is not None
     s1 = _sentence(0)
     apply_code(coded, doc_id, "X", s1[0], s1[1], "carl")
     report = compute_agreement(coded, ["anna", "bent", "carl"])

@@ -126,6 +126,37 @@ def test_one_bad_row_writes_nothing_and_every_bad_line_is_named(
     assert _count(study, Coding) == 0 and _count(study, ActionLog) == actions_before
 
 
+def test_a_coding_made_already_or_twice_in_the_file_is_a_bad_row(
+    study: Project, tmp_path: Path
+) -> None:
+    """``qualcode code`` refuses to code a span again with the same code for the same
+    coder; a bulk file did not, so running a file twice doubled every count."""
+    apply_code(study, 1, "vent", 0, 12, "ida")
+    path = tmp_path / "codings.csv"
+    path.write_text(
+        "document,start,end,code,coder\n"
+        "Fjeldborg,0,12,vent,\n"  # line 2: ida coded it above
+        "Fjeldborg,0,12,vent,sofie\n"  # another coder: fine
+        "Fjeldborg,0,12,samarbejde,\n"  # another code: fine
+        "Fjeldborg,14,20,vent,\n"  # line 5
+        "Fjeldborg,14,20,vent,\n",  # line 6: line 5 again
+        encoding="utf-8",
+    )
+    before = _codings(study)
+    with pytest.raises(BulkError) as caught:
+        add_codings_bulk(study, path, "ida")
+    assert caught.value.problems[0][0] == 2 and "already coded" in caught.value.problems[0][1]
+    assert caught.value.problems[1] == (6, "the same coding as line 5")
+    assert len(caught.value.problems) == 2 and _codings(study) == before
+    path.write_text(
+        "document,start,end,code,coder\nFjeldborg,0,12,vent,sofie\nFjeldborg,14,20,vent,\n",
+        encoding="utf-8",
+    )
+    assert add_codings_bulk(study, path, "ida")["added"] == 2
+    with pytest.raises(BulkError, match="2 of 2 rows are bad"):
+        add_codings_bulk(study, path, "ida")  # the same file again
+
+
 def test_code_from_through_the_cli(cli, study: Project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "c.csv"
     path.write_text("document;match;code\nFjeldborg;Det holder ikke i længden;vent\n", "utf-8")

@@ -11,7 +11,7 @@ from qualcode.coding import apply_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError
 from qualcode.history import undo as history_undo
-from qualcode.models import Code, Coding, Memo
+from qualcode.models import ActionLog, Code, Coding, Memo
 
 BOOK = """
 [codebook]
@@ -177,3 +177,60 @@ def test_redo_replays_in_the_order_things_were_undone(book_project: Project) -> 
     assert "1.1" not in keys and "2" in keys
     assert codebook_edit.redo(book_project, "ida") == "delete code 2"
     assert "2" not in code_keys(book_project)
+
+
+def _new_code_by(way: str, project: Project, tmp_path) -> None:  # noqa: ANN001
+    """A new code "3" made the way a researcher might: by hand, by loading a codebook file,
+    or by coding with a code that does not exist yet (a colleague: not in ida's undo)."""
+    if way == "add":
+        codebook_edit.add_code(project, "3", "Område tre")
+    elif way == "load":
+        path = tmp_path / "more.toml"
+        book = '[codebook]\nname = "Mere"\n\n[[code]]\nkey = "3"\nlabel_da = "Område tre"\n'
+        path.write_text(book, "utf-8")
+        load_codebook(project, path)
+    else:
+        from qualcode.coding import apply_new_code
+
+        apply_new_code(project, 1, 20, 30, "Område tre", None, "ole", key="3")
+
+
+@pytest.mark.parametrize("way", ["add", "load", "code"])
+def test_undo_of_a_code_delete_brings_back_that_code_after_a_new_one_was_made(
+    book_project: Project, tmp_path, way: str  # noqa: ANN001
+) -> None:
+    """The newest code is deleted (with its coding), a new code is made, the delete is
+    undone: the codings come back under the deleted code, not under the new one (SQLite
+    gave the deleted code's id to the next code, and undo filed the codings under it)."""
+    apply_code(book_project, 1, "2", 0, 8, "ida")
+    codebook_edit.delete_code(book_project, "2", "ida", force=True)
+    _new_code_by(way, book_project, tmp_path)
+    with book_project.session() as s:
+        made = [c for c in s.exec(select(Code)) if c.key not in ("1", "1.1", "1.2")]
+    assert len(made) == 1
+    while history_undo(book_project, "ida") != "delete code 2":
+        pass
+    keys = code_keys(book_project)
+    assert "2" in keys and made[0].key in keys
+    assert coding_codes(book_project) == ["2"] + (["3"] if way == "code" else [])
+
+
+def test_undo_stops_with_a_reason_when_another_code_holds_the_deleted_codes_id(
+    book_project: Project,
+) -> None:
+    """A project whose new code took a deleted code's id (made before ids were chosen above
+    the history's): undo refuses, says which code holds it, and changes nothing."""
+    from qualcode.errors import ConflictError
+
+    apply_code(book_project, 1, "2", 0, 8, "ida")
+    codebook_edit.delete_code(book_project, "2", "ida", force=True)
+    with book_project.transaction() as s:
+        s.add(Code(id=4, key="ny", label_da="Ny kode"))  # "2" had id 4
+    with pytest.raises(ConflictError, match="'ny' now has its id"):
+        history_undo(book_project, "ida")
+    assert "2" not in code_keys(book_project) and coding_codes(book_project) == []
+    with book_project.session() as s:  # the step is still there, still to undo
+        step = s.exec(select(ActionLog).where(ActionLog.label == "delete code 2")).one()
+        assert step.state == "done"
+    with book_project.session() as s:
+        assert s.exec(select(Code).where(Code.id == 4)).one().key == "ny"

@@ -173,3 +173,65 @@ def test_copy_command_moves_a_project_with_its_ids(
     assert len(keys) == 35 and "6.5" in keys.values()
     code, _out, err = cli("copy", str(target))
     assert code == 1 and "already exists" in err
+
+
+@pytest.mark.postgres
+def test_a_copy_onto_postgresql_never_gives_an_undone_codings_id_again(
+    project_path: Path,
+    postgres_server,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """Undo frees the newest coding's row but keeps its id for redo (SQLite's counter says
+    so); after a copy onto PostgreSQL a new coding must not take that id, or the redo
+    finds it taken."""
+    from qualcode.codebook import load_codebook
+    from qualcode.coding import apply_code
+    from qualcode.demo import demo_codebook
+    from qualcode.history import redo, undo
+    from qualcode.importing import import_files
+
+    source = tmp_path / "notat.txt"
+    source.write_text("Ekspert: Ventetiden er for lang, og opfølgningen halter.\n", "utf-8")
+    with open_project(project_path, create=True) as p:
+        load_codebook(p, demo_codebook())
+        import_files(p, [source], annotate=False)
+        apply_code(p, 1, "1", 9, 19, "ida")
+        undone = apply_code(p, 1, "2", 25, 36, "ida")["id"]
+        assert undo(p, "ida") is not None
+        name = postgres_server.fresh()
+        try:
+            url = postgres_server.url_for(name)
+            copy_project(p, url)
+            with open_project(url) as moved:
+                assert apply_code(moved, 1, "3", 0, 7, "ole")["id"] > undone
+                assert redo(moved, "ida") is not None
+                from qualcode.coding import list_codings
+
+                assert undone in {row["id"] for row in list_codings(moved)}
+        finally:
+            postgres_server.drop(name)
+
+
+def test_a_file_copy_never_gives_an_undone_codings_id_again(
+    project: Project, tmp_path: Path
+) -> None:
+    """The same from either backend into a new file: the copy's counter starts above the
+    undone coding's id, so redo in the copy brings it back beside a newer coding."""
+    from qualcode.codebook import load_codebook
+    from qualcode.coding import apply_code, list_codings
+    from qualcode.demo import demo_codebook
+    from qualcode.history import redo, undo
+    from qualcode.importing import import_files
+
+    source = tmp_path / "notat.txt"
+    source.write_text("Ekspert: Ventetiden er for lang, og opfølgningen halter.\n", "utf-8")
+    load_codebook(project, demo_codebook())
+    import_files(project, [source], annotate=False)
+    apply_code(project, 1, "1", 9, 19, "ida")
+    undone = apply_code(project, 1, "2", 25, 36, "ida")["id"]
+    assert undo(project, "ida") is not None
+    copy_project(project, tmp_path / "moved.qualcode")
+    with open_project(tmp_path / "moved.qualcode") as moved:
+        assert apply_code(moved, 1, "3", 0, 7, "ole")["id"] > undone
+        assert redo(moved, "ida") is not None
+        assert undone in {row["id"] for row in list_codings(moved)}

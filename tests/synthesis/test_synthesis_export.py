@@ -12,7 +12,7 @@ from docx import Document as read_docx
 from sqlmodel import select
 
 from qualcode.db import Project
-from qualcode.models import Participant
+from qualcode.models import Document, Participant
 from qualcode.synthesis import SYNTHESIS_FORMATS, build_synthesis, export_synthesis
 
 from .known import FORBIDDEN, Built, add_quotes
@@ -192,11 +192,21 @@ def test_demo_synthesis_has_no_consent_leak(
     assert _leaks(_all_output(out), forbidden) == []
 
 
-def test_demo_minutes_mention_basic_palliation_four_times(demo_project: Project) -> None:
+def test_the_synthesis_counts_the_desk_mentions_the_document_review_finds(
+    demo_project: Project,
+) -> None:
+    """Area 6's desk mentions in the synthesis are the document review's hits in the
+    demo's minutes, each a real place in the text that names palliation (not a count
+    pinned to the demo: the demo's text may change)."""
     data = build_synthesis(demo_project, area="6")
     (area,) = data["areas"]
-    assert area["desk_mentions"] == 4
     review = {c["key"]: c for c in data["document_review"]["codes"]}
     (doc,) = review["6"]["documents"]
-    assert doc["mentions"] == 4
-    assert all("palliati" in h["match"].lower() for h in doc["hits"])
+    assert area["desk_mentions"] == doc["mentions"] == len(doc["hits"]) > 0
+    with demo_project.session() as s:
+        minutes = s.get(Document, doc["document_id"])
+        assert minutes is not None
+        text = minutes.text
+    for hit in doc["hits"]:
+        assert text[hit["start"] : hit["end"]] == hit["match"]
+        assert "palliati" in hit["match"].lower()

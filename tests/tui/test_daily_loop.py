@@ -251,3 +251,22 @@ def test_new_code_is_only_offered_for_weak_matches() -> None:
     weak = score_codes("xyzzy nyt tema", codes)
     assert not weak or weak[0][0] < STRONG_MATCH
     assert NewCode("x") == NewCode("x")
+
+
+async def test_the_search_bar_says_the_whole_suggestion_count_at_80_columns(
+    tui_project: Project,
+) -> None:
+    """At 80 columns "mode exact (ctrl+t) · all documents (ctrl+k) · N open suggestions in
+    1 document" did not fit and the news was cut; the key hints give way instead."""
+    async with make_app(tui_project, coder="tester").run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        pilot.app.screen.action_suggest()  # the screen's `s`
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = pilot.app.screen.query_one("#search-bar")
+        with tui_project.session() as s:
+            rows = s.exec(select(Suggestion).where(Suggestion.status == "open")).all()
+        news = f"{plural(len(rows), 'open suggestion')} in {plural(1, 'document')}"
+        shown = str(bar.render())
+        assert news in shown and len(shown) <= bar.size.width - 2

@@ -110,9 +110,15 @@ class SearchScreen(QualcodeScreen[None]):
     # ----- state shown -----------------------------------------------------------------
 
     def _show_bar(self) -> None:
+        """Mode, filter and the latest news on one line; on a narrow screen the key hints
+        go first (the footer has them), so the news is never cut."""
         kind = self.kind or "all documents"
+        bar = self.query_one("#search-bar", Static)
+        room = bar.size.width - 2 if bar.size.width else 10_000  # padding 0 1
         text = f"mode {self.mode} (ctrl+t) · {kind} (ctrl+k) · {self.message}"
-        self.query_one("#search-bar", Static).update(Text(text))
+        if len(text) > room:
+            text = f"{self.mode} · {kind} · {self.message}"
+        bar.update(Text(text))
 
     def _fill(self, result: search_mod.SearchResult) -> None:
         self.result = result
