@@ -91,6 +91,7 @@ def test_a_report_in_sections_trusts_its_neighbours(scorer: CodebookScorer) -> N
     passages, evidence = _report(AREAS, 20, 3)
     share = choose_neighbour_share(scorer, passages, evidence)
     assert share > 0
+    assert choose_neighbour_share(scorer, passages[:40], evidence[:40]) == 0.0  # too few
     coded = CodedNeighbours.of_passages(scorer, passages)
     votes = [coded.votes(p.document_id, p.start, p.end) for p in passages]
     voted = with_area_votes(evidence, votes, share)
