@@ -20,7 +20,11 @@ project), both on a project of 200 interviews x 10,000 words with 10,000 codings
 
 Run by hand: ``python benchmarks/teams.py [--quick] [--no-marker] [--writers] [--json]``
 (``--writers``: only the writers' throughput, with 1, 2 and 4 writers and beside it on
-PostgreSQL a bare psycopg loop of one-row commits, and ``domain_coding_ms``) prints each
+PostgreSQL a bare psycopg loop of one-row commits, each with the CPU it took per coding:
+the writer processes' (``client_cpu_ms_per_coding_*``) and, on a server started here, the
+server's (``server_cpu_ms_per_coding_*``; on 2 shared cores throughput is capped near
+2 / (client + server CPU), and CPU drifts less with the load than the rates do), and
+``domain_coding_ms``) prints each
 figure beside its budget with pass/FAIL, and the machine's load average before and after
 (on 2 shared cores the load decides much of the figure: state it with the figures), and
 the PostgreSQL server's version and durability settings the figures were measured
@@ -87,8 +91,9 @@ def _worker(
     coder: str,
     n: int,
     go: Event,
-    out: Queue[int],
+    out: Queue[tuple[int, float]],
     ready: Queue[str],
+    done: Event,
 ) -> None:
     from qualcode.coding import apply_code
     from qualcode.db import open_project
@@ -99,13 +104,15 @@ def _worker(
     with open_project(target) as project:
         ready.put(coder)
         go.wait()
+        cpu = time.process_time()
         for j in range(n):
             start = (j * 37) % (length - 20)
             try:
                 apply_code(project, 1, "1", start, start + 1 + j % 15, coder)
             except QualcodeError:
                 errors += 1
-    out.put(errors)
+        out.put((errors, time.process_time() - cpu))
+        done.wait()  # the server's CPU is read while our connection is still open
 
 
 def _prepare(target: str, create: bool) -> None:
@@ -120,7 +127,13 @@ def _prepare(target: str, create: bool) -> None:
 
 
 def _bare_worker(
-    url: str, name: str, n: int, go: Event, out: Queue[int], ready: Queue[str]
+    url: str,
+    name: str,
+    n: int,
+    go: Event,
+    out: Queue[tuple[int, float]],
+    ready: Queue[str],
+    done: Event,
 ) -> None:
     """The floor under a coding: one durable commit of one small row per round trip, on
     psycopg directly (no qualcode, no locks, no undo step, no index but the key)."""
@@ -129,9 +142,11 @@ def _bare_worker(
     with psycopg.connect(url, autocommit=True) as conn:
         ready.put(name)
         go.wait()
+        cpu = time.process_time()
         for j in range(n):
             conn.execute("INSERT INTO bare_commit (writer, n) VALUES (%s, %s)", (name, j))
-    out.put(0)
+        out.put((0, time.process_time() - cpu))
+        done.wait()
 
 
 def concurrent_codings_per_s(
@@ -139,28 +154,62 @@ def concurrent_codings_per_s(
 ) -> float:
     """Start ``processes`` coders, release them together, time until all are done
     (``bare``: ``_bare_worker`` on a psycopg URL instead of qualcode's ``apply_code``)."""
+    return _writers(target, each, processes, bare)[0]
+
+
+def _writers(
+    target: str, each: int, processes: int = PROCESSES, bare: bool = False
+) -> tuple[float, float, float]:
+    """``concurrent_codings_per_s``, and the CPU per coding in ms of the writer processes
+    and of the PostgreSQL server (NaN: SQLite, or a server not started here)."""
     ctx = mp.get_context("spawn")
-    go = ctx.Event()
-    out: Queue[int] = ctx.Queue()
+    go, done = ctx.Event(), ctx.Event()
+    out: Queue[tuple[int, float]] = ctx.Queue()
     ready: Queue[str] = ctx.Queue()
     work = _bare_worker if bare else _worker
     procs = [
-        ctx.Process(target=work, args=(target, f"bench{processes}-{i}", each, go, out, ready))
+        ctx.Process(target=work, args=(target, f"bench{processes}-{i}", each, go, out, ready, done))
         for i in range(processes)
     ]
     for p in procs:
         p.start()
     for _ in procs:  # every process has imported qualcode and opened the project
         ready.get(timeout=300)
+    server = _server_cpu_s()
     began = time.perf_counter()
     go.set()
-    errors = sum(out.get(timeout=900) for _ in procs)
+    results = [out.get(timeout=900) for _ in procs]
     seconds = time.perf_counter() - began
+    server = _server_cpu_s() - server
+    done.set()
     for p in procs:
         p.join()
-    if errors:
-        raise RuntimeError(f"{errors} codings failed")
-    return processes * each / seconds
+    if sum(errors for errors, _ in results):
+        raise RuntimeError(f"{sum(errors for errors, _ in results)} codings failed")
+    n = processes * each
+    client_ms = sum(cpu for _, cpu in results) / n * 1000
+    server_ms = server / n * 1000 if "postgresql" in target else math.nan
+    return n / seconds, client_ms, server_ms
+
+
+# The postmaster of the server ``temporary_postgres`` started (None: none started here).
+POSTMASTER: int | None = None
+
+
+def _server_cpu_s() -> float:
+    """CPU seconds used so far by the processes of the server started here (its
+    backends, WAL writer, checkpointer...), from ``/proc`` (NaN without either)."""
+    if POSTMASTER is None or not Path("/proc").is_dir():
+        return math.nan
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == POSTMASTER:  # ppid; then utime and stime (man 5 proc)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _bindir() -> Path | None:
@@ -228,9 +277,12 @@ def temporary_postgres() -> Iterator[str | None]:
         shutil.rmtree(folder, ignore_errors=True)
         yield None
         return
+    global POSTMASTER
+    POSTMASTER = int((data / "postmaster.pid").read_text().split()[0])
     try:
         yield f"postgresql+psycopg://qualcode@127.0.0.1:{port}/postgres"
     finally:
+        POSTMASTER = None
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
             check=False,
@@ -389,13 +441,18 @@ def _writer_figures(target: str, each: int, backend: str) -> dict[str, float]:
     figures: dict[str, float] = {}
     for n in (1, 2, PROCESSES):
         name = f"concurrent_codings_per_s_{backend}" + ("" if n == PROCESSES else f"_{n}w")
-        figures[name] = concurrent_codings_per_s(target, each, n)
+        figures[name], client, server = _writers(target, each, n)
+        figures[f"client_cpu_ms_per_coding_{backend}_{n}w"] = client
         if backend == "postgres":
-            figures[f"bare_commits_per_s_{n}w"] = _bare_commits_per_s(target, each, n)
+            figures[f"server_cpu_ms_per_coding_{n}w"] = server
+            bare = _bare_commits_per_s(target, each, n)
+            figures[f"bare_commits_per_s_{n}w"] = bare[0]
+            figures[f"bare_client_cpu_ms_per_commit_{n}w"] = bare[1]
+            figures[f"bare_server_cpu_ms_per_commit_{n}w"] = bare[2]
     return figures
 
 
-def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
+def _bare_commits_per_s(target: str, each: int, processes: int) -> tuple[float, float, float]:
     """``_bare_worker``'s commits/s, in a database of its own beside the project's (a
     project holds nothing but qualcode's tables)."""
     import psycopg
@@ -410,7 +467,7 @@ def _bare_commits_per_s(target: str, each: int, processes: int) -> float:
     try:
         with psycopg.connect(bare_url, autocommit=True) as conn:
             conn.execute("CREATE TABLE bare_commit (id serial PRIMARY KEY, writer text, n int)")
-        return concurrent_codings_per_s(bare_url, each, processes, bare=True)
+        return _writers(bare_url, each, processes, bare=True)
     finally:
         with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")

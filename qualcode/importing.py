@@ -20,8 +20,8 @@ from qualcode.formats import EXCHANGE_SUFFIXES, parse_bytes
 from qualcode.formats.parsed import ParsedDocument
 from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
 from qualcode.naming import unique_name
+from qualcode.nlp.annotating import Annotator, helper_wanted
 from qualcode.nlp.language import detect_language
-from qualcode.nlp.store import annotate_documents
 from qualcode.participants import link_speaker, resolve_participant
 from qualcode.progress import Progress, no_progress
 
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from qualcode.exchange import ExchangeOutcome
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+class SpeakerLinkDict(TypedDict):
+    """How one speaker label of an imported file was linked to a participant."""
+
+    speaker: str
+    participant: str | None
+    method: str  # exact | fuzzy | respondent | interviewer | none
+    score: float
 
 
 class ImportOutcomeDict(TypedDict):
@@ -42,7 +51,7 @@ class ImportOutcomeDict(TypedDict):
     turns: int
     message: str
     hint: str | None
-    speaker_links: list[dict[str, Any]]
+    speaker_links: list[SpeakerLinkDict]
     details: dict[str, Any]
 
 
@@ -58,7 +67,7 @@ class ImportOutcome:
     turns: int = 0
     message: str = ""
     hint: str | None = None
-    speaker_links: list[dict[str, Any]] = field(default_factory=list)
+    speaker_links: list[SpeakerLinkDict] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> ImportOutcomeDict:
@@ -169,8 +178,10 @@ def import_files(
     """Import each file in its own transaction; one bad file does not stop the others.
 
     With ``annotate`` (the default) the imported documents are annotated (words, lemmas,
-    sentences) before this returns, in batches after the files are committed; without it,
-    the first search or ``nlp.store.annotate_missing`` does it.
+    sentences) before this returns (``nlp.annotating``: each file's text is committed
+    first, its annotation follows in batches, beside the next files in a helper process
+    when the import is large); without it, the first search or
+    ``nlp.store.annotate_missing`` does it.
 
     Failures come back as outcomes with status ``failed`` (the caller decides the exit
     code); a file whose bytes are already in the project is ``duplicate`` and adds nothing.
@@ -181,6 +192,42 @@ def import_files(
         raise QualcodeError(
             "--title works with one file at a time", "Import the files one by one with --title."
         )
+    opts: dict[str, Any] = {
+        "kind": kind, "participants": participants, "language": language, "title": title,
+        "date": date, "groups": groups,
+    }  # fmt: skip
+    annotator = Annotator(project, annotate and helper_wanted(_total_bytes(paths)), progress)
+    try:
+        outcomes = _import_each(project, paths, annotator if annotate else None, progress, **opts)
+        if annotate:
+            annotator.finish()
+    finally:
+        annotator.close()
+    return outcomes
+
+
+def _total_bytes(paths: list[Path]) -> int:
+    """The size of the plain files among ``paths`` (what annotation will read, about)."""
+    total = 0
+    for path in paths:
+        if path.suffix.lower() in EXCHANGE_SUFFIXES:
+            continue
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # reported by the import itself
+    return total
+
+
+def _import_each(
+    project: Project,
+    paths: list[Path],
+    annotator: Annotator | None,
+    progress: Progress,
+    **opts: Any,
+) -> list[ImportOutcome]:
+    """Import each file in its own transaction, telling ``annotator`` of each document
+    committed (it annotates them beside the next files, or after them)."""
     outcomes: list[ImportOutcome] = []
     total = len(paths)
     for i, path in enumerate(paths):
@@ -191,42 +238,28 @@ def import_files(
                 # brings) costs every plain import half a second of start-up otherwise
                 from qualcode.exchange import import_exchange_file
 
-                got = import_exchange_file(project, path, groups=groups)
+                got = import_exchange_file(project, path, groups=opts["groups"])
                 outcomes.append(_exchange_outcome(got))
             else:
-                outcomes.append(
-                    import_one(
-                        project,
-                        path,
-                        kind=kind,
-                        participants=participants,
-                        language=language,
-                        title=title,
-                        date=date,
-                        annotate=False,
-                    )
+                outcome = import_one(
+                    project,
+                    path,
+                    kind=opts["kind"],
+                    participants=opts["participants"],
+                    language=opts["language"],
+                    title=opts["title"],
+                    date=opts["date"],
+                    annotate=False,
                 )
+                outcomes.append(outcome)
+                if annotator is not None and outcome.status == "imported" and outcome.document_id:
+                    annotator.add(outcome.document_id, outcome.words)
         except QualcodeError as exc:
             outcomes.append(
                 ImportOutcome(path=str(path), status="failed", message=str(exc), hint=exc.hint)
             )
     progress(total, total, "")
-    if annotate:
-        _annotate_imported(project, outcomes, progress)
     return outcomes
-
-
-def _annotate_imported(project: Project, outcomes: list[ImportOutcome], progress: Progress) -> None:
-    """Annotate the documents just stored, in ``nlp.pipe`` batches after their commits.
-
-    Each file is committed as soon as it is parsed and stored, so its text is in the
-    project (and a failure in one file costs only that file); the words and lemmas that
-    search reads follow here, batch by batch. A document this does not reach (the process
-    was interrupted) is annotated by the first search that needs it
-    (``nlp.store.annotate_missing``).
-    """
-    ids = [o.document_id for o in outcomes if o.status == "imported" and o.document_id]
-    annotate_documents(project, [i for i in ids if i is not None], progress)
 
 
 def import_one(
@@ -367,12 +400,12 @@ def store_parsed(
             message=f"{label}: imported as {doc.title!r} ({doc.word_count} words, "
             f"{len(parsed.turns)} turns)",
             speaker_links=[
-                {
-                    "speaker": link.speaker,
-                    "participant": link.participant.name if link.participant else None,
-                    "method": link.method,
-                    "score": round(link.score, 1),
-                }
+                SpeakerLinkDict(
+                    speaker=link.speaker,
+                    participant=link.participant.name if link.participant else None,
+                    method=link.method,
+                    score=round(link.score, 1),
+                )
                 for link in links.values()
             ],
         )

@@ -10,8 +10,10 @@ coding view does to open a document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Table, true
+from sqlalchemy import Select, Table, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
@@ -66,48 +68,67 @@ class DocumentView:
     turns: list[TurnMark]
 
 
+_ReadDoc = Select[Any, Any]  # title, text
+_ReadCodings = Select[Any, Any, Any, Any, Any, Any]  # id, code, start, end, memo, coder
+_ReadTurns = Select[Any, Any, Any, Any]  # start, end, speaker, participant
+
+
+@lru_cache(maxsize=1)
+def _view_statements() -> tuple[_ReadDoc, _ReadCodings, _ReadTurns]:
+    """The coding view's three statements, built once per process (document id bound at
+    run time): building a Core statement costs more than running it on a short document,
+    and a built statement's compiled form stays in SQLAlchemy's cache."""
+    coding_t, coder_t = _table(Coding), _table(Coder)
+    coding, coder = coding_t.c, coder_t.c
+    turn = _table(Turn).c
+    document = _table(Document).c
+    doc = bindparam("doc")
+    return (
+        core_select(document.title, document.text).where(document.id == doc),
+        core_select(coding.id, coding.code_id, coding.start, coding.end, coding.memo, coder.name)
+        .select_from(coding_t.join(coder_t, coder.id == coding.coder_id))
+        .where(coding.document_id == doc),
+        core_select(turn.start, turn.end, turn.speaker, turn.participant_id)
+        .where(turn.document_id == doc)
+        .order_by(turn.start),
+    )
+
+
 def load_document_view(
     project: Project, document_id: int, viewer: str | None = None
 ) -> DocumentView:
     """Text, codings (with coder names) and speaker turns of a document; with blind coding
     on, ``viewer`` sees only their own and the reviewed codings (``qualcode.visibility``)."""
     visible = visible_coder_filter(project, viewer)
-    coding_t, coder_t = _table(Coding), _table(Coder)
-    coding, coder = coding_t.c, coder_t.c
-    turn = _table(Turn).c
-    document = _table(Document).c
+    read_doc, read_codings, read_turns = _view_statements()
+    if visible is not None:
+        read_codings = read_codings.where(visible)
+    params = {"doc": document_id}
     with project.engine.connect() as conn:
-        row = conn.execute(
-            core_select(document.title, document.text).where(document.id == document_id)
-        ).first()
+        row = conn.execute(read_doc, params).first()
         if row is None:
             raise NotFoundError(f"no document {document_id}", "It may have been deleted.")
         title, text = row
-        rows = conn.execute(
-            core_select(
-                coding.id, coding.code_id, coding.start, coding.end, coding.memo, coder.name
-            )
-            .select_from(coding_t.join(coder_t, coder.id == coding.coder_id))
-            .where(coding.document_id == document_id)
-            .where(visible if visible is not None else true())
-        ).all()
-        turn_rows = conn.execute(
-            core_select(turn.start, turn.end, turn.speaker, turn.participant_id)
-            .where(turn.document_id == document_id)
-            .order_by(turn.start)
-        ).all()
+        rows = conn.execute(read_codings, params).all()
+        turn_rows = conn.execute(read_turns, params).all()
     spans = [
         CodedSpan(id=i, code_id=c, start=a, end=b, coder=name or "", memo=memo or "")
         for i, c, a, b, memo, name in rows
     ]
     turns = []
+    interviewer_label: dict[str, bool] = {}  # a document has a few speakers, many turns
     for start, end, speaker, participant_id in turn_rows:
         label_end = start
         if text.startswith(speaker, start):
             label_end = start + len(speaker)
             if text.startswith(":", label_end):
                 label_end += 1
-        interviewer = participant_id is None and is_interviewer_label(speaker)
+        if participant_id is not None:
+            interviewer = False
+        elif speaker in interviewer_label:
+            interviewer = interviewer_label[speaker]
+        else:
+            interviewer = interviewer_label[speaker] = is_interviewer_label(speaker)
         turns.append(TurnMark(start, end, speaker, label_end, interviewer))
     return DocumentView(document_id, title, text, spans, turns)
 

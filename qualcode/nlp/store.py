@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
@@ -20,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from qualcode.db import Project
 from qualcode.models import Document, Posting, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, Annotation, annotate_text, annotate_texts
+from qualcode.nlp.worker import Built, TermRow, built_from, term_rows
 from qualcode.postings import DocumentPostings, decode
 from qualcode.progress import Progress, no_progress
 
@@ -121,36 +121,21 @@ def forget_annotation(session: Session, document_ids: list[int]) -> None:
 
 def _store_postings(
     session: Session,
-    built: list[tuple[int, DocumentPostings]],
+    built: list[tuple[int, list[TermRow]]],
     known: dict[tuple[str, str], int] | None = None,
 ) -> None:
     stops: dict[tuple[str, str], bool] = {}
-    for _, postings in built:
-        stops.update(postings.stop)
+    for _, terms in built:
+        for lower, lemma, stop, _, _ in terms:
+            stops[(lower, lemma)] = stop
     ids = term_ids(session, stops, known)
     rows = [
-        (doc_id, ids[key], writer.count, writer.payload())
-        for doc_id, postings in built
-        for key, writer in postings.terms.items()
+        (doc_id, ids[(lower, lemma)], count, data)
+        for doc_id, terms in built
+        for lower, lemma, _, count, data in terms
     ]
     rows.sort(key=lambda row: row[1])  # the term index is filled in order, once per batch
     _bulk_insert(session, _table("posting"), _POSTING_COLUMNS, rows)
-
-
-@dataclass
-class Built:
-    """One document's annotation in its stored form: postings (a few bytes a word) and
-    sentence spans. The token rows it was built from are not kept."""
-
-    document_id: int
-    postings: DocumentPostings
-    sentences: list[tuple[int, int]]
-
-
-def built_from(document_id: int, annotation: Annotation) -> Built:
-    postings = DocumentPostings()
-    postings.add(annotation.tokens)
-    return Built(document_id, postings, annotation.sentences)
 
 
 def store_built(
@@ -163,7 +148,7 @@ def store_built(
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
     forget_annotation(session, ids)
-    _store_postings(session, [(item.document_id, item.postings) for item in items], known)
+    _store_postings(session, [(item.document_id, item.terms) for item in items], known)
     _bulk_insert(
         session,
         _table("sentence"),
@@ -296,9 +281,10 @@ def annotate_documents(
 ) -> int:
     """Annotate these documents (ids) in batches of about ``batch_words`` words.
 
-    Each batch goes through ``nlp.pipe`` together and is stored in one transaction (a
-    document is never half-annotated; its token rows go into the indexes sorted, once per
-    batch). Returns how many documents were annotated.
+    Each batch is annotated together and stored in one transaction (a document is never
+    half-annotated; its postings go into the index sorted, once per batch). Returns how
+    many documents were annotated. (``nlp.annotating`` does the same beside an import,
+    with a helper process on a second core.)
     """
     if not todo:
         return 0
@@ -311,26 +297,12 @@ def annotate_documents(
         }
     total = len(todo)
     done = 0
-    i = 0
     known: dict[tuple[str, str], int] = {}  # term ids found so far (see ``term_ids``)
-    while i < total:
-        ids = [todo[i]]
-        words = sizes.get(todo[i], 0)
-        while i + len(ids) < total and words + sizes.get(todo[i + len(ids)], 0) <= batch_words:
-            words += sizes.get(todo[i + len(ids)], 0)
-            ids.append(todo[i + len(ids)])
-        i += len(ids)
-        with project.session() as s:
-            stmt = select(Document.id, Document.text, Document.language)
-            docs = [
-                (int(d), text, lang)
-                for d, text, lang in s.exec(stmt.where(col(Document.id).in_(ids)))
-                if d is not None
-            ]
+    for ids in batches(todo, sizes, batch_words):
+        docs = document_texts(project, ids)
         progress(done, total, "annotating")
-        found = len(docs)
         if len(docs) == 1 and len(docs[0][1]) > SEGMENT_CHARS:
-            _annotate_large(project, *docs[0], known=known)
+            annotate_large(project, *docs[0], known=known)
         else:
             # Each document's token rows become its postings at once and are dropped, so a
             # batch holds a few bytes a word (not a tuple per word) until it is stored.
@@ -340,13 +312,40 @@ def annotate_documents(
                     docs, annotate_texts([(text, lang) for _, text, lang in docs]), strict=True
                 )
             ]
-            del docs
             with project.transaction("import") as s:  # no coder waits for it
                 store_built(s, built, known)
             del built
-        done += found
+        done += len(docs)
+        del docs
     progress(total, total, "")
     return done
+
+
+def document_texts(project: Project, ids: list[int]) -> list[tuple[int, str, str]]:
+    """``(id, text, language)`` of these documents (those that exist), in ``ids`` order."""
+    with project.session() as s:
+        stmt = select(Document.id, Document.text, Document.language)
+        found = {
+            int(d): (int(d), text, lang)
+            for d, text, lang in s.exec(stmt.where(col(Document.id).in_(ids)))
+            if d is not None
+        }
+    return [found[i] for i in ids if i in found]
+
+
+def batches(todo: list[int], sizes: dict[int, int], batch_words: int) -> Iterator[list[int]]:
+    """Runs of ``todo`` of about ``batch_words`` words (at least one document each)."""
+    ids: list[int] = []
+    words = 0
+    for doc_id in todo:
+        size = sizes.get(doc_id, 0)
+        if ids and words + size > batch_words:
+            yield ids
+            ids, words = [], 0
+        ids.append(doc_id)
+        words += size
+    if ids:
+        yield ids
 
 
 SEGMENT_CHARS = 1_000_000  # a longer text is annotated and stored one segment at a time
@@ -372,7 +371,7 @@ def _segments(text: str, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _annotate_large(
+def annotate_large(
     project: Project,
     doc_id: int,
     text: str,
@@ -401,7 +400,7 @@ def _annotate_large(
             ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
             sentence_base += len(sentences)
             del annotation
-        _store_postings(s, [(doc_id, postings)], known)
+        _store_postings(s, [(doc_id, term_rows(postings))], known)
         s.execute(
             update(Document).where(col(Document.id) == doc_id).values(nlp_version=NLP_VERSION)
         )

@@ -55,6 +55,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, col, select
 
 from qualcode import models
+from qualcode.store.announcer import NOTIFY_CHANNEL, Announcer
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a write waits for another writer (e.g. a big import) before it gives up with
@@ -66,17 +67,11 @@ PG_MIGRATE_LOCK_KEY = 0x5155414D  # schema upgrades and copies queue on it
 PG_LOCK_TIMEOUT = "60s"
 # A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
 PG_PING_AFTER_IDLE_S = 5.0
-# The channel every commit notifies on; the payload is the writer's ``Project.token``.
-NOTIFY_CHANNEL = "qualcode_changes"
 # Commits are counted in CHANGE_SLOTS rows; the first keeps the historical key. A commit
 # picks one at random: with 4 coders writing flat out, one in 20 finds its row locked by
 # another (with 16 rows it was one in 5, waiting on a colleague's commit each time).
 CHANGE_COUNTER_KEY = "_change_counter"
 CHANGE_SLOTS = 64
-# The coding hot path announces an open project's commits at most once per gap (see
-# ``Announcer``): a NOTIFY takes one database-wide lock at commit, so one per coding
-# queued every coder's commits behind each other.
-NOTIFY_GAP_S = 0.05
 
 
 def _key_number(key: str) -> int:
@@ -244,6 +239,18 @@ def is_lock_error(exc: DBAPIError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _ping_kept(pooled: Any) -> None:
+    """``SELECT 1`` on a kept connection that sat unused; a dead one is closed (and then
+    thrown away by ``Project._give_back_kept``)."""
+    raw = pooled.driver_connection
+    try:
+        raw.execute("SELECT 1")
+        raw.rollback()
+    except Exception:  # noqa: BLE001 - any failure: the connection is not to be trusted
+        with contextlib.suppress(Exception):
+            raw.close()
+
+
 class Project:
     """An open project: the engine plus the few things every layer needs from it."""
 
@@ -256,7 +263,11 @@ class Project:
         self.token = uuid.uuid4().hex
         self.own_commits = 0
         self.commit_lock = threading.Lock()
-        self.announcer = Announcer(self)
+        self.announcer = Announcer(engine, self.token)
+        # The pooled connection the coding hot path keeps between codings (PostgreSQL).
+        self._kept: Any = None
+        self._kept_lock = threading.Lock()
+        self._kept_used = -math.inf
 
     @property
     def is_sqlite(self) -> bool:
@@ -313,6 +324,44 @@ class Project:
             yield pooled.driver_connection
         finally:
             pooled.close()
+
+    @contextmanager
+    def coding_connection(self) -> Iterator[Any]:
+        """The driver's connection for the coding hot path (``store.fastpath``), in no
+        transaction: kept checked out of the pool from one coding to the next (a checkout
+        and check-in cost a fifth of the client's CPU per coding). One thread at a time
+        uses it, another meanwhile takes one from the pool. Unused for
+        ``PG_PING_AFTER_IDLE_S`` it is pinged first, as the pool pings its idle ones (a
+        dead one is replaced); left in a transaction it goes back to the pool (which rolls
+        it back); closed it is thrown away."""
+        if not self._kept_lock.acquire(blocking=False):
+            with self.driver_connection() as raw:
+                yield raw
+            return
+        try:
+            if self._kept is not None and time.monotonic() - self._kept_used > PG_PING_AFTER_IDLE_S:
+                _ping_kept(self._kept)
+                self._give_back_kept(self._kept.driver_connection)
+            self._kept = self._kept or self.engine.raw_connection()
+            try:
+                yield self._kept.driver_connection
+            finally:
+                self._kept_used = time.monotonic()
+                self._give_back_kept(self._kept.driver_connection)
+        finally:
+            self._kept_lock.release()
+
+    def _give_back_kept(self, unless_idle: Any = None) -> None:
+        """Return the kept connection to the pool (``unless_idle``: only if that connection
+        is closed, thrown away, or in a transaction)."""
+        kept = self._kept
+        if kept is None or (unless_idle is not None and unless_idle.info.transaction_status == 0):
+            return  # psycopg's TransactionStatus.IDLE is 0: kept for the next coding
+        self._kept = None
+        if kept.driver_connection.closed:
+            kept.invalidate()
+        else:
+            kept.close()
 
     @contextmanager
     def driver_transaction(self) -> Iterator[Any]:
@@ -389,6 +438,8 @@ class Project:
 
     def close(self) -> None:
         self.announcer.flush()
+        with self._kept_lock:
+            self._give_back_kept()
         self.engine.dispose()
 
     def __enter__(self) -> Project:
@@ -396,97 +447,6 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class Announcer:
-    """When the coding hot path sends a ``NOTIFY`` (PostgreSQL): with its commit if none
-    went out in the last ``gap_s``, else once that gap is over, for all the commits it held
-    back (a timer; ``flush`` sends a pending one at once, ``Project.close`` does).
-
-    Every commit is followed by a notification sent after it, at most the gap later, so a
-    screen still sees each colleague's last change (docs/teams.md, "Live refresh"); four
-    coders writing flat out send about 20 a second each instead of one per coding.
-    """
-
-    def __init__(self, project: Project, gap_s: float = NOTIFY_GAP_S) -> None:
-        self._project = project
-        self.gap_s = gap_s
-        self._lock = threading.Lock()
-        self._sending = threading.Lock()
-        self._last = -math.inf
-        self._timer: threading.Timer | None = None
-
-    def due(self) -> bool:
-        """True: notify with the commit about to be sent (and count it as sent now)."""
-        with self._lock:
-            now = time.monotonic()
-            if self._timer is None and now - self._last >= self.gap_s:
-                self._last = now
-                return True
-            return False
-
-    def held_back(self) -> None:
-        """A commit went out without its notification: make sure one follows it."""
-        with self._lock:
-            if self._timer is not None:
-                return  # the pending one is sent after this commit
-            delay = max(0.0, self._last + self.gap_s - time.monotonic())
-            # Not a daemon: a program that ends without closing the project still sends
-            # it (the interpreter waits for it, at most the gap).
-            self._timer = threading.Timer(delay, self._send)
-            self._timer.start()
-
-    def flush(self) -> None:
-        """Send a pending notification now (closing the project: nothing held back)."""
-        with self._lock:
-            timer = self._timer
-        if timer is not None:
-            timer.cancel()
-            self._send()
-        with self._sending:  # one the timer is sending right now has gone out
-            pass
-
-    def _send(self) -> None:
-        with self._sending:
-            with self._lock:
-                if self._timer is None:
-                    return  # sent by the other of flush and the timer
-                self._timer = None
-                self._last = time.monotonic()
-            self._notify()
-
-    def _notify(self) -> None:
-        try:
-            pooled = self._project.engine.raw_connection()
-        except Exception:  # noqa: BLE001 - server gone: a screen's listener reconnects and polls
-            return
-        # The driver is loaded already (this is a PostgreSQL project open on it).
-        import psycopg
-
-        raw: Any = pooled.driver_connection
-        try:
-            raw.autocommit = True  # the message carries its own BEGIN and COMMIT
-            psycopg.ClientCursor(raw).execute(
-                _PG_ANNOUNCE, {"channel": NOTIFY_CHANNEL, "token": self._project.token}
-            )
-        except Exception:  # noqa: BLE001 - as above
-            with contextlib.suppress(Exception):
-                if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    raw.execute("ROLLBACK")
-        finally:
-            with contextlib.suppress(Exception):
-                raw.autocommit = False
-            pooled.close()
-
-
-# A held-back notification: one round trip, and its commit does not wait for the disk.
-# It writes no data (``pg_notify`` alone), so there is nothing to make durable, yet the
-# server gives it a transaction id, and a commit with one waits for the log to be flushed
-# (``synchronous_commit``): one more disk flush per notification, beside the coders'.
-# Off for this transaction only; every coding's own commit waits for the disk as before.
-_PG_ANNOUNCE = (
-    "BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify(%(channel)s, %(token)s); COMMIT"
-)
 
 
 def change_slot_key(slot: int) -> str:

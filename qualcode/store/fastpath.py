@@ -8,8 +8,11 @@ SQLite runs them on the driver's connection (in-process: no round trips to save)
 PostgreSQL gets the whole coding in one round trip: two statements prepared once per
 connection, sent as one message with its ``BEGIN`` and ``COMMIT`` (``_PG_CODE``; psycopg's
 pipeline mode was tried and dropped: it polls the socket while it waits, and on a shared
-machine that CPU is the server's). Values pass through the columns' own bind processors,
-so what is stored is exactly what the ORM would have stored (timestamps, JSON).
+machine that CPU is the server's). The message goes to libpq directly, its values quoted
+by libpq, on the connection ``Project.coding_connection`` keeps between codings (no
+cursor, no pool checkout: together 0.4-0.6 ms of the client's CPU per coding). SQLite's
+values pass through the columns' own bind processors, so what is stored is exactly what
+the ORM would have stored (timestamps, JSON).
 
 ``log_action`` is the one writer of undo steps: ``qualcode.history.record_action`` (every
 other undoable action) is built on it, and ``add_coding`` runs its two statements
@@ -23,6 +26,7 @@ import datetime as dt
 import functools
 import json
 import re
+import select
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -433,11 +437,14 @@ _PG_CODE_TYPES = (
     "int, int, int, text, text, text, text, text, timestamptz, text, text, text, text, text"
 )
 _PG_RUN = (
-    "BEGIN; EXECUTE qualcode_lock(%(start)s, %(end)s, %(document_id)s, %(coder)s, %(key)s);"
-    " EXECUTE qualcode_code(%(start)s, %(end)s, %(document_id)s, %(coder)s, %(key)s,"
-    " %(memo)s, %(origin)s, %(guid)s, %(created)s, %(label)s, %(created_iso)s,"
-    " %(counter)s, %(channel)s, %(token)s); COMMIT"
+    "BEGIN; EXECUTE qualcode_lock({start}, {end}, {document_id}, {coder}, {key});"
+    " EXECUTE qualcode_code({start}, {end}, {document_id}, {coder}, {key}, {memo}, {origin},"
+    " {guid}, {created}, {label}, {created_iso}, {counter}, {channel}, {token}); COMMIT"
 )
+# The columns of the two rows that are integers (the rest is text): ``_PG_LOCK``'s
+# document, length, code and coder; ``_PG_CODE``'s coding, turn end and participant.
+_LOCK_INTS = frozenset({0, 2, 3, 7})
+_CODE_INTS = frozenset({0, 4, 5})
 _PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()  # connections that have both
 
 
@@ -461,27 +468,84 @@ def _send(project: Project, raw: Any, params: dict[str, Any]) -> tuple[Any, Any]
 
     for attempt in (1, 2):
         _prepare(raw)
-        raw.autocommit = True  # the message carries its own BEGIN and COMMIT
         try:
-            cursor = psycopg.ClientCursor(raw)
             with project.commit_lock:
-                cursor.execute(_PG_RUN, params)
-                cursor.nextset()  # BEGIN's result, then the lock's
-                locked = cursor.fetchone()
-                cursor.nextset()
-                made = cursor.fetchone()
+                results = _exchange(raw, _message(raw, params))
+                locked = _first_row(results[1], _LOCK_INTS, raw.info.encoding)
+                made = _first_row(results[2], _CODE_INTS, raw.info.encoding)
                 if made is not None:
                     project.own_commits += 1
             return locked, made
         except BaseException as exc:
-            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                raw.execute("ROLLBACK")
+            if not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.rollback()
             if attempt == 2 or not isinstance(exc, psycopg.errors.InvalidSqlStatementName):
                 raise
             _PREPARED.discard(raw)
-        finally:
-            raw.autocommit = False
     raise AssertionError("unreachable")
+
+
+# The message goes to libpq as it is (psycopg's ``pq``, its documented wrapper of libpq),
+# not through a psycopg cursor: a cursor's machinery (query conversion, adapters, result
+# loaders, its generator-driven waits, switching autocommit on and off) cost about 0.4 ms
+# of the client's CPU per coding, four times the work itself. The values are the
+# statement's literals, quoted by libpq (``PQescapeLiteral``); integers as numbers.
+
+
+def _message(raw: Any, params: dict[str, Any]) -> bytes:
+    import psycopg
+
+    escape = psycopg.pq.Escaping(raw.pgconn).escape_literal
+    encoding = raw.info.encoding
+    literals: dict[str, str] = {}
+    for name, value in params.items():
+        if type(value) is int:
+            literals[name] = str(value)
+            continue
+        text = str(value)
+        if "\x00" in text:  # libpq's quoting would stop there: refused, as psycopg does
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        literals[name] = escape(text.encode(encoding)).decode(encoding)
+    return _PG_RUN.format_map(literals).encode(encoding)
+
+
+def _exchange(raw: Any, message: bytes) -> list[Any]:
+    """Send ``message`` (simple protocol) and read every result; the first error raised
+    as psycopg raises it. Waits in ``select`` (the GIL released, no polling)."""
+    import psycopg
+
+    pgconn = raw.pgconn
+    try:
+        pgconn.send_query(message)
+        while pgconn.flush():  # a non-blocking connection: the rest waits for room
+            select.select([], [pgconn.socket], [])
+        results = []
+        while True:
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            results.append(result)
+    except BaseException:
+        raw.close()  # a message half sent or half read: the connection is of no more use
+        raise
+    for result in results:
+        if result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
+            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    return results
+
+
+def _first_row(result: Any, ints: frozenset[int], encoding: str) -> tuple[Any, ...] | None:
+    """The first row of a text-format result (None: no row), integers as ``int``."""
+    if result.ntuples == 0:
+        return None
+    values = (result.get_value(0, n) for n in range(result.nfields))
+    return tuple(
+        None if v is None else int(v) if n in ints else v.decode(encoding)
+        for n, v in enumerate(values)
+    )
 
 
 def _add_postgres(
@@ -504,7 +568,7 @@ def _add_postgres(
     notify = project.announcer.due()
     if not notify:
         params["channel"] = ""  # sent after the commit, with any others held back
-    with project.driver_connection() as raw:
+    with project.coding_connection() as raw:
         locked, made = _send(project, raw, params)
         if made is not None and not notify:
             project.announcer.held_back()

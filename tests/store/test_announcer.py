@@ -9,7 +9,7 @@ import pytest
 
 from qualcode.coding import apply_code, list_codings
 from qualcode.db import ChangeFeed, Project, open_project
-from qualcode.store.engine import Announcer
+from qualcode.store.announcer import Announcer
 from store.helpers import prepare, target_of
 
 WAIT_S = 20.0  # an upper bound for a busy machine; the test waits on an event
@@ -83,7 +83,7 @@ def test_the_announcer_holds_back_within_the_gap_and_sends_once_after(
         sent.set()
 
     monkeypatch.setattr(Announcer, "_notify", notify)
-    announcer = Announcer(project)
+    announcer = Announcer(project.engine, project.token)
     assert announcer.due() is True  # the first commit carries its own notification
     assert announcer.due() is False  # within the gap: held back
     announcer.held_back()
