@@ -3,6 +3,9 @@
     python benchmarks/suggest_eval.py devset [--no-train] [--json]   # the first dev set
     python benchmarks/suggest_eval.py blind [--no-train] [--json]    # the blind dev set
     python benchmarks/suggest_eval.py demo [--no-train] [--json]
+    python benchmarks/suggest_eval.py headings [--no-headings] [--json]  # blind reports
+    python benchmarks/suggest_eval.py passages [devset|blind] [--one-report]  # a share of
+        # each document's paragraphs coded: the coded neighbours' votes, the model
     python benchmarks/suggest_eval.py paragraphs [devset|blind]  # codebook alone, per paragraph
     python benchmarks/suggest_eval.py confusion [devset|blind]   # which areas steal from which
 
@@ -46,7 +49,9 @@ def load_devset(name: str = "devset") -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def build_devset_project(folder: Path, name: str = "devset") -> Any:
+def build_devset_project(
+    folder: Path, name: str = "devset", rows: list[dict[str, Any]] | None = None
+) -> Any:
     from qualcode.codebook import load_codebook
     from qualcode.coding import apply_code
     from qualcode.db import open_project
@@ -56,7 +61,7 @@ def build_devset_project(folder: Path, name: str = "devset") -> Any:
     project = open_project(folder / "devset.qualcode", create=True)
     load_codebook(project, demo_codebook())
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in load_devset(name):
+    for row in load_devset(name) if rows is None else rows:
         groups[row["group"]].append(row)
     for group, rows in sorted(groups.items()):
         rows.sort(key=lambda r: r["area"])
@@ -78,6 +83,133 @@ def build_devset_project(folder: Path, name: str = "devset") -> Any:
     return project
 
 
+HEADINGS = DATA / "devset_blind_headings_da.json"
+
+
+def _report_text(group: str, rows: list[dict[str, Any]], headings: bool) -> str:
+    """A report group's paragraphs in area order; with ``headings`` as a report: a title,
+    a numbered heading per area section (the area's wordings in ``HEADINGS``, taken in turn
+    by the reports) and, under every other section, a neutral sub-heading ("Status")."""
+    if not headings:
+        return "\n\n".join(r["text"] for r in rows) + "\n"
+    words = json.loads(HEADINGS.read_text(encoding="utf-8"))
+    turn = sum(map(ord, group))
+    parts = [f"Rapport {group.split('-')[-1]}"]
+    areas = sorted({r["area"] for r in rows})
+    for n, area in enumerate(areas, start=1):
+        wordings = words["areas"][area]
+        parts.append(f"{n}. {wordings[(turn + n) % len(wordings)]}")
+        if n % 2 == 0:
+            neutral = words["neutral"]
+            parts.append(f"{n}.1 {neutral[(turn + n) % len(neutral)]}")
+        parts += [r["text"] for r in rows if r["area"] == area]
+    return "\n\n".join(parts) + "\n"
+
+
+def build_report_project(folder: Path, headings: bool) -> Any:
+    """The blind set's report-style groups only, one document each, with or without
+    report headings (``_report_text``); paragraphs coded as in ``build_devset_project``."""
+    from qualcode.codebook import load_codebook
+    from qualcode.coding import apply_code
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook
+    from qualcode.importing import import_files
+
+    project = open_project(folder / "reports.qualcode", create=True)
+    load_codebook(project, demo_codebook())
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in load_devset("blind"):
+        if row["style"] == "report":
+            groups[row["group"]].append(row)
+    for group, rows in sorted(groups.items()):
+        rows.sort(key=lambda r: r["area"])
+        text = _report_text(group, rows, headings)
+        path = folder / f"{group}.txt"
+        path.write_text(text, encoding="utf-8")
+        import_files(project, [path], kind="document", language="da", title=group)
+        pos = 0
+        for r in rows:
+            start = text.index(r["text"], pos)
+            pos = start + len(r["text"])
+            for code in [r["attention_point"] or r["area"]] + [
+                CROSS.get(c, c) for c in r["cross_cutting"]
+            ]:
+                apply_code(project, group, code, start, pos, "gold")
+    return project
+
+
+def _one_report(name: str) -> list[dict[str, Any]]:
+    """A dev set's report-style paragraphs as one long report (group ``report-all``),
+    in area order: the shape of a real report whose sections are the six areas."""
+    rows = [r for r in load_devset(name) if r["style"] == "report"]
+    return [dict(r, group="report-all") for r in rows]
+
+
+def passage_curve(project: Any, shares: tuple[float, ...] = (0.2, 0.8)) -> dict[str, Any]:
+    """Area top-1 on the paragraphs not coded when ``share`` of each document's paragraphs
+    is (drawn at random, 3 draws): the codebook alone, with the coded neighbours' votes
+    (share chosen leave-one-out on the coded paragraphs, as ``suggest`` does), the model
+    alone, combined (weights chosen as ``train_model`` does) and combined with the votes."""
+    import random
+
+    from qualcode.suggest import evaluation as ev
+    from qualcode.suggest.neighbours import (
+        CodedNeighbours,
+        choose_neighbour_share,
+        with_area_votes,
+    )
+    from qualcode.suggest.weights import area_top1
+
+    data = ev._load(project, 0, True)
+    sc = data.scorer
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(data.passages):
+        by_doc[p.document_id].append(i)
+    out: dict[str, Any] = {}
+    for share in shares:
+        rows: dict[str, list[float]] = defaultdict(list)
+        for rep in range(3):
+            rng = random.Random(100 + rep)
+            train: list[int] = []
+            test: list[int] = []
+            for _, idx in sorted(by_doc.items()):
+                idx = list(idx)
+                rng.shuffle(idx)
+                k = max(1, round(share * len(idx)))
+                train += sorted(idx[:k])
+                test += idx[k:]
+            coded = [data.passages[i] for i in train]
+            held = [data.passages[i] for i in test]
+            plain = [data.evidence[i] for i in test]
+            nshare = choose_neighbour_share(sc, coded, [data.evidence[i] for i in train])
+            near = CodedNeighbours.of_passages(sc, coded)
+            votes = [near.votes(p.document_id, p.start, p.end) for p in held]
+            voted = with_area_votes(plain, votes, nshare)
+            examples = [(data.words[i], data.labels[i]) for i in train]
+            examples += data.negatives[: len(train) // 2]
+            model = ev.fit_classifier(examples, 12, 0, areas=ev._area_keys(sc))
+            probs = model.predict([data.words[i] for i in test])
+            weights = ev._curve_weight(data, train, 12, 0)
+
+            def top1(evidence: list[Any], pr: list[Any], weight: Any, held: Any = held) -> float:
+                items = list(zip(held, evidence, pr, strict=True))
+                return area_top1(sc, items, weight)
+
+            none = [None] * len(held)
+            rows["codebook"].append(top1(plain, none, None))
+            rows["neighbour_share"].append(nshare)
+            rows["codebook+neighbours"].append(top1(voted, none, None))
+            rows["model"].append(top1([{}] * len(held), probs, 1.0))
+            rows["model_weight"].append(weights.area)
+            rows["combined"].append(top1(plain, probs, weights))
+            rows["combined+neighbours"].append(top1(voted, probs, weights))
+        out[f"{share:.1f}"] = {
+            k: {"mean": round(sum(v) / len(v), 3), "draws": [round(x, 3) for x in v]}
+            for k, v in rows.items()
+        }
+    return out
+
+
 GRID: list[dict[str, float]] = [
     {"CHILD_SHARE": child, "AREA_MASS_POWER": power, "DESCRIPTION_WEIGHT": desc}
     for child in (0.3, 1.0)
@@ -96,7 +228,7 @@ def _paragraph_hits(
     from qualcode.nlp.pipeline import annotate_text
 
     rows = load_devset(name)
-    codes = _codes()
+    codes = codebook_codes()
     tokens = [
         [(t[3], t[4]) for t in annotate_text(r["text"], r.get("lang") or "da").tokens] for r in rows
     ]
@@ -210,7 +342,7 @@ def confusion(name: str = "blind") -> dict[str, Any]:
     from qualcode.nlp.pipeline import annotate_text
 
     rows = load_devset(name)
-    codes = _codes()
+    codes = codebook_codes()
     scorers = {lang: scorer_module.CodebookScorer(codes, lang) for lang in ("da", "en")}
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     thieves: dict[str, int] = defaultdict(int)
@@ -236,7 +368,7 @@ def confusion(name: str = "blind") -> dict[str, Any]:
     }
 
 
-def _codes() -> list[Any]:
+def codebook_codes() -> list[Any]:
     """The demo codebook's codes, stored in a throw-away project and detached from it."""
     from sqlmodel import select
 
@@ -265,6 +397,14 @@ def main(argv: list[str]) -> None:
         name = argv[1] if len(argv) > 1 and argv[1] in SETS else "blind"
         print(json.dumps(confusion(name), indent=1))
         return
+    if mode == "passages":
+        name = argv[1] if len(argv) > 1 and argv[1] in SETS else "blind"
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = _one_report(name) if "--one-report" in argv else None
+            project = build_devset_project(Path(tmp), name, rows)
+            print(json.dumps(passage_curve(project), indent=1))
+            project.close()
+        return
     if mode == "paragraphs":
         name = argv[1] if len(argv) > 1 and argv[1] in SETS else "devset"
         print(json.dumps(paragraphs(name), indent=1))
@@ -274,6 +414,8 @@ def main(argv: list[str]) -> None:
             from qualcode.demo import build_demo
 
             project, _ = build_demo(Path(tmp) / "demo.qualcode")
+        elif mode == "headings":
+            project = build_report_project(Path(tmp), "--no-headings" not in argv)
         else:
             project = build_devset_project(Path(tmp), mode if mode in SETS else "devset")
         report = evaluate(project, train=train)

@@ -31,16 +31,15 @@ from qualcode.suggest.calibration import area_probabilities, fit_temperature, re
 from qualcode.suggest.evidence import documents_with_turns, passage_evidence
 from qualcode.suggest.linear import describe
 from qualcode.suggest.model import (
-    _fit,
-    _labels_of,
-    _model_row,
-    _negative_passages,
+    fit_classifier,
+    labels_of,
     model_input,
     model_kind,
+    model_row,
+    negative_passages,
 )
-from qualcode.suggest.passages import Passage, _codes, coded_passages
+from qualcode.suggest.passages import Passage, codebook_codes, coded_passages
 from qualcode.suggest.scorer import (
-    MODEL_WEIGHT,
     CodebookScorer,
     CodeScore,
     ModelWeights,
@@ -51,15 +50,15 @@ from qualcode.suggest.scorer import (
     rank_codes,
 )
 from qualcode.suggest.selftrain import self_trained
-from qualcode.suggest.store import _pick
+from qualcode.suggest.store import pick_codes
 from qualcode.suggest.weights import (
     Item,
-    _area_top1,
-    _gold,
-    _own,
-    _point_top1,
-    _rank_of,
+    area_top1,
     choose_model_weights,
+    gold_codes,
+    own_words,
+    point_top1,
+    rank_of,
 )
 from qualcode.visibility import visible_coder_filter
 
@@ -130,14 +129,14 @@ def _score_method(
     area_pred: list[tuple[str | None, set[str]]] = []
     point_pred: list[tuple[str | None, set[str]]] = []
     for passage, evidence, probs in items:
-        own = _own(scorer, passage, plain) if evidence else None
+        own = own_words(scorer, passage, plain) if evidence else None
         ranked = rank_codes(scorer, evidence, probs, model_weight, own)
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         if gold_areas:
-            area.add(_rank_of(ranked["area"], gold_areas))
+            area.add(rank_of(ranked["area"], gold_areas))
             area_pred.append((_best(ranked["area"]), gold_areas))
         if gold_points:
-            point.add(_rank_of(ranked["attention_point"], gold_points))
+            point.add(rank_of(ranked["attention_point"], gold_points))
             point_pred.append((_best(ranked["attention_point"]), gold_points))
     area_table, point_table = _per_code(area_pred), _per_code(point_pred)
     return {
@@ -169,17 +168,17 @@ def _suggestion_quality(
     n = {"area": 0, "area_ok": 0, "point": 0, "point_ok": 0, "cross": 0, "cross_ok": 0}
     covered = 0
     for passage, evidence, probs in items:
-        picks = _pick(
+        picks = pick_codes(
             scorer,
             passage,
             evidence,
             probs,
             use_codebook=bool(evidence),
             model_weight=model_weight,
-            words_only=_own(scorer, passage, plain),
+            words_only=own_words(scorer, passage, plain),
         )
         covered += bool(picks)
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         for key, _, _ in picks:
             info = scorer.codes[key]
             if info.area_key is None:
@@ -225,10 +224,10 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
     annotate_missing(project)
     visible = visible_coder_filter(project, coder)
     with project.session() as s:
-        codes = _codes(s)
+        codes = codebook_codes(s)
         scorers = build_scorers(s, codes)
         passages = coded_passages(s, visible)
-        negatives = _negative_passages(s, len(passages) // 2, seed, visible) if train else []
+        negatives = negative_passages(s, len(passages) // 2, seed, visible) if train else []
         turns = documents_with_turns(s)
     if not passages:
         raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
@@ -250,7 +249,7 @@ def _load(project: Project, seed: int, train: bool, coder: str | None = None) ->
         passages=passages,
         evidence=evidence,
         words=inputs(passages) if train else [],
-        labels=[_labels_of(p, scorer) for p in passages],
+        labels=[labels_of(p, scorer) for p in passages],
         negatives=[(words, set[str]()) for words in inputs(negatives)],
         plain=plain,
     )
@@ -267,6 +266,35 @@ def _fold_of(passages: list[Passage], folds: int, seed: int) -> dict[int, int]:
     return {d: i % folds for i, d in enumerate(doc_ids)}
 
 
+BLOCK = 5  # consecutive coded passages held out together when too few documents are coded
+MIN_WEIGHT_DOCUMENTS = 3  # coded documents needed to choose the model's weight by document
+
+
+def passage_folds(passages: list[Passage], folds: int, seed: int) -> list[int]:
+    """Each passage's fold: folds grouped by document when ``MIN_WEIGHT_DOCUMENTS`` are
+    coded; with fewer (one long report coded in part), by blocks of ``BLOCK`` consecutive
+    coded passages of a document, the blocks dealt to the folds at random — a passage's
+    neighbours, whose words overlap its context, are held out with it."""
+    if len({p.document_id for p in passages}) >= MIN_WEIGHT_DOCUMENTS:
+        fold_of = _fold_of(passages, folds, seed)
+        return [fold_of[p.document_id] for p in passages]
+    order = sorted(range(len(passages)), key=lambda i: (passages[i].document_id, passages[i].start))
+    blocks: dict[tuple[int, int], list[int]] = {}
+    seen: dict[int, int] = {}
+    for i in order:
+        d = passages[i].document_id
+        n = seen.get(d, 0)
+        seen[d] = n + 1
+        blocks.setdefault((d, n // BLOCK), []).append(i)
+    keys = sorted(blocks)
+    random.Random(seed).shuffle(keys)
+    out = [0] * len(passages)
+    for k, key in enumerate(keys):
+        for i in blocks[key]:
+            out[i] = k % folds
+    return out
+
+
 def out_of_fold(
     data: _Data,
     folds: int,
@@ -275,18 +303,19 @@ def out_of_fold(
     progress: Progress = no_progress,
 ) -> list[dict[str, float] | None]:
     """The model's probabilities for every passage from a model that did not see its
-    document (folds grouped by document)."""
-    fold_of = _fold_of(data.passages, folds, seed)
+    document (folds grouped by document; by blocks of passages when fewer than
+    ``MIN_WEIGHT_DOCUMENTS`` are coded, ``passage_folds``)."""
+    fold = passage_folds(data.passages, folds, seed)
     probs: list[dict[str, float] | None] = [None] * len(data.passages)
     for f in range(folds):
         progress(f, folds, f"fold {f + 1} of {folds}")
-        train_idx = [i for i, p in enumerate(data.passages) if fold_of[p.document_id] != f]
-        test_idx = [i for i, p in enumerate(data.passages) if fold_of[p.document_id] == f]
+        train_idx = [i for i in range(len(data.passages)) if fold[i] != f]
+        test_idx = [i for i in range(len(data.passages)) if fold[i] == f]
         if not test_idx or not train_idx:
             continue
         examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
         try:
-            model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+            model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
         except SuggestError:
             continue  # too few codings in this fold to learn anything
         for i, pr in zip(test_idx, model.predict([data.words[i] for i in test_idx]), strict=True):
@@ -295,13 +324,33 @@ def out_of_fold(
     return probs
 
 
+NO_WEIGHTS = ModelWeights(0.0, 0.0)  # the codebook alone: what a model that earned nothing gets
+MIN_WEIGHT_PASSAGES = 100  # coded passages the weight is chosen over at least: with fewer (a
+# few documents) the best of eleven weights, though it passes the gate, hurt the documents
+# not coded on the blind development set (grouped by source; every weight did, in one draw)
+
+
+def choose_weights(
+    data: _Data, iterations: int, seed: int, folds: int = 3
+) -> tuple[ModelWeights, dict[str, dict[str, float]]]:
+    """The model's weights as a project with ``data`` coded would choose them:
+    cross-validated over its own coded passages (``passage_folds``), the gain over the
+    codebook alone tested (``choose_model_weights``); 0 (the codebook alone) when there
+    are fewer than ``MIN_WEIGHT_PASSAGES`` coded passages or the folds cannot be trained."""
+    if len(data.passages) < MIN_WEIGHT_PASSAGES:
+        return NO_WEIGHTS, {}
+    probs = out_of_fold(data, folds, iterations, seed)
+    fold = passage_folds(data.passages, folds, seed)
+    kept = [i for i, pr in enumerate(probs) if pr]
+    held: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in kept]
+    if not held:
+        return NO_WEIGHTS, {}
+    return choose_model_weights(data.scorer, held, data.plain, [fold[i] for i in kept])
+
+
 def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> ModelWeights:
-    """The model weights a project with only ``train_idx`` coded would choose: by
-    cross-validation grouped by document over those codings alone (``MODEL_WEIGHT`` when
-    fewer than two documents are coded)."""
-    docs = sorted({data.passages[i].document_id for i in train_idx})
-    if len(docs) < 2:
-        return ModelWeights(MODEL_WEIGHT, MODEL_WEIGHT)
+    """The model weights a project with only ``train_idx`` coded would choose
+    (``choose_weights`` over those codings alone)."""
     sub = _Data(
         data.scorer,
         [data.passages[i] for i in train_idx],
@@ -311,11 +360,7 @@ def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int)
         data.negatives[: len(train_idx) // 2],
         data.plain,
     )
-    probs = out_of_fold(sub, min(3, len(docs)), iterations, seed)
-    held: list[_Item] = [(sub.passages[i], sub.evidence[i], pr) for i, pr in enumerate(probs) if pr]
-    if not held:
-        return ModelWeights(MODEL_WEIGHT, MODEL_WEIGHT)
-    return choose_model_weights(data.scorer, held, data.plain)[0]
+    return choose_weights(sub, iterations, seed)[0]
 
 
 def _curve_draw(
@@ -331,11 +376,11 @@ def _curve_draw(
     held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
     out = {
         "passages": float(len(train_idx)),
-        "codebook": _area_top1(data.scorer, held_cb, None),
-        "codebook_point": _point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
+        "codebook": area_top1(data.scorer, held_cb, None),
+        "codebook_point": point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
     }
     try:
-        model = _fit(examples, iterations, seed, areas=_area_keys(data.scorer))
+        model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
     except SuggestError:
         return None
     weights = _curve_weight(data, train_idx, iterations, seed)
@@ -344,10 +389,10 @@ def _curve_draw(
         (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
     ]
     alone: list[_Item] = [(p, {}, pr) for p, _, pr in held]
-    out["model"] = _area_top1(data.scorer, alone, 1.0)
-    out["combined"] = _area_top1(data.scorer, held, weights)
-    out["model_point"] = _point_top1(data.scorer, alone, 1.0) or 0.0
-    out["combined_point"] = _point_top1(data.scorer, held, weights, data.plain) or 0.0
+    out["model"] = area_top1(data.scorer, alone, 1.0)
+    out["combined"] = area_top1(data.scorer, held, weights)
+    out["model_point"] = point_top1(data.scorer, alone, 1.0) or 0.0
+    out["combined_point"] = point_top1(data.scorer, held, weights, data.plain) or 0.0
     out["weight"] = weights.area
     out["point_weight"] = weights.attention_point
     return out
@@ -404,7 +449,7 @@ def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
     samples: list[tuple[dict[str, float], set[str]]] = []
     docs: list[int] = []
     for passage, evidence in zip(data.passages, data.evidence, strict=True):
-        gold, _ = _gold(data.scorer, passage)
+        gold, _ = gold_codes(data.scorer, passage)
         if gold:
             samples.append((area_evidence(data.scorer, evidence), gold))
             docs.append(passage.document_id)
@@ -467,14 +512,20 @@ def evaluate(
         "calibration": _calibration(data, folds, seed),
     }
     doc_ids = {p.document_id for p in data.passages}
-    if not train or len(doc_ids) < 2:
+    if not train or (len(doc_ids) < 2 and len(data.passages) < MIN_WEIGHT_PASSAGES):
         return result
-    folds = max(2, min(folds, len(doc_ids)))
+    if len(doc_ids) >= MIN_WEIGHT_DOCUMENTS:
+        folds = max(2, min(folds, len(doc_ids)))
     probs = out_of_fold(data, folds, iterations, seed, progress)
     held = [i for i, pr in enumerate(probs) if pr is not None]
     model_items: list[_Item] = [(data.passages[i], {}, probs[i]) for i in held]
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
-    weights, curves = choose_model_weights(scorer, combined_items, data.plain)
+    fold = passage_folds(data.passages, folds, seed)
+    weights, curves = choose_model_weights(
+        scorer, combined_items, data.plain, [fold[i] for i in held]
+    )
+    if len(data.passages) < MIN_WEIGHT_PASSAGES:
+        weights = NO_WEIGHTS  # as ``train_model`` would store it (``choose_weights``)
     result["model"] = _score_method("model", scorer, model_items, 1.0, data.plain)
     result["combined"] = _score_method(
         "codebook+model", scorer, combined_items, weights, data.plain
@@ -500,7 +551,7 @@ def train_model(
 ) -> dict[str, Any]:
     """Train the classifier on every coding of the project and store it (replacing the old),
     with the weight it gets beside the codebook: chosen by ``folds``-fold cross-validation
-    over the project's own coded documents (``MODEL_WEIGHT`` when there are too few).
+    over the project's own coded passages (``choose_weights``; 0 when there are too few).
 
     With blind coding on for ``coder``, the model learns from that coder's own (and the
     reviewed) codings only and is stored as theirs: the project's model and the other
@@ -513,27 +564,18 @@ def train_model(
             f"only {len(data.passages)} coded passages; too few to train on",
             "Code more passages, or use the codebook suggestions alone.",
         )
-    weights: ModelWeights | None = None
-    curves: dict[str, dict[str, float]] = {}
-    doc_count = len({p.document_id for p in data.passages})
-    if doc_count >= 3 and len(data.passages) >= 20:
-        probs = out_of_fold(data, min(folds, doc_count), iterations, seed)
-        held: list[_Item] = [
-            (data.passages[i], data.evidence[i], pr) for i, pr in enumerate(probs) if pr
-        ]
-        if held:
-            weights, curves = choose_model_weights(data.scorer, held, data.plain)
+    weights, curves = choose_weights(data, iterations, seed, folds)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
-    model = _fit(examples, iterations, seed, progress, _area_keys(data.scorer))
+    model = fit_classifier(examples, iterations, seed, progress, _area_keys(data.scorer))
     meta = {
         "labels": model.labels,
         "passages": len(data.passages),
         "negatives": len(data.negatives),
         "iterations": iterations,
         "architecture": describe()["architecture"],
-        "model_weight": weights.area if weights else None,
+        "model_weight": weights.area,
         "weight_curve": curves.get("area", {}),
-        "point_model_weight": weights.attention_point if weights else None,
+        "point_model_weight": weights.attention_point,
         "point_weight_curve": curves.get("attention_point", {}),
         "coder": blind_for,
     }
@@ -541,7 +583,7 @@ def train_model(
         if blind_for is None:
             s.execute(delete(TrainedModel).where(col(TrainedModel.kind) == model_kind(None)))
         else:
-            while (old := _model_row(s, blind_for)) is not None:
+            while (old := model_row(s, blind_for)) is not None:
                 s.delete(old)
                 s.flush()
         s.add(TrainedModel(kind=model_kind(blind_for), data=model.to_bytes(), meta=meta))

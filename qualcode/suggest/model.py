@@ -17,9 +17,9 @@ from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.linear import AREA_VOTE, VOTE_UNITS, LinearModel, fit_linear
 from qualcode.suggest.passages import (
     Passage,
-    _doc_views,
-    _passage,
-    _uncoded_units,
+    doc_views,
+    passage_at,
+    uncoded_units,
 )
 from qualcode.suggest.scorer import (
     MODEL_KIND,
@@ -34,7 +34,7 @@ from qualcode.suggest.scorer import (
 # Training, loading the model
 
 
-def _labels_of(passage: Passage, scorer: CodebookScorer) -> set[str]:
+def labels_of(passage: Passage, scorer: CodebookScorer) -> set[str]:
     """A passage's codes plus the areas they belong to (the model learns both levels)."""
     labels = set(passage.codes)
     for key in passage.codes:
@@ -47,7 +47,7 @@ def _labels_of(passage: Passage, scorer: CodebookScorer) -> set[str]:
 TextModel = LinearModel  # the name callers knew the classifier by
 
 
-def _fit(
+def fit_classifier(
     examples: list[tuple[list[str], set[str]]],
     iterations: int,
     seed: int,
@@ -88,16 +88,16 @@ def model_input(
     return words
 
 
-def _negative_passages(
+def negative_passages(
     session: Session, limit: int, seed: int, visible: ColumnElement[bool] | None = None
 ) -> list[Passage]:
     """Uncoded sentences of the experts: what the model should learn to leave alone."""
-    units = _uncoded_units(session, None, visible)
+    units = uncoded_units(session, None, visible)
     rng = random.Random(seed)
     rng.shuffle(units)
     picked = units[:limit]
-    views = _doc_views(session, sorted({d for d, _, _ in picked}))
-    return [_passage(views, d, s, e) for d, s, e in picked]
+    views = doc_views(session, sorted({d for d, _, _ in picked}))
+    return [passage_at(views, d, s, e) for d, s, e in picked]
 
 
 def model_kind(coder: str | None) -> str:
@@ -106,7 +106,7 @@ def model_kind(coder: str | None) -> str:
     return MODEL_KIND if coder is None else MODEL_KIND + ".coder"
 
 
-def _model_row(session: Session, coder: str | None) -> TrainedModel | None:
+def model_row(session: Session, coder: str | None) -> TrainedModel | None:
     rows = session.exec(
         select(TrainedModel)
         .where(TrainedModel.kind == model_kind(coder))
@@ -118,7 +118,7 @@ def _model_row(session: Session, coder: str | None) -> TrainedModel | None:
 def load_model(session: Session, coder: str | None = None) -> LinearModel | None:
     """The project's model, or (``coder``, for a blind coder) the one trained on that
     coder's own codings only — never the project's, which learnt from everyone's."""
-    row = _model_row(session, coder)
+    row = model_row(session, coder)
     if row is None:
         return None
     try:

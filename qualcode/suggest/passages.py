@@ -179,7 +179,7 @@ class _DocView:
         )
 
 
-def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
+def doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
     index = _token_indexes(session, doc_ids)
     langs = _document_language(session)
     turns: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
@@ -203,7 +203,7 @@ def _doc_views(session: Session, doc_ids: list[int]) -> dict[int, _DocView]:
     }
 
 
-def _passage(
+def passage_at(
     views: dict[int, _DocView], d: int, start: int, end: int, codes: set[str] | None = None
 ) -> Passage:
     p = views[d].passage(start, end, codes)
@@ -211,7 +211,7 @@ def _passage(
     return p
 
 
-def _codes(session: Session) -> list[Code]:
+def codebook_codes(session: Session) -> list[Code]:
     codes = list(session.exec(select(Code).order_by(col(Code.position), col(Code.id))))
     if not codes:
         raise SuggestError(
@@ -231,8 +231,8 @@ def coded_passages(session: Session, visible: ColumnElement[bool] | None = None)
     for d, code_id, s, e in session.exec(stmt).all():
         if code_id in key_by_id:
             spans[(d, s, e)].add(key_by_id[code_id])
-    views = _doc_views(session, sorted({d for d, _, _ in spans}))
-    return [_passage(views, d, s, e, codes) for (d, s, e), codes in sorted(spans.items())]
+    views = doc_views(session, sorted({d for d, _, _ in spans}))
+    return [passage_at(views, d, s, e, codes) for (d, s, e), codes in sorted(spans.items())]
 
 
 def _document_language(session: Session) -> dict[int, str]:
@@ -288,7 +288,7 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def _uncoded_units(
+def uncoded_units(
     session: Session, doc_ids: list[int] | None, visible: ColumnElement[bool] | None = None
 ) -> list[tuple[int, int, int]]:
     """(document, start, end) of sentences a participant said that nobody has coded (with

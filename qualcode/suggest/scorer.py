@@ -45,7 +45,7 @@ AREA_MASS_POWER = 0.5
 # around it (context, question, heading): the text around a passage is usually about the
 # same area, but often about another of its attention points.
 POINT_CONTEXT_SHARE = 0.0
-MODEL_WEIGHT = 0.5  # default weight of the classifier when none was chosen by cross-validation
+MODEL_WEIGHT = 0.5  # the weight of a model an older qualcode stored without a chosen one
 MODEL_CODEBOOK_MIN = 0.3  # codebook evidence (share of the best) the model sees as a feature
 MIN_SCORE = 0.5
 MIN_OWN_EVIDENCE = 0.2  # keyword/label evidence the sentence itself must carry (prior-weighted)

@@ -28,8 +28,8 @@ from sqlmodel import Session
 from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.evidence import documents_with_turns, passage_evidence
 from qualcode.suggest.linear import LinearModel
-from qualcode.suggest.model import _fit
-from qualcode.suggest.passages import Passage, _doc_views, _passage, _uncoded_units
+from qualcode.suggest.model import fit_classifier
+from qualcode.suggest.passages import Passage, doc_views, passage_at, uncoded_units
 from qualcode.suggest.scorer import CodebookScorer, CodeScore, SuggestError, area_evidence
 
 SELF_THRESHOLD = 0.5  # calibrated area probability a passage needs to teach its area
@@ -81,7 +81,7 @@ def train_self_model(
     df = Counter(w for words, _ in examples for w in set(words))
     examples = [([w for w in words if df[w] >= MIN_TEACHER_DF], lab) for words, lab in examples]
     try:
-        return _fit(examples, SELF_ITERATIONS, seed, areas=frozenset(_areas(scorer)))
+        return fit_classifier(examples, SELF_ITERATIONS, seed, areas=frozenset(_areas(scorer)))
     except SuggestError:
         return None
 
@@ -140,14 +140,14 @@ def project_self_model(
     """The self-trained classifier of a project: learnt from its uncoded sentences (those
     ``visible`` leaves uncoded; at most ``SELF_POOL``, drawn at random) that the codebook
     is sure of."""
-    units = _uncoded_units(session, None, visible)
+    units = uncoded_units(session, None, visible)
     if len(units) > SELF_POOL:
         random.Random(seed).shuffle(units)
         units = units[:SELF_POOL]
     if not units:
         return None
-    views = _doc_views(session, sorted({d for d, _, _ in units}))
+    views = doc_views(session, sorted({d for d, _, _ in units}))
     turns = documents_with_turns(session)
-    passages = [_passage(views, d, st, en) for d, st, en in units]
+    passages = [passage_at(views, d, st, en) for d, st, en in units]
     evidence = [passage_evidence(p, scorers, p.document_id in turns) for p in passages]
     return train_self_model(scorers["da"], passages, evidence, stops, seed)

@@ -26,7 +26,15 @@ from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.evidence import documents_with_turns, own_evidence, passage_evidence
 from qualcode.suggest.model import load_model, model_input
-from qualcode.suggest.passages import Passage, _codes, _doc_views, _passage, _uncoded_units
+from qualcode.suggest.neighbours import CodedNeighbours, choose_neighbour_share, with_area_votes
+from qualcode.suggest.passages import (
+    Passage,
+    codebook_codes,
+    coded_passages,
+    doc_views,
+    passage_at,
+    uncoded_units,
+)
 from qualcode.suggest.scorer import (
     CONTEXT_SHARE,
     DOC_BATCH,
@@ -54,7 +62,7 @@ from qualcode.visibility import (
 MIN_PROBABILITY = 0.5  # calibrated probability of the area a proposal needs
 
 
-def _pick(
+def pick_codes(
     scorer: CodebookScorer,
     passage: Passage,
     evidence: dict[str, CodeScore],
@@ -171,7 +179,7 @@ def suggest(
     visible = coding_condition(coder) if owner is not None else None
     mark = f"{OWNER_MARK}{owner}" if owner is not None else ""
     with project.session() as s:
-        codes = _codes(s)
+        codes = codebook_codes(s)
         scorers = build_scorers(s, codes)
         by_key = {c.key: c for c in codes}
         if document is not None:
@@ -195,13 +203,24 @@ def suggest(
     progress(0, total, "learning from the text")
     with project.session() as s:
         self_model = project_self_model(s, scorers, stops, visible)
+        coded = coded_passages(s, visible)
+        coded_turns = documents_with_turns(s)
+    coded_evidence = with_self_vote(
+        scorers["da"],
+        self_model,
+        coded,
+        [passage_evidence(p, scorers, p.document_id in coded_turns) for p in coded],
+        stops,
+    )
+    share = choose_neighbour_share(scorers["da"], coded, coded_evidence)
+    neighbours = CodedNeighbours.of_passages(scorers["da"], coded)
     for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
         progress(b, total, "suggesting")
         batch = doc_ids[b : b + DOC_BATCH]
         with project.session() as s:
-            units = _uncoded_units(s, batch, visible)
-            views = _doc_views(s, sorted({d for d, _, _ in units}))
-        passages = [_passage(views, d, st, en) for d, st, en in units]
+            units = uncoded_units(s, batch, visible)
+            views = doc_views(s, sorted({d for d, _, _ in units}))
+        passages = [passage_at(views, d, st, en) for d, st, en in units]
         turns = [p.document_id in with_turns for p in passages]
         evidence = [passage_evidence(p, scorers, t) for p, t in zip(passages, turns, strict=True)]
         probs: list[dict[str, float] | None] = [None] * len(units)
@@ -211,11 +230,14 @@ def suggest(
             ]
             probs = list(model.predict(inputs))
         evidence = with_self_vote(scorers["da"], self_model, passages, evidence, stops)
+        if share > 0:
+            votes = [neighbours.votes(p.document_id, p.start, p.end) for p in passages]
+            evidence = with_area_votes(evidence, votes, share)
         for n, passage in enumerate(passages):
             d, st, en = passage.document_id, passage.start, passage.end
             scorer = scorers.get(passage.language, scorers["da"])
             words_only = own_evidence(passage, scorers, turns[n])
-            for key, score, reason in _pick(
+            for key, score, reason in pick_codes(
                 scorer, passage, evidence[n], probs[n], model_weight=weight, words_only=words_only
             ):
                 code = by_key[key]
@@ -264,9 +286,15 @@ def suggest(
 
 
 def suggest_for_text(project: Project, text: str, lang: str = "da") -> list[dict[str, Any]]:
-    """Rank codes for a passage that is not in the project (nothing stored), best first."""
+    """Rank codes for a passage that is not in the project (nothing stored), best first.
+
+    The codebook and the stored model only: no self-training (it learns from the
+    project's uncoded sentences, a training pass of seconds, too slow for a passage typed
+    in to be ranked at once) and no coded neighbours (the passage has no place in a
+    document). So a sentence's ranking here may differ from ``suggest``'s for the same
+    sentence in the project."""
     with project.session() as s:
-        scorers = build_scorers(s, _codes(s))
+        scorers = build_scorers(s, codebook_codes(s))
         model = load_model(s)
     toks = [(r[3], r[4]) for r in annotate_text(text, lang).tokens]
     passage = Passage(0, 0, len(text), set(), toks, language=lang)

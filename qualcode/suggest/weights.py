@@ -19,7 +19,7 @@ WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 Item = tuple[Passage, dict[str, CodeScore], dict[str, float] | None]
 
 
-def _rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
+def rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     for i, (key, value) in enumerate(ranked):
         if value <= 0:
@@ -29,7 +29,7 @@ def _rank_of(scores: dict[str, float], gold: set[str]) -> int | None:
     return None
 
 
-def _gold(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]:
+def gold_codes(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]:
     """The passage's gold areas and gold attention points."""
     codes = [scorer.codes[k] for k in passage.codes if k in scorer.codes]
     areas = {c.area_key for c in codes if c.area_key is not None}
@@ -37,7 +37,7 @@ def _gold(scorer: CodebookScorer, passage: Passage) -> tuple[set[str], set[str]]
     return areas, points
 
 
-def _own(
+def own_words(
     scorer: CodebookScorer, passage: Passage, plain: frozenset[int]
 ) -> dict[str, CodeScore] | None:
     """The passage's own evidence when it is in a document without turns (``evidence``)."""
@@ -56,21 +56,21 @@ def _hits(
     on a passage's own words, as ``suggest`` ranks them)."""
     out = []
     for passage, evidence, probs in items:
-        gold_areas, gold_points = _gold(scorer, passage)
+        gold_areas, gold_points = gold_codes(scorer, passage)
         gold = gold_areas if level == "area" else gold_points
         if gold:
-            own = _own(scorer, passage, plain) if evidence and level != "area" else None
+            own = own_words(scorer, passage, plain) if evidence and level != "area" else None
             ranked = rank_codes(scorer, evidence, probs, weight, own)[level]
-            out.append(_rank_of(ranked, gold) == 1)
+            out.append(rank_of(ranked, gold) == 1)
     return out
 
 
-def _area_top1(scorer: CodebookScorer, items: Sequence[Item], weight: Weight) -> float:
+def area_top1(scorer: CodebookScorer, items: Sequence[Item], weight: Weight) -> float:
     hits = _hits(scorer, items, weight)
     return sum(hits) / len(hits) if hits else 0.0
 
 
-def _point_top1(
+def point_top1(
     scorer: CodebookScorer,
     items: Sequence[Item],
     weight: Weight,
@@ -80,21 +80,37 @@ def _point_top1(
     return round(sum(hits) / len(hits), 3) if hits else None
 
 
+def _fold_safe(hits: list[bool], base: list[bool], folds: Sequence[int] | None) -> bool:
+    """Whether ``hits`` ranks right at least as often as ``base`` in every fold."""
+    if folds is None:
+        return True
+    for f in set(folds):
+        gain = sum(int(h) - int(b) for h, b, g in zip(hits, base, folds, strict=True) if g == f)
+        if gain < 0:
+            return False
+    return True
+
+
 def choose_model_weight(
     scorer: CodebookScorer,
     items: Sequence[Item],
     level: str = "area",
     plain: frozenset[int] = frozenset(),
+    folds: Sequence[int] | None = None,
 ) -> tuple[float, dict[str, float]]:
     """The model's weight at ``level`` (``area`` or ``attention_point``) in the combination
     that ranks a right code first most often on held-out (out-of-fold) predictions; ties go
-    to the smaller weight. The model gets a weight only when it earns it: if the passages
-    the best weight wins over the codebook alone outnumber those it loses by no more than
-    one standard deviation of chance (``sqrt(wins + losses)``, McNemar's), the weight is 0
-    — with a few documents coded, the best of eleven weights is mostly luck."""
+    to the smaller weight. The model gets a weight only when it earns it: with ``folds``
+    (each item's fold, for the items coded at ``level``), only a weight that loses to the
+    codebook alone in no fold is a candidate; and if the passages the best weight wins over
+    the codebook alone outnumber those it loses by no more than one standard deviation of
+    chance (``sqrt(wins + losses)``, McNemar's), the weight is 0 — with a few documents
+    coded, the best of eleven weights is mostly luck, and one held-out document it hurts
+    says the next may be hurt too."""
     hits = {w: _hits(scorer, items, w, level, plain) for w in WEIGHT_GRID}
     curve = {w: (sum(h) / len(h) if h else 0.0) for w, h in hits.items()}
-    best = max(WEIGHT_GRID, key=lambda w: (sum(hits[w]), -w))
+    safe = [w for w in WEIGHT_GRID if _fold_safe(hits[w], hits[0.0], folds)]
+    best = max(safe, key=lambda w: (sum(hits[w]), -w))
     wins = sum(b and not a for a, b in zip(hits[0.0], hits[best], strict=True))
     losses = sum(a and not b for a, b in zip(hits[0.0], hits[best], strict=True))
     if wins - losses <= math.sqrt(wins + losses):
@@ -102,11 +118,32 @@ def choose_model_weight(
     return best, {f"{w:.1f}": round(v, 3) for w, v in curve.items()}
 
 
+def _level_folds(
+    scorer: CodebookScorer, items: Sequence[Item], folds: Sequence[int] | None, level: str
+) -> list[int] | None:
+    """``folds`` kept for the items that have a gold code at ``level`` (as ``_hits``)."""
+    if folds is None:
+        return None
+    out = []
+    for (passage, _, _), f in zip(items, folds, strict=True):
+        areas, points = gold_codes(scorer, passage)
+        if areas if level == "area" else points:
+            out.append(f)
+    return out
+
+
 def choose_model_weights(
-    scorer: CodebookScorer, items: Sequence[Item], plain: frozenset[int] = frozenset()
+    scorer: CodebookScorer,
+    items: Sequence[Item],
+    plain: frozenset[int] = frozenset(),
+    folds: Sequence[int] | None = None,
 ) -> tuple[ModelWeights, dict[str, dict[str, float]]]:
     """The model's weights for areas and attention points, chosen apart
-    (``choose_model_weight``), and the top-1 per weight at each level."""
-    area, area_curve = choose_model_weight(scorer, items, "area")
-    point, point_curve = choose_model_weight(scorer, items, "attention_point", plain)
+    (``choose_model_weight``; ``folds``: each item's cross-validation fold), and the top-1
+    per weight at each level."""
+    area, area_curve = choose_model_weight(
+        scorer, items, "area", folds=_level_folds(scorer, items, folds, "area")
+    )
+    point_folds = _level_folds(scorer, items, folds, "attention_point")
+    point, point_curve = choose_model_weight(scorer, items, "attention_point", plain, point_folds)
     return ModelWeights(area, point), {"area": area_curve, "attention_point": point_curve}

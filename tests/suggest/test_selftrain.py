@@ -61,7 +61,7 @@ def scorer(project: Project) -> CodebookScorer:
     return CodebookScorer(codes, "da")
 
 
-def _passage(text: str) -> Passage:
+def passage_at(text: str) -> Passage:
     tokens = [(r[3], r[4]) for r in annotate_text(text, "da").tokens]
     return Passage(1, 0, len(text), set(), tokens)
 
@@ -80,7 +80,7 @@ def test_the_codebooks_sure_passages_teach_the_projects_own_words(
     scorer: CodebookScorer,
 ) -> None:
     texts = PALLIATION + MEDICINE + list(UNPLACED.values())
-    passages = [_passage(t) for t in texts]
+    passages = [passage_at(t) for t in texts]
     evidence = _evidence(scorer, passages)
     labels = pseudo_labels(scorer, evidence)
     assert labels[: len(PALLIATION)] == ["6"] * len(PALLIATION)
@@ -99,7 +99,7 @@ def test_the_codebooks_sure_passages_teach_the_projects_own_words(
 def test_the_vote_names_no_word_and_leaves_the_evidence_given_alone(
     scorer: CodebookScorer,
 ) -> None:
-    passages = [_passage(t) for t in PALLIATION + MEDICINE + [UNPLACED["6"]]]
+    passages = [passage_at(t) for t in PALLIATION + MEDICINE + [UNPLACED["6"]]]
     evidence = _evidence(scorer, passages)
     copies = [{k: (v.score, dict(v.terms)) for k, v in e.items()} for e in evidence]
     stops = lemmatizer("da").stop_words
@@ -119,7 +119,7 @@ def test_the_vote_names_no_word_and_leaves_the_evidence_given_alone(
     ],
 )
 def test_nothing_is_learnt_from_too_little(scorer: CodebookScorer, texts: list[str]) -> None:
-    passages = [_passage(t) for t in texts]
+    passages = [passage_at(t) for t in texts]
     evidence = _evidence(scorer, passages)
     stops = lemmatizer("da").stop_words
     assert train_self_model(scorer, passages, evidence, stops) is None
