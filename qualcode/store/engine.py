@@ -341,21 +341,21 @@ class Project:
         try:
             if self._kept is not None and time.monotonic() - self._kept_used > PG_PING_AFTER_IDLE_S:
                 _ping_kept(self._kept)
-                self._give_back_kept(self._kept.driver_connection)
+                self._give_back_kept(keep_if_idle=True)
             self._kept = self._kept or self.engine.raw_connection()
             try:
                 yield self._kept.driver_connection
             finally:
                 self._kept_used = time.monotonic()
-                self._give_back_kept(self._kept.driver_connection)
+                self._give_back_kept(keep_if_idle=True)
         finally:
             self._kept_lock.release()
 
-    def _give_back_kept(self, unless_idle: Any = None) -> None:
-        """Return the kept connection to the pool (``unless_idle``: only if that connection
-        is closed, thrown away, or in a transaction)."""
+    def _give_back_kept(self, keep_if_idle: bool = False) -> None:
+        """Return the kept connection to the pool (``keep_if_idle``: only if it is closed,
+        thrown away, or in a transaction)."""
         kept = self._kept
-        if kept is None or (unless_idle is not None and unless_idle.info.transaction_status == 0):
+        if kept is None or (keep_if_idle and kept.driver_connection.info.transaction_status == 0):
             return  # psycopg's TransactionStatus.IDLE is 0: kept for the next coding
         self._kept = None
         if kept.driver_connection.closed:
