@@ -29,7 +29,7 @@ from qualcode.codebook_file import (
 )
 from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, CodebookError, NotFoundError
-from qualcode.history import first_free_code_id
+from qualcode.history import fresh_code_ids
 from qualcode.models import Code, Coding, ProjectSetting
 from qualcode.naming import did_you_mean, fold
 from qualcode.safe_write import atomic_write_text
@@ -135,7 +135,7 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
         by_guid = {c.guid: c for c in existing.values()}
         before = {id(c): _fields(c) for c in existing.values()}
         stored: list[Code] = []
-        free_id = first_free_code_id(s)
+        code_ids = fresh_code_ids(s)
         for position, spec in enumerate(book.codes):
             code = existing.get(spec.key)
             renamed = by_guid.get(spec.guid) if code is None and spec.guid else None
@@ -146,8 +146,7 @@ def store_codebook(project: Project, book: CodebookFile) -> CodebookLoadResult:
                 renamed.key = spec.key
                 existing[spec.key] = code = renamed
             elif code is None:
-                code = Code(id=free_id, key=spec.key, label_da=spec.label_da)
-                free_id = None if free_id is None else free_id + 1
+                code = Code(id=next(code_ids), key=spec.key, label_da=spec.label_da)
                 if spec.guid:
                     code.guid = spec.guid
                 existing[spec.key] = code

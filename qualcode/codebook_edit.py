@@ -20,7 +20,7 @@ from qualcode.audit import log_event
 from qualcode.codebook import descendant_ids, resolve_code
 from qualcode.db import Project
 from qualcode.errors import CodebookError, NotFoundError
-from qualcode.history import code_snapshot, coding_snapshot, first_free_code_id, record_action
+from qualcode.history import code_snapshot, coding_snapshot, fresh_code_ids, record_action
 from qualcode.models import CODE_KINDS, Code, Coding, Memo, Quote, Suggestion
 from qualcode.naming import fold
 from qualcode.rows import stored_id
@@ -147,7 +147,7 @@ def add_code_in(
     position = session.exec(select(func.max(Code.position))).one() or 0
     count = session.exec(select(func.count()).select_from(Code)).one()
     code = Code(
-        id=first_free_code_id(session),
+        id=next(fresh_code_ids(session)),
         key=key,
         label_da=label_da.strip(),
         label_en=label_en.strip(),

@@ -10,7 +10,9 @@ ctrl+z undoes your own last action, not a colleague's.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections.abc import Iterator
 from typing import Any, TypedDict
 
 from sqlalchemy import Column, Date, DateTime, delete, insert
@@ -219,7 +221,7 @@ def _restore_code(session: Session, snap: dict[str, Any]) -> None:
     """Put a deleted code back under its own id. Its codings come back under that id, so a
     newer code holding it stops
     the step: restoring onto it would file the codings under the wrong code (a project
-    whose codes were made before ``first_free_code_id`` chose their ids may have one)."""
+    whose codes were made before ``fresh_code_ids`` chose their ids may have one)."""
     holder = session.get(Code, snap["id"])
     if holder is None:
         session.add(_restore(snap, Code))
@@ -239,20 +241,20 @@ _LOGGED_CODE_ID = (
 )
 
 
-def first_free_code_id(session: Session) -> int | None:
-    """The id a new code should take so that no undo step can find it taken: above every
-    stored code and every code the history may bring back. SQLite gives a new row the
-    largest id + 1, so the id of a deleted code went to the next one; PostgreSQL's sequence
-    never gives an id twice (None: let it choose)."""
+def fresh_code_ids(session: Session) -> Iterator[int | None]:
+    """The ids new codes should take, one after another, so that no undo step can find one
+    taken: above every stored code and every code the history may bring back. SQLite gives
+    a new row the largest id + 1, so the id of a deleted code went to the next one;
+    PostgreSQL's sequence never gives an id twice (None for ever: let it choose)."""
     conn = session.connection()
     if conn.dialect.name != "sqlite":
-        return None
+        return itertools.repeat(None)
     stored = conn.exec_driver_sql("SELECT max(id) FROM code").scalar()
     logged = [
         conn.exec_driver_sql(_LOGGED_CODE_ID.format(part=part)).scalar()
         for part in ("deleted_codes", "added_codes")
     ]
-    return max([int(n) for n in (stored, *logged) if n is not None], default=0) + 1
+    return itertools.count(max([int(n) for n in (stored, *logged) if n is not None], default=0) + 1)
 
 
 def _next_action(session: Session, coder: str, reverse: bool) -> ActionLog | None:

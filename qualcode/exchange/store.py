@@ -23,7 +23,7 @@ from qualcode.formats import qdpx
 from qualcode.formats.parsed import ParsedTurn
 from qualcode.formats.qdpx import QCase, QCode, QProject, QSource
 from qualcode.formats.turns import detect_interview_turns
-from qualcode.history import first_free_code_id
+from qualcode.history import fresh_code_ids
 from qualcode.models import (
     CONSENTS,
     Code,
@@ -135,11 +135,11 @@ def store_codes(ctx: ImportContext) -> None:
         return
     specs = {spec.guid: spec for spec in codes_to_specs(ctx.qp.codes, set(by_key))}
     position = max((c.position for c in existing), default=-1) + 1
-    free_id = first_free_code_id(s)
+    code_ids = fresh_code_ids(s)
     for qcode in unmatched:
         spec = specs[qcode.guid]
         code = Code(
-            id=free_id,
+            id=next(code_ids),
             key=spec.key,
             label_da=spec.label_da,
             label_en=spec.label_en,
@@ -156,7 +156,6 @@ def store_codes(ctx: ImportContext) -> None:
             guid=qcode.guid,
         )
         position += 1
-        free_id = None if free_id is None else free_id + 1
         s.add(code)
         ctx.code_for[qcode.guid] = code
         ctx.codes_created.add(qcode.guid)
