@@ -230,10 +230,11 @@ def copy_database(
                     for n, table in enumerate(tables):
                         progress(n, len(tables), table.name)
                         counts[table.name] = _copy_table(src, conn, table, batch)
+                    counters = _id_counters(src, tables)
                     if dest.dialect.name == "postgresql":
-                        _reset_sequences(conn, tables, _id_counters(src))
+                        _reset_sequences(conn, tables, counters)
                     else:
-                        _raise_counters(conn, _id_counters(src))
+                        _raise_counters(conn, counters)
             progress(len(tables), len(tables), "")
     return counts
 
@@ -263,26 +264,31 @@ def _copy_table(src: Connection, dst: Connection, table: Table, batch: int) -> i
     return copied
 
 
-def _id_counters(src: Connection) -> dict[str, int]:
+def _serial_tables(tables: list[Table]) -> list[Table]:
+    """The tables whose rows have an integer ``id`` a counter gives out."""
+    return [t for t in tables if "id" in t.c and isinstance(t.c.id.type, Integer)]
+
+
+def _id_counters(src: Connection, tables: list[Table]) -> dict[str, int]:
     """The last id the source gave out, per table, where it keeps one: SQLite's
     ``AUTOINCREMENT`` counters, PostgreSQL's sequences. It can lie above every stored id
     (a coding undone, its id kept for redo), and the copy must not give that id out again."""
     if src.dialect.name == "sqlite":
-        if (
-            src.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
-            ).first()
-            is None
-        ):
+        found = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+        if src.exec_driver_sql(found).first() is None:
             return {}
         rows = src.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all()
-    else:
-        rows = src.exec_driver_sql(
-            "SELECT c.relname, s.last_value FROM pg_sequences s JOIN pg_class c"
-            " ON c.relname || '_id_seq' = s.sequencename WHERE s.schemaname = current_schema()"
-            " AND s.last_value IS NOT NULL"
-        ).all()
-    return {str(name): int(seq) for name, seq in rows}
+        return {str(name): int(seq) for name, seq in rows}
+    counters: dict[str, int] = {}
+    for table in _serial_tables(tables):
+        given = src.exec_driver_sql(
+            "SELECT s.last_value FROM pg_sequences s WHERE quote_ident(s.schemaname) || '.'"
+            " || quote_ident(s.sequencename) = pg_get_serial_sequence(%(table)s, 'id')",
+            {"table": f'"{table.name}"'},
+        ).scalar()
+        if given is not None:
+            counters[table.name] = int(given)
+    return counters
 
 
 def _raise_counters(conn: Connection, counters: dict[str, int]) -> None:
@@ -297,9 +303,7 @@ def _raise_counters(conn: Connection, counters: dict[str, int]) -> None:
 def _reset_sequences(conn: Connection, tables: list[Table], counters: dict[str, int]) -> None:
     """After copying ids into PostgreSQL, the id sequences continue after the largest id
     stored or given out by the source (``counters``)."""
-    for table in tables:
-        if "id" not in table.c or not isinstance(table.c.id.type, Integer):
-            continue
+    for table in _serial_tables(tables):
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
             f'GREATEST(COALESCE((SELECT max(id) FROM "{table.name}"), 0), %(given)s) + 1,'
