@@ -215,10 +215,8 @@ class Taguette:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        peak = _status_kb(self.proc.pid, "VmHWM")
+        return float("nan") if peak is None else peak / 1024
 
     def close(self) -> None:
         self.conn.close()
@@ -257,7 +255,7 @@ def _qualcode(*args: str, cwd: Path, tree: list[float] | None = None) -> tuple[f
     if tree is not None:
         while proc.poll() is None and time.perf_counter() - started < _TIMEOUT:
             below = _descendants(proc.pid)  # the probe itself is not qualcode's
-            peak_kb = max(peak_kb, sum(_rss_kb(pid) for pid in below))
+            peak_kb = max(peak_kb, sum(_status_kb(pid, "VmRSS") or 0 for pid in below))
             time.sleep(0.02)
     out, err = proc.communicate(timeout=_TIMEOUT)
     wall = time.perf_counter() - started
@@ -281,14 +279,16 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(pid: int, field: str) -> int | None:
+    """A memory field of ``/proc/<pid>/status`` in kB (``VmRSS``, ``VmHWM``); None when the
+    process or the field is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return None
 
 
 def _codings_file(folder: Path, n: int, docs: int, length: int) -> Path:
