@@ -7,13 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from qualcode.codebook import load_codebook
 from qualcode.db import Project
 from qualcode.demo import demo_codebook
 from qualcode.importing import import_files
-from qualcode.models import Code
 from qualcode.suggest import choose_model_weight, suggest
 from qualcode.suggest.linear import AREA_VOTE, PRIOR_START, LinearModel, fit_linear
 from qualcode.suggest.model import stored_weights
@@ -66,16 +64,6 @@ def test_the_model_learns_how_far_to_trust_the_codebook() -> None:
     # where the codebook misled the coders' labels, the words win over its vote
     probs = misled.predict([["granit", *[AREA_VOTE + "3"] * 8]])[0]
     assert _top(probs) == "2"
-
-
-@pytest.fixture
-def scorer(project: Project) -> CodebookScorer:
-    load_codebook(project, demo_codebook())
-    with project.session() as s:
-        codes = list(s.exec(select(Code)))
-        for c in codes:
-            s.expunge(c)
-    return CodebookScorer(codes, "da")
 
 
 def _items(

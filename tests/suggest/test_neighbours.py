@@ -5,12 +5,7 @@ in every held-out fold (``weights``, ``evaluation.choose_weights``)."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
-from qualcode.codebook import load_codebook
-from qualcode.db import Project
-from qualcode.demo import demo_codebook
-from qualcode.models import Code
 from qualcode.suggest.evaluation import BLOCK, passage_folds
 from qualcode.suggest.neighbours import (
     CodedNeighbours,
@@ -22,16 +17,6 @@ from qualcode.suggest.scorer import CodebookScorer, CodeScore, area_evidence
 from qualcode.suggest.weights import choose_model_weight
 
 AREAS = ["1", "2", "3", "4", "5", "6"]
-
-
-@pytest.fixture
-def scorer(project: Project) -> CodebookScorer:
-    load_codebook(project, demo_codebook())
-    with project.session() as s:
-        codes = list(s.exec(select(Code)))
-        for c in codes:
-            s.expunge(c)
-    return CodebookScorer(codes, "da")
 
 
 def test_the_nearest_coded_passages_vote_and_fade_with_distance(scorer: CodebookScorer) -> None:

@@ -7,14 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from qualcode.codebook import load_codebook
 from qualcode.coding import apply_code
 from qualcode.db import Project
 from qualcode.demo import demo_codebook
 from qualcode.importing import import_files
-from qualcode.models import Code
 from qualcode.nlp.pipeline import annotate_text, lemmatizer
 from qualcode.suggest import evaluate, selftrain, suggest
 from qualcode.suggest.passages import Passage
@@ -49,16 +47,6 @@ UNPLACED = {
     "6": "Fjordhuset ringer til familien, og Fjordhuset kommer ud om aftenen.",
     "3": "Kvistlab sendte svaret videre, og Kvistlab holdt møde om det i går.",
 }
-
-
-@pytest.fixture
-def scorer(project: Project) -> CodebookScorer:
-    load_codebook(project, demo_codebook())
-    with project.session() as s:
-        codes = list(s.exec(select(Code)))
-        for c in codes:
-            s.expunge(c)
-    return CodebookScorer(codes, "da")
 
 
 def passage_at(text: str) -> Passage:
