@@ -108,6 +108,7 @@ def choose_neighbour_share(
     scorer: CodebookScorer,
     passages: Sequence[Passage],
     evidence: Sequence[dict[str, CodeScore]],
+    neighbours: CodedNeighbours | None = None,
 ) -> float:
     """How far this project's codings nearby should be trusted: the share (of
     ``SHARE_GRID``) at which the other coded passages' votes rank each coded passage's
@@ -116,13 +117,14 @@ def choose_neighbour_share(
     one standard deviation of chance (``sqrt(wins + losses)``, McNemar's), and 0 with
     fewer than ``MIN_NEIGHBOUR_PASSAGES`` coded passages. A report whose
     sections each hold one area earns a large share; interviews that change topic every
-    answer, none."""
-    coded = CodedNeighbours.of_passages(scorer, passages)
-    votes = [coded.votes(p.document_id, p.start, p.end) for p in passages]
+    answer, none. ``neighbours``: the passages' ``CodedNeighbours`` if the caller has them
+    built already."""
     gold = [_areas_of(scorer, p.codes) for p in passages]
     keep = [i for i, g in enumerate(gold) if g]
     if len(keep) < MIN_NEIGHBOUR_PASSAGES:
         return 0.0
+    coded = neighbours or CodedNeighbours.of_passages(scorer, passages)
+    votes = [coded.votes(p.document_id, p.start, p.end) for p in passages]
     hits: dict[float, list[bool]] = {}
     for share in SHARE_GRID:
         voted = with_area_votes([evidence[i] for i in keep], [votes[i] for i in keep], share)

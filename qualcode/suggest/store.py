@@ -26,7 +26,12 @@ from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities
 from qualcode.suggest.evidence import documents_with_turns, own_evidence, passage_evidence
 from qualcode.suggest.model import load_model, model_input
-from qualcode.suggest.neighbours import CodedNeighbours, choose_neighbour_share, with_area_votes
+from qualcode.suggest.neighbours import (
+    MIN_NEIGHBOUR_PASSAGES,
+    CodedNeighbours,
+    choose_neighbour_share,
+    with_area_votes,
+)
 from qualcode.suggest.passages import (
     Passage,
     codebook_codes,
@@ -205,15 +210,17 @@ def suggest(
         self_model = project_self_model(s, scorers, stops, visible)
         coded = coded_passages(s, visible)
         coded_turns = documents_with_turns(s)
-    coded_evidence = with_self_vote(
-        scorers["da"],
-        self_model,
-        coded,
-        [passage_evidence(p, scorers, p.document_id in coded_turns) for p in coded],
-        stops,
-    )
-    share = choose_neighbour_share(scorers["da"], coded, coded_evidence)
     neighbours = CodedNeighbours.of_passages(scorers["da"], coded)
+    share = 0.0
+    if len(coded) >= MIN_NEIGHBOUR_PASSAGES:  # fewer: the share is 0, no evidence needed
+        coded_evidence = with_self_vote(
+            scorers["da"],
+            self_model,
+            coded,
+            [passage_evidence(p, scorers, p.document_id in coded_turns) for p in coded],
+            stops,
+        )
+        share = choose_neighbour_share(scorers["da"], coded, coded_evidence, neighbours)
     for b in range(0, total, DOC_BATCH):  # a batch of documents at a time: bounded memory
         progress(b, total, "suggesting")
         batch = doc_ids[b : b + DOC_BATCH]
