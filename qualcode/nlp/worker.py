@@ -153,11 +153,8 @@ class Helper:
                 got = self._results.get_nowait()
             except queue.Empty:
                 break
-            if got is None:
-                self._ended = True
-            else:
-                self.outstanding.remove(got.document_id)
-                out.append(got)
+            if (taken := self._take(got)) is not None:
+                out.append(taken)
         return out
 
     def next(self) -> Built | None:
@@ -171,6 +168,10 @@ class Helper:
             self._broken = True
             self.proc.kill()
             got = None
+        return self._take(got)
+
+    def _take(self, got: Built | None) -> Built | None:
+        """A result taken off the queue: no longer outstanding (None: the helper ended)."""
         if got is None:
             self._ended = True
         else:
