@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 #: The schema revision the light path reads (Alembic's head; a test keeps them equal).
-HEAD_REVISION = "coding_ids_never_reused"
+HEAD_REVISION = "restored_ids_never_reused"
 #: Every table of the schema at ``HEAD_REVISION`` (``models.py``; a test keeps them equal).
 TABLES = frozenset(
     {

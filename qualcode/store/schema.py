@@ -88,8 +88,38 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     # opening an old project at once queue here, and the second finds nothing left to do.
     with engine.connect() as conn:
         conn = conn.execution_options(qualcode_write="migrate")
-        with conn.begin():
-            upgrade_on(conn, revision)
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            _sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                before = _broken_references(conn) if sqlite else 0
+                upgrade_on(conn, revision)
+                if sqlite and _broken_references(conn) > before:
+                    raise ProjectError(
+                        "the schema upgrade would leave rows pointing at rows that do not "
+                        "exist; nothing was changed",
+                        "Keep using the qualcode that made the file, and report this with a "
+                        "copy of it.",
+                    )
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=True)
+
+
+def _sqlite_foreign_keys(conn: Connection, on: bool) -> None:
+    """Foreign keys off while a migration rebuilds a table (SQLite's own procedure for a
+    rebuild: dropping the old ``document`` with them on would cascade into every turn),
+    set on the driver's connection so that no transaction is begun for it."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _broken_references(conn: Connection) -> int:
+    """How many rows point at a row that does not exist (a file edited by another tool
+    may hold some already; a migration must not add any)."""
+    return len(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
 
 
 def revision_on(conn: Connection) -> str | None:

@@ -235,3 +235,27 @@ def test_a_file_copy_never_gives_an_undone_codings_id_again(
         assert apply_code(moved, 1, "3", 0, 7, "ole")["id"] > undone
         assert redo(moved, "ida") is not None
         assert undone in {row["id"] for row in list_codings(moved)}
+
+
+def test_a_file_copy_keeps_the_id_of_a_deleted_document_for_its_undo(
+    project: Project, tmp_path: Path
+) -> None:
+    """Every document deleted (the copy holds none, so SQLite would have no counter for the
+    table): the copy's counter still starts above the deleted one, so a new import in the
+    copy does not take the id that undo brings the document back under."""
+    from qualcode.db import open_project
+    from qualcode.documents import delete_document
+    from qualcode.history import undo
+    from qualcode.importing import import_one
+
+    first, second = tmp_path / "notat.txt", tmp_path / "andet.txt"
+    first.write_text("Ekspert: Ventetiden er for lang.\n", "utf-8")
+    second.write_text("Ekspert: Opfølgningen halter.\n", "utf-8")
+    gone = import_one(project, first, annotate=False).document_id
+    delete_document(project, gone or 0, "ida")
+    target = tmp_path / "moved.qualcode"
+    copy_project(project, str(target))
+    with open_project(target) as moved:
+        newer = import_one(moved, second, annotate=False).document_id
+        assert gone is not None and newer is not None and newer > gone
+        assert undo(moved, "ida") == "delete document 'notat'"
