@@ -31,8 +31,9 @@ Full names of ``named`` participants (and of a packet's addressee) are matched f
 left as written, so a first name two people share does not half-redact the named one.
 
 What this cannot catch: nicknames and short forms ("Rikke" for "Henrikke"), initials,
-misspellings, names inside compound words ("Frandsenudvalget"), and indirect identifiers
-(a unique job, a town, an anecdote). Researchers still read what they send.
+misspellings, names inside compound words ("Frandsenudvalget"), an organisation named in
+part ("Hjortbjerg" for "Hjortbjerg Sygehus"), and indirect identifiers (a unique job, a
+town, an anecdote). Researchers still read what they send.
 """
 
 from __future__ import annotations
