@@ -1,0 +1,137 @@
+"""Suggestion quality on documents in their real order (not a timing benchmark).
+
+    python benchmarks/suggest_ordered.py blind2 [--turns] [--json]   # the second blind set
+    python benchmarks/suggest_ordered.py blind|devset --shuffle [--seed N] [--json]
+
+Why this exists: ``suggest_eval.py`` builds each dev-set group as one document with its
+paragraphs sorted by area, so the text around a passage (``CONTEXT_CHARS`` in a document
+without turns) and the coded neighbours' vote (``suggest/neighbours.py``) see paragraphs of
+the same area almost always — a document order no real text has. Measured on main before
+this file (2026-12-01): the blind set's codebook area top-1 is 0.853 area-sorted but 0.752
+with each group's paragraphs shuffled.
+
+``devset_blind2_da.jsonl`` (271 paragraphs and 60 headings, 16 documents, written from
+DOMAIN.md only; README beside it) keeps each document in the order its author wrote it:
+reports with numbered sections and their headings, minutes with agenda points, interviews
+whose answers move between topics as conversations do. Here each group becomes one
+document in that order, headings included as their own lines; with ``--turns`` the
+interviews become speaker turns (one turn an answer, no questions: the context of a
+passage is then its own answer only, the pessimistic case). ``--shuffle`` builds the older
+sets' groups in a random order instead (the other bound). Every paragraph is coded with its
+gold attention point (or area) and cross-cutting codes, then ``suggest --evaluate`` runs
+(cross-validation grouped by document).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from suggest_eval import CROSS, DATA, load_devset  # noqa: E402
+
+BLIND2 = DATA / "devset_blind2_da.jsonl"
+#: blind2's cross-cutting keys (its README) -> the bundled codebook's keys.
+BLIND2_CROSS = {
+    "cross_sector": "tvaersektoriel",
+    "inequality": "ulighed",
+    "capacity_resources": "kapacitet",
+    "data_monitoring": "data",
+    "patient_involvement": "inddragelse",
+    "digital": "digital",
+}
+
+
+def blind2_groups() -> dict[str, list[dict[str, Any]]]:
+    """blind2's documents, each in its author's order (headings included)."""
+    rows = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line]
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r["group"], r["position"])):
+        groups[row["group"]].append(row)
+    return dict(groups)
+
+
+def shuffled_groups(name: str, seed: int) -> dict[str, list[dict[str, Any]]]:
+    """An older dev set's groups, each in a random order."""
+    rng = random.Random(seed)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in load_devset(name):
+        groups[row["group"]].append(row)
+    return {group: rng.sample(rows, len(rows)) for group, rows in sorted(groups.items())}
+
+
+def build_project(
+    folder: Path, groups: dict[str, list[dict[str, Any]]], cross: dict[str, str], turns: bool
+) -> Any:
+    """One document a group, its lines in the order given; gold codings on the paragraphs."""
+    from qualcode.codebook import load_codebook
+    from qualcode.coding import apply_code
+    from qualcode.db import open_project
+    from qualcode.demo import demo_codebook
+    from qualcode.importing import import_files
+
+    project = open_project(folder / "ordered.qualcode", create=True)
+    load_codebook(project, demo_codebook())
+    for group, rows in groups.items():
+        interview = turns and rows[0]["style"] == "interview"
+        lines = [
+            ("Ekspert: " if interview and not r.get("heading") else "") + r["text"] for r in rows
+        ]
+        text = "\n\n".join(lines) + "\n"
+        path = folder / f"{group}.txt"
+        path.write_text(text, encoding="utf-8")
+        langs = [r.get("lang") or "da" for r in rows]
+        kind = "interview" if interview else "document"
+        lang = max(set(langs), key=langs.count)
+        (outcome,) = import_files(project, [path], kind=kind, language=lang, title=group)
+        if outcome.status != "imported":
+            raise SystemExit(f"{group}: {outcome.message}")
+        pos = 0
+        for r in rows:
+            start = text.index(r["text"], pos)
+            end = pos = start + len(r["text"])
+            if r.get("heading") or not r.get("area"):
+                continue
+            for code in [
+                r["attention_point"] or r["area"],
+                *(cross.get(c, c) for c in r["cross_cutting"]),
+            ]:
+                apply_code(project, group, code, start, end, "gold")
+    return project
+
+
+def main(argv: list[str]) -> None:
+    from qualcode.suggest import evaluate
+
+    name = argv[0] if argv else "blind2"
+    seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
+    if name == "blind2":
+        groups, cross, label = blind2_groups(), BLIND2_CROSS, "authored order"
+    elif "--shuffle" in argv:
+        groups, cross, label = shuffled_groups(name, seed), CROSS, f"shuffled (seed {seed})"
+    else:
+        raise SystemExit("blind2, or blind|devset with --shuffle (area order: suggest_eval.py)")
+    turns = "--turns" in argv
+    with tempfile.TemporaryDirectory() as tmp:
+        project = build_project(Path(tmp), groups, cross, turns)
+        report = evaluate(project, train=True)
+        project.close()
+    if "--json" in argv:
+        print(json.dumps(report, indent=1))
+        return
+    print(f"{name}, {label}{', interviews as turns' if turns else ''}")
+    for method in ("codebook", "model", "combined"):
+        if report.get(method):
+            print(f"  {method:9} area {report[method]['area']}")
+    for key in ("learning_curve", "passage_curve", "model_weight"):
+        if key in report:
+            print(f"  {key}: {json.dumps(report[key])}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
