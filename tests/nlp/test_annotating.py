@@ -13,11 +13,10 @@ import pytest
 from sqlmodel import func, select
 
 import qualcode.nlp.annotating as annotating
-import qualcode.nlp.store as nlp_store
 import qualcode.nlp.worker as worker
 from qualcode.db import Project, open_project
 from qualcode.importing import import_files
-from qualcode.models import Document, Sentence
+from qualcode.models import Document, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text
 from qualcode.nlp.store import annotate_missing, document_tokens, documents_needing_annotation
 from qualcode.search import search
@@ -86,8 +85,8 @@ def test_import_with_a_helper_stores_each_texts_own_annotation(
     assert len(always_helper) == 1 and always_helper[0].proc.returncode == 0
     _assert_whole(project)
     with project.session() as s:
-        terms = s.exec(select(func.count()).select_from(nlp_store.Term)).one()
-        pairs = s.exec(select(nlp_store.Term.lower, nlp_store.Term.lemma)).all()
+        terms = s.exec(select(func.count()).select_from(Term)).one()
+        pairs = s.exec(select(Term.lower, Term.lemma)).all()
     assert terms == len(set(pairs))  # a term from both processes is stored once
     assert documents_needing_annotation(project) == []
     assert search(project, "patient", mode="lemma").total > 0
