@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qualcode.models import Document
 
 _IN_CHUNK = 900  # values in one SQL ``IN (...)``
-_SQLITE_CACHE_KB = 16_384  # page cache while storing the index (per connection; RSS)
+_SQLITE_CACHE_KB = 2_048  # page cache while storing the index (per connection; RSS)
 # Words annotated together (one nlp.pipe batch, one transaction): spaCy's Doc objects of a
 # batch are alive at once, so this bounds the memory of annotating.
 BATCH_WORDS = 60_000
