@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from qualcode.store import sqlite_setup
-from qualcode.store.light import Reader, is_current, resolve_target, sqlite_contents_with
+from qualcode.store.light import Reader, connect_file, is_current, sqlite_contents_with
 
 if TYPE_CHECKING:
     from qualcode.db import Project
@@ -176,18 +176,10 @@ def open_light_writer(target: str | os.PathLike[str] | None) -> LightWriteProjec
     open, and any file ``store.light.is_current`` does not accept (an older schema is
     migrated by the full path, a foreign one refused there).
     """
-    resolved = resolve_target(target)
-    if "://" in str(resolved):
+    opened = connect_file(target, timeout=sqlite_setup.SQLITE_BUSY_TIMEOUT_MS / 1000)
+    if opened is None:
         return None
-    path = Path(resolved).expanduser().resolve()
-    try:
-        if not path.is_file() or path.stat().st_size == 0:
-            return None
-        conn = sqlite3.connect(
-            f"{path.as_uri()}?mode=rw", uri=True, timeout=sqlite_setup.SQLITE_BUSY_TIMEOUT_MS / 1000
-        )
-    except (OSError, sqlite3.Error):
-        return None
+    path, conn = opened
     try:
         conn.isolation_level = None
         conn.execute("BEGIN")  # the check sees one state of the file
