@@ -181,3 +181,27 @@ def test_the_helper_serves_what_it_is_sent_in_order() -> None:
         expected = worker.built_from(0, annotate_text(text, lang))
         assert (built.terms, built.sentences) == (expected.terms, expected.sentences)
     assert got[2].terms == [] and got[2].sentences == []
+
+
+@pytest.mark.parametrize("dies", [False, True], ids=["helper-works", "helper-dies"])
+def test_the_light_write_path_annotates_with_a_helper_as_the_full_path_does(
+    project_path: Path,
+    tmp_path: Path,
+    always_helper: list[worker.Helper],
+    monkeypatch: pytest.MonkeyPatch,
+    dies: bool,
+) -> None:
+    from qualcode.store.light_write import open_light_writer
+
+    if dies:
+        monkeypatch.setattr(worker, "_MAIN", "import sys; sys.exit(3)")
+    open_project(project_path, create=True).close()
+    light = open_light_writer(project_path)
+    assert light is not None
+    with light:
+        outcomes = import_files(light, _files(tmp_path, copies=2))
+    assert [o.status for o in outcomes] == ["imported"] * len(TEXTS) * 2
+    assert len(always_helper) == 1 and always_helper[0].proc.returncode == (3 if dies else 0)
+    with open_project(project_path) as project:
+        _assert_whole(project)
+        assert documents_needing_annotation(project) == []
