@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -112,6 +113,10 @@ def test_the_light_path_stores_the_rows_the_full_path_stores(
     assert stored["document_participant"] and stored["posting"] and stored["sentence"]
     assert any(row[4] is not None for row in stored["turn"])  # speakers linked
     assert any(row[7] is not None for row in stored["turn"])  # media times kept
+    with _light(path) as light, light.reading() as reader:  # GUIDs as ``models.new_guid``
+        guids = [g for (g,) in reader.rows("SELECT guid FROM document")]
+    assert all(re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", g) for g in guids)
+    assert len(set(guids)) == len(guids) == 4
     with open_project(path) as reopened, reopened.session() as s:  # the ORM reads them back
         logged = s.get(ActionLog, 1)
         assert logged is not None and logged.payload == {"kind": "import"}
