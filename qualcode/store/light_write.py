@@ -27,6 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from qualcode.errors import ProjectError
 from qualcode.store import sqlite_setup
 from qualcode.store.light import Reader, connect_file, is_current, sqlite_contents_with
 
@@ -143,7 +144,13 @@ class LightWriteProject:
     @contextmanager
     def writing(self, scope: Scope = "structure") -> Iterator[Writer]:
         del scope  # SQLite has one writer at a time: every scope takes the write lock
-        sqlite_setup.begin_immediate(self._conn)
+        try:
+            sqlite_setup.begin_immediate(self._conn)
+        except sqlite3.OperationalError as exc:  # as the CLI words it on the full path
+            raise ProjectError(
+                f"the database refused the operation: {exc}",
+                "Another program may hold a lock on it; try again.",
+            ) from exc
         try:
             yield SqliteWriter(self._conn)
             sqlite_setup.commit_counted(self._conn)

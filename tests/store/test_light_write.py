@@ -237,8 +237,9 @@ def test_the_light_path_waits_for_the_write_lock_and_counts_its_commits(
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     monkeypatch.setattr(sqlite_setup, "SQLITE_WRITE_WAIT_S", 0.05)
     with _light(project_path) as light:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with pytest.raises(QualcodeError, match="locked") as refused:
             import_one(light, DEMO / "06_vibe.txt", annotate=False)
+        assert refused.value.hint and "lock" in refused.value.hint
         other.execute("ROLLBACK")
         assert import_one(light, DEMO / "06_vibe.txt", annotate=False).status == "imported"
     other.close()
