@@ -37,7 +37,9 @@ statements, printed as ``q_open_first_doc_s``) against Taguette's ``contents`` e
 Importing with the index: above ~150,000 words qualcode annotates beside the import in a
 helper process on a second core (``nlp.annotating``). ``peak_memory`` compares the peak of
 the import's processes' RSS together (``q_import_tree_rss_mb``, sampled every 20 ms: what the
-machine must hold); ``q_import_rss_mb`` is the larger of the two processes' own peaks.
+machine must hold); ``q_import_rss_mb`` is the larger of the two processes' own peaks,
+``q_import_main_rss_mb`` and ``q_import_helper_rss_mb`` each one's peak as sampled. A plain
+import into a current SQLite project runs without SQLAlchemy (``store.light_write``).
 """
 
 from __future__ import annotations
@@ -236,10 +238,13 @@ def _html(text: str) -> bytes:
 _TIMEOUT = 900.0  # seconds any one qualcode process or HTTP call may take
 
 
-def _qualcode(*args: str, cwd: Path, tree: list[float] | None = None) -> tuple[float, float, float]:
+def _qualcode(
+    *args: str, cwd: Path, tree: dict[str, float] | None = None
+) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS MB) of one whole ``qualcode`` process (the
-    larger of its and its helper's peaks). ``tree``: also append the peak of the RSS of
-    qualcode's processes together (sampled every 20 ms), what the machine has to hold."""
+    larger of its and its helper's peaks). ``tree``: also set the peak of the RSS of
+    qualcode's processes together (``"tree"``, sampled every 20 ms: what the machine has to
+    hold) and each one's own peak as sampled (``"main"``, ``"helper"``: all below main)."""
     probe = (
         "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
@@ -251,18 +256,21 @@ def _qualcode(*args: str, cwd: Path, tree: list[float] | None = None) -> tuple[f
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL,
     )  # fmt: skip
-    peak_kb = 0
+    peak_kb = main_kb = helper_kb = 0
     if tree is not None:
         while proc.poll() is None and time.perf_counter() - started < _TIMEOUT:
             below = _descendants(proc.pid)  # the probe itself is not qualcode's
-            peak_kb = max(peak_kb, sum(_status_kb(pid, "VmRSS") or 0 for pid in below))
+            rss = [_status_kb(pid, "VmRSS") or 0 for pid in below]
+            peak_kb = max(peak_kb, sum(rss))
+            main_kb = max(main_kb, rss[0] if rss else 0)
+            helper_kb = max(helper_kb, sum(rss[1:]))
             time.sleep(0.02)
     out, err = proc.communicate(timeout=_TIMEOUT)
     wall = time.perf_counter() - started
     if proc.returncode != 0 or not out.strip():
         raise RuntimeError(f"qualcode {' '.join(args[:3])} failed: {err[-400:]}")
     if tree is not None:
-        tree.append(peak_kb / 1024)
+        tree.update(tree=peak_kb / 1024, main=main_kb / 1024, helper=helper_kb / 1024)
     cpu, rss = out.strip().splitlines()[-1].split()
     return wall, float(cpu), int(rss) / 1024
 
@@ -396,13 +404,15 @@ def _round(r: int, tag: Taguette, run: Setup, f: Figures) -> None:  # noqa: C901
 
     def q_import() -> None:
         _qualcode("init", str(project), cwd=work)
-        tree: list[float] = []
+        tree: dict[str, float] = {}
         args = ("-p", str(project), "import", *map(str, paths))
         wall, cpu, rss = _qualcode(*args, cwd=work, tree=tree)
         f.note("q_import_words_per_s", words / wall)
         f.note("q_import_cpu_s", cpu)
         f.note("q_import_rss_mb", rss)
-        f.note("q_import_tree_rss_mb", tree[0])
+        f.note("q_import_tree_rss_mb", tree["tree"])
+        f.note("q_import_main_rss_mb", tree["main"])
+        f.note("q_import_helper_rss_mb", tree["helper"])
         f.note("q_db_mb", project.stat().st_size / 1e6)
 
     def q_import_later() -> None:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from sqlmodel import Session, col, select
-
-from qualcode.db import Project
 from qualcode.errors import QualcodeError
-from qualcode.models import ActionLog, Quote, QuoteEvent
 from qualcode.naming import default_coder_name
+
+if TYPE_CHECKING:
+    # The ORM is imported where the log is read, so that an import on the light write path
+    # (``store.light_write``) can log without loading it.
+    from sqlmodel import Session
+
+    from qualcode.db import Project
+    from qualcode.models import ActionLog
+    from qualcode.store.light_write import Writer
 
 # An ``action_log`` row in this state is a record only: undo and redo never pick it.
 LOGGED = "logged"
@@ -36,16 +41,31 @@ class LogEntry(TypedDict):
     state: str
 
 
+_LOG_EVENT = (
+    "INSERT INTO action_log (coder, label, payload, state, created)"
+    " VALUES (:coder, :label, :payload, :state, :created)"
+)
+
+
 def log_event(session: Session, who: str, what: str, kind: str) -> None:
     """Record something that is not undoable (an import, a codebook edit) for the log;
     ``who`` empty: the coder this program runs as (``$QUALCODE_CODER``, the user)."""
-    session.add(
-        ActionLog(
-            coder=who or default_coder_name(),
-            label=what[:500],
-            payload={"kind": kind},
-            state=LOGGED,
-        )
+    from qualcode.store.writer import SessionWriter
+
+    log_event_with(SessionWriter(session), who, what, kind)
+
+
+def log_event_with(writer: Writer, who: str, what: str, kind: str) -> None:
+    """``log_event`` inside a ``store.light_write.Writer``'s transaction."""
+    writer.execute(
+        _LOG_EVENT,
+        {
+            "coder": who or default_coder_name(),
+            "label": what[:500],
+            "payload": {"kind": kind},
+            "state": LOGGED,
+            "created": dt.datetime.now(dt.UTC),
+        },
     )
 
 
@@ -87,6 +107,10 @@ def _action_kind(action: ActionLog) -> str:
 
 
 def _actions(s: Session, coder: str | None, since: dt.datetime | None) -> list[LogEntry]:
+    from sqlmodel import select
+
+    from qualcode.models import ActionLog
+
     query = select(ActionLog)
     if coder:
         query = query.where(ActionLog.coder == coder)
@@ -109,6 +133,10 @@ def _actions(s: Session, coder: str | None, since: dt.datetime | None) -> list[L
 
 
 def _quote_events(s: Session, coder: str | None, since: dt.datetime | None) -> list[LogEntry]:
+    from sqlmodel import col, select
+
+    from qualcode.models import Quote, QuoteEvent
+
     query = select(QuoteEvent, Quote.wording).join(Quote, col(Quote.id) == QuoteEvent.quote_id)
     if coder:
         query = query.where(QuoteEvent.who == coder)

@@ -6,29 +6,41 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
-
-from qualcode.audit import log_event
-from qualcode.db import Project
+from qualcode.audit import log_event_with
 from qualcode.errors import ImportFormatError, QualcodeError
 from qualcode.formats import EXCHANGE_SUFFIXES, parse_bytes
 from qualcode.formats.parsed import ParsedDocument
-from qualcode.models import DOCUMENT_KINDS, Document, DocumentParticipant, Participant, Turn
 from qualcode.naming import unique_name
 from qualcode.nlp.annotating import Annotator, helper_wanted
 from qualcode.nlp.language import detect_language
-from qualcode.participants import link_speaker, resolve_participant
+from qualcode.participants import PersonRow, SpeakerLink, link_speaker, read_people, resolve_person
 from qualcode.progress import Progress, no_progress
+from qualcode.store.light_write import Writer, WriteTarget, as_write_target
 
 if TYPE_CHECKING:
+    # The ORM is not imported here: an import of plain files into a current SQLite project
+    # runs on ``store.light_write`` (sqlite3 alone); a full ``db.Project`` (either backend)
+    # goes through ``store.writer``, with the same statements.
+    from qualcode.db import Project
     from qualcode.exchange import ExchangeOutcome
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+#: ``models.DOCUMENT_KINDS`` (a test keeps them equal; the models are not loaded here).
+DOCUMENT_KINDS = ("interview", "notes", "document")
+_TURN_COLUMNS = (
+    "document_id", "ordinal", "speaker", "participant_id", "start", "end", "media_start",
+    "media_end",
+)  # fmt: skip
+_INSERT_DOCUMENT = (
+    "INSERT INTO document (title, kind, source_name, sha256, text, date, language, word_count,"
+    " meta, nlp_version, guid, created) VALUES (:title, :kind, :source_name, :sha256, :text,"
+    " :date, :language, :word_count, :meta, :nlp_version, :guid, :created) RETURNING id"
+)
 
 
 class SpeakerLinkDict(TypedDict):
@@ -147,8 +159,8 @@ def heading_title(parsed: ParsedDocument) -> str | None:
     return candidate
 
 
-def _unique_title(session: Session, wanted: str) -> str:
-    return unique_name(wanted, session.exec(select(Document.title)).all())
+def _unique_title(writer: Writer, wanted: str) -> str:
+    return unique_name(wanted, [title for (title,) in writer.rows("SELECT title FROM document")])
 
 
 def _exchange_outcome(got: ExchangeOutcome) -> ImportOutcome:
@@ -163,7 +175,7 @@ def _exchange_outcome(got: ExchangeOutcome) -> ImportOutcome:
 
 
 def import_files(
-    project: Project,
+    project: Project | WriteTarget,
     paths: list[Path],
     *,
     kind: str | None = None,
@@ -196,7 +208,8 @@ def import_files(
         "kind": kind, "participants": participants, "language": language, "title": title,
         "date": date, "groups": groups,
     }  # fmt: skip
-    annotator = Annotator(project, annotate and helper_wanted(_total_bytes(paths)), progress)
+    target = as_write_target(project)
+    annotator = Annotator(target, annotate and helper_wanted(_total_bytes(paths)), progress)
     try:
         outcomes = _import_each(project, paths, annotator if annotate else None, progress, **opts)
         if annotate:
@@ -220,7 +233,7 @@ def _total_bytes(paths: list[Path]) -> int:
 
 
 def _import_each(
-    project: Project,
+    project: Project | WriteTarget,
     paths: list[Path],
     annotator: Annotator | None,
     progress: Progress,
@@ -238,6 +251,11 @@ def _import_each(
                 # brings) costs every plain import half a second of start-up otherwise
                 from qualcode.exchange import import_exchange_file
 
+                if isinstance(project, WriteTarget):
+                    raise QualcodeError(
+                        f"{path}: a REFI-QDA file needs the project opened in full",
+                        "Import it on its own: `qualcode import FILE.qdpx`.",
+                    )
                 got = import_exchange_file(project, path, groups=opts["groups"])
                 outcomes.append(_exchange_outcome(got))
             else:
@@ -263,7 +281,7 @@ def _import_each(
 
 
 def import_one(
-    project: Project,
+    project: Project | WriteTarget,
     path: Path,
     *,
     kind: str | None = None,
@@ -276,8 +294,9 @@ def import_one(
     """Import one file: everything is parsed and checked before the transaction opens."""
     data = read_source(path)
     sha = hashlib.sha256(data).hexdigest()
-    with project.session() as s:
-        twin = s.exec(select(Document.id, Document.title).where(Document.sha256 == sha)).first()
+    with as_write_target(project).reading() as reader:
+        found = reader.rows("SELECT id, title FROM document WHERE sha256 = :sha", {"sha": sha})
+    twin = found[0] if found else None
     if twin is not None:
         return ImportOutcome(
             path=str(path),
@@ -307,7 +326,7 @@ def import_one(
 
 
 def store_parsed(
-    project: Project,
+    project: Project | WriteTarget,
     parsed: ParsedDocument,
     *,
     source_name: str,
@@ -329,84 +348,77 @@ def store_parsed(
     """
     label = path_label or source_name
     chosen_language = language or parsed.metadata.get("language") or detect_language(parsed.text)
-    annotation = None
+    built = None
     if annotate:
-        # spaCy runs before the transaction: the write lock is held only for storing.
+        # annotated before the transaction: the write lock is held only for storing
         from qualcode.nlp.pipeline import annotate_text
+        from qualcode.nlp.worker import built_from
 
-        annotation = annotate_text(parsed.text, chosen_language)
-    with project.transaction("import") as s:
-        named = [resolve_participant(s, name) for name in participants or []]
-        candidates = named or list(s.exec(select(Participant)))
+        built = built_from(0, annotate_text(parsed.text, chosen_language))  # id: once stored
+    name = title or parsed.title or heading_title(parsed) or Path(source_name).stem
+    with as_write_target(project).writing("import") as writer:
+        people = read_people(writer)
+        named = [resolve_person(people, name) for name in participants or []]
+        candidates = named or people
         sole = named[0] if len(named) == 1 else None
-        links: dict[str, Any] = {}
+        links: dict[str, SpeakerLink[PersonRow]] = {}
         for turn in parsed.turns:
             if turn.speaker not in links:
                 links[turn.speaker] = link_speaker(turn.speaker, candidates, sole)
-        chosen_kind = kind or ("interview" if parsed.turns else "document")
-        doc = Document(
-            title=_unique_title(
-                s, title or parsed.title or heading_title(parsed) or Path(source_name).stem
-            ),
-            kind=chosen_kind,
-            source_name=source_name,
-            sha256=sha256,
-            text=parsed.text,
-            date=date,
-            language=chosen_language,
-            word_count=count_words(parsed.text),
-            meta=dict(parsed.metadata),
-        )
-        s.add(doc)
-        s.flush()
-        assert doc.id is not None
-        linked_ids = {p.id for p in named}
-        for link in links.values():
-            if link.participant is not None:
-                linked_ids.add(link.participant.id)
-        for pid in sorted(i for i in linked_ids if i is not None):
-            s.add(DocumentParticipant(document_id=doc.id, participant_id=pid))
-        turn_rows = [
+        words = count_words(parsed.text)
+        doc_title = _unique_title(writer, name)
+        doc_id = writer.insert_id(
+            _INSERT_DOCUMENT,
             {
-                "document_id": doc.id,
-                "ordinal": n,
-                "speaker": t.speaker,
-                "participant_id": (
-                    links[t.speaker].participant.id if links[t.speaker].participant else None
-                ),
-                "start": t.start,
-                "end": t.end,
-                "media_start": t.media_start,
-                "media_end": t.media_end,
-            }
-            for n, t in enumerate(parsed.turns)
-        ]
-        if turn_rows:  # one Core executemany: ORM objects cost ~0.7 ms a turn
-            s.connection().execute(insert(Turn), turn_rows)
-        if annotation is not None:
-            from qualcode.nlp.pipeline import NLP_VERSION
-            from qualcode.nlp.store import store_annotation
-
-            store_annotation(s, doc.id, annotation)
-            doc.nlp_version = NLP_VERSION
-        log_event(s, "", f"import {doc.title} ({Path(label).name})", "import")
-        outcome = ImportOutcome(
-            path=label,
-            status="imported",
-            document_id=doc.id,
-            title=doc.title,
-            words=doc.word_count,
-            turns=len(parsed.turns),
-            message=f"{label}: imported as {doc.title!r} ({doc.word_count} words, "
-            f"{len(parsed.turns)} turns)",
-            speaker_links=[
-                SpeakerLinkDict(
-                    speaker=link.speaker,
-                    participant=link.participant.name if link.participant else None,
-                    method=link.method,
-                    score=round(link.score, 1),
-                )
-                for link in links.values()
-            ],
+                "title": doc_title, "kind": kind or ("interview" if parsed.turns else "document"),
+                "source_name": source_name, "sha256": sha256, "text": parsed.text, "date": date,
+                "language": chosen_language, "word_count": words, "meta": dict(parsed.metadata),
+                "nlp_version": None, "guid": str(uuid.uuid4()).upper(),  # as models.new_guid
+                "created": dt.datetime.now(dt.UTC),
+            },
+        )  # fmt: skip
+        linked = {p.id for p in named} | {
+            link.participant.id for link in links.values() if link.participant is not None
+        }
+        writer.insert_rows(
+            "document_participant",
+            ("document_id", "participant_id"),
+            [(doc_id, pid) for pid in sorted(linked)],
         )
-    return outcome
+        writer.insert_rows("turn", _TURN_COLUMNS, _turn_rows(doc_id, parsed, links))
+        if built is not None:
+            from qualcode.nlp.store import store_built
+
+            built.document_id = doc_id
+            store_built(writer, [built])
+        log_event_with(writer, "", f"import {doc_title} ({Path(label).name})", "import")
+    return ImportOutcome(
+        path=label,
+        status="imported",
+        document_id=doc_id,
+        title=doc_title,
+        words=words,
+        turns=len(parsed.turns),
+        message=f"{label}: imported as {doc_title!r} ({words} words, {len(parsed.turns)} turns)",
+        speaker_links=[
+            SpeakerLinkDict(
+                speaker=link.speaker,
+                participant=link.participant.name if link.participant else None,
+                method=link.method,
+                score=round(link.score, 1),
+            )
+            for link in links.values()
+        ],
+    )
+
+
+def _turn_rows(
+    doc_id: int, parsed: ParsedDocument, links: dict[str, SpeakerLink[PersonRow]]
+) -> list[tuple[Any, ...]]:
+    """The turn rows of a document, each linked to its speaker's participant (or none)."""
+    rows: list[tuple[Any, ...]] = []
+    for n, t in enumerate(parsed.turns):
+        person = links[t.speaker].participant
+        pid = person.id if person is not None else None
+        rows.append((doc_id, n, t.speaker, pid, t.start, t.end, t.media_start, t.media_end))
+    return rows

@@ -11,19 +11,25 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, Generic, Protocol, TypedDict, TypeVar
 
 from rapidfuzz import fuzz, process
-from sqlmodel import Session, col, select
 
 from qualcode.consent import attribution as attribution  # consent renders names
 from qualcode.consent import default_pseudonym as default_pseudonym
 from qualcode.consent import pseudonym as pseudonym
-from qualcode.db import Project
 from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError
-from qualcode.models import CONSENTS, Participant
 from qualcode.naming import did_you_mean, fold
 from qualcode.rows import stored_id
+
+if TYPE_CHECKING:
+    # The ORM is imported by the functions that read or write through it, so that linking
+    # speakers (the import's light path, ``store.light_write``) loads none of it.
+    from sqlmodel import Session
+
+    from qualcode.db import Project
+    from qualcode.models import Participant
+    from qualcode.store.light import Reader
 
 REQUIRED_COLUMNS = ("name", "title", "organisation", "expertise", "consent")
 OPTIONAL_COLUMNS = ("email", "language", "pseudonym")
@@ -156,6 +162,8 @@ def read_participants_csv(path: Path) -> list[dict[str, str]]:
             raise ParticipantError(f"{path}, line {line_no}: the name is empty")
         consent = CONSENT_ALIASES.get(fold(row.get("consent", "")).replace(" ", "_"))
         if consent is None:
+            from qualcode.models import CONSENTS
+
             raise ParticipantError(
                 f"{path}, line {line_no}: consent {row.get('consent')!r} is not one of "
                 + ", ".join(CONSENTS),
@@ -174,6 +182,10 @@ def read_participants_csv(path: Path) -> list[dict[str, str]]:
 
 def import_participants(project: Project, path: Path) -> ParticipantsImportResult:
     """Create or update participants from a CSV, all in one transaction."""
+    from sqlmodel import select
+
+    from qualcode.models import Participant
+
     rows = read_participants_csv(path)
     result = ParticipantsImportResult()
     with project.transaction() as s:
@@ -226,14 +238,59 @@ def participant_dict(p: Participant) -> ParticipantRow:
 
 
 def list_participants(project: Project) -> list[ParticipantRow]:
+    from sqlmodel import col, select
+
+    from qualcode.models import Participant
+
     with project.session() as s:
         people = s.exec(select(Participant).order_by(col(Participant.id))).all()
         return [participant_dict(p) for p in people]
 
 
+class Person(Protocol):
+    """What linking needs of a participant: an ORM ``Participant`` or a plain row
+    (``importing``'s light path)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def pseudonym(self) -> str: ...
+
+
+P = TypeVar("P", bound=Person)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A participant as linking reads it in plain SQL (``read_people``)."""
+
+    id: int
+    name: str
+    pseudonym: str
+
+
+def read_people(reader: Reader) -> list[PersonRow]:
+    """Every participant, in id order, through a ``store.light.Reader`` (either path)."""
+    rows = reader.rows("SELECT id, name, pseudonym FROM participant ORDER BY id")
+    return [PersonRow(int(i), name, pseudonym) for i, name, pseudonym in rows]
+
+
 def resolve_participant(session: Session, name: str) -> Participant:
     """A participant by id, exact name (case/space-insensitive) or pseudonym."""
-    people = list(session.exec(select(Participant)))
+    from sqlmodel import select
+
+    from qualcode.models import Participant
+
+    return resolve_person(list(session.exec(select(Participant))), name)
+
+
+def resolve_person(people: list[P], name: str) -> P:
+    """The one of ``people`` that ``name`` names: its id, its exact name
+    (case/space-insensitive) or its pseudonym; else a clear error."""
     if name.isdigit():
         for p in people:
             if p.id == int(name):
@@ -251,11 +308,11 @@ def resolve_participant(session: Session, name: str) -> Participant:
 
 
 @dataclass
-class SpeakerLink:
+class SpeakerLink(Generic[P]):
     """How a speaker label was linked: ``method`` is exact, fuzzy, respondent or none."""
 
     speaker: str
-    participant: Participant | None
+    participant: P | None
     method: str
     score: float = 0.0
 
@@ -265,8 +322,8 @@ def is_interviewer_label(label: str) -> bool:
 
 
 def link_speaker(
-    label: str, candidates: list[Participant], sole_participant: Participant | None = None
-) -> SpeakerLink:
+    label: str, candidates: list[P], sole_participant: P | None = None
+) -> SpeakerLink[P]:
     """Link a speaker label to a participant: exact, then fuzzy above a threshold, else none.
 
     Never guesses below ``FUZZY_LINK_THRESHOLD``; the caller reports fuzzy and failed links.

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from qualcode.cli.common import JSON_OPTION, emit_json, open_from, progress_bar, say, warn
+from qualcode.cli.common import (
+    JSON_OPTION,
+    emit_json,
+    open_from,
+    progress_bar,
+    say,
+    state,
+    warn,
+)
 from qualcode.cli.words import plural
 from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.db import Project
+    from qualcode.store.light_write import LightWriteProject
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -19,6 +32,20 @@ def _parse_date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise QualcodeError(f"--date {value!r} is not a date", "Use YYYY-MM-DD.") from exc
+
+
+def _import_target(ctx: typer.Context, files: list[Path]) -> Project | LightWriteProject:
+    """Where an import writes: plain files into a current SQLite project through
+    ``store.light_write`` (sqlite3 alone: no ORM in memory), else the full project."""
+    from qualcode.formats import EXCHANGE_SUFFIXES
+
+    if not any(f.suffix.lower() in EXCHANGE_SUFFIXES for f in files):
+        from qualcode.store.light_write import open_light_writer
+
+        light = open_light_writer(state(ctx).target())
+        if light is not None:
+            return light
+    return open_from(ctx)
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +79,7 @@ def register(app: typer.Typer) -> None:
         """Import files, each in one transaction; already imported bytes are skipped."""
         from qualcode.importing import import_files
 
-        with open_from(ctx) as project:
+        with _import_target(ctx, files) as project:
             with progress_bar("importing", enabled=len(files) > 1 and not as_json) as progress:
                 outcomes = import_files(
                     project,

@@ -16,8 +16,8 @@ annotation, which ``annotate_missing`` (the next search, or ``qualcode annotate`
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from qualcode.db import Project
 from qualcode.nlp.pipeline import annotate_texts
 from qualcode.nlp.store import (
     BATCH_WORDS,
@@ -29,6 +29,10 @@ from qualcode.nlp.store import (
 )
 from qualcode.nlp.worker import Built, Helper, built_from
 from qualcode.progress import Progress, no_progress
+from qualcode.store.light_write import WriteTarget, as_write_target
+
+if TYPE_CHECKING:
+    from qualcode.db import Project
 
 #: Words (of the files to import, guessed from their size) below which no helper process
 #: is started: its start-up (~0.3 s of CPU, ~60 MB) is not paid back.
@@ -47,12 +51,12 @@ class Annotator:
 
     def __init__(
         self,
-        project: Project,
+        project: Project | WriteTarget,
         helper: bool,
         progress: Progress = no_progress,
         batch_words: int | None = None,
     ) -> None:
-        self.project = project
+        self.project = as_write_target(project)
         self.progress = progress
         self.batch_words = batch_words or BATCH_WORDS
         self.todo: list[int] = []  # committed, not yet handed out
@@ -153,8 +157,8 @@ class Annotator:
     def _store(self) -> None:
         if not self._pending:
             return
-        with self.project.transaction("import") as s:  # no coder waits for it
-            store_built(s, self._pending, self.known)
+        with self.project.writing("import") as writer:  # no coder waits for it
+            store_built(writer, self._pending, self.known)
         self.done += len(self._pending)
         self._pending, self._pending_words = [], 0
         self.progress(self.done, self.total, "annotating")

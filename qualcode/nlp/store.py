@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import Table, delete, exists, func, insert, or_, text, update
-from sqlmodel import Session, SQLModel, col, select
-
-from qualcode.db import Project
-from qualcode.models import Document, Posting, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, Annotation, annotate_text, annotate_texts
 from qualcode.nlp.worker import Built, TermRow, built_from, term_rows
 from qualcode.postings import DocumentPostings, decode
 from qualcode.progress import Progress, no_progress
+from qualcode.store.light import Reader, in_list
+from qualcode.store.light_write import Writer, WriteTarget, as_write_target
 
-_CHUNK = 20_000
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from qualcode.db import Project
+    from qualcode.models import Document
+
 _IN_CHUNK = 900  # values in one SQL ``IN (...)``
-_SQLITE_CACHE_KB = 16_384  # page cache while storing the index (per connection; RSS)
+# SQLite's page cache while the index is stored (per connection, kept for the connection's
+# life: it is resident memory). 16 MB cost the import's peak 11 MB more than 8 MB and the
+# storing no measurable time (1M words: 0.24-0.26 s of CPU at 2, 4, 8 and 16 MB).
+_SQLITE_CACHE_KB = 8_192
 # Words annotated together (one nlp.pipe batch, one transaction): spaCy's Doc objects of a
 # batch are alive at once, so this bounds the memory of annotating.
 BATCH_WORDS = 60_000
@@ -35,33 +40,17 @@ _POSTING_COLUMNS = ("document_id", "term_id", "count", "data")
 _SENTENCE_COLUMNS = ("document_id", "ordinal", "start", "end")
 
 
-def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows: one executemany per chunk.
+def _session_writer(session: Session) -> Writer:
+    """The full path's ``Writer`` on a caller's session (loaded with the ORM it needs)."""
+    from qualcode.store.writer import SessionWriter
 
-    On SQLite the statement is compiled from Core once (so quoting stays the dialect's) and
-    run with plain tuples, which skips SQLAlchemy's per-row parameter processing. Other
-    databases take the ordinary Core path.
-    """
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-        order = [columns.index(name) for name in compiled.positiontup or []]
-        sql = str(compiled)
-        for i in range(0, len(rows), _CHUNK):
-            chunk = rows[i : i + _CHUNK]
-            if order != list(range(len(columns))):
-                chunk = [tuple(r[j] for j in order) for r in chunk]
-            conn.exec_driver_sql(sql, chunk)
-        return
-    for i in range(0, len(rows), _CHUNK):
-        conn.execute(
-            insert(table), [dict(zip(columns, r, strict=True)) for r in rows[i : i + _CHUNK]]
-        )
+    return SessionWriter(session)
 
 
-def _table(name: str) -> Table:
-    """A table of the schema by name (its Core object, for bulk inserts)."""
-    return SQLModel.metadata.tables[name]
+def _session_reader(session: Session) -> Reader:
+    from qualcode.store.reader import SessionReader
+
+    return SessionReader(session)
 
 
 def _chunks(values: list[Any], size: int = _IN_CHUNK) -> Iterator[list[Any]]:
@@ -69,21 +58,21 @@ def _chunks(values: list[Any], size: int = _IN_CHUNK) -> Iterator[list[Any]]:
         yield values[i : i + size]
 
 
-def _known_terms(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _known_terms(writer: Reader, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     wanted = set(keys)
     found: dict[tuple[str, str], int] = {}
     lowers = sorted({lower for lower, _ in wanted})
-    conn = session.connection()
     for chunk in _chunks(lowers):
-        stmt = select(Term.id, Term.lower, Term.lemma).where(col(Term.lower).in_(chunk))
-        for term_id, lower, lemma in conn.execute(stmt).all():
+        marks, params = in_list("lower", chunk)
+        sql = f"SELECT id, lower, lemma FROM term WHERE lower IN ({marks})"
+        for term_id, lower, lemma in writer.rows(sql, params):
             if (lower, lemma) in wanted:
                 found[(lower, lemma)] = int(term_id)
     return found
 
 
 def term_ids(
-    session: Session,
+    writer: Writer,
     stops: dict[tuple[str, str], bool],
     known: dict[tuple[str, str], int] | None = None,
 ) -> dict[tuple[str, str], int]:
@@ -96,31 +85,38 @@ def term_ids(
     if known is None:
         known = {}
     wanted = {key: stop for key, stop in stops.items() if key not in known}
-    found = _known_terms(session, wanted) if wanted else {}
+    found = _known_terms(writer, wanted) if wanted else {}
     missing = [key for key in wanted if key not in found]
     if missing:
-        conn = session.connection()
-        conn.execute(
-            text(
-                "INSERT INTO term (lower, lemma, is_stop) VALUES (:lower, :lemma, :stop) "
-                "ON CONFLICT (lower, lemma) DO NOTHING"
-            ),
+        writer.execute_many(
+            "INSERT INTO term (lower, lemma, is_stop) VALUES (:lower, :lemma, :stop) "
+            "ON CONFLICT (lower, lemma) DO NOTHING",
             [{"lower": lo, "lemma": le, "stop": stops[(lo, le)]} for lo, le in missing],
         )
-        found.update(_known_terms(session, missing))
+        found.update(_known_terms(writer, missing))
     known.update(found)
     return {key: known[key] for key in stops}
 
 
-def forget_annotation(session: Session, document_ids: list[int]) -> None:
+def forget_annotation(writer: Writer, document_ids: list[int]) -> None:
     """Remove these documents' index and sentences (inside the caller's transaction)."""
     for chunk in _chunks(document_ids):
-        session.execute(delete(Posting).where(col(Posting.document_id).in_(chunk)))
-        session.execute(delete(Sentence).where(col(Sentence.document_id).in_(chunk)))
+        marks, params = in_list("doc", chunk)
+        writer.execute(f"DELETE FROM posting WHERE document_id IN ({marks})", params)
+        writer.execute(f"DELETE FROM sentence WHERE document_id IN ({marks})", params)
+
+
+def _mark_annotated(writer: Writer, document_ids: list[int]) -> None:
+    for chunk in _chunks(document_ids):
+        marks, params = in_list("doc", chunk)
+        writer.execute(
+            f"UPDATE document SET nlp_version = :version WHERE id IN ({marks})",
+            {**params, "version": NLP_VERSION},
+        )
 
 
 def _store_postings(
-    session: Session,
+    writer: Writer,
     built: list[tuple[int, list[TermRow]]],
     known: dict[tuple[str, str], int] | None = None,
 ) -> None:
@@ -128,41 +124,46 @@ def _store_postings(
     for _, terms in built:
         for lower, lemma, stop, _, _ in terms:
             stops[(lower, lemma)] = stop
-    ids = term_ids(session, stops, known)
+    ids = term_ids(writer, stops, known)
     rows = [
         (doc_id, ids[(lower, lemma)], count, data)
         for doc_id, terms in built
         for lower, lemma, _, count, data in terms
     ]
     rows.sort(key=lambda row: row[1])  # the term index is filled in order, once per batch
-    _bulk_insert(session, _table("posting"), _POSTING_COLUMNS, rows)
+    writer.insert_rows("posting", _POSTING_COLUMNS, rows)
+
+
+def _roomy_cache(writer: Writer) -> None:
+    """A larger page cache while the index is stored (SQLite; per connection)."""
+    if writer.dialect == "sqlite":
+        writer.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
 
 
 def store_built(
-    session: Session, items: list[Built], known: dict[tuple[str, str], int] | None = None
+    writer: Writer, items: list[Built], known: dict[tuple[str, str], int] | None = None
 ) -> None:
     """Replace the index and sentences of these documents inside the caller's transaction
     (``known``: term ids of earlier batches, see ``term_ids``)."""
     ids = [item.document_id for item in items]
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
-    forget_annotation(session, ids)
-    _store_postings(session, [(item.document_id, item.terms) for item in items], known)
-    _bulk_insert(
-        session,
-        _table("sentence"),
+    _roomy_cache(writer)
+    forget_annotation(writer, ids)
+    _store_postings(writer, [(item.document_id, item.terms) for item in items], known)
+    writer.insert_rows(
+        "sentence",
         _SENTENCE_COLUMNS,
         [(item.document_id, n, s, e) for item in items for n, (s, e) in enumerate(item.sentences)],
     )
-    session.execute(
-        update(Document).where(col(Document.id).in_(ids)).values(nlp_version=NLP_VERSION)
-    )
+    _mark_annotated(writer, ids)
 
 
 def store_annotations(session: Session, items: list[tuple[int, Annotation]]) -> None:
     """Replace the index and sentences of several documents inside the caller's transaction."""
-    store_built(session, [built_from(doc_id, annotation) for doc_id, annotation in items])
+    session.flush()  # the session's pending rows first, as an ORM statement would
+    store_built(
+        _session_writer(session),
+        [built_from(doc_id, annotation) for doc_id, annotation in items],
+    )
 
 
 def store_annotation(session: Session, document_id: int, annotation: Annotation) -> None:
@@ -179,14 +180,14 @@ def document_tokens(
 ) -> dict[int, list[tuple[int, int, str, str]]]:
     """Each document's words as ``(start, end, lower, lemma)`` in text order."""
     out: dict[int, list[tuple[int, int, str, str]]] = {d: [] for d in doc_ids}
-    conn = session.connection()
+    reader = _session_reader(session)
     for chunk in _chunks(sorted(set(doc_ids))):
-        stmt = (
-            select(Posting.document_id, Posting.data, Term.lower, Term.lemma)
-            .join(Term, col(Term.id) == col(Posting.term_id))
-            .where(col(Posting.document_id).in_(chunk))
+        marks, params = in_list("doc", chunk)
+        sql = (
+            "SELECT posting.document_id, posting.data, term.lower, term.lemma FROM posting"
+            f" JOIN term ON term.id = posting.term_id WHERE posting.document_id IN ({marks})"
         )
-        for doc_id, data, lower, lemma in conn.execute(stmt):
+        for doc_id, data, lower, lemma in reader.rows(sql, params):
             rows = out[int(doc_id)]
             for _, start, end in decode(bytes(data), len(lower)):
                 rows.append((start, end, lower, lemma))
@@ -198,21 +199,23 @@ def document_tokens(
 def lemma_frequencies(session: Session, lemmas: list[str]) -> dict[str, int]:
     """How many words of the corpus have each of these lemma keys."""
     freq: dict[str, int] = {}
+    reader = _session_reader(session)
     for chunk in _chunks(sorted(set(lemmas))):
-        stmt = (
-            select(Term.lemma, func.sum(Posting.count))
-            .join(Posting, col(Posting.term_id) == col(Term.id))
-            .where(col(Term.lemma).in_(chunk))
-            .group_by(col(Term.lemma))
+        marks, params = in_list("lemma", chunk)
+        sql = (
+            "SELECT term.lemma, sum(posting.count) FROM term"
+            f" JOIN posting ON posting.term_id = term.id WHERE term.lemma IN ({marks})"
+            " GROUP BY term.lemma"
         )
-        for lemma, n in session.exec(stmt).all():
+        for lemma, n in reader.rows(sql, params):
             freq[lemma] = int(n or 0)
     return freq
 
 
 def word_total(session: Session) -> int:
     """How many words the index holds (every document)."""
-    return int(session.exec(select(func.coalesce(func.sum(Posting.count), 0))).one())
+    rows = _session_reader(session).rows("SELECT coalesce(sum(count), 0) FROM posting")
+    return int(rows[0][0])
 
 
 def annotate_document_in(session: Session, document: Document) -> Annotation:
@@ -226,9 +229,14 @@ def annotate_document_in(session: Session, document: Document) -> Annotation:
 
 _FULL_CHECK_SECONDS = 30.0
 _last_full_check: dict[str, float] = {}
+_STALE = "SELECT id FROM document WHERE nlp_version IS NULL OR nlp_version != :version"
+_UNSENTENCED = (
+    "SELECT id, nlp_version FROM document WHERE NOT EXISTS"
+    " (SELECT 1 FROM sentence WHERE sentence.document_id = document.id)"
+)
 
 
-def _stale_ids(session: Session, url: str = "") -> list[int]:
+def _stale_ids(reader: Reader, url: str = "") -> list[int]:
     """Documents whose annotation is missing or from another ``NLP_VERSION``.
 
     Every call finds documents without sentences (cheap: ids and an index); the full check
@@ -238,22 +246,19 @@ def _stale_ids(session: Session, url: str = "") -> list[int]:
     """
     now = time.monotonic()
     if now - _last_full_check.get(url, -1e9) >= _FULL_CHECK_SECONDS or not url:
-        stmt = select(Document.id).where(
-            or_(col(Document.nlp_version).is_(None), col(Document.nlp_version) != NLP_VERSION)
-        )
-        ids = [i for i in session.exec(stmt).all() if i is not None]
+        ids = [int(i) for (i,) in reader.rows(_STALE, {"version": NLP_VERSION})]
         if not ids and url:
             _last_full_check[url] = now
         return ids
-    has_sentences = exists().where(col(Sentence.document_id) == col(Document.id))
-    rows = session.exec(select(Document.id, Document.nlp_version).where(~has_sentences)).all()
-    return [int(i) for i, version in rows if i is not None and version != NLP_VERSION]
+    rows = reader.rows(_UNSENTENCED)
+    return [int(i) for i, version in rows if version != NLP_VERSION]
 
 
-def documents_needing_annotation(project: Project) -> list[int]:
+def documents_needing_annotation(project: Project | WriteTarget) -> list[int]:
     """Ids of documents without current annotation (e.g. imported from a .qdpx)."""
-    with project.session() as s:
-        return _stale_ids(s, project.url)
+    target = as_write_target(project)
+    with target.reading() as reader:
+        return _stale_ids(reader, target.url)
 
 
 class AnnotatedDict(TypedDict):
@@ -267,14 +272,14 @@ def annotated(done: int) -> AnnotatedDict:
 
 
 def annotate_missing(
-    project: Project, progress: Progress = no_progress, batch_words: int = BATCH_WORDS
+    project: Project | WriteTarget, progress: Progress = no_progress, batch_words: int = BATCH_WORDS
 ) -> int:
     """Annotate every document that lacks current annotation; returns how many were done."""
     return annotate_documents(project, documents_needing_annotation(project), progress, batch_words)
 
 
 def annotate_documents(
-    project: Project,
+    project: Project | WriteTarget,
     todo: list[int],
     progress: Progress = no_progress,
     batch_words: int = BATCH_WORDS,
@@ -288,21 +293,21 @@ def annotate_documents(
     """
     if not todo:
         return 0
-    with project.session() as s:
-        sizes = {
-            int(doc_id or 0): int(count)
-            for doc_id, count in s.exec(
-                select(Document.id, Document.word_count).where(col(Document.id).in_(todo))
-            ).all()
-        }
+    target = as_write_target(project)
+    with target.reading() as reader:
+        sizes: dict[int, int] = {}
+        for chunk in _chunks(todo):
+            marks, params = in_list("doc", chunk)
+            sql = f"SELECT id, word_count FROM document WHERE id IN ({marks})"
+            sizes.update((int(doc_id), int(count)) for doc_id, count in reader.rows(sql, params))
     total = len(todo)
     done = 0
     known: dict[tuple[str, str], int] = {}  # term ids found so far (see ``term_ids``)
     for ids in batches(todo, sizes, batch_words):
-        docs = document_texts(project, ids)
+        docs = document_texts(target, ids)
         progress(done, total, "annotating")
         if len(docs) == 1 and len(docs[0][1]) > SEGMENT_CHARS:
-            annotate_large(project, *docs[0], known=known)
+            annotate_large(target, *docs[0], known=known)
         else:
             # Each document's token rows become its postings at once and are dropped, so a
             # batch holds a few bytes a word (not a tuple per word) until it is stored.
@@ -312,8 +317,8 @@ def annotate_documents(
                     docs, annotate_texts([(text, lang) for _, text, lang in docs]), strict=True
                 )
             ]
-            with project.transaction("import") as s:  # no coder waits for it
-                store_built(s, built, known)
+            with target.writing("import") as writer:  # no coder waits for it
+                store_built(writer, built, known)
             del built
         done += len(docs)
         del docs
@@ -321,15 +326,15 @@ def annotate_documents(
     return done
 
 
-def document_texts(project: Project, ids: list[int]) -> list[tuple[int, str, str]]:
+def document_texts(project: Project | WriteTarget, ids: list[int]) -> list[tuple[int, str, str]]:
     """``(id, text, language)`` of these documents (those that exist), in ``ids`` order."""
-    with project.session() as s:
-        stmt = select(Document.id, Document.text, Document.language)
-        found = {
-            int(d): (int(d), text, lang)
-            for d, text, lang in s.exec(stmt.where(col(Document.id).in_(ids)))
-            if d is not None
-        }
+    found: dict[int, tuple[int, str, str]] = {}
+    with as_write_target(project).reading() as reader:
+        for chunk in _chunks(ids):
+            marks, params = in_list("doc", chunk)
+            sql = f"SELECT id, text, language FROM document WHERE id IN ({marks})"
+            for d, text, lang in reader.rows(sql, params):
+                found[int(d)] = (int(d), text, lang)
     return [found[i] for i in ids if i in found]
 
 
@@ -372,7 +377,7 @@ def _segments(text: str, size: int) -> list[tuple[int, int]]:
 
 
 def annotate_large(
-    project: Project,
+    project: Project | WriteTarget,
     doc_id: int,
     text: str,
     lang: str,
@@ -382,11 +387,9 @@ def annotate_large(
     the segment (a million characters) plus a few bytes a word of postings, not the whole
     text's annotation, and the document is still never half-annotated. A phrase does not
     run across segments, as it does not across the pieces spaCy is given (``nlp.pipeline``)."""
-    with project.transaction("import") as s:
-        conn = s.connection()
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KB}")
-        forget_annotation(s, [doc_id])
+    with as_write_target(project).writing("import") as writer:
+        _roomy_cache(writer)
+        forget_annotation(writer, [doc_id])
         postings = DocumentPostings()
         ordinal_base = sentence_base = 0
         for start, end in _segments(text, SEGMENT_CHARS):
@@ -396,11 +399,9 @@ def annotate_large(
                 (doc_id, sentence_base + n, a + start, b + start)
                 for n, (a, b) in enumerate(annotation.sentences)
             ]
-            _bulk_insert(s, _table("sentence"), _SENTENCE_COLUMNS, sentences)
+            writer.insert_rows("sentence", _SENTENCE_COLUMNS, sentences)
             ordinal_base += max((t[0] for t in annotation.tokens), default=0) + 2
             sentence_base += len(sentences)
             del annotation
-        _store_postings(s, [(doc_id, term_rows(postings))], known)
-        s.execute(
-            update(Document).where(col(Document.id) == doc_id).values(nlp_version=NLP_VERSION)
-        )
+        _store_postings(writer, [(doc_id, term_rows(postings))], known)
+        _mark_annotated(writer, [doc_id])

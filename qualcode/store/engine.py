@@ -55,12 +55,12 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, col, select
 
 from qualcode import models
+from qualcode.store import sqlite_setup
 from qualcode.store.announcer import NOTIFY_CHANNEL, Announcer
+from qualcode.store.sqlite_setup import CHANGE_COUNTER_KEY as CHANGE_COUNTER_KEY
+from qualcode.store.sqlite_setup import SQLITE_BUSY_TIMEOUT_MS, change_slot_key
+from qualcode.store.sqlite_setup import SQLITE_COUNT as _SQLITE_COUNT
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
-# How long a write waits for another writer (e.g. a big import) before it gives up with
-# "database is locked"; ``Project.write`` may then try the whole work again.
-SQLITE_WRITE_WAIT_S = 60.0
 # PostgreSQL: the project lock (an advisory lock, shared or exclusive by scope).
 PG_WRITE_LOCK_KEY = 0x5155414C  # "QUAL": structure writers queue on it
 PG_MIGRATE_LOCK_KEY = 0x5155414D  # schema upgrades and copies queue on it
@@ -70,7 +70,6 @@ PG_PING_AFTER_IDLE_S = 5.0
 # Commits are counted in CHANGE_SLOTS rows; the first keeps the historical key. A commit
 # picks one at random: with 4 coders writing flat out, one in 20 finds its row locked by
 # another (with 16 rows it was one in 5, waiting on a colleague's commit each time).
-CHANGE_COUNTER_KEY = "_change_counter"
 CHANGE_SLOTS = 64
 
 
@@ -151,19 +150,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-        # We issue BEGIN ourselves (below) so that write transactions take the write
-        # lock up front instead of failing half-way with "database is locked".
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if ":memory:" not in url:
-            cur.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives the program being killed or crashing; only an OS
-        # crash or power cut may take back the last commits, never corrupting the file
-        # (docs/teams.md, "Durability"). FULL would fsync every commit (~3-15 ms each).
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
+        sqlite_setup.set_up(dbapi_conn, memory=":memory:" in url)
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Connection) -> None:
@@ -204,24 +191,12 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def begin_immediate(raw: sqlite3.Connection) -> None:
-    """``_begin_immediate`` on the driver's own connection."""
-    deadline = time.monotonic() + SQLITE_WRITE_WAIT_S
-    delay = 0.0005
-    raw.execute("PRAGMA busy_timeout=0")
+    """``_begin_immediate`` on the driver's own connection (``sqlite_setup.begin_immediate``,
+    its error as SQLAlchemy's ``OperationalError``, which ``Project.write`` retries)."""
     try:
-        while True:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                text = str(exc).lower()
-                locked = "locked" in text or "busy" in text
-                if not locked or time.monotonic() > deadline:
-                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
-                time.sleep(delay * random.uniform(0.5, 1.5))
-                delay = min(delay * 1.5, 0.02)
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        sqlite_setup.begin_immediate(raw)
+    except sqlite3.OperationalError as exc:
+        raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
 
 
 # SQLSTATEs worth another try: serialization failure, deadlock, lock not available.
@@ -449,10 +424,6 @@ class Project:
         self.close()
 
 
-def change_slot_key(slot: int) -> str:
-    return CHANGE_COUNTER_KEY if slot == 0 else f"{CHANGE_COUNTER_KEY}:{slot}"
-
-
 def _count_change(session: Session, token: str) -> None:
     """Count this commit (the exact half of ``change_marker``) and notify listeners.
 
@@ -474,10 +445,6 @@ def change_params(token: str) -> dict[str, str]:
     return {"counter": key, "channel": NOTIFY_CHANNEL, "token": token}
 
 
-_SQLITE_COUNT = (
-    "INSERT INTO project_setting (key, value) VALUES (?, '1') ON CONFLICT (key) "
-    "DO UPDATE SET value = CAST(CAST(project_setting.value AS INTEGER) + 1 AS VARCHAR)"
-)
 _PG_COUNT = (
     "WITH bump AS (INSERT INTO project_setting (key, value) VALUES (%(counter)s, '1') "
     "ON CONFLICT (key) DO UPDATE "

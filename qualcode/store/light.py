@@ -150,13 +150,12 @@ class LightProject:
         self.close()
 
 
-def open_light(target: str | os.PathLike[str] | None) -> LightProject | None:
-    """The project read-only through ``sqlite3``, or None: take the full path.
-
-    None for a database URL, a path that is not a non-empty file, a file SQLite cannot
-    read, and any file that ``is_current`` does not accept. The whole check and every
-    later read run in one read transaction, so they see one state of the file.
-    """
+def connect_file(
+    target: str | os.PathLike[str] | None, timeout: float = 5.0
+) -> tuple[Path, sqlite3.Connection] | None:
+    """The project file ``target`` names and a ``sqlite3`` connection to it (``mode=rw``:
+    never created), or None for a database URL, a path that is not a non-empty file, or a
+    file SQLite cannot open. Nothing is read yet."""
     resolved = resolve_target(target)
     if "://" in str(resolved):
         return None
@@ -164,14 +163,27 @@ def open_light(target: str | os.PathLike[str] | None) -> LightProject | None:
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None
-        # ``mode=rw`` (never create) with ``query_only``: SQLite refuses any change through
-        # this connection. (``mode=ro`` would leave empty -wal and -shm files beside a WAL
-        # project, which only a read-write connection removes when it closes last.)
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True)
+        # ``mode=rw`` even to read: ``mode=ro`` would leave empty -wal and -shm files
+        # beside a WAL project, which only a read-write connection removes when it closes
+        # last.
+        return path, sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=timeout)
     except (OSError, sqlite3.Error):
         return None
+
+
+def open_light(target: str | os.PathLike[str] | None) -> LightProject | None:
+    """The project read-only through ``sqlite3``, or None: take the full path.
+
+    None for a database URL, a path that is not a non-empty file, a file SQLite cannot
+    read, and any file that ``is_current`` does not accept. The whole check and every
+    later read run in one read transaction, so they see one state of the file.
+    """
+    opened = connect_file(target)
+    if opened is None:
+        return None
+    path, conn = opened
     try:
-        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA query_only = ON")  # SQLite refuses any change through it
         conn.execute("BEGIN")  # one snapshot for the check and the reads (never committed)
         if is_current(sqlite_contents_with(conn.execute)):
             return LightProject(path, conn)

@@ -13,11 +13,10 @@ import pytest
 from sqlmodel import func, select
 
 import qualcode.nlp.annotating as annotating
-import qualcode.nlp.store as nlp_store
 import qualcode.nlp.worker as worker
 from qualcode.db import Project, open_project
 from qualcode.importing import import_files
-from qualcode.models import Document, Sentence
+from qualcode.models import Document, Sentence, Term
 from qualcode.nlp.pipeline import NLP_VERSION, annotate_text
 from qualcode.nlp.store import annotate_missing, document_tokens, documents_needing_annotation
 from qualcode.search import search
@@ -86,8 +85,8 @@ def test_import_with_a_helper_stores_each_texts_own_annotation(
     assert len(always_helper) == 1 and always_helper[0].proc.returncode == 0
     _assert_whole(project)
     with project.session() as s:
-        terms = s.exec(select(func.count()).select_from(nlp_store.Term)).one()
-        pairs = s.exec(select(nlp_store.Term.lower, nlp_store.Term.lemma)).all()
+        terms = s.exec(select(func.count()).select_from(Term)).one()
+        pairs = s.exec(select(Term.lower, Term.lemma)).all()
     assert terms == len(set(pairs))  # a term from both processes is stored once
     assert documents_needing_annotation(project) == []
     assert search(project, "patient", mode="lemma").total > 0
@@ -182,3 +181,27 @@ def test_the_helper_serves_what_it_is_sent_in_order() -> None:
         expected = worker.built_from(0, annotate_text(text, lang))
         assert (built.terms, built.sentences) == (expected.terms, expected.sentences)
     assert got[2].terms == [] and got[2].sentences == []
+
+
+@pytest.mark.parametrize("dies", [False, True], ids=["helper-works", "helper-dies"])
+def test_the_light_write_path_annotates_with_a_helper_as_the_full_path_does(
+    project_path: Path,
+    tmp_path: Path,
+    always_helper: list[worker.Helper],
+    monkeypatch: pytest.MonkeyPatch,
+    dies: bool,
+) -> None:
+    from qualcode.store.light_write import open_light_writer
+
+    if dies:
+        monkeypatch.setattr(worker, "_MAIN", "import sys; sys.exit(3)")
+    open_project(project_path, create=True).close()
+    light = open_light_writer(project_path)
+    assert light is not None
+    with light:
+        outcomes = import_files(light, _files(tmp_path, copies=2))
+    assert [o.status for o in outcomes] == ["imported"] * len(TEXTS) * 2
+    assert len(always_helper) == 1 and always_helper[0].proc.returncode == (3 if dies else 0)
+    with open_project(project_path) as project:
+        _assert_whole(project)
+        assert documents_needing_annotation(project) == []
