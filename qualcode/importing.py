@@ -294,22 +294,22 @@ def import_one(
     """Import one file: everything is parsed and checked before the transaction opens."""
     data = read_source(path)
     sha = hashlib.sha256(data).hexdigest()
-    with as_write_target(project).reading() as reader:
+    target = as_write_target(project)
+    with target.reading() as reader:
         found = reader.rows("SELECT id, title FROM document WHERE sha256 = :sha", {"sha": sha})
-    twin = found[0] if found else None
-    if twin is not None:
-        return ImportOutcome(
-            path=str(path),
-            status="duplicate",
-            document_id=twin[0],
-            title=twin[1],
-            message=f"{path}: already imported as {twin[1]!r} (document {twin[0]}); nothing added",
-            hint=(
-                f"To correct that document's text: "
-                f"qualcode documents edit {twin[0]} --text-file FILE"
-            ),
-        )
+    if found:
+        return _duplicate(path, found[0][0], found[0][1], "already imported as")
     parsed = parse_bytes(str(path), data)
+    # The same interview saved again (another encoding, line endings, a byte-order mark)
+    # has other bytes but the same text once decoded and normalised: a second copy would
+    # split its codings between two documents.
+    with target.reading() as reader:
+        found = reader.rows(
+            "SELECT id, title FROM document WHERE length(text) = :n AND text = :text",
+            {"n": len(parsed.text), "text": parsed.text},
+        )
+    if found:
+        return _duplicate(path, found[0][0], found[0][1], "has the same text as")
     return store_parsed(
         project,
         parsed,
@@ -322,6 +322,17 @@ def import_one(
         date=date,
         path_label=str(path),
         annotate=annotate,
+    )
+
+
+def _duplicate(path: Path, doc_id: int, title: str, how: str) -> ImportOutcome:
+    return ImportOutcome(
+        path=str(path),
+        status="duplicate",
+        document_id=doc_id,
+        title=title,
+        message=f"{path}: {how} {title!r} (document {doc_id}); nothing added",
+        hint=f"To correct that document's text: qualcode documents edit {doc_id} --text-file FILE",
     )
 
 

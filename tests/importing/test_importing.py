@@ -81,6 +81,29 @@ def test_reimporting_same_bytes_adds_nothing(cli, ready):  # type: ignore[no-unt
     assert len(_docs(ready)) == 1
 
 
+def test_the_same_interview_saved_again_is_a_duplicate(cli, ready, tmp_path):  # type: ignore[no-untyped-def]
+    """Other bytes, the same text once decoded (cp1252, UTF-16 with BOM, CRLF, old Mac line
+    ends): one document, not four; a one-word change is a new document."""
+    text = (CORPUS / "01_holmgaard.txt").read_text(encoding="utf-8")
+    saved = {
+        "cp1252.txt": text.encode("cp1252"),
+        "utf16.txt": text.encode("utf-16"),
+        "crlf.txt": text.replace("\n", "\r\n").encode("utf-8-sig"),
+        "mac.txt": text.replace("\n", "\r").encode("utf-8"),
+    }
+    for name, data in saved.items():
+        (tmp_path / name).write_bytes(data)
+    code, out, err = cli("import", *(str(tmp_path / n) for n in saved), "--json")
+    assert code == 0, err
+    assert [o["status"] for o in json.loads(out)] == ["imported"] + ["duplicate"] * 3
+    assert len(_docs(ready)) == 1
+    changed = tmp_path / "changed.txt"
+    changed.write_text(text.replace("professor", "lektor", 1), encoding="utf-8")
+    code, out, _ = cli("import", str(changed))
+    assert code == 0 and "imported as" in out
+    assert len(_docs(ready)) == 2
+
+
 def test_fuzzy_speaker_link_is_reported(cli, ready, tmp_path):  # type: ignore[no-untyped-def]
     f = tmp_path / "typo.txt"
     f.write_text(
