@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -21,6 +20,7 @@ from qualcode.nlp.language import detect_language
 from qualcode.participants import PersonRow, SpeakerLink, link_speaker, read_people, resolve_person
 from qualcode.progress import Progress, no_progress
 from qualcode.store.light_write import Writer, WriteTarget, as_write_target
+from qualcode.vocabulary import DOCUMENT_KINDS, new_guid, utcnow
 
 if TYPE_CHECKING:
     # The ORM is not imported here: an import of plain files into a current SQLite project
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from qualcode.exchange import ExchangeOutcome
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-#: ``models.DOCUMENT_KINDS`` (a test keeps them equal; the models are not loaded here).
-DOCUMENT_KINDS = ("interview", "notes", "document")
 _TURN_COLUMNS = (
     "document_id", "ordinal", "speaker", "participant_id", "start", "end", "media_start",
     "media_end",
@@ -384,8 +382,7 @@ def store_parsed(
                 "title": doc_title, "kind": kind or ("interview" if parsed.turns else "document"),
                 "source_name": source_name, "sha256": sha256, "text": parsed.text, "date": date,
                 "language": chosen_language, "word_count": words, "meta": dict(parsed.metadata),
-                "nlp_version": None, "guid": str(uuid.uuid4()).upper(),  # as models.new_guid
-                "created": dt.datetime.now(dt.UTC),
+                "nlp_version": None, "guid": new_guid(), "created": utcnow(),
             },
         )  # fmt: skip
         linked = {p.id for p in named} | {

@@ -10,38 +10,20 @@ needs an Alembic migration in ``qualcode/migrations/versions``.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    """An aware UTC timestamp (SQLModel stores datetimes in UTC on every backend)."""
-    return dt.datetime.now(dt.UTC)
-
-
-def new_guid() -> str:
-    """A GUID as REFI-QDA wants it (upper-case, hyphenated)."""
-    return str(uuid.uuid4()).upper()
-
-
-CONSENTS = ("named", "role_only", "anonymous")
-DOCUMENT_KINDS = ("interview", "notes", "document")
-CODE_KINDS = ("area", "attention_point", "cross_cutting", "code")
-CODING_ORIGINS = ("manual", "suggestion", "search", "import", "review")
-QUOTE_STATUSES = (
-    "candidate",
-    "sent",
-    "approved",
-    "approved_with_changes",
-    "rejected",
-    "deemed_accepted",
-    "withdrawn",
-)
-MEMO_TARGETS = ("project", "document", "code", "coding", "quote")
-SUGGESTION_STATUSES = ("open", "accepted", "rejected")
+from qualcode.vocabulary import CODE_KINDS as CODE_KINDS
+from qualcode.vocabulary import CODING_ORIGINS as CODING_ORIGINS
+from qualcode.vocabulary import CONSENTS as CONSENTS
+from qualcode.vocabulary import DOCUMENT_KINDS as DOCUMENT_KINDS
+from qualcode.vocabulary import MEMO_TARGETS as MEMO_TARGETS
+from qualcode.vocabulary import QUOTE_STATUSES as QUOTE_STATUSES
+from qualcode.vocabulary import SUGGESTION_STATUSES as SUGGESTION_STATUSES
+from qualcode.vocabulary import new_guid as new_guid
+from qualcode.vocabulary import utcnow as utcnow
 
 
 class ProjectSetting(SQLModel, table=True):

@@ -24,7 +24,7 @@ from qualcode.db import Project, open_project, read_marker
 from qualcode.demo import demo_corpus_dir
 from qualcode.errors import QualcodeError
 from qualcode.importing import import_files, import_one
-from qualcode.models import DOCUMENT_KINDS, ActionLog
+from qualcode.models import ActionLog
 from qualcode.participants import import_participants
 from qualcode.store import sqlite_setup
 from qualcode.store.light import Reader
@@ -246,10 +246,6 @@ def test_the_light_path_waits_for_the_write_lock_and_counts_its_commits(
     with open_project(project_path) as p:
         after = read_marker(p)
     assert after.commits == before.commits + 1 and after.shape != before.shape
-
-
-def test_the_import_knows_the_models_document_kinds() -> None:
-    assert importing.DOCUMENT_KINDS == DOCUMENT_KINDS
 
 
 @settings(
