@@ -9,7 +9,7 @@ their keys, and ``suggestion_run`` assembles what `suggest --json` prints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 
 class SuggestionRow(TypedDict):
@@ -130,8 +130,20 @@ class PointCurve(TypedDict):
     model_weight: float | None
 
 
+class DrawSpread(TypedDict):
+    """How a curve point's figure varies over its random draws of the coded share."""
+
+    mean: float
+    sd: float
+    min: float
+    max: float
+
+
 class CurvePoint(TypedDict):
-    """Area top-1 on the documents not yet coded when a share of them is coded."""
+    """Area top-1 on what is not yet coded when a share is coded: whole documents
+    (``learning_curve``, ``drawn`` "documents") or a share of each document's passages
+    (``passage_curve``, ``drawn`` "passages", the coded neighbours voting at
+    ``neighbour_share``); ``spread`` per method over the draws."""
 
     coded_share: float
     documents_coded: int
@@ -142,6 +154,9 @@ class CurvePoint(TypedDict):
     combined: float | None
     model_weight: float | None
     attention_point: PointCurve
+    drawn: NotRequired[str]
+    spread: NotRequired[dict[str, DrawSpread]]
+    neighbour_share: NotRequired[float | None]
 
 
 class _EvaluationBase(TypedDict):
@@ -163,6 +178,7 @@ class EvaluationDict(_EvaluationBase, total=False):
     folds: int
     iterations: int
     learning_curve: list[CurvePoint]
+    passage_curve: list[CurvePoint]
 
 
 def suggestion_run(trained: Mapping[str, Any] | None, rows: list[dict[str, Any]]) -> SuggestRunDict:
