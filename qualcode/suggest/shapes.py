@@ -9,7 +9,7 @@ their keys, and ``suggestion_run`` assembles what `suggest --json` prints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 
 class SuggestionRow(TypedDict):
@@ -139,12 +139,7 @@ class DrawSpread(TypedDict):
     max: float
 
 
-class CurvePoint(TypedDict):
-    """Area top-1 on what is not yet coded when a share is coded: whole documents
-    (``learning_curve``, ``drawn`` "documents") or a share of each document's passages
-    (``passage_curve``, ``drawn`` "passages", the coded neighbours voting at
-    ``neighbour_share``); ``spread`` per method over the draws."""
-
+class _CurveBase(TypedDict):
     coded_share: float
     documents_coded: int
     passages_coded: int
@@ -154,9 +149,17 @@ class CurvePoint(TypedDict):
     combined: float | None
     model_weight: float | None
     attention_point: PointCurve
-    drawn: NotRequired[str]
-    spread: NotRequired[dict[str, DrawSpread]]
-    neighbour_share: NotRequired[float | None]
+
+
+class CurvePoint(_CurveBase, total=False):
+    """Area top-1 on what is not yet coded when a share is coded: whole documents
+    (``learning_curve``, ``drawn`` "documents") or a share of each document's passages
+    (``passage_curve``, ``drawn`` "passages", the coded neighbours voting at
+    ``neighbour_share``); ``spread`` per method over the draws."""
+
+    drawn: str
+    spread: dict[str, DrawSpread]
+    neighbour_share: float | None
 
 
 class _EvaluationBase(TypedDict):
