@@ -152,7 +152,8 @@ def passage_curve(project: Any, shares: tuple[float, ...] = (0.2, 0.8)) -> dict[
     alone, combined (weights chosen as ``train_model`` does) and combined with the votes."""
     import random
 
-    from qualcode.suggest import evaluation as ev
+    from qualcode.suggest import crossval as cv
+    from qualcode.suggest.model import fit_classifier
     from qualcode.suggest.neighbours import (
         CodedNeighbours,
         choose_neighbour_share,
@@ -160,7 +161,7 @@ def passage_curve(project: Any, shares: tuple[float, ...] = (0.2, 0.8)) -> dict[
     )
     from qualcode.suggest.weights import area_top1
 
-    data = ev._load(project, 0, True)
+    data = cv.load_coded(project, 0, True)
     sc = data.scorer
     by_doc: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(data.passages):
@@ -187,9 +188,9 @@ def passage_curve(project: Any, shares: tuple[float, ...] = (0.2, 0.8)) -> dict[
             voted = with_area_votes(plain, votes, nshare)
             examples = [(data.words[i], data.labels[i]) for i in train]
             examples += data.negatives[: len(train) // 2]
-            model = ev.fit_classifier(examples, 12, 0, areas=ev._area_keys(sc))
+            model = fit_classifier(examples, 12, 0, areas=cv.area_keys(sc))
             probs = model.predict([data.words[i] for i in test])
-            weights = ev._curve_weight(data, train, 12, 0)
+            weights = cv.curve_weight(data, train, 12, 0)
 
             def top1(evidence: list[Any], pr: list[Any], weight: Any, held: Any = held) -> float:
                 items = list(zip(held, evidence, pr, strict=True))

@@ -288,14 +288,23 @@ def _print_evaluation(report: dict[str, Any]) -> None:
                     f"  p {row['from']:.2f}-{row['to']:.2f}: {row['passages']:>4} passages, "
                     f"mean p {row['probability']:.2f}, right {row['right']:.2f}"
                 )
-    curve = report.get("learning_curve") or []
-    if curve:
-        say("")
-        say("learning curve (area top-1 on the documents not yet coded):")
+    curves = (
+        ("documents", "whole documents coded; area top-1 on the documents not yet coded"),
+        ("passages", "a share of each document's passages coded; coded neighbours voting"),
+    )
+    for (drawn, title), curve in zip(
+        curves, (report.get("learning_curve") or [], report.get("passage_curve") or []), strict=True
+    ):
+        if curve:
+            say("")
+            say(f"learning curve ({title}; mean of random draws, lowest-highest):")
         for row in curve:
+            spread = row.get("spread", {}).get("combined")
+            span = f" ({spread['min']}-{spread['max']})" if spread else ""
             say(
-                f"  {row['coded_share']:>4.0%} coded ({row['documents_coded']} documents): "
-                f"codebook {row['codebook']}  model {row['model']}  combined {row['combined']}"
+                f"  {row['coded_share']:>4.0%} of {drawn} coded ({row['passages_coded']} passages,"
+                f" {row['draws']} draws): codebook {row['codebook']}  model {row['model']}  "
+                f"combined {row['combined']}{span}"
             )
     for title, table in (("area", best["per_area"]), ("attention point", best["per_code"])):
         say("")

@@ -9,13 +9,15 @@
   which codes the suggestions can be trusted on; suggestion precision credited at the level
   the suggestion was made (an attention point proposed for a passage coded with its area
   counts at area level), cross-cutting proposals counted apart.
-- A learning curve: top-1 when 10, 20 or 50 % of the documents are coded.
+- Learning curves (``curve``): top-1 on what is not coded when 10, 20 or 50 % of the
+  documents are, and when that share of each document's passages is (coded neighbours
+  voting), each the mean and spread of several random draws.
+
+The coded passages, folds and the model's weights come from ``crossval``.
 """
 
 from __future__ import annotations
 
-import math
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,46 +26,42 @@ from sqlmodel import col
 
 from qualcode.db import Project
 from qualcode.models import TrainedModel
-from qualcode.nlp.pipeline import lemmatizer
-from qualcode.nlp.store import annotate_missing
 from qualcode.progress import Progress, no_progress
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
-from qualcode.suggest.evidence import documents_with_turns, passage_evidence
-from qualcode.suggest.linear import describe
-from qualcode.suggest.model import (
-    fit_classifier,
-    labels_of,
-    model_input,
-    model_kind,
-    model_row,
-    negative_passages,
+from qualcode.suggest.crossval import (
+    BLOCK,
+    MIN_WEIGHT_DOCUMENTS,
+    MIN_WEIGHT_PASSAGES,
+    NO_WEIGHTS,
+    CodedData,
+    area_keys,
+    choose_weights,
+    document_folds,
+    load_coded,
+    out_of_fold,
+    passage_folds,
 )
-from qualcode.suggest.passages import Passage, codebook_codes, coded_passages
+from qualcode.suggest.curve import learning_curve, passage_curve
+from qualcode.suggest.linear import describe
+from qualcode.suggest.model import fit_classifier, model_kind, model_row
 from qualcode.suggest.scorer import (
     CodebookScorer,
-    CodeScore,
-    ModelWeights,
     SuggestError,
     Weight,
     area_evidence,
-    build_scorers,
     rank_codes,
 )
-from qualcode.suggest.selftrain import self_trained
 from qualcode.suggest.store import pick_codes
 from qualcode.suggest.weights import (
     Item,
-    area_top1,
     choose_model_weights,
     gold_codes,
     own_words,
-    point_top1,
     rank_of,
 )
 from qualcode.visibility import visible_coder_filter
 
-CURVE_SHARES = (0.1, 0.2, 0.5)
-CURVE_REPEATS = 3  # random draws of the coded documents per share
+__all__ = ["BLOCK", "choose_weights", "evaluate", "passage_folds", "train_model"]
 _Item = Item
 
 
@@ -205,243 +203,7 @@ def _suggestion_quality(
     }
 
 
-@dataclass
-class _Data:
-    """What training and scoring need, computed once."""
-
-    scorer: CodebookScorer
-    passages: list[Passage]
-    evidence: list[dict[str, CodeScore]]
-    words: list[list[str]]
-    labels: list[set[str]]
-    negatives: list[tuple[list[str], set[str]]]
-    plain: frozenset[int] = frozenset()  # documents without speaker turns
-
-
-def _load(project: Project, seed: int, train: bool, coder: str | None = None) -> _Data:
-    """Coded passages (with blind coding on for ``coder``: only the codings that coder may
-    see — their own and the reviewed ones), their evidence and the model's inputs."""
-    annotate_missing(project)
-    visible = visible_coder_filter(project, coder)
-    with project.session() as s:
-        codes = codebook_codes(s)
-        scorers = build_scorers(s, codes)
-        passages = coded_passages(s, visible)
-        negatives = negative_passages(s, len(passages) // 2, seed, visible) if train else []
-        turns = documents_with_turns(s)
-    if not passages:
-        raise SuggestError("nothing is coded yet", "Code some passages, then evaluate.")
-    scorer = scorers["da"]
-    stops = lemmatizer("da").stop_words
-    evidence = [passage_evidence(p, scorers, p.document_id in turns) for p in passages]
-    # the codebook as ``suggest`` uses it: with what it learns from the project's own text
-    evidence = self_trained(scorer, passages, evidence, stops, seed)
-    plain = frozenset({p.document_id for p in passages} - turns)
-
-    def inputs(group: list[Passage]) -> list[list[str]]:
-        return [
-            model_input(p, stops, scorers, passage_evidence(p, scorers, p.document_id in turns))
-            for p in group
-        ]
-
-    return _Data(
-        scorer=scorer,
-        passages=passages,
-        evidence=evidence,
-        words=inputs(passages) if train else [],
-        labels=[labels_of(p, scorer) for p in passages],
-        negatives=[(words, set[str]()) for words in inputs(negatives)],
-        plain=plain,
-    )
-
-
-def _area_keys(scorer: CodebookScorer) -> frozenset[str]:
-    return frozenset(k for k, c in scorer.codes.items() if c.kind == "area")
-
-
-def _fold_of(passages: list[Passage], folds: int, seed: int) -> dict[int, int]:
-    doc_ids = sorted({p.document_id for p in passages})
-    rng = random.Random(seed)
-    rng.shuffle(doc_ids)
-    return {d: i % folds for i, d in enumerate(doc_ids)}
-
-
-BLOCK = 5  # consecutive coded passages held out together when too few documents are coded
-MIN_WEIGHT_DOCUMENTS = 3  # coded documents needed to choose the model's weight by document
-
-
-def passage_folds(passages: list[Passage], folds: int, seed: int) -> list[int]:
-    """Each passage's fold: folds grouped by document when ``MIN_WEIGHT_DOCUMENTS`` are
-    coded; with fewer (one long report coded in part), by blocks of ``BLOCK`` consecutive
-    coded passages of a document, the blocks dealt to the folds at random — a passage's
-    neighbours, whose words overlap its context, are held out with it."""
-    if len({p.document_id for p in passages}) >= MIN_WEIGHT_DOCUMENTS:
-        fold_of = _fold_of(passages, folds, seed)
-        return [fold_of[p.document_id] for p in passages]
-    order = sorted(range(len(passages)), key=lambda i: (passages[i].document_id, passages[i].start))
-    blocks: dict[tuple[int, int], list[int]] = {}
-    seen: dict[int, int] = {}
-    for i in order:
-        d = passages[i].document_id
-        n = seen.get(d, 0)
-        seen[d] = n + 1
-        blocks.setdefault((d, n // BLOCK), []).append(i)
-    keys = sorted(blocks)
-    random.Random(seed).shuffle(keys)
-    out = [0] * len(passages)
-    for k, key in enumerate(keys):
-        for i in blocks[key]:
-            out[i] = k % folds
-    return out
-
-
-def out_of_fold(
-    data: _Data,
-    folds: int,
-    iterations: int,
-    seed: int,
-    progress: Progress = no_progress,
-) -> list[dict[str, float] | None]:
-    """The model's probabilities for every passage from a model that did not see its
-    document (folds grouped by document; by blocks of passages when fewer than
-    ``MIN_WEIGHT_DOCUMENTS`` are coded, ``passage_folds``)."""
-    fold = passage_folds(data.passages, folds, seed)
-    probs: list[dict[str, float] | None] = [None] * len(data.passages)
-    for f in range(folds):
-        progress(f, folds, f"fold {f + 1} of {folds}")
-        train_idx = [i for i in range(len(data.passages)) if fold[i] != f]
-        test_idx = [i for i in range(len(data.passages)) if fold[i] == f]
-        if not test_idx or not train_idx:
-            continue
-        examples = [(data.words[i], data.labels[i]) for i in train_idx] + data.negatives
-        try:
-            model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
-        except SuggestError:
-            continue  # too few codings in this fold to learn anything
-        for i, pr in zip(test_idx, model.predict([data.words[i] for i in test_idx]), strict=True):
-            probs[i] = pr
-    progress(folds, folds, "")
-    return probs
-
-
-NO_WEIGHTS = ModelWeights(0.0, 0.0)  # the codebook alone: what a model that earned nothing gets
-MIN_WEIGHT_PASSAGES = 100  # coded passages the weight is chosen over at least: with fewer (a
-# few documents) the best of eleven weights, though it passes the gate, hurt the documents
-# not coded on the blind development set (grouped by source; every weight did, in one draw)
-
-
-def choose_weights(
-    data: _Data, iterations: int, seed: int, folds: int = 3
-) -> tuple[ModelWeights, dict[str, dict[str, float]]]:
-    """The model's weights as a project with ``data`` coded would choose them:
-    cross-validated over its own coded passages (``passage_folds``), the gain over the
-    codebook alone tested (``choose_model_weights``); 0 (the codebook alone) when there
-    are fewer than ``MIN_WEIGHT_PASSAGES`` coded passages or the folds cannot be trained."""
-    if len(data.passages) < MIN_WEIGHT_PASSAGES:
-        return NO_WEIGHTS, {}
-    probs = out_of_fold(data, folds, iterations, seed)
-    fold = passage_folds(data.passages, folds, seed)
-    kept = [i for i, pr in enumerate(probs) if pr]
-    held: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in kept]
-    if not held:
-        return NO_WEIGHTS, {}
-    return choose_model_weights(data.scorer, held, data.plain, [fold[i] for i in kept])
-
-
-def _curve_weight(data: _Data, train_idx: list[int], iterations: int, seed: int) -> ModelWeights:
-    """The model weights a project with only ``train_idx`` coded would choose
-    (``choose_weights`` over those codings alone)."""
-    sub = _Data(
-        data.scorer,
-        [data.passages[i] for i in train_idx],
-        [data.evidence[i] for i in train_idx],
-        [data.words[i] for i in train_idx],
-        [data.labels[i] for i in train_idx],
-        data.negatives[: len(train_idx) // 2],
-        data.plain,
-    )
-    return choose_weights(sub, iterations, seed)[0]
-
-
-def _curve_draw(
-    data: _Data, coded: set[int], iterations: int, seed: int
-) -> dict[str, float] | None:
-    """Area and attention-point top-1 on the documents not in ``coded`` for a project where
-    only ``coded`` are: codebook, model alone and combined (None when the model cannot be
-    trained on so few codings)."""
-    train_idx = [i for i, p in enumerate(data.passages) if p.document_id in coded]
-    test_idx = [i for i, p in enumerate(data.passages) if p.document_id not in coded]
-    examples = [(data.words[i], data.labels[i]) for i in train_idx]
-    examples += data.negatives[: len(train_idx) // 2]
-    held_cb: list[_Item] = [(data.passages[i], data.evidence[i], None) for i in test_idx]
-    out = {
-        "passages": float(len(train_idx)),
-        "codebook": area_top1(data.scorer, held_cb, None),
-        "codebook_point": point_top1(data.scorer, held_cb, None, data.plain) or 0.0,
-    }
-    try:
-        model = fit_classifier(examples, iterations, seed, areas=_area_keys(data.scorer))
-    except SuggestError:
-        return None
-    weights = _curve_weight(data, train_idx, iterations, seed)
-    probs = model.predict([data.words[i] for i in test_idx])
-    held: list[_Item] = [
-        (data.passages[i], data.evidence[i], pr) for i, pr in zip(test_idx, probs, strict=True)
-    ]
-    alone: list[_Item] = [(p, {}, pr) for p, _, pr in held]
-    out["model"] = area_top1(data.scorer, alone, 1.0)
-    out["combined"] = area_top1(data.scorer, held, weights)
-    out["model_point"] = point_top1(data.scorer, alone, 1.0) or 0.0
-    out["combined_point"] = point_top1(data.scorer, held, weights, data.plain) or 0.0
-    out["weight"] = weights.area
-    out["point_weight"] = weights.attention_point
-    return out
-
-
-def _learning_curve(data: _Data, iterations: int, seed: int) -> list[dict[str, Any]]:
-    """Top-1 (areas; attention points under ``attention_point``) on the documents not
-    coded when only a share of them is, the mean of ``CURVE_REPEATS`` random draws of the
-    coded documents. Each draw is a project of its own: the model learns from the coded
-    documents only (with uncoded sentences in proportion) and its weights are chosen by
-    cross-validation over those documents alone."""
-    doc_ids = sorted({p.document_id for p in data.passages})
-    out: list[dict[str, Any]] = []
-    for share in CURVE_SHARES:
-        k = max(1, math.ceil(share * len(doc_ids)))
-        if k >= len(doc_ids):
-            continue
-        draws = []
-        for repeat in range(CURVE_REPEATS):
-            order = list(doc_ids)
-            random.Random(seed + 1 + repeat).shuffle(order)
-            draws.append(_curve_draw(data, set(order[:k]), iterations, seed))
-        fitted = [d for d in draws if d is not None]
-
-        def mean(key: str, rows: list[dict[str, float]] = fitted, digits: int = 3) -> Any:
-            return round(sum(r[key] for r in rows) / len(rows), digits) if rows else None
-
-        out.append(
-            {
-                "coded_share": share,
-                "documents_coded": k,
-                "passages_coded": round(mean("passages") or 0),
-                "draws": CURVE_REPEATS,
-                "codebook": mean("codebook"),
-                "model": mean("model"),
-                "combined": mean("combined"),
-                "model_weight": mean("weight", digits=2),
-                "attention_point": {
-                    "codebook": mean("codebook_point"),
-                    "model": mean("model_point"),
-                    "combined": mean("combined_point"),
-                    "model_weight": mean("point_weight", digits=2),
-                },
-            }
-        )
-    return out
-
-
-def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
+def _calibration(data: CodedData, folds: int, seed: int) -> dict[str, Any]:
     """How well the codebook's area probabilities are calibrated: the softmax temperature
     is fitted on the other folds' documents (grouped cross-validation) and the reliability
     table and ECE are read on the held-out passages; ``temperature`` is fitted on all."""
@@ -455,7 +217,7 @@ def _calibration(data: _Data, folds: int, seed: int) -> dict[str, Any]:
             docs.append(passage.document_id)
     if not samples:
         return {}
-    fold_of = _fold_of(data.passages, max(2, folds), seed)
+    fold_of = document_folds(data.passages, max(2, folds), seed)
     pairs: list[tuple[float, bool]] = []
     for f in set(fold_of.values()):
         train = [x for x, d in zip(samples, docs, strict=True) if fold_of[d] != f]
@@ -501,7 +263,7 @@ def evaluate(
     are in ``weight_curve``). With blind coding on for ``coder``, only the codings that
     coder may see are used.
     """
-    data = _load(project, seed, train, coder)
+    data = load_coded(project, seed, train, coder)
     scorer = data.scorer
     cb_items: list[_Item] = [
         (p, e, None) for p, e in zip(data.passages, data.evidence, strict=True)
@@ -537,7 +299,8 @@ def evaluate(
     result["folds"] = folds
     result["iterations"] = iterations
     if curve:
-        result["learning_curve"] = _learning_curve(data, iterations, seed)
+        result["learning_curve"] = learning_curve(data, iterations, seed)
+        result["passage_curve"] = passage_curve(data, iterations, seed)
     return result
 
 
@@ -558,7 +321,7 @@ def train_model(
     coders' stay as they are, and only this coder's suggestions use it.
     """
     blind_for = coder if visible_coder_filter(project, coder) is not None else None
-    data = _load(project, seed, True, blind_for)
+    data = load_coded(project, seed, True, blind_for)
     if len(data.passages) < 4:
         raise SuggestError(
             f"only {len(data.passages)} coded passages; too few to train on",
@@ -566,7 +329,7 @@ def train_model(
         )
     weights, curves = choose_weights(data, iterations, seed, folds)
     examples = list(zip(data.words, data.labels, strict=True)) + data.negatives
-    model = fit_classifier(examples, iterations, seed, progress, _area_keys(data.scorer))
+    model = fit_classifier(examples, iterations, seed, progress, area_keys(data.scorer))
     meta = {
         "labels": model.labels,
         "passages": len(data.passages),

@@ -130,9 +130,16 @@ class PointCurve(TypedDict):
     model_weight: float | None
 
 
-class CurvePoint(TypedDict):
-    """Area top-1 on the documents not yet coded when a share of them is coded."""
+class DrawSpread(TypedDict):
+    """How a curve point's figure varies over its random draws of the coded share."""
 
+    mean: float
+    sd: float
+    min: float
+    max: float
+
+
+class _CurveBase(TypedDict):
     coded_share: float
     documents_coded: int
     passages_coded: int
@@ -142,6 +149,17 @@ class CurvePoint(TypedDict):
     combined: float | None
     model_weight: float | None
     attention_point: PointCurve
+
+
+class CurvePoint(_CurveBase, total=False):
+    """Area top-1 on what is not yet coded when a share is coded: whole documents
+    (``learning_curve``, ``drawn`` "documents") or a share of each document's passages
+    (``passage_curve``, ``drawn`` "passages", the coded neighbours voting at
+    ``neighbour_share``); ``spread`` per method over the draws."""
+
+    drawn: str
+    spread: dict[str, DrawSpread]
+    neighbour_share: float | None
 
 
 class _EvaluationBase(TypedDict):
@@ -163,6 +181,7 @@ class EvaluationDict(_EvaluationBase, total=False):
     folds: int
     iterations: int
     learning_curve: list[CurvePoint]
+    passage_curve: list[CurvePoint]
 
 
 def suggestion_run(trained: Mapping[str, Any] | None, rows: list[dict[str, Any]]) -> SuggestRunDict:

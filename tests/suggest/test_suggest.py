@@ -4,6 +4,7 @@ accepted or rejected by a person (never applied silently), and their evaluation.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,9 @@ def test_cli_evaluate_json_on_the_demo(demo_path: Path, cli) -> None:  # type: i
     assert code == 0 and "area top-1" in out
     assert "per area" in out and "per attention point" in out
     assert "learning curve" in out and "model weight chosen by cross-validation" in out
+    # both curves, each point with the lowest-highest of its draws
+    assert "20% of documents coded" in out and "20% of passages coded" in out
+    assert re.search(r"combined [0-9.]+ \([0-9.]+-[0-9.]+\)", out)
     assert "calibration" in out and "ECE" in out
 
 
