@@ -14,7 +14,9 @@ codebook) and ``devset_blind_da.jsonl`` (306 paragraphs, written from DOMAIN.md 
 texts are not read to pick codebook words — only aggregate figures are used).
 
 ``devset``/``blind`` build a throw-away project: one text document per source group
-(paragraphs in area order, as sections of a report), every paragraph coded with its gold
+(paragraphs in area order, as sections of a report — kinder than any real interview: the
+text around a passage is then nearly always its own area; ``suggest_ordered.py`` measures
+documents in their authored order and shuffled), every paragraph coded with its gold
 attention point (or area) and cross-cutting codes, then run ``suggest --evaluate``
 (cross-validation grouped by document = source group). ``paragraphs`` scores each paragraph
 alone with the codebook (no context, no corpus) and reports the figure by grouped
