@@ -2,6 +2,8 @@
 
     python benchmarks/suggest_ordered.py blind2 [--turns] [--json]   # the second blind set
     python benchmarks/suggest_ordered.py blind|devset --shuffle [--seed N] [--json]
+    ... [--area-weight W]   # experiment: the model's area weight fixed at W, from the first
+                            # coded passage on (no MIN_WEIGHT_PASSAGES gate, no chooser)
 
 Why this exists: ``suggest_eval.py`` builds each dev-set group as one document with its
 paragraphs sorted by area, so the text around a passage (``CONTEXT_CHARS`` in a document
@@ -105,9 +107,27 @@ def build_project(
     return project
 
 
+def fix_area_weight(weight: float) -> None:
+    """The experiment behind ``--area-weight``: every weight choice, the learning curves'
+    included, gives the model ``weight`` at area level (attention points as chosen)."""
+    import qualcode.suggest.crossval as crossval
+    import qualcode.suggest.weights as weights
+
+    chosen = weights.choose_model_weight
+
+    def fixed(scorer: Any, items: Any, level: str = "area", *args: Any, **kw: Any) -> Any:
+        best, curve = chosen(scorer, items, level, *args, **kw)
+        return (weight if level == "area" else best), curve
+
+    weights.choose_model_weight = fixed  # type: ignore[assignment]
+    crossval.MIN_WEIGHT_PASSAGES = 0
+
+
 def main(argv: list[str]) -> None:
     from qualcode.suggest import evaluate
 
+    if "--area-weight" in argv:
+        fix_area_weight(float(argv[argv.index("--area-weight") + 1]))
     name = argv[0] if argv else "blind2"
     seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
     if name == "blind2":
