@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from qualcode.errors import QualcodeError
 from qualcode.naming import default_coder_name
+from qualcode.vocabulary import utcnow
 
 if TYPE_CHECKING:
     # The ORM is imported where the log is read, so that an import on the light write path
@@ -64,7 +65,7 @@ def log_event_with(writer: Writer, who: str, what: str, kind: str) -> None:
             "label": what[:500],
             "payload": {"kind": kind},
             "state": LOGGED,
-            "created": dt.datetime.now(dt.UTC),
+            "created": utcnow(),
         },
     )
 

@@ -21,6 +21,7 @@ from qualcode.consent import pseudonym as pseudonym
 from qualcode.errors import AmbiguousNameError, NotFoundError, ParticipantError
 from qualcode.naming import did_you_mean, fold
 from qualcode.rows import stored_id
+from qualcode.vocabulary import CONSENTS
 
 if TYPE_CHECKING:
     # The ORM is imported by the functions that read or write through it, so that linking
@@ -162,8 +163,6 @@ def read_participants_csv(path: Path) -> list[dict[str, str]]:
             raise ParticipantError(f"{path}, line {line_no}: the name is empty")
         consent = CONSENT_ALIASES.get(fold(row.get("consent", "")).replace(" ", "_"))
         if consent is None:
-            from qualcode.models import CONSENTS
-
             raise ParticipantError(
                 f"{path}, line {line_no}: consent {row.get('consent')!r} is not one of "
                 + ", ".join(CONSENTS),

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 
 from qualcode.store.engine import Project
 from qualcode.store.light import Reader
-from qualcode.store.light_write import Scope, Writer, sqlite_value
+from qualcode.store.light_write import Scope, Writer, insert_sql, sqlite_value
 from qualcode.store.reader import SessionReader
 
 _CHUNK = 20_000  # rows in one executemany
@@ -54,22 +54,17 @@ class SessionWriter(SessionReader):
     ) -> None:
         """Many rows: one executemany per chunk.
 
-        On SQLite the statement is compiled from Core once (so quoting stays the dialect's)
-        and run with plain tuples, which skips SQLAlchemy's per-row parameter processing.
-        Other databases take the ordinary Core path.
+        On SQLite the light path's own statement (``insert_sql``) runs with plain tuples,
+        which skips SQLAlchemy's per-row parameter processing. Other databases take the
+        ordinary Core path (the dialect's quoting and batching).
         """
-        core = SQLModel.metadata.tables[table]
         conn = self._session.connection()
         if conn.dialect.name == "sqlite":
-            compiled = insert(core).compile(dialect=conn.dialect, column_keys=list(columns))
-            order = [columns.index(name) for name in compiled.positiontup or []]
-            sql = str(compiled)
+            sql = insert_sql(table, columns)
             for i in range(0, len(rows), _CHUNK):
-                chunk = rows[i : i + _CHUNK]
-                if order != list(range(len(columns))):
-                    chunk = [tuple(r[j] for j in order) for r in chunk]
-                conn.exec_driver_sql(sql, chunk)
+                conn.exec_driver_sql(sql, rows[i : i + _CHUNK])
             return
+        core = SQLModel.metadata.tables[table]
         for i in range(0, len(rows), _CHUNK):
             conn.execute(
                 insert(core), [dict(zip(columns, r, strict=True)) for r in rows[i : i + _CHUNK]]

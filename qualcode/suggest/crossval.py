@@ -27,8 +27,6 @@ from qualcode.suggest.selftrain import self_trained
 from qualcode.suggest.weights import Item, choose_model_weights
 from qualcode.visibility import visible_coder_filter
 
-_Item = Item
-
 
 @dataclass
 class CodedData:
@@ -167,7 +165,7 @@ def choose_weights(
     probs = out_of_fold(data, folds, iterations, seed)
     fold = passage_folds(data.passages, folds, seed)
     kept = [i for i, pr in enumerate(probs) if pr]
-    held: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in kept]
+    held: list[Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in kept]
     if not held:
         return NO_WEIGHTS, {}
     return choose_model_weights(data.scorer, held, data.plain, [fold[i] for i in kept])
