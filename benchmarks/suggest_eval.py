@@ -4,8 +4,6 @@
     python benchmarks/suggest_eval.py blind [--no-train] [--json]    # the blind dev set
     python benchmarks/suggest_eval.py demo [--no-train] [--json]
     python benchmarks/suggest_eval.py headings [--no-headings] [--json]  # blind reports
-    python benchmarks/suggest_eval.py passages [devset|blind] [--one-report]  # a share of
-        # each document's paragraphs coded: the coded neighbours' votes, the model
     python benchmarks/suggest_eval.py paragraphs [devset|blind]  # codebook alone, per paragraph
     python benchmarks/suggest_eval.py confusion [devset|blind]   # which areas steal from which
 
@@ -138,79 +136,6 @@ def build_report_project(folder: Path, headings: bool) -> Any:
             ]:
                 apply_code(project, group, code, start, pos, "gold")
     return project
-
-
-def _one_report(name: str) -> list[dict[str, Any]]:
-    """A dev set's report-style paragraphs as one long report (group ``report-all``),
-    in area order: the shape of a real report whose sections are the six areas."""
-    rows = [r for r in load_devset(name) if r["style"] == "report"]
-    return [dict(r, group="report-all") for r in rows]
-
-
-def passage_curve(project: Any, shares: tuple[float, ...] = (0.2, 0.8)) -> dict[str, Any]:
-    """Area top-1 on the paragraphs not coded when ``share`` of each document's paragraphs
-    is (drawn at random, 3 draws): the codebook alone, with the coded neighbours' votes
-    (share chosen leave-one-out on the coded paragraphs, as ``suggest`` does), the model
-    alone, combined (weights chosen as ``train_model`` does) and combined with the votes."""
-    import random
-
-    from qualcode.suggest import crossval as cv
-    from qualcode.suggest.model import fit_classifier
-    from qualcode.suggest.neighbours import (
-        CodedNeighbours,
-        choose_neighbour_share,
-        with_area_votes,
-    )
-    from qualcode.suggest.weights import area_top1
-
-    data = cv.load_coded(project, 0, True)
-    sc = data.scorer
-    by_doc: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(data.passages):
-        by_doc[p.document_id].append(i)
-    out: dict[str, Any] = {}
-    for share in shares:
-        rows: dict[str, list[float]] = defaultdict(list)
-        for rep in range(3):
-            rng = random.Random(100 + rep)
-            train: list[int] = []
-            test: list[int] = []
-            for _, idx in sorted(by_doc.items()):
-                idx = list(idx)
-                rng.shuffle(idx)
-                k = max(1, round(share * len(idx)))
-                train += sorted(idx[:k])
-                test += idx[k:]
-            coded = [data.passages[i] for i in train]
-            held = [data.passages[i] for i in test]
-            plain = [data.evidence[i] for i in test]
-            near = CodedNeighbours.of_passages(sc, coded)
-            nshare = choose_neighbour_share(sc, coded, [data.evidence[i] for i in train], near)
-            votes = [near.votes(p.document_id, p.start, p.end) for p in held]
-            voted = with_area_votes(plain, votes, nshare)
-            examples = [(data.words[i], data.labels[i]) for i in train]
-            examples += data.negatives[: len(train) // 2]
-            model = fit_classifier(examples, 12, 0, areas=cv.area_keys(sc))
-            probs = model.predict([data.words[i] for i in test])
-            weights = cv.curve_weight(data, train, 12, 0)
-
-            def top1(evidence: list[Any], pr: list[Any], weight: Any, held: Any = held) -> float:
-                items = list(zip(held, evidence, pr, strict=True))
-                return area_top1(sc, items, weight)
-
-            none = [None] * len(held)
-            rows["codebook"].append(top1(plain, none, None))
-            rows["neighbour_share"].append(nshare)
-            rows["codebook+neighbours"].append(top1(voted, none, None))
-            rows["model"].append(top1([{}] * len(held), probs, 1.0))
-            rows["model_weight"].append(weights.area)
-            rows["combined"].append(top1(plain, probs, weights))
-            rows["combined+neighbours"].append(top1(voted, probs, weights))
-        out[f"{share:.1f}"] = {
-            k: {"mean": round(sum(v) / len(v), 3), "draws": [round(x, 3) for x in v]}
-            for k, v in rows.items()
-        }
-    return out
 
 
 GRID: list[dict[str, float]] = [
@@ -399,14 +324,6 @@ def main(argv: list[str]) -> None:
     if mode == "confusion":
         name = argv[1] if len(argv) > 1 and argv[1] in SETS else "blind"
         print(json.dumps(confusion(name), indent=1))
-        return
-    if mode == "passages":
-        name = argv[1] if len(argv) > 1 and argv[1] in SETS else "blind"
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = _one_report(name) if "--one-report" in argv else None
-            project = build_devset_project(Path(tmp), name, rows)
-            print(json.dumps(passage_curve(project), indent=1))
-            project.close()
         return
     if mode == "paragraphs":
         name = argv[1] if len(argv) > 1 and argv[1] in SETS else "devset"

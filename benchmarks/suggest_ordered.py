@@ -1,7 +1,13 @@
 """Suggestion quality on documents in their real order (not a timing benchmark).
 
     python benchmarks/suggest_ordered.py blind2 [--turns] [--json]   # the second blind set
+    python benchmarks/suggest_ordered.py blind3 [--json]   # the third: interviews with questions
     python benchmarks/suggest_ordered.py blind|devset --shuffle [--seed N] [--json]
+    python benchmarks/suggest_ordered.py demo [--json]
+    ... [--prior W]         # experiment: the model's area weight before a project's codings
+                            # earn another (``crossval.PRIOR_WEIGHTS``) set to W
+    ... [--no-gate]         # experiment: the weight chosen from the first coded passage on
+                            # (no MIN_WEIGHT_PASSAGES)
     ... [--area-weight W]   # experiment: the model's area weight fixed at W, from the first
                             # coded passage on (no MIN_WEIGHT_PASSAGES gate, no chooser)
 
@@ -16,8 +22,11 @@ with each group's paragraphs shuffled.
 DOMAIN.md only; README beside it) keeps each document in the order its author wrote it:
 reports with numbered sections and their headings, minutes with agenda points, interviews
 whose answers move between topics as conversations do. Here each group becomes one
-document in that order, headings included as their own lines; with ``--turns`` the
-interviews become speaker turns (one turn an answer, no questions: the context of a
+document in that order, headings included as their own lines. ``devset_blind3_da.jsonl``
+(237 paragraphs, 13 documents, also written from DOMAIN.md only) has the interviewer's
+questions: its interviews become speaker turns, "Interviewer:" before each question and
+"Ekspert:" before each answer (a label only where the speaker changes). With ``--turns``
+blind2's interviews become speaker turns (one turn an answer, no questions: the context of a
 passage is then its own answer only, the pessimistic case). ``--shuffle`` builds the older
 sets' groups in a random order instead (the other bound). Every paragraph is coded with its
 gold attention point (or area) and cross-cutting codes, then ``suggest --evaluate`` runs
@@ -38,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from suggest_eval import CROSS, DATA, load_devset  # noqa: E402
 
 BLIND2 = DATA / "devset_blind2_da.jsonl"
+BLIND3 = DATA / "devset_blind3_da.jsonl"
 #: blind2's cross-cutting keys (its README) -> the bundled codebook's keys.
 BLIND2_CROSS = {
     "cross_sector": "tvaersektoriel",
@@ -49,9 +59,9 @@ BLIND2_CROSS = {
 }
 
 
-def blind2_groups() -> dict[str, list[dict[str, Any]]]:
-    """blind2's documents, each in its author's order (headings included)."""
-    rows = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line]
+def blind2_groups(path: Path = BLIND2) -> dict[str, list[dict[str, Any]]]:
+    """blind2's (or blind3's) documents, each in its author's order (headings included)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r["group"], r["position"])):
         groups[row["group"]].append(row)
@@ -67,6 +77,20 @@ def shuffled_groups(name: str, seed: int) -> dict[str, list[dict[str, Any]]]:
     return {group: rng.sample(rows, len(rows)) for group, rows in sorted(groups.items())}
 
 
+def speaker_label(row: dict[str, Any], before: dict[str, Any] | None, interview: bool) -> str:
+    """The speaker label a line starts with: in an interview, when the speaker changes
+    (blind3 has the interviewer's questions; blind2 ``--turns`` makes every answer a turn)."""
+    if not interview or row.get("heading"):
+        return ""
+    speaker = row.get("speaker")
+    if speaker is None:
+        return "Ekspert: "
+    if before is not None and before.get("speaker") == speaker:
+        return ""
+    english = row.get("lang") == "en"
+    return "Interviewer: " if speaker == "interviewer" else ("Expert: " if english else "Ekspert: ")
+
+
 def build_project(
     folder: Path, groups: dict[str, list[dict[str, Any]]], cross: dict[str, str], turns: bool
 ) -> Any:
@@ -80,9 +104,10 @@ def build_project(
     project = open_project(folder / "ordered.qualcode", create=True)
     load_codebook(project, demo_codebook())
     for group, rows in groups.items():
-        interview = turns and rows[0]["style"] == "interview"
+        interview = (turns or "speaker" in rows[0]) and rows[0]["style"] == "interview"
         lines = [
-            ("Ekspert: " if interview and not r.get("heading") else "") + r["text"] for r in rows
+            speaker_label(r, rows[i - 1] if i else None, interview) + r["text"]
+            for i, r in enumerate(rows)
         ]
         text = "\n\n".join(lines) + "\n"
         path = folder / f"{group}.txt"
@@ -123,22 +148,45 @@ def fix_area_weight(weight: float) -> None:
     crossval.MIN_WEIGHT_PASSAGES = 0
 
 
+def set_prior(weight: float) -> None:
+    """The experiment behind ``--prior``: the model's area weight before the project's codings
+    earn it more (below ``MIN_WEIGHT_PASSAGES``, and what the chooser must beat)."""
+    import qualcode.suggest.crossval as crossval
+
+    crossval.PRIOR_WEIGHTS = crossval.ModelWeights(weight, 0.0)
+
+
 def main(argv: list[str]) -> None:
     from qualcode.suggest import evaluate
 
+    if "--prior" in argv:
+        set_prior(float(argv[argv.index("--prior") + 1]))
+    if "--no-gate" in argv:
+        import qualcode.suggest.crossval as crossval
+
+        crossval.MIN_WEIGHT_PASSAGES = 0
     if "--area-weight" in argv:
         fix_area_weight(float(argv[argv.index("--area-weight") + 1]))
     name = argv[0] if argv else "blind2"
     seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
-    if name == "blind2":
+    if name == "demo":
+        groups, cross, label = {}, {}, "the demo"
+    elif name == "blind2":
         groups, cross, label = blind2_groups(), BLIND2_CROSS, "authored order"
+    elif name == "blind3":
+        groups, cross, label = blind2_groups(BLIND3), BLIND2_CROSS, "authored order, with questions"
     elif "--shuffle" in argv:
         groups, cross, label = shuffled_groups(name, seed), CROSS, f"shuffled (seed {seed})"
     else:
         raise SystemExit("blind2, or blind|devset with --shuffle (area order: suggest_eval.py)")
     turns = "--turns" in argv
     with tempfile.TemporaryDirectory() as tmp:
-        project = build_project(Path(tmp), groups, cross, turns)
+        if name == "demo":
+            from qualcode.demo import build_demo
+
+            project, _ = build_demo(Path(tmp) / "demo.qualcode")
+        else:
+            project = build_project(Path(tmp), groups, cross, turns)
         report = evaluate(project, train=True)
         project.close()
     if "--json" in argv:

@@ -27,12 +27,12 @@ from sqlmodel import col
 from qualcode.db import Project
 from qualcode.models import TrainedModel
 from qualcode.progress import Progress, no_progress
+from qualcode.suggest import crossval
 from qualcode.suggest.calibration import area_probabilities, fit_temperature, reliability
 from qualcode.suggest.crossval import (
     BLOCK,
     MIN_WEIGHT_DOCUMENTS,
     MIN_WEIGHT_PASSAGES,
-    NO_WEIGHTS,
     CodedData,
     area_keys,
     choose_weights,
@@ -284,10 +284,10 @@ def evaluate(
     combined_items: list[_Item] = [(data.passages[i], data.evidence[i], probs[i]) for i in held]
     fold = passage_folds(data.passages, folds, seed)
     weights, curves = choose_model_weights(
-        scorer, combined_items, data.plain, [fold[i] for i in held]
+        scorer, combined_items, data.plain, [fold[i] for i in held], crossval.PRIOR_WEIGHTS
     )
     if len(data.passages) < MIN_WEIGHT_PASSAGES:
-        weights = NO_WEIGHTS  # as ``train_model`` would store it (``choose_weights``)
+        weights = crossval.PRIOR_WEIGHTS  # as ``train_model`` would store it
     result["model"] = _score_method("model", scorer, model_items, 1.0, data.plain)
     result["combined"] = _score_method(
         "codebook+model", scorer, combined_items, weights, data.plain

@@ -8,9 +8,10 @@ the areas' raw evidence at a share chosen per project on its own coded passages
 (``choose_neighbour_share``; ``with_area_votes``): like the self-trained vote they rank
 areas (and so attention points), name no word and carry no suggestion alone.
 
-Measured with a share of each document's paragraphs coded at random
-(``benchmarks/suggest_eval.py passages``): no share is chosen at a fifth coded; with four
-fifths coded the votes lift area top-1 on both development sets and on the demo.
+Measured with a share of each document's paragraphs coded at random (the passage curve of
+``suggest --evaluate``, ``curve.passage_curve``): on area-sorted development sets no share
+is chosen at a fifth coded; with four fifths coded the votes lift area top-1 on both
+development sets and on the demo.
 """
 
 from __future__ import annotations

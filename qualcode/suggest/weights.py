@@ -97,24 +97,26 @@ def choose_model_weight(
     level: str = "area",
     plain: frozenset[int] = frozenset(),
     folds: Sequence[int] | None = None,
+    prior: float = 0.0,
 ) -> tuple[float, dict[str, float]]:
     """The model's weight at ``level`` (``area`` or ``attention_point``) in the combination
     that ranks a right code first most often on held-out (out-of-fold) predictions; ties go
-    to the smaller weight. The model gets a weight only when it earns it: with ``folds``
-    (each item's fold, for the items coded at ``level``), only a weight that loses to the
-    codebook alone in no fold is a candidate; and if the passages the best weight wins over
-    the codebook alone outnumber those it loses by no more than one standard deviation of
-    chance (``sqrt(wins + losses)``, McNemar's), the weight is 0 — with a few documents
-    coded, the best of eleven weights is mostly luck, and one held-out document it hurts
-    says the next may be hurt too."""
+    to the smaller weight. A weight other than ``prior`` (the weight a project starts with,
+    ``crossval.PRIOR_WEIGHTS``) must earn its place: with ``folds`` (each item's fold, for
+    the items coded at ``level``), only a weight that loses to the prior in no fold is a
+    candidate; and if the passages the best weight wins over the prior outnumber those it
+    loses by no more than one standard deviation of chance (``sqrt(wins + losses)``,
+    McNemar's), the prior stays — with a few documents coded, the best of eleven weights is
+    mostly luck, and one held-out document it hurts says the next may be hurt too."""
+    prior = min(WEIGHT_GRID, key=lambda w: abs(w - prior))
     hits = {w: _hits(scorer, items, w, level, plain) for w in WEIGHT_GRID}
     curve = {w: (sum(h) / len(h) if h else 0.0) for w, h in hits.items()}
-    safe = [w for w in WEIGHT_GRID if _fold_safe(hits[w], hits[0.0], folds)]
+    safe = [w for w in WEIGHT_GRID if _fold_safe(hits[w], hits[prior], folds)]
     best = max(safe, key=lambda w: (sum(hits[w]), -w))
-    wins = sum(b and not a for a, b in zip(hits[0.0], hits[best], strict=True))
-    losses = sum(a and not b for a, b in zip(hits[0.0], hits[best], strict=True))
+    wins = sum(b and not a for a, b in zip(hits[prior], hits[best], strict=True))
+    losses = sum(a and not b for a, b in zip(hits[prior], hits[best], strict=True))
     if wins - losses <= math.sqrt(wins + losses):
-        best = 0.0
+        best = prior
     return best, {f"{w:.1f}": round(v, 3) for w, v in curve.items()}
 
 
@@ -137,13 +139,16 @@ def choose_model_weights(
     items: Sequence[Item],
     plain: frozenset[int] = frozenset(),
     folds: Sequence[int] | None = None,
+    prior: ModelWeights = ModelWeights(0.0, 0.0),
 ) -> tuple[ModelWeights, dict[str, dict[str, float]]]:
     """The model's weights for areas and attention points, chosen apart
     (``choose_model_weight``; ``folds``: each item's cross-validation fold), and the top-1
     per weight at each level."""
     area, area_curve = choose_model_weight(
-        scorer, items, "area", folds=_level_folds(scorer, items, folds, "area")
+        scorer, items, "area", folds=_level_folds(scorer, items, folds, "area"), prior=prior.area
     )
     point_folds = _level_folds(scorer, items, folds, "attention_point")
-    point, point_curve = choose_model_weight(scorer, items, "attention_point", plain, point_folds)
+    point, point_curve = choose_model_weight(
+        scorer, items, "attention_point", plain, point_folds, prior.attention_point
+    )
     return ModelWeights(area, point), {"area": area_curve, "attention_point": point_curve}

@@ -166,3 +166,44 @@ def test_attention_points_in_a_report_follow_the_paragraph(
     }
     assert "6.2" in codes_at[first] and "6.4" not in codes_at[first]
     assert "6.4" in codes_at[second]
+
+
+def test_the_prior_weight_stays_unless_the_codings_beat_it(scorer: CodebookScorer) -> None:
+    """A project starts with the model at ``prior``: a tie or a gain within chance keeps it,
+    and codings on which it ranks wrong take it away."""
+    agreeing = _items(60, True, True)  # every weight ranks right: a tie keeps the prior
+    assert choose_model_weight(scorer, agreeing, prior=0.3)[0] == 0.3
+    assert choose_model_weight(scorer, agreeing)[0] == 0.0
+    right = _items(30, True, True)
+    lucky = right + _items(2, False, True) + _items(1, True, False)
+    assert choose_model_weight(scorer, lucky, prior=0.3)[0] == 0.3
+    misleading = []  # the codebook is right by a little, the model wrong by a lot
+    for passage, _, _ in _items(60, True, False):
+        (gold,) = passage.codes
+        wrong = str(int(gold) % 6 + 1)
+        evidence = {gold: CodeScore(1.0), wrong: CodeScore(0.9)}
+        misleading.append((passage, evidence, {wrong: 0.9, gold: 0.0}))
+    assert choose_model_weight(scorer, misleading, prior=0.3)[0] == 0.0
+
+
+def test_a_project_with_few_codings_gets_the_prior(demo_project: Project) -> None:
+    """Below ``MIN_WEIGHT_PASSAGES`` no weight is chosen: the stored model carries the prior
+    (not the codebook alone), and ``suggest`` mixes the model in."""
+    from sqlmodel import col, delete, select
+
+    from qualcode.models import Coding, Document
+    from qualcode.suggest import train_model
+    from qualcode.suggest.crossval import MIN_WEIGHT_PASSAGES, PRIOR_WEIGHTS
+
+    with demo_project.transaction() as s:
+        ids = sorted(d for d in s.exec(select(Document.id)) if d is not None)
+        s.execute(delete(Coding).where(col(Coding.document_id).not_in(ids[:2])))
+    meta = train_model(demo_project, iterations=2)
+    assert 4 <= meta["passages"] < MIN_WEIGHT_PASSAGES
+    assert PRIOR_WEIGHTS.area > 0.0
+    assert (meta["model_weight"], meta["point_model_weight"]) == (
+        PRIOR_WEIGHTS.area,
+        PRIOR_WEIGHTS.attention_point,
+    )
+    rows = suggest(demo_project, ids[3])
+    assert any(r["method"] == "codebook+model" for r in rows)
