@@ -189,7 +189,8 @@ def test_cli_evaluate_json_on_the_demo(demo_path: Path, cli) -> None:  # type: i
     )
     assert code == 0 and "area top-1" in out
     assert "per area" in out and "per attention point" in out
-    assert "learning curve" in out and "model weight chosen by cross-validation" in out
+    assert "learning curve" in out and "model weight beside the codebook: areas" in out
+    assert "chosen by cross-validation over the coded passages" in out  # the demo: 100+
     # both curves, each point with the lowest-highest of its draws
     assert "20% of documents coded" in out and "20% of passages coded" in out
     assert re.search(r"combined [0-9.]+ \([0-9.]+-[0-9.]+\)", out)
