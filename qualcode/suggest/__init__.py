@@ -9,15 +9,16 @@ Two sources combine:
    generally (wordfreq). A word matches a term when its lemma equals the term's, or when
    it is a compound that starts or ends with a long keyword and whose other part is a word
    (``palliationssygeplejerske`` → ``palliation``). An area collects its own evidence and
-   its attention points'; in a report the nearest heading that names a code counts too.
+   its attention points'; in a report the nearest heading that names a code counts a quarter.
    Area evidence becomes a calibrated probability (``calibration``). Works before
    anything is coded, and learns from the project's own uncoded text (``selftrain``: the
    sentences it is sure of teach a classifier whose area vote ranks the rest).
 2. **A text classifier** (``linear``: TF-IDF over lemmas, an area softmax and per-code
    logistic regressions, with the codebook's area probabilities as an input weighed by one
    learnt weight) trained locally on the project's codings (``train_model``), stored in
-   ``TrainedModel`` as bytes; its weight beside the codebook is chosen per project by
-   grouped cross-validation. In documents without speaker turns the text around a passage
+   ``TrainedModel`` as bytes; its weight beside the codebook starts at
+   ``crossval.PRIOR_WEIGHTS`` and is chosen per project by grouped cross-validation once
+   100 passages are coded. In documents without speaker turns the text around a passage
    counts less and attention points are ranked on its own words (``evidence``).
 
 The unit of a suggestion is a sentence outside any coding and outside the interviewer's
