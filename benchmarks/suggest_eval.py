@@ -4,7 +4,8 @@
     python benchmarks/suggest_eval.py blind [--no-train] [--json]    # the blind dev set
     python benchmarks/suggest_eval.py demo [--no-train] [--json]
     python benchmarks/suggest_eval.py headings [--no-headings] [--json]  # blind reports
-    python benchmarks/suggest_eval.py paragraphs [devset|blind]  # codebook alone, per paragraph
+    python benchmarks/suggest_eval.py paragraphs [devset|blind|blind2|blind3]  # codebook alone,
+        # each paragraph alone
     python benchmarks/suggest_eval.py confusion [devset|blind]   # which areas steal from which
 
 Two dev sets: ``devset_da.jsonl`` (216 paragraphs, written by a helper who had seen the
@@ -32,7 +33,13 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).parent / "data"
-SETS = {"devset": DATA / "devset_da.jsonl", "blind": DATA / "devset_blind_da.jsonl"}
+SETS = {
+    "devset": DATA / "devset_da.jsonl",
+    "blind": DATA / "devset_blind_da.jsonl",
+    # read in their authors' order by suggest_ordered.py; here area-sorted or alone
+    "blind2": DATA / "devset_blind2_da.jsonl",
+    "blind3": DATA / "devset_blind3_da.jsonl",
+}
 DEVSET = SETS["devset"]
 CROSS = {
     "ulighed": "ulighed",
@@ -41,12 +48,20 @@ CROSS = {
     "ressourcer": "kapacitet",
     "digital": "digital",
     "patientinddragelse": "inddragelse",
+    # blind2's and blind3's keys
+    "cross_sector": "tvaersektoriel",
+    "inequality": "ulighed",
+    "capacity_resources": "kapacitet",
+    "data_monitoring": "data",
+    "patient_involvement": "inddragelse",
 }
 
 
 def load_devset(name: str = "devset") -> list[dict[str, Any]]:
+    """A dev set's labelled paragraphs (blind2's and blind3's headings and questions left out)."""
     text = SETS[name].read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [r for r in rows if r.get("area") and not r.get("heading")]
 
 
 def build_devset_project(
