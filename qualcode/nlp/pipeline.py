@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Bump when annotation changes, so stored tokens are rebuilt (``annotate_missing``).
-NLP_VERSION = "qc-nlp-4"  # 4: shared forms get their lemma from the word before
+NLP_VERSION = "qc-nlp-5"  # 4: shared forms get their lemma from the word before; 5: soft
+# hyphens and zero-width joiners inside a word are not part of its form (``_lexeme``)
 LANGUAGES = ("da", "en")
 BATCH_SIZE = 16
 CHUNK_CHARS = 20_000  # characters per piece handed to spaCy
@@ -73,6 +74,22 @@ _DA_PLURALS = (("hederne", 5), ("heder", 2), ("ningerne", 5), ("ninger", 2))
 _MIN_TAIL = 5  # shortest known word a compound may end in
 _DA_PREFIXES = frozenset({"u", "mis", "gen", "van"})  # prefixes a known word may carry
 _MIN_STEM = 4
+_MIN_LINKED_HEAD = 7  # an unknown head this long ending in a linking "s" starts a compound
+_MIN_LINKED_TAIL = 6  # ... of a known last part this long ("palliations" + "indsats")
+
+
+def _linked_head(head: str, tail: str) -> bool:
+    """An unknown head that still marks a compound: long, ending in the linking ``s``, before
+    a long known last part (the table lacks many domain nouns: ``palliations`` +
+    ``indsats``; ``vævsagnos`` + ``tiske`` is too short a tail to count)."""
+    return (
+        len(head) >= _MIN_LINKED_HEAD
+        and len(tail) >= _MIN_LINKED_TAIL
+        and head[-1] == "s"
+        and head[-2] != "s"
+    )
+
+
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 _lock = threading.Lock()
 
@@ -191,6 +208,8 @@ class Lemmatizer:
         return None
 
     def _head_known(self, head: str) -> bool:
+        """Whether ``head`` can start a compound: a known word or prefix, or a known word
+        with a linking ``s`` or ``e``."""
         if head in _DA_PREFIXES or head in self._table:
             return True
         return len(head) > 3 and head[-1] in "se" and head[:-1] in self._table
@@ -200,8 +219,11 @@ class Lemmatizer:
         for i in range(1, len(lower) - _MIN_TAIL + 1):
             tail = lower[i:]
             lemma = self._table.get(tail)
-            if lemma is None or len(lemma) < _MIN_TAIL or not self._head_known(lower[:i]):
+            if lemma is None or len(lemma) < _MIN_TAIL:
                 continue  # "epik" + "riser" (-> "rise") is no compound: the lemma is too short
+            head = lower[:i]
+            if not self._head_known(head) and not _linked_head(head, tail):
+                continue
             key = _DA_EXCEPTIONS.get(tail, str(lemma).lower())
             return lower[:i] + key
         return None
@@ -351,6 +373,18 @@ _RUN_CACHE: dict[str, dict[str, tuple[tuple[tuple[int, _Lexeme], ...], bool]]] =
 _CACHE_LIMIT = 2_000_000
 
 
+# Characters a word may carry that no reader sees: the soft hyphen (text from web pages and
+# Word's optional hyphens: "Palliations\u00adindsatsen"), zero-width joiners, word joiner.
+_INVISIBLE = re.compile("[\u00ad\u200c\u200d\u2060]")
+
+
+def _visible(word: str) -> str:
+    """The word as a reader sees it (the text keeps its offsets: only the index forgets)."""
+    if not _INVISIBLE.search(word):
+        return word
+    return _INVISIBLE.sub("", word) or word
+
+
 def _lexeme(lang: str, word: str) -> _Lexeme:
     """(length, lower, lemma key, is_stop, is_punct, is_space, ends a sentence) of a word
     form, cached."""
@@ -358,11 +392,12 @@ def _lexeme(lang: str, word: str) -> _Lexeme:
     info = cache.get(word)
     if info is None:
         lem = lemmatizer(lang)
-        lower = word.lower()
+        form = _visible(word)
+        lower = form.lower()
         info = (
             len(word),
             lower,
-            lem.key(word),
+            lem.key(form),
             lower in lem.stop_words,
             is_punct(word),
             word.isspace(),
@@ -498,6 +533,7 @@ def query_words(query: str, lang: str = "da", lemmas: bool = True) -> list[tuple
     tokenizer splits it (``tests/nlp/test_query_words.py`` holds the two to each other);
     anything else (``nr. 12``, ``og/eller``, ``10.30``) goes through the tokenizer itself.
     """
+    query = _INVISIBLE.sub("", query)  # a query pasted from a text with soft hyphens
     plain = _plain_words(query) if _language(lang) == "da" else None
     if plain is not None:
         key = lemmatizer(lang).key if lemmas else None

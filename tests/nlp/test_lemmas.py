@@ -50,6 +50,10 @@ def test_paradigms_collapse_and_rarely_merge() -> None:
         (["kræftpakke", "kræftpakken", "kræftpakker", "kræftpakkerne"], "kræftpakke"),
         (["mistanke", "mistanker", "mistanken"], "mistanke"),
         (["Palliationen", "palliation"], None),
+        # an unknown first part before a linking "s" and a long known last part
+        (["palliationsindsats", "palliationsindsatsen", "palliationsindsatser"], None),
+        (["inklusionskriterium", "inklusionskriterier", "inklusionskriteriet"], None),
+        (["vævsagnostisk", "vævsagnostiske"], None),  # "vævsagnos" + "tiske" is no compound
     ],
 )
 def test_forms_share_one_lemma(forms: list[str], lemma: str | None) -> None:
@@ -98,3 +102,18 @@ def test_installs_of_the_same_table_share_one_cache_file(
     copy.write_bytes(gzip.compress(json.dumps({"planen": "plan"}).encode()))  # other data
     assert lt.LemmaTable("da").get("planen") == "plan"
     assert len(list((tmp_path / "cache").glob("da_lemma_*.sqlite"))) == 2
+
+
+def test_soft_hyphens_are_no_part_of_a_word() -> None:
+    """Text from web pages and Word's optional hyphens carries U+00AD inside words: the index
+    and the query see the word a reader sees; the token keeps its place in the text."""
+    from qualcode.nlp.pipeline import annotate_text, query_words
+
+    text = "Palliations\u00adindsatsen og kræft\u00adopfølgningen"
+    tokens = annotate_text(text).tokens
+    words = [(lower, lemma) for _, _, _, lower, lemma, _ in tokens]
+    assert words[0] == ("palliationsindsatsen", lemma_key("palliationsindsatsen"))
+    assert words[-1] == ("kræftopfølgningen", lemma_key("kræftopfølgningen"))
+    first = tokens[0]
+    assert text[first[1] : first[2]] == "Palliations\u00adindsatsen"
+    assert query_words("palliations\u00adindsatsen") == query_words("palliationsindsatsen")

@@ -71,6 +71,21 @@ def test_lemma_finds_inflected_and_capitalised_forms(corpus: Project) -> None:
     assert sorted(texts) == ["Symptomerne", "symptom", "symptomer", "symptomer", "symptomer"]
 
 
+def test_a_word_with_soft_hyphens_is_found(project: Project, tmp_path: Path) -> None:
+    """Text pasted from a web page or a Word file with optional hyphens carries U+00AD inside
+    long words: exact and lemma search find them, and the hit is the text as stored."""
+    path = tmp_path / "referat.txt"
+    path.write_text(
+        "Palliations\u00adindsatsen er spredt. Palliationsindsats i alle kommuner.\n",
+        encoding="utf-8",
+    )
+    (outcome,) = import_files(project, [path], kind="document")
+    assert outcome.status == "imported"
+    lemma = _texts(search(project, "palliationsindsats", mode="lemma"))
+    assert sorted(lemma) == sorted(["Palliations\u00adindsatsen", "Palliationsindsats"])
+    assert _texts(search(project, "palliationsindsatsen")) == ["Palliations\u00adindsatsen"]
+
+
 def test_lemma_phrase_keeps_word_order_and_adjacency(corpus: Project) -> None:
     texts = _texts(search(corpus, "uspecifik symptom", mode="lemma"))
     assert sorted(texts) == ["uspecifikke symptomer", "uspecifikke symptomer"]
