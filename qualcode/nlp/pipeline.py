@@ -67,6 +67,8 @@ _DA_EXCEPTIONS = {
     "borger": "borger", "forsker": "forsker", "analyser": "analyse", "klar": "klar",
     "ulige": "ulig", "lokale": "lokal", "centret": "center", "pakkerne": "pakke",
     "tids": "tid", "tolkerne": "tolk",
+    # the table gives "eg" (oak) and "egn" (region): "egen læge", "egne læger", "eget hjem"
+    "egen": "egen", "eget": "egen", "egne": "egen",
 }  # fmt: skip
 # Plural endings of noun suffixes that are never anything else: the table sometimes lists a
 # compound's plural as its own lemma ("borgerrettigheder").

@@ -54,6 +54,7 @@ def test_paradigms_collapse_and_rarely_merge() -> None:
         (["palliationsindsats", "palliationsindsatsen", "palliationsindsatser"], None),
         (["inklusionskriterium", "inklusionskriterier", "inklusionskriteriet"], None),
         (["vævsagnostisk", "vævsagnostiske"], None),  # "vævsagnos" + "tiske" is no compound
+        (["egen", "eget", "egne"], "egen"),  # not "eg" (oak) and "egn" (region)
     ],
 )
 def test_forms_share_one_lemma(forms: list[str], lemma: str | None) -> None:
