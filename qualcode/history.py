@@ -22,6 +22,7 @@ from qualcode.db import Project, WriteScope, lock_coder
 from qualcode.errors import ConflictError
 from qualcode.models import ActionLog, Code, Coding, Memo, Quote, Suggestion, utcnow
 from qualcode.store.fastpath import log_action
+from qualcode.store.light import chunked
 
 
 def _columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
@@ -141,13 +142,6 @@ def record_action(
     )
 
 
-_IN_CHUNK = 900  # ids in one SQL ``IN (...)``
-
-
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
-
-
 def _row_values(snap: dict[str, Any], model: type[Coding] | type[Code] = Coding) -> dict[str, Any]:
     """A snapshot as column values (dates parsed back), for a bulk insert."""
     data: dict[str, Any] = {}
@@ -168,13 +162,13 @@ def _apply(session: Session, payload: dict[str, Any], reverse: bool) -> None:
     to_delete = payload["added"] if reverse else payload["removed"]
     to_insert = payload["removed"] if reverse else payload["added"]
     session.flush()
-    for chunk in _chunks([int(snap["id"]) for snap in to_delete]):
+    for chunk in chunked([int(snap["id"]) for snap in to_delete]):
         session.execute(
             delete(Coding).where(col(Coding.id).in_(chunk)),
             execution_options={"synchronize_session": "fetch"},
         )
     taken: dict[int, str] = {}
-    for chunk in _chunks([int(snap["id"]) for snap in to_insert]):
+    for chunk in chunked([int(snap["id"]) for snap in to_insert]):
         stmt = select(Coding.id, Coding.guid).where(col(Coding.id).in_(chunk))
         taken.update((int(i), g) for i, g in session.connection().execute(stmt).all())
     rows = []

@@ -25,7 +25,7 @@ from qualcode.nlp.pipeline import NLP_VERSION, lemma_key, lemmatizer, query_word
 from qualcode.nlp.tokenize import is_punct, tokenizer
 from qualcode.postings import decode
 from qualcode.search_rows import DocumentCount, SearchHit, SearchResult
-from qualcode.store.light import Reader, in_list
+from qualcode.store.light import Reader, chunked, in_list, rows_in
 
 MODES = ("exact", "lemma", "fuzzy")
 DEFAULT_FUZZY_SCORE = 85.0
@@ -34,7 +34,6 @@ MAX_WORDS = 8
 _MIN_TYPO = 5  # a query word shorter than this matches only itself in fuzzy mode
 _INNER_COMPOUND = 7  # from this length a query word may also sit inside a compound
 _FUZZY_COMPOUND = 8  # from this length a compound's first/last part may carry a typo
-_SQL_IN_CHUNK = 900
 # How a fuzzy-mode hit matched, best first: hits are shown in this order, then by score.
 MATCH_RANK = {"exact": 0, "lemma": 1, "compound": 2, "fuzzy": 3}
 
@@ -71,14 +70,8 @@ _DOCUMENTS = "SELECT id, title, kind FROM document"
 _DOCUMENT_STAMP = "SELECT max(id), count(id) FROM document"
 _LANGUAGES = "SELECT DISTINCT language FROM document"
 _TEXTS = "SELECT id, text FROM document WHERE id IN ({documents})"
-_TURNS = 'SELECT document_id, start, "end", speaker FROM turn WHERE document_id IN ({documents})'
+_TURNS = 'SELECT document_id, start, "end", speaker FROM turn WHERE document_id IN ({values})'
 _STALE = "SELECT count(*) FROM document WHERE nlp_version IS NULL OR nlp_version != :version"
-
-
-def _chunks(values: Iterable[Any], size: int = _SQL_IN_CHUNK) -> Iterator[list[Any]]:
-    items = list(values)
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _terms(rows: Iterable[tuple[Any, ...]]) -> dict[int, TermInfo]:
@@ -88,11 +81,8 @@ def _terms(rows: Iterable[tuple[Any, ...]]) -> dict[int, TermInfo]:
 def find_terms(reader: Reader, column: str, values: list[str]) -> dict[int, TermInfo]:
     """Terms that occur whose ``lower`` (or ``lemma``, by ``column``) is one of ``values``."""
     name = "lemma" if column == "lemma" else "lower"
-    out: dict[int, TermInfo] = {}
-    for chunk in _chunks(sorted(set(values))):
-        placeholders, params = in_list("v", chunk)
-        out.update(_terms(reader.rows(_TERMS.format(column=name, values=placeholders), params)))
-    return out
+    sql = _TERMS.format(column=name, values="{values}")
+    return _terms(rows_in(reader, sql, sorted(set(values))))
 
 
 def compound_terms(reader: Reader, head: str) -> dict[int, TermInfo]:
@@ -118,7 +108,7 @@ def occurrences(
 ) -> Iterator[tuple[int, int, int, int, int]]:
     """``(document_id, ordinal, start, end, term_id)`` of every occurrence of these terms
     (in no particular order), in the documents of ``doc_filter`` if given."""
-    for chunk in _chunks(sorted(terms)):
+    for chunk in chunked(sorted(terms)):
         for doc_id, term_id, data in reader.rows(*_where_documents(_POSTINGS, chunk, doc_filter)):
             length = len(terms[int(term_id)].lower)
             for ordinal, start, end in decode(bytes(data), length):
@@ -130,7 +120,7 @@ def count_occurrences(
 ) -> int:
     """How often these terms occur (in ``doc_filter``'s documents if given)."""
     total = 0
-    for chunk in _chunks(sorted(set(term_list))):
+    for chunk in chunked(sorted(set(term_list))):
         total += int(reader.rows(*_where_documents(_COUNT, chunk, doc_filter))[0][0] or 0)
     return total
 
@@ -287,7 +277,7 @@ def _contexts(
 ) -> dict[tuple[int, int, int], tuple[str, str, str]]:
     """Left context, matched text and right context for each span (texts read once each)."""
     out: dict[tuple[int, int, int], tuple[str, str, str]] = {}
-    for chunk in _chunks(sorted({d for d, _, _ in spans})):
+    for chunk in chunked(sorted({d for d, _, _ in spans})):
         placeholders, params = in_list("d", chunk)
         texts = {
             int(i): str(t) for i, t in reader.rows(_TEXTS.format(documents=placeholders), params)
@@ -305,10 +295,8 @@ def _contexts(
 def _speakers(reader: Reader, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int], str]:
     """The speaker label of the turn each hit starts in (interviews), by (document, start)."""
     turns: dict[int, list[tuple[int, int, str]]] = {}
-    for chunk in _chunks(sorted({d for d, _, _ in spans})):
-        placeholders, params = in_list("d", chunk)
-        for d, st, en, speaker in reader.rows(_TURNS.format(documents=placeholders), params):
-            turns.setdefault(int(d), []).append((int(st), int(en), str(speaker)))
+    for d, st, en, speaker in rows_in(reader, _TURNS, sorted({d for d, _, _ in spans})):
+        turns.setdefault(int(d), []).append((int(st), int(en), str(speaker)))
     starts: dict[int, list[int]] = {}
     for d, rows in turns.items():
         rows.sort()

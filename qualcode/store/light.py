@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -59,6 +59,26 @@ def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
     (plain named parameters, so the same text runs on sqlite3 and through SQLAlchemy)."""
     params = {f"{name}_{i}": v for i, v in enumerate(values)}
     return ", ".join(f":{key}" for key in params) or "NULL", params
+
+
+IN_CHUNK = 900  # values in one SQL ``IN (...)``: below SQLite's old limit of 999 parameters
+
+
+def chunked(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """``values`` in lists of at most ``size``, one ``IN (...)`` each."""
+    items = list(values)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def rows_in(
+    reader: Reader, sql: str, values: Iterable[Any], params: Mapping[str, Any] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` whose ``{values}`` is an ``IN`` list of ``values``, read a chunk
+    (``IN_CHUNK``) at a time; ``params``: its other parameters."""
+    for chunk in chunked(values):
+        marks, named = in_list("v", chunk)
+        yield from reader.rows(sql.format(values=marks), {**(params or {}), **named})
 
 
 @dataclass

@@ -22,14 +22,21 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from qualcode.errors import ProjectError
 from qualcode.store import sqlite_setup
-from qualcode.store.light import Reader, connect_file, is_current, sqlite_contents_with
+from qualcode.store.light import (
+    Reader,
+    chunked,
+    connect_file,
+    in_list,
+    is_current,
+    sqlite_contents_with,
+)
 
 if TYPE_CHECKING:
     from qualcode.db import Project
@@ -96,6 +103,16 @@ def sqlite_value(value: Any) -> Any:
     return value
 
 
+def execute_in(
+    writer: Writer, sql: str, values: Iterable[Any], params: Mapping[str, Any] | None = None
+) -> None:
+    """``sql`` once per chunk of ``values`` (``store.light.rows_in``'s write twin): its
+    ``{values}`` becomes the chunk's ``IN`` list."""
+    for chunk in chunked(values):
+        marks, named = in_list("v", chunk)
+        writer.execute(sql.format(values=marks), {**(params or {}), **named})
+
+
 def insert_sql(table: str, columns: tuple[str, ...], style: str = "?") -> str:
     """``INSERT INTO table ("a", "b") VALUES (?, ?)`` (names quoted: ``end`` is a keyword)."""
     names = ", ".join(f'"{c}"' for c in columns)
@@ -114,15 +131,19 @@ class SqliteWriter:
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, dict(params or {})).fetchall()
 
+    @staticmethod
+    def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {k: sqlite_value(v) for k, v in (params or {}).items()}
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        self._conn.execute(sql, {k: sqlite_value(v) for k, v in (params or {}).items()})
+        self._conn.execute(sql, self._params(params))
 
     def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._conn.executemany(sql, rows)
 
     def insert_id(self, sql: str, params: Mapping[str, Any]) -> int:
-        row = self._conn.execute(sql, {k: sqlite_value(v) for k, v in params.items()}).fetchone()
+        row = self._conn.execute(sql, self._params(params)).fetchone()
         assert row is not None, "INSERT ... RETURNING id returned no row"
         return int(row[0])
 

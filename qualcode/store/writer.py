@@ -59,7 +59,7 @@ class SessionWriter(SessionReader):
         ordinary Core path (the dialect's quoting and batching).
         """
         conn = self._session.connection()
-        if conn.dialect.name == "sqlite":
+        if self.dialect == "sqlite":
             sql = insert_sql(table, columns)
             for i in range(0, len(rows), _CHUNK):
                 conn.exec_driver_sql(sql, rows[i : i + _CHUNK])
