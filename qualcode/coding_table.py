@@ -27,6 +27,7 @@ from typing import TypedDict
 
 from qualcode.consent import Person, RedactionDict, Redactor, export_redactor
 from qualcode.errors import ExportError
+from qualcode.participants import read_people
 from qualcode.safe_write import atomic_write_bytes
 from qualcode.store.light import Reader
 
@@ -61,29 +62,6 @@ def safe_cell(value: object) -> str:
     """A value as cell text that no spreadsheet reads as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """A participant as plain data (a ``consent.Person``), read without the ORM."""
-
-    id: int
-    name: str
-    title: str
-    organisation: str
-    expertise: str
-    consent: str
-    pseudonym: str
-    email: str
-
-
-def people_with(reader: Reader) -> list[PersonRow]:
-    """Every participant, in id order."""
-    found = reader.rows(
-        "SELECT id, name, title, organisation, expertise, consent, pseudonym, email "
-        "FROM participant ORDER BY id"
-    )
-    return [PersonRow(int(i), *(str(v or "") for v in rest)) for i, *rest in found]
 
 
 class RedactionMemo:
@@ -292,7 +270,7 @@ def coding_rows(
 def csv_table(reader: Reader, *, full: bool = False) -> tuple[bytes, int, RedactionDict]:
     """The CSV file's bytes (UTF-8 with a BOM, CRLF), its number of codings and what was
     redacted; names as consent allows (``full``: the team's own copy)."""
-    people = people_with(reader)
+    people = read_people(reader)
     memo = RedactionMemo(export_redactor(people, full=full))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -89,7 +89,7 @@ _WINDOWS_RESERVED = frozenset(
 
 class Person(Protocol):
     """What consent reads of a participant: a ``models.Participant`` row, or plain data read
-    without the ORM (``coding_table.PersonRow``)."""
+    without the ORM (``participants.PersonRow``)."""
 
     @property
     def id(self) -> int | None: ...

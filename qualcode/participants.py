@@ -11,10 +11,11 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from qualcode.consent import Person
 from qualcode.consent import attribution as attribution  # consent renders names
 from qualcode.consent import default_pseudonym as default_pseudonym
 from qualcode.consent import pseudonym as pseudonym
@@ -246,36 +247,31 @@ def list_participants(project: Project) -> list[ParticipantRow]:
         return [participant_dict(p) for p in people]
 
 
-class Person(Protocol):
-    """What linking needs of a participant: an ORM ``Participant`` or a plain row
-    (``importing``'s light path)."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def pseudonym(self) -> str: ...
-
-
-P = TypeVar("P", bound=Person)
+P = TypeVar("P", bound=Person)  # an ORM ``Participant`` or a ``PersonRow``
 
 
 @dataclass(frozen=True)
 class PersonRow:
-    """A participant as linking reads it in plain SQL (``read_people``)."""
+    """A participant as plain data (a ``consent.Person``), read without the ORM: by the
+    import's light path (speaker links), the codings table and the exchange tables."""
 
     id: int
     name: str
+    title: str
+    organisation: str
+    expertise: str
+    consent: str
     pseudonym: str
+    email: str
 
 
 def read_people(reader: Reader) -> list[PersonRow]:
     """Every participant, in id order, through a ``store.light.Reader`` (either path)."""
-    rows = reader.rows("SELECT id, name, pseudonym FROM participant ORDER BY id")
-    return [PersonRow(int(i), name, pseudonym) for i, name, pseudonym in rows]
+    found = reader.rows(
+        "SELECT id, name, title, organisation, expertise, consent, pseudonym, email "
+        "FROM participant ORDER BY id"
+    )
+    return [PersonRow(int(i), *(str(v or "") for v in rest)) for i, *rest in found]
 
 
 def resolve_participant(session: Session, name: str) -> Participant:

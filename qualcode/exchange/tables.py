@@ -19,18 +19,17 @@ from sqlmodel import Session, col, select
 
 from qualcode.coding_table import (
     CSV_COLUMNS,
-    PersonRow,
     RedactionMemo,
     TableResult,
     coding_rows,
     export_csv_with,
-    people_with,
     safe_cell,
     write_export,
 )
 from qualcode.consent import Person, Redactor, export_redactor
 from qualcode.db import Project
 from qualcode.models import Code, Coding, Document, Quote
+from qualcode.participants import PersonRow, read_people
 from qualcode.store.reader import SessionReader
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ def build_tables(project: Project, *, full: bool = False) -> tuple[Tables, Redac
     tables = Tables()
     with project.session() as s:
         reader = SessionReader(s)
-        participants = people_with(reader)
+        participants = read_people(reader)
         redactor = export_redactor(participants, full=full)
         people: dict[int, Person] = {p.id: p for p in participants}
         memo = RedactionMemo(redactor)
