@@ -67,32 +67,64 @@ def load_devset(name: str = "devset") -> list[dict[str, Any]]:
 def build_devset_project(
     folder: Path, name: str = "devset", rows: list[dict[str, Any]] | None = None
 ) -> Any:
+    """A dev set as one document a group, its paragraphs in area order (``build_project``)."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in load_devset(name) if rows is None else rows:
+        groups[row["group"]].append(row)
+    ordered = {g: sorted(rs, key=lambda r: r["area"]) for g, rs in sorted(groups.items())}
+    return build_project(folder, ordered, CROSS, turns=False)
+
+
+def speaker_label(row: dict[str, Any], before: dict[str, Any] | None, interview: bool) -> str:
+    """The speaker label a line starts with: in an interview, when the speaker changes
+    (blind3 has the interviewer's questions; blind2 ``--turns`` makes every answer a turn)."""
+    if not interview or row.get("heading"):
+        return ""
+    speaker = row.get("speaker")
+    if speaker is None:
+        return "Ekspert: "
+    if before is not None and before.get("speaker") == speaker:
+        return ""
+    english = row.get("lang") == "en"
+    return "Interviewer: " if speaker == "interviewer" else ("Expert: " if english else "Ekspert: ")
+
+
+def build_project(
+    folder: Path, groups: dict[str, list[dict[str, Any]]], cross: dict[str, str], turns: bool
+) -> Any:
+    """One document a group, its lines in the order given; gold codings on the paragraphs."""
     from qualcode.codebook import load_codebook
     from qualcode.coding import apply_code
     from qualcode.db import open_project
     from qualcode.demo import demo_codebook
     from qualcode.importing import import_files
 
-    project = open_project(folder / "devset.qualcode", create=True)
+    project = open_project(folder / "ordered.qualcode", create=True)
     load_codebook(project, demo_codebook())
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in load_devset(name) if rows is None else rows:
-        groups[row["group"]].append(row)
-    for group, rows in sorted(groups.items()):
-        rows.sort(key=lambda r: r["area"])
-        text = "\n\n".join(r["text"] for r in rows) + "\n"
+    for group, rows in groups.items():
+        interview = (turns or "speaker" in rows[0]) and rows[0]["style"] == "interview"
+        lines = [
+            speaker_label(r, rows[i - 1] if i else None, interview) + r["text"]
+            for i, r in enumerate(rows)
+        ]
+        text = "\n\n".join(lines) + "\n"
         path = folder / f"{group}.txt"
         path.write_text(text, encoding="utf-8")
         langs = [r.get("lang") or "da" for r in rows]
+        kind = "interview" if interview else "document"
         lang = max(set(langs), key=langs.count)
-        import_files(project, [path], kind="document", language=lang)
+        (outcome,) = import_files(project, [path], kind=kind, language=lang, title=group)
+        if outcome.status != "imported":
+            raise SystemExit(f"{group}: {outcome.message}")
         pos = 0
         for r in rows:
             start = text.index(r["text"], pos)
-            end = start + len(r["text"])
-            pos = end
-            for code in [r["attention_point"] or r["area"]] + [
-                CROSS.get(c, c) for c in r["cross_cutting"]
+            end = pos = start + len(r["text"])
+            if r.get("heading") or not r.get("area"):
+                continue
+            for code in [
+                r["attention_point"] or r["area"],
+                *(cross.get(c, c) for c in r["cross_cutting"]),
             ]:
                 apply_code(project, group, code, start, end, "gold")
     return project
