@@ -245,7 +245,11 @@ def _print_suggestions(
             f"trained on {trained['passages']} coded passages "
             f"({len(trained['labels'])} codes, {trained['iterations']} iterations)"
         )
-        say(model_weight_line(trained["model_weight"], trained["point_model_weight"], trained))
+        say(
+            model_weight_line(
+                trained["model_weight"], trained["point_model_weight"], trained["passages"]
+            )
+        )
     for r in rows:
         say(
             f"{r['id']:>5}  {r['document_id']:>4} {r['start']:>7}-{r['end']:<7} "
@@ -254,12 +258,12 @@ def _print_suggestions(
     say(f"{len(rows)} open suggestions; accept with `qualcode suggest --accept ID`")
 
 
-def model_weight_line(area: float, point: float | None, facts: dict[str, Any]) -> str:
+def model_weight_line(area: float, point: float | None, passages: int) -> str:
     """How much the model counts beside the codebook, and where that weight came from."""
     from qualcode.suggest.crossval import MIN_WEIGHT_PASSAGES
 
     weights = f"model weight beside the codebook: areas {area}, attention points {point}"
-    if facts["passages"] < MIN_WEIGHT_PASSAGES:
+    if passages < MIN_WEIGHT_PASSAGES:
         return (
             f"{weights} (the starting weights; chosen by cross-validation "
             f"from {MIN_WEIGHT_PASSAGES} coded passages on)"
@@ -280,7 +284,11 @@ def _print_evaluation(report: dict[str, Any]) -> None:
             f"macro-F1 {part['macro_f1']}"
         )
     if "model_weight" in report:
-        say(model_weight_line(report["model_weight"], report.get("point_model_weight"), report))
+        say(
+            model_weight_line(
+                report["model_weight"], report.get("point_model_weight"), report["passages"]
+            )
+        )
     best = report.get("combined") or report["codebook"]
     quality = best["suggestions"]
     say(

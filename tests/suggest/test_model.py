@@ -213,7 +213,7 @@ def test_the_cli_says_where_a_model_weight_came_from() -> None:
     from qualcode.cli.search import model_weight_line
     from qualcode.suggest.crossval import MIN_WEIGHT_PASSAGES
 
-    few = model_weight_line(0.3, 0.0, {"passages": MIN_WEIGHT_PASSAGES - 1})
-    many = model_weight_line(0.5, 0.1, {"passages": MIN_WEIGHT_PASSAGES})
+    few = model_weight_line(0.3, 0.0, MIN_WEIGHT_PASSAGES - 1)
+    many = model_weight_line(0.5, 0.1, MIN_WEIGHT_PASSAGES)
     assert "areas 0.3, attention points 0.0 (the starting weights" in few
     assert "areas 0.5, attention points 0.1 (chosen by cross-validation" in many
